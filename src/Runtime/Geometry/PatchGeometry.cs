@@ -1,0 +1,189 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Convotron.Geometry;
+
+namespace Convotron;
+
+/// <summary>How a <see cref="PatchGeometry"/> was laid out.</summary>
+public enum PatchLayout
+{
+    /// <summary>Any list of k patches of r distinct indices each.</summary>
+    General = 0,
+
+    /// <summary>Patch j reads x[j·s .. j·s + r − 1].</summary>
+    Strided1D = 1,
+
+    /// <summary>Patch (p, q) reads rows p·sh .. p·sh + rh − 1 and columns q·sw .. q·sw + rw − 1 of a row-major image.</summary>
+    Strided2D = 2,
+}
+
+/// <summary>
+/// The patch structure of a one-hidden-layer convolutional network: the input size d,
+/// the filter size r and the k patches P_j, each an ordered list of r distinct input
+/// indices (tap t of the filter w multiplies x[P_j[t]]).
+/// </summary>
+/// <remarks>
+/// Immutable and safe to share between threads. Equality is by d and the patch lists,
+/// whichever factory built the geometry.
+/// </remarks>
+public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
+{
+    private readonly int[] _indices;
+    private readonly int[] _nonOverlappingTaps;
+    private readonly int _hashCode;
+
+    private PatchGeometry(int d, int r, int[] indices, PatchLayout layout, int[] shape)
+    {
+        InputSize = d;
+        FilterSize = r;
+        PatchCount = indices.Length / r;
+        _indices = indices;
+        Layout = layout;
+        Shape = shape;
+        _nonOverlappingTaps = layout switch
+        {
+            PatchLayout.Strided1D => GeometryMath.NonOverlappingTaps1D(shape[0], shape[1], shape[2]),
+            PatchLayout.Strided2D => GeometryMath.NonOverlappingTaps2D(shape[0], shape[1], shape[2], shape[3], shape[4], shape[5]),
+            _ => GeometryMath.NonOverlappingTaps(d, r, indices),
+        };
+        UnreadCoordinates = GeometryMath.UnreadCoordinates(d, indices);
+        Runs = PatchRuns.Build(r, PatchCount, indices);
+        var hash = new HashCode();
+        hash.Add(d);
+        hash.Add(r);
+        hash.AddBytes(MemoryMarshal.AsBytes(indices.AsSpan()));
+        _hashCode = hash.ToHashCode();
+    }
+
+    /// <summary>
+    /// Strided 1D patches: patch j reads x[j·s .. j·s + r − 1], for j = 0 .. k − 1 with
+    /// k = ⌊(d − r)/s⌋ + 1.
+    /// </summary>
+    /// <param name="r">Filter size, in [1, d].</param>
+    /// <param name="s">Stride, at least 1.</param>
+    /// <param name="d">Input size, at least 1.</param>
+    /// <exception cref="ArgumentException">An argument is outside its range; the message names it and the range.</exception>
+    public static PatchGeometry Strided1D(int r, int s, int d)
+    {
+        ThrowIfInvalid(GeometryMath.ValidateStrided1D(r, s, d));
+        return new PatchGeometry(d, r, GeometryMath.Strided1DIndices(r, s, d), PatchLayout.Strided1D, [r, s, d]);
+    }
+
+    /// <summary>
+    /// Strided 2D patches over a row-major height × width image: patch (p, q) reads rows
+    /// p·sh .. p·sh + rh − 1 and columns q·sw .. q·sw + rw − 1; patches are ordered
+    /// row-major over (p, q) and taps row-major over the rh × rw filter.
+    /// </summary>
+    /// <exception cref="ArgumentException">An argument is outside its range; the message names it and the range.</exception>
+    public static PatchGeometry Strided2D(int rh, int rw, int sh, int sw, int height, int width)
+    {
+        ThrowIfInvalid(GeometryMath.ValidateStrided2D(rh, rw, sh, sw, height, width));
+        return new PatchGeometry(height * width, rh * rw,
+            GeometryMath.Strided2DIndices(rh, rw, sh, sw, height, width),
+            PatchLayout.Strided2D, [rh, rw, sh, sw, height, width]);
+    }
+
+    /// <summary>
+    /// Any patch structure: k patches of the same length r, each of distinct indices in [0, d).
+    /// The arrays are copied. A patch list that happens to be strided 1D is recognised as such.
+    /// </summary>
+    /// <exception cref="ArgumentException">The list is empty, ragged, or has duplicate or out-of-range indices.</exception>
+    public static PatchGeometry FromPatches(int d, IReadOnlyList<int[]> patches)
+    {
+        ThrowIfInvalid(GeometryMath.FlattenPatches(d, patches, out int[] indices, out int r));
+        int k = indices.Length / r;
+        int s = k > 1 ? indices[r] - indices[0] : 1;
+        if (s >= 1 && GeometryMath.ValidateStrided1D(r, s, d) is null
+            && GeometryMath.PatchCount1D(r, s, d) == k
+            && indices.AsSpan().SequenceEqual(GeometryMath.Strided1DIndices(r, s, d)))
+        {
+            return new PatchGeometry(d, r, indices, PatchLayout.Strided1D, [r, s, d]);
+        }
+        return new PatchGeometry(d, r, indices, PatchLayout.General, []);
+    }
+
+    /// <summary>The input size d.</summary>
+    public int InputSize { get; }
+
+    /// <summary>The filter size r (rh·rw in 2D).</summary>
+    public int FilterSize { get; }
+
+    /// <summary>The number of patches k.</summary>
+    public int PatchCount { get; }
+
+    /// <summary>How the patches are laid out; <see cref="PatchLayout.General"/> for a patch list that is not strided 1D.</summary>
+    public PatchLayout Layout { get; }
+
+    /// <summary>The stride s of a <see cref="PatchLayout.Strided1D"/> geometry; 0 otherwise.</summary>
+    public int Stride => Layout == PatchLayout.Strided1D ? Shape[1] : 0;
+
+    /// <summary>The number of input coordinates that no patch reads: d − |∪_j P_j|.</summary>
+    public int UnreadCoordinates { get; }
+
+    /// <summary>
+    /// T_non: the filter taps t whose coordinate P_j[t] is read by no other patch, for every
+    /// patch j; ascending. Empty when Algorithm 1 (Du &amp; Goel) does not apply.
+    /// </summary>
+    public ReadOnlySpan<int> NonOverlappingTaps => _nonOverlappingTaps;
+
+    /// <summary>Whether <see cref="NonOverlappingTaps"/> is non-empty, so Algorithm 1 applies.</summary>
+    public bool HasNonOverlappingPart => _nonOverlappingTaps.Length > 0;
+
+    /// <summary>The r input indices of patch j, in filter-tap order.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="j"/> is outside [0, k).</exception>
+    public ReadOnlySpan<int> Patch(int j)
+    {
+        if ((uint)j >= (uint)PatchCount)
+            throw new ArgumentOutOfRangeException(nameof(j), j, $"Patch index j must be in [0, k) = [0, {PatchCount}).");
+        return _indices.AsSpan(j * FilterSize, FilterSize);
+    }
+
+    /// <summary>All patch indices, patch-major: entry j·r + t is P_j[t].</summary>
+    public ReadOnlySpan<int> Indices => _indices;
+
+    /// <summary>The layout's parameters: [r, s, d] for 1D, [rh, rw, sh, sw, height, width] for 2D, empty otherwise.</summary>
+    internal int[] Shape { get; }
+
+    /// <summary>Each patch as contiguous runs of input indices, the form the dynamic kernels iterate.</summary>
+    internal PatchRuns Runs { get; }
+
+    /// <summary>
+    /// The geometry in the command-line syntax: <c>1d:r=16,s=9,d=160</c>,
+    /// <c>2d:rh=4,rw=4,sh=3,sw=3,height=28,width=28</c>, or <c>patches:d=…,k=…,r=…</c> for a general list.
+    /// </summary>
+    public override string ToString() => Layout switch
+    {
+        PatchLayout.Strided1D => string.Create(CultureInfo.InvariantCulture, $"1d:r={Shape[0]},s={Shape[1]},d={Shape[2]}"),
+        PatchLayout.Strided2D => string.Create(CultureInfo.InvariantCulture,
+            $"2d:rh={Shape[0]},rw={Shape[1]},sh={Shape[2]},sw={Shape[3]},height={Shape[4]},width={Shape[5]}"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"patches:d={InputSize},k={PatchCount},r={FilterSize}"),
+    };
+
+    /// <inheritdoc/>
+    public bool Equals(PatchGeometry? other) =>
+        other is not null
+        && (ReferenceEquals(this, other)
+            || (_hashCode == other._hashCode && InputSize == other.InputSize && FilterSize == other.FilterSize
+                && _indices.AsSpan().SequenceEqual(other._indices)));
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => Equals(obj as PatchGeometry);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => _hashCode;
+
+    /// <summary>Equality by d and the patch lists.</summary>
+    public static bool operator ==(PatchGeometry? left, PatchGeometry? right) =>
+        left is null ? right is null : left.Equals(right);
+
+    /// <summary>Inequality by d and the patch lists.</summary>
+    public static bool operator !=(PatchGeometry? left, PatchGeometry? right) => !(left == right);
+
+    internal static void ThrowIfInvalid(GeometryError? error)
+    {
+        if (error is not null)
+            throw new ArgumentException(error.Message, error.Parameter);
+    }
+}

@@ -1,0 +1,64 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace Convotron;
+
+/// <summary>
+/// Argument checks for the public boundary. Public so that generated models share them:
+/// the messages name the parameter and the allowed value the same way everywhere.
+/// </summary>
+public static class Guard
+{
+    /// <summary>Throws an <see cref="ArgumentException"/> unless <paramref name="actual"/> equals <paramref name="expected"/>.</summary>
+    /// <param name="actual">The span's length.</param>
+    /// <param name="expected">The length required.</param>
+    /// <param name="symbol">The paper's name for the required length (d, r, k, |T_non|).</param>
+    /// <param name="parameter">The parameter's name (filled in by the compiler).</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Length(int actual, int expected, string symbol, [CallerArgumentExpression(nameof(actual))] string? parameter = null)
+    {
+        if (actual != expected)
+            ThrowLength(actual, expected, symbol, StripLength(parameter));
+    }
+
+    /// <summary>Throws unless <paramref name="value"/> is finite and greater than 0.</summary>
+    public static void PositiveFinite(double value, [CallerArgumentExpression(nameof(value))] string? parameter = null)
+    {
+        if (!(value > 0.0 && double.IsFinite(value)))
+            throw new ArgumentOutOfRangeException(parameter, value, $"{parameter} must be finite and greater than 0.");
+    }
+
+    /// <summary>Throws unless <paramref name="value"/> is at least <paramref name="minimum"/>.</summary>
+    public static void AtLeast(long value, long minimum, [CallerArgumentExpression(nameof(value))] string? parameter = null)
+    {
+        if (value < minimum)
+            throw new ArgumentOutOfRangeException(parameter, value, $"{parameter} must be at least {minimum}.");
+    }
+
+    /// <summary>Throws unless every entry of <paramref name="values"/> is finite.</summary>
+    public static void AllFinite(ReadOnlySpan<double> values, [CallerArgumentExpression(nameof(values))] string? parameter = null)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!double.IsFinite(values[i]))
+                throw new ArgumentException($"{parameter}[{i}] is {values[i]}; every entry must be finite.", parameter);
+        }
+    }
+
+    /// <summary>Throws the <see cref="InvalidOperationException"/> that stage-1 kernels throw on a geometry without non-overlapping taps.</summary>
+    [DoesNotReturn]
+    public static void ThrowNoNonOverlappingPart(PatchGeometry geometry)
+    {
+        throw new InvalidOperationException(
+            $"Geometry {geometry} has no non-overlapping taps, so Du & Goel's stage 1 (Double Convotron) does not apply; " +
+            "use Convotron with known output weights, or a stride s ≥ ⌊r/2⌋ + 1.");
+    }
+
+    private static string? StripLength(string? expression) =>
+        expression is not null && expression.EndsWith(".Length", StringComparison.Ordinal) ? expression[..^".Length".Length] : expression;
+
+    [DoesNotReturn]
+    private static void ThrowLength(int actual, int expected, string symbol, string? parameter) =>
+        throw new ArgumentException($"{parameter} must have length {symbol} = {expected}; got {actual}.", parameter);
+}
