@@ -1,0 +1,387 @@
+using System;
+using System.Numerics.Tensors;
+using System.Threading;
+
+namespace Convotron;
+
+/// <summary>
+/// Options of Du &amp; Goel's Algorithm 1. Defaults are the paper's Gaussian settings
+/// (T1 = T2 = 10,000, η1 = η2 = 1e−4) with the project's T3 = 10,000.
+/// </summary>
+public sealed class Algorithm1Options
+{
+    /// <summary>The paper's settings for Gaussian inputs: T1 = T2 = 10,000, η1 = η2 = 1e−4, T3 = 10,000.</summary>
+    public static Algorithm1Options PaperGaussian => new();
+
+    /// <summary>The paper's settings for uniform inputs: T1 = 40,000, η1 = 1e−4, T2 = 100,000, η2 = 1e−5, T3 = 10,000.</summary>
+    public static Algorithm1Options PaperUniform => new()
+    {
+        Stage1Steps = 40_000,
+        Stage2Steps = 100_000,
+        Stage2Step = StepSize.Fixed(1e-5),
+    };
+
+    /// <summary>The paper's settings for <paramref name="inputs"/> (uniform settings for the uniform distribution, Gaussian ones otherwise).</summary>
+    public static Algorithm1Options Paper(InputDistribution inputs) =>
+        ReferenceEquals(inputs, InputDistribution.Uniform) ? PaperUniform : PaperGaussian;
+
+    /// <summary>T1: stage-1 (Double Convotron) steps, at least 1.</summary>
+    public long Stage1Steps { get; init; } = 10_000;
+
+    /// <summary>η1, or a normalised step μ for stage 1.</summary>
+    public StepSize Stage1Step { get; init; } = StepSize.Fixed(1e-4);
+
+    /// <summary>
+    /// The scale of the stage-1 noise η·ξ (ξ uniform on the unit sphere). Null means the paper's
+    /// choice: η1 for a fixed step; 1e−4 (the paper's η1) for a normalised step. 0 turns noise off.
+    /// </summary>
+    public double? Stage1NoiseScale { get; init; }
+
+    /// <summary>
+    /// Average the stage-1 iterates of a (and w_non) over this final fraction of stage 1 (Polyak
+    /// averaging), in [0, 1); 0 (default) keeps the last iterate as the paper does.
+    /// </summary>
+    public double Stage1AveragingFraction { get; init; }
+
+    /// <summary>
+    /// Beyond the paper: at a quarter, half and three quarters of stage 1, compare the squared
+    /// error of (w_non, a) and (−w_non, −a) on this many fresh samples and keep the better sign.
+    /// Both signs minimise Du &amp; Goel's objective, but the stochastic gradients stay noisy at
+    /// the sign-flipped solution (its residual is not zero), so the flipped basin has a far
+    /// higher noise floor; moving to the other basin removes it. 0 (default) is the paper.
+    /// The samples count as training samples.
+    /// </summary>
+    public int Stage1SignCheckSamples { get; init; }
+
+    /// <summary>T2: stage-2 (Convotron with ±a fixed) steps, at least 1; both signs use the same samples.</summary>
+    public long Stage2Steps { get; init; } = 10_000;
+
+    /// <summary>η2, or a normalised step μ for stage 2.</summary>
+    public StepSize Stage2Step { get; init; } = StepSize.Fixed(1e-4);
+
+    /// <summary>T3: fresh validation samples for choosing the sign, at least 1. Default 10,000.</summary>
+    public long ValidationSamples { get; init; } = 10_000;
+
+    /// <summary>Steps between learning-curve points (stage-1 angle, stage-2 test MSE); 0 records only the ends. Default 500.</summary>
+    public long EvaluationInterval { get; init; } = 500;
+
+    /// <summary>The seed of the initialisation and the stage-1 noise (the data come from the sample source).</summary>
+    public ulong Seed { get; init; }
+
+    internal double NoiseScale => Stage1NoiseScale ?? (Stage1Step.Rule == StepRule.Fixed ? Stage1Step.Value : 1e-4);
+
+    internal void Validate()
+    {
+        Guard.AtLeast(Stage1Steps, 1);
+        Guard.AtLeast(Stage2Steps, 1);
+        Guard.AtLeast(ValidationSamples, 1);
+        Guard.AtLeast(EvaluationInterval, 0);
+        Guard.AtLeast(Stage1SignCheckSamples, 0);
+        Stage1Step.Validate(nameof(Stage1Step));
+        Stage2Step.Validate(nameof(Stage2Step));
+        if (Stage1NoiseScale is double noise && !(noise >= 0.0 && double.IsFinite(noise)))
+            throw new ArgumentOutOfRangeException(nameof(Stage1NoiseScale), noise, "Stage1NoiseScale must be finite and at least 0.");
+        if (!(Stage1AveragingFraction >= 0.0 && Stage1AveragingFraction < 1.0))
+            throw new ArgumentOutOfRangeException(nameof(Stage1AveragingFraction), Stage1AveragingFraction, "Stage1AveragingFraction must be in [0, 1).");
+    }
+}
+
+/// <summary>The result of <see cref="Algorithm1.Run"/>.</summary>
+/// <typeparam name="TModel">The model type.</typeparam>
+public sealed class Algorithm1Result<TModel> where TModel : class, IConvNet
+{
+    internal Algorithm1Result(TModel model) => Model = model;
+
+    /// <summary>The learned model (the instance passed in), holding the chosen pair (w^±, ±a).</summary>
+    public TModel Model { get; }
+
+    /// <summary>The angle between a and a* after stage 1 (radians, sign-free); NaN when the source has no teacher.</summary>
+    public double Stage1Angle { get; internal set; } = double.NaN;
+
+    /// <summary>The stage-1 angle against steps (empty when the source has no teacher).</summary>
+    public LearningCurve Stage1Curve { get; } = new("stage1_angle");
+
+    /// <summary>How often the stage-1 sign check flipped (w_non, a) (see <see cref="Algorithm1Options.Stage1SignCheckSamples"/>).</summary>
+    public int Stage1SignFlips { get; internal set; }
+
+    /// <summary>Stage-2 test MSE of the pair with +a against steps (empty without a test set).</summary>
+    public LearningCurve Stage2PositiveCurve { get; } = new("stage2_test_mse_positive");
+
+    /// <summary>Stage-2 test MSE of the pair with −a against steps (empty without a test set).</summary>
+    public LearningCurve Stage2NegativeCurve { get; } = new("stage2_test_mse_negative");
+
+    /// <summary>The stage-2 curve of the chosen sign.</summary>
+    public LearningCurve Stage2Curve => ChosenSign > 0 ? Stage2PositiveCurve : Stage2NegativeCurve;
+
+    /// <summary>+1 when stage 3 kept (w⁺, a), −1 when it kept (w⁻, −a).</summary>
+    public int ChosenSign { get; internal set; }
+
+    /// <summary>Validation MSE of (w⁺, a).</summary>
+    public double ValidationMsePositive { get; internal set; }
+
+    /// <summary>Validation MSE of (w⁻, −a).</summary>
+    public double ValidationMseNegative { get; internal set; }
+
+    /// <summary>Training samples drawn: T1 + T2 (the two signs of stage 2 share theirs).</summary>
+    public long TrainingSamples { get; internal set; }
+
+    /// <summary>Validation samples drawn: T3.</summary>
+    public long ValidationSamples { get; internal set; }
+
+    /// <summary>Every training and validation sample drawn (not the test set).</summary>
+    public long SamplesUsed => TrainingSamples + ValidationSamples;
+
+    /// <summary>Final test MSE (NaN without a test set).</summary>
+    public double TestMse { get; internal set; } = double.NaN;
+
+    /// <summary>Final test MSE / Var(y) (NaN without a test set).</summary>
+    public double RelativeTestMse { get; internal set; } = double.NaN;
+}
+
+/// <summary>
+/// Algorithm 1 of Du &amp; Goel (2018): stage 1 (Double Convotron) learns a and the
+/// non-overlapping part of w up to sign and scale; stage 2 runs Convotron with the outer layer
+/// fixed to +a and to −a on the same samples; stage 3 keeps the pair with the smaller
+/// validation error.
+/// </summary>
+public static class Algorithm1
+{
+    /// <summary>The stream ids that <see cref="Xoshiro256StarStar.ForStream"/> derives from a seed.</summary>
+    internal const ulong InitializationStream = 101, NoiseStream = 102;
+
+    /// <summary>Runs the three stages on <paramref name="model"/>, drawing samples from <paramref name="source"/>.</summary>
+    /// <param name="model">Learned in place; its geometry must have non-overlapping taps.</param>
+    /// <param name="source">Training and validation samples (fresh each step).</param>
+    /// <param name="options">T1, T2, T3, steps, noise, averaging, seed.</param>
+    /// <param name="testSet">Optional test set for the learning curves and final error.</param>
+    /// <param name="progress">Optional progress reports, one per evaluation.</param>
+    /// <param name="cancellationToken">Stops the run between steps.</param>
+    /// <exception cref="ArgumentException">The geometry has no non-overlapping taps, or an option is out of range.</exception>
+    /// <exception cref="LearningDivergedException">A stage diverged; the exception carries the last finite state.</exception>
+    public static Algorithm1Result<TModel> Run<TModel>(TModel model, ISampleSource source, Algorithm1Options options,
+        DataSet? testSet = null, IProgress<LearningProgress>? progress = null, CancellationToken cancellationToken = default)
+        where TModel : class, IConvNet
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        PatchGeometry geometry = model.Geometry;
+        if (!geometry.HasNonOverlappingPart)
+            throw new ArgumentException($"Algorithm 1 needs a geometry with non-overlapping taps; {geometry} has none (for strided 1D use s ≥ ⌊r/2⌋ + 1). Use ConvotronLearner with known output weights instead.", nameof(model));
+        Guard.Length(source.InputSize, geometry.InputSize, "d");
+        if (testSet is not null)
+            Guard.Length(testSet.InputSize, geometry.InputSize, "d");
+
+        var result = new Algorithm1Result<TModel>(model);
+        var x = new double[geometry.InputSize];
+        RunStage1(model, source, options, result, x, progress, cancellationToken);
+        RunStage2And3(model, source, options, result, x, testSet, progress, cancellationToken);
+        return result;
+    }
+
+    private static void RunStage1<TModel>(TModel model, ISampleSource source, Algorithm1Options options,
+        Algorithm1Result<TModel> result, double[] x, IProgress<LearningProgress>? progress, CancellationToken cancellationToken)
+        where TModel : class, IConvNet
+    {
+        const string stage = "stage1";
+        PatchGeometry geometry = model.Geometry;
+        ReadOnlySpan<int> taps = geometry.NonOverlappingTaps;
+        int k = geometry.PatchCount;
+        var initialization = Xoshiro256StarStar.ForStream(options.Seed, InitializationStream);
+        var noise = Xoshiro256StarStar.ForStream(options.Seed, NoiseStream);
+
+        // w_non and a start at random directions of norm 1; the overlapping taps at 0.
+        var wNon = new double[taps.Length];
+        RandomUnitVector(initialization, wNon);
+        model.Filter.Clear();
+        for (int n = 0; n < taps.Length; n++)
+            model.Filter[taps[n]] = wNon[n];
+        RandomUnitVector(initialization, model.OutputWeights);
+
+        double noiseScale = options.NoiseScale;
+        var filterNoise = new double[taps.Length];
+        var outputNoise = new double[k];
+        long averageFrom = options.Stage1AveragingFraction > 0
+            ? options.Stage1Steps - (long)Math.Floor(options.Stage1AveragingFraction * options.Stage1Steps) + 1
+            : long.MaxValue;
+        double[]? averageA = averageFrom <= options.Stage1Steps ? new double[k] : null;
+        double[]? averageW = averageA is null ? null : new double[taps.Length];
+        double[]? teacherA = source.Teacher?.OutputWeights.ToArray();
+        var watch = new DivergenceWatch(model, stage);
+        Evaluate(0);
+        for (long step = 1; step <= options.Stage1Steps; step++)
+        {
+            if ((step & 255) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
+            double y = source.Next(x);
+            if (noiseScale > 0.0)
+            {
+                RandomUnitVector(noise, filterNoise);
+                RandomUnitVector(noise, outputNoise);
+                TensorPrimitives.Multiply<double>(filterNoise, noiseScale, filterNoise);
+                TensorPrimitives.Multiply<double>(outputNoise, noiseScale, outputNoise);
+            }
+            double residual = options.Stage1Step.Rule == StepRule.Fixed
+                ? model.DoubleConvotronStep(x, y, options.Stage1Step.Value, filterNoise, outputNoise)
+                : model.NormalizedDoubleConvotronStep(x, y, options.Stage1Step.Value, filterNoise, outputNoise);
+            watch.Check(residual, step);
+            if (options.Stage1SignCheckSamples > 0 && step % Math.Max(1, options.Stage1Steps / 4) == 0 && step < options.Stage1Steps)
+                CheckSign();
+            if (averageA is not null && step >= averageFrom)
+            {
+                TensorPrimitives.Add<double>(averageA, model.OutputWeights, averageA);
+                for (int n = 0; n < taps.Length; n++)
+                    averageW![n] += model.Filter[taps[n]];
+            }
+            if (options.EvaluationInterval > 0 && step % options.EvaluationInterval == 0 && step != options.Stage1Steps)
+                Evaluate(step);
+        }
+        watch.CheckParameters(options.Stage1Steps);
+        if (averageA is not null)
+        {
+            double count = options.Stage1Steps - averageFrom + 1;
+            TensorPrimitives.Divide<double>(averageA, count, model.OutputWeights);
+            for (int n = 0; n < taps.Length; n++)
+                model.Filter[taps[n]] = averageW![n] / count;
+        }
+        Evaluate(options.Stage1Steps);
+        result.Stage1Angle = result.Stage1Curve.Last;
+        result.TrainingSamples += options.Stage1Steps;
+
+        void CheckSign()
+        {
+            var flipped = model.Clone();
+            TensorPrimitives.Negate<double>(flipped.Filter, flipped.Filter);
+            TensorPrimitives.Negate<double>(flipped.OutputWeights, flipped.OutputWeights);
+            double current = 0.0, other = 0.0;
+            for (int n = 0; n < options.Stage1SignCheckSamples; n++)
+            {
+                double y = source.Next(x);
+                double e = model.Predict(x) - y, ef = flipped.Predict(x) - y;
+                current += e * e;
+                other += ef * ef;
+            }
+            result.TrainingSamples += options.Stage1SignCheckSamples;
+            if (other < current)
+            {
+                flipped.Filter.CopyTo(model.Filter);
+                flipped.OutputWeights.CopyTo(model.OutputWeights);
+                result.Stage1SignFlips++;
+                if (averageA is not null)
+                {
+                    TensorPrimitives.Negate<double>(averageA, averageA);
+                    TensorPrimitives.Negate<double>(averageW, averageW);
+                }
+            }
+        }
+
+        void Evaluate(long step)
+        {
+            double angle = double.NaN;
+            if (teacherA is not null)
+            {
+                angle = Metrics.Angle(model.OutputWeights, teacherA);
+                result.Stage1Curve.Add(step, angle);
+            }
+            progress?.Report(new LearningProgress(stage, step, options.Stage1Steps, angle));
+        }
+    }
+
+    private static void RunStage2And3<TModel>(TModel model, ISampleSource source, Algorithm1Options options,
+        Algorithm1Result<TModel> result, double[] x, DataSet? testSet, IProgress<LearningProgress>? progress,
+        CancellationToken cancellationToken)
+        where TModel : class, IConvNet
+    {
+        const string stage = "stage2";
+        // Both signs learn side by side on the same samples: (w⁺, a) in the caller's model, (w⁻, −a) in a clone.
+        var negative = (TModel)model.Clone();
+        TensorPrimitives.Negate<double>(model.OutputWeights, negative.OutputWeights);
+        model.Filter.Clear();
+        negative.Filter.Clear();
+        var watchPositive = new DivergenceWatch(model, stage + " (+a)");
+        var watchNegative = new DivergenceWatch(negative, stage + " (-a)");
+        StepSize rule = options.Stage2Step;
+        Evaluate(0);
+        for (long step = 1; step <= options.Stage2Steps; step++)
+        {
+            if ((step & 255) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
+            double y = source.Next(x);
+            double residualPositive, residualNegative;
+            if (rule.Rule == StepRule.Fixed)
+            {
+                residualPositive = model.ConvotronStep(x, y, rule.Value);
+                residualNegative = negative.ConvotronStep(x, y, rule.Value);
+            }
+            else
+            {
+                residualPositive = model.NormalizedConvotronStep(x, y, rule.Value);
+                residualNegative = negative.NormalizedConvotronStep(x, y, rule.Value);
+            }
+            watchPositive.Check(residualPositive, step);
+            watchNegative.Check(residualNegative, step);
+            if (options.EvaluationInterval > 0 && step % options.EvaluationInterval == 0 && step != options.Stage2Steps)
+                Evaluate(step);
+        }
+        watchPositive.CheckParameters(options.Stage2Steps);
+        watchNegative.CheckParameters(options.Stage2Steps);
+        Evaluate(options.Stage2Steps);
+        result.TrainingSamples += options.Stage2Steps;
+
+        // Stage 3: fresh validation samples decide the sign.
+        double positiveSum = 0.0, negativeSum = 0.0;
+        for (long n = 0; n < options.ValidationSamples; n++)
+        {
+            if ((n & 1023) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
+            double y = source.Next(x);
+            double ep = model.Predict(x) - y, en = negative.Predict(x) - y;
+            positiveSum += ep * ep;
+            negativeSum += en * en;
+        }
+        result.ValidationSamples = options.ValidationSamples;
+        result.ValidationMsePositive = positiveSum / options.ValidationSamples;
+        result.ValidationMseNegative = negativeSum / options.ValidationSamples;
+        result.ChosenSign = result.ValidationMseNegative < result.ValidationMsePositive ? -1 : 1;
+        if (result.ChosenSign < 0)
+        {
+            negative.Filter.CopyTo(model.Filter);
+            negative.OutputWeights.CopyTo(model.OutputWeights);
+        }
+        progress?.Report(new LearningProgress("validation", options.ValidationSamples, options.ValidationSamples,
+            Math.Min(result.ValidationMsePositive, result.ValidationMseNegative)));
+        if (testSet is not null)
+        {
+            result.TestMse = Metrics.MeanSquaredError(model, testSet);
+            result.RelativeTestMse = ConvotronLearner.Relative(result.TestMse, testSet);
+        }
+
+        void Evaluate(long step)
+        {
+            double best = double.NaN;
+            if (testSet is not null)
+            {
+                double positiveMse = Metrics.MeanSquaredError(model, testSet);
+                double negativeMse = Metrics.MeanSquaredError(negative, testSet);
+                result.Stage2PositiveCurve.Add(step, positiveMse);
+                result.Stage2NegativeCurve.Add(step, negativeMse);
+                best = Math.Min(positiveMse, negativeMse);
+            }
+            progress?.Report(new LearningProgress(stage, step, options.Stage2Steps, best));
+        }
+    }
+
+    /// <summary>Fills <paramref name="destination"/> with a direction uniform on the unit sphere.</summary>
+    internal static void RandomUnitVector(Xoshiro256StarStar random, Span<double> destination)
+    {
+        double norm;
+        do
+        {
+            InputDistribution.Gaussian.Sample(random, destination);
+            norm = TensorPrimitives.Norm<double>(destination);
+        }
+        while (!(norm > 0.0));
+        TensorPrimitives.Divide<double>(destination, norm, destination);
+    }
+}

@@ -1,0 +1,139 @@
+using System;
+using System.Threading;
+
+namespace Convotron;
+
+/// <summary>Options of <see cref="ConvotronLearner"/>: Goel, Klivans &amp; Meka's Convotron with the output layer known.</summary>
+public sealed class ConvotronOptions
+{
+    /// <summary>Training samples T (one step each); at least 1. Default 10,000.</summary>
+    public long Samples { get; init; } = 10_000;
+
+    /// <summary>The step size; default the normalised step μ = 0.5 (tuning-free).</summary>
+    public StepSize Step { get; init; } = StepSize.Normalized(0.5);
+
+    /// <summary>
+    /// The known output weights a (length k); null means average pooling, a_j = 1/k (Convotron's original setting).
+    /// </summary>
+    public double[]? OutputWeights { get; init; }
+
+    /// <summary>Start from w = 0 (the paper); false keeps the model's current filter. Default true.</summary>
+    public bool ResetFilter { get; init; } = true;
+
+    /// <summary>Steps between test-error evaluations (when a test set is given); 0 evaluates only at the end. Default 1,000.</summary>
+    public long EvaluationInterval { get; init; } = 1_000;
+
+    internal void Validate(int k)
+    {
+        Guard.AtLeast(Samples, 1);
+        Guard.AtLeast(EvaluationInterval, 0);
+        Step.Validate(nameof(Step));
+        if (OutputWeights is not null)
+        {
+            Guard.Length(OutputWeights.Length, k, "k");
+            Guard.AllFinite(OutputWeights);
+        }
+    }
+}
+
+/// <summary>The result of <see cref="ConvotronLearner.Learn"/>.</summary>
+/// <typeparam name="TModel">The model type.</typeparam>
+public sealed class ConvotronResult<TModel> where TModel : class, IConvNet
+{
+    internal ConvotronResult(TModel model, LearningCurve testError, long samples, double testMse, double relativeTestMse)
+    {
+        Model = model;
+        TestError = testError;
+        Samples = samples;
+        TestMse = testMse;
+        RelativeTestMse = relativeTestMse;
+    }
+
+    /// <summary>The learned model (the instance passed in).</summary>
+    public TModel Model { get; }
+
+    /// <summary>Test MSE against steps (empty without a test set).</summary>
+    public LearningCurve TestError { get; }
+
+    /// <summary>Training samples drawn.</summary>
+    public long Samples { get; }
+
+    /// <summary>Final test MSE (NaN without a test set).</summary>
+    public double TestMse { get; }
+
+    /// <summary>Final test MSE / Var(y) (NaN without a test set).</summary>
+    public double RelativeTestMse { get; }
+}
+
+/// <summary>
+/// Convotron (Goel, Klivans &amp; Meka 2018): learns the filter w when the output layer a is
+/// known, with w ← w + η (y − f(x)) Σ_j a_j P_j x on fresh samples. No special initialisation
+/// and no derivative of σ.
+/// </summary>
+public static class ConvotronLearner
+{
+    /// <summary>Runs Convotron on <paramref name="model"/> with samples from <paramref name="source"/>.</summary>
+    /// <param name="model">The model; its output weights are set from the options and its filter learned.</param>
+    /// <param name="source">Training samples (fresh each step).</param>
+    /// <param name="options">T, the step size, the known a.</param>
+    /// <param name="testSet">Optional test set for the learning curve and the final error.</param>
+    /// <param name="progress">Optional progress reports, one per evaluation.</param>
+    /// <param name="cancellationToken">Stops the run between steps.</param>
+    /// <exception cref="LearningDivergedException">The parameters or residuals stopped being finite.</exception>
+    public static ConvotronResult<TModel> Learn<TModel>(TModel model, ISampleSource source, ConvotronOptions options,
+        DataSet? testSet = null, IProgress<LearningProgress>? progress = null, CancellationToken cancellationToken = default)
+        where TModel : class, IConvNet
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        PatchGeometry geometry = model.Geometry;
+        options.Validate(geometry.PatchCount);
+        Guard.Length(source.InputSize, geometry.InputSize, "d");
+        if (testSet is not null)
+            Guard.Length(testSet.InputSize, geometry.InputSize, "d");
+
+        if (options.OutputWeights is null)
+            model.OutputWeights.Fill(1.0 / geometry.PatchCount);
+        else
+            options.OutputWeights.CopyTo(model.OutputWeights);
+        if (options.ResetFilter)
+            model.Filter.Clear();
+
+        const string stage = "convotron";
+        var curve = new LearningCurve("test_mse");
+        var watch = new DivergenceWatch(model, stage);
+        var x = new double[geometry.InputSize];
+        Evaluate(0);
+        for (long step = 1; step <= options.Samples; step++)
+        {
+            if ((step & 255) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
+            double y = source.Next(x);
+            double residual = options.Step.Rule == StepRule.Fixed
+                ? model.ConvotronStep(x, y, options.Step.Value)
+                : model.NormalizedConvotronStep(x, y, options.Step.Value);
+            watch.Check(residual, step);
+            if (options.EvaluationInterval > 0 && step % options.EvaluationInterval == 0 && step != options.Samples)
+                Evaluate(step);
+        }
+        watch.CheckParameters(options.Samples);
+        Evaluate(options.Samples);
+        double mse = testSet is null ? double.NaN : curve.Last;
+        double relative = testSet is null ? double.NaN : Relative(mse, testSet);
+        return new ConvotronResult<TModel>(model, curve, options.Samples, mse, relative);
+
+        void Evaluate(long step)
+        {
+            double value = double.NaN;
+            if (testSet is not null)
+            {
+                value = Metrics.MeanSquaredError(model, testSet);
+                curve.Add(step, value);
+            }
+            progress?.Report(new LearningProgress(stage, step, options.Samples, value));
+        }
+    }
+
+    internal static double Relative(double mse, DataSet data) => data.LabelVariance > 0.0 ? mse / data.LabelVariance : mse;
+}

@@ -1,0 +1,148 @@
+using System;
+
+namespace Convotron;
+
+/// <summary>
+/// A finite set of labelled samples held as one row-major matrix: a test set, a validation set,
+/// or a user's data. Entries are checked finite when the set is made.
+/// </summary>
+/// <remarks>Immutable and safe to share between threads.</remarks>
+public sealed class DataSet
+{
+    private readonly double[] _inputs;
+    private readonly double[] _labels;
+
+    /// <summary>A data set of <c>labels.Length</c> rows of d inputs each (arrays are copied).</summary>
+    /// <param name="inputSize">d, at least 1.</param>
+    /// <param name="inputs">Row-major inputs, length n·d, finite.</param>
+    /// <param name="labels">Labels, length n ≥ 1, finite.</param>
+    public DataSet(int inputSize, ReadOnlySpan<double> inputs, ReadOnlySpan<double> labels)
+    {
+        Guard.AtLeast(inputSize, 1);
+        if (labels.Length == 0)
+            throw new ArgumentException("A data set needs at least 1 sample; labels is empty.", nameof(labels));
+        if ((long)labels.Length * inputSize != inputs.Length)
+            throw new ArgumentException($"inputs must have length n·d = {labels.Length}·{inputSize} = {(long)labels.Length * inputSize}; got {inputs.Length}.", nameof(inputs));
+        Guard.AllFinite(inputs);
+        Guard.AllFinite(labels);
+        InputSize = inputSize;
+        _inputs = inputs.ToArray();
+        _labels = labels.ToArray();
+        LabelVariance = Variance(_labels);
+    }
+
+    private DataSet(int inputSize, double[] inputs, double[] labels)
+    {
+        InputSize = inputSize;
+        _inputs = inputs;
+        _labels = labels;
+        LabelVariance = Variance(labels);
+    }
+
+    /// <summary>n fresh samples from a teacher: x ~ <paramref name="inputs"/>, y = f*(x) + ε.</summary>
+    public static DataSet Draw(Teacher teacher, InputDistribution inputs, int count, Xoshiro256StarStar random)
+    {
+        ArgumentNullException.ThrowIfNull(teacher);
+        return Draw(teacher.Stream(inputs, random), count);
+    }
+
+    /// <summary>The next <paramref name="count"/> samples of a stream.</summary>
+    public static DataSet Draw(ISampleSource source, int count)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Guard.AtLeast(count, 1);
+        int d = source.InputSize;
+        var x = new double[(long)count * d];
+        var y = new double[count];
+        for (int n = 0; n < count; n++)
+            y[n] = source.Next(x.AsSpan(n * d, d));
+        return new DataSet(d, x, y);
+    }
+
+    /// <summary>The input size d.</summary>
+    public int InputSize { get; }
+
+    /// <summary>The number of samples n.</summary>
+    public int Count => _labels.Length;
+
+    /// <summary>The population variance of the labels, Var(y): the denominator of the relative MSE.</summary>
+    public double LabelVariance { get; }
+
+    /// <summary>Input row <paramref name="n"/>.</summary>
+    public ReadOnlySpan<double> Input(int n) => _inputs.AsSpan(n * InputSize, InputSize);
+
+    /// <summary>Label <paramref name="n"/>.</summary>
+    public double Label(int n) => _labels[n];
+
+    /// <summary>All labels.</summary>
+    public ReadOnlySpan<double> Labels => _labels;
+
+    /// <summary>All inputs, row-major.</summary>
+    public ReadOnlySpan<double> Inputs => _inputs;
+
+    /// <summary>Rows [start, start + count) as a new data set.</summary>
+    public DataSet Slice(int start, int count)
+    {
+        if (start < 0 || count < 1 || start + count > Count)
+            throw new ArgumentOutOfRangeException(nameof(count), $"The slice [{start}, {start}+{count}) must lie in [0, {Count}) and hold at least 1 sample.");
+        return new DataSet(InputSize, _inputs.AsSpan(start * InputSize, count * InputSize).ToArray(), _labels.AsSpan(start, count).ToArray());
+    }
+
+    /// <summary>
+    /// A stream that walks the rows in a fresh random order each pass (several passes over
+    /// finite data); the order is drawn from <paramref name="random"/>.
+    /// </summary>
+    public ISampleSource Stream(Xoshiro256StarStar random) => new ShuffledStream(this, random);
+
+    private static double Variance(ReadOnlySpan<double> values)
+    {
+        double mean = 0.0;
+        foreach (double v in values)
+            mean += v;
+        mean /= values.Length;
+        double sum = 0.0;
+        foreach (double v in values)
+            sum += (v - mean) * (v - mean);
+        return sum / values.Length;
+    }
+
+    private sealed class ShuffledStream : ISampleSource
+    {
+        private readonly DataSet _data;
+        private readonly Xoshiro256StarStar _random;
+        private readonly int[] _order;
+        private int _position;
+
+        public ShuffledStream(DataSet data, Xoshiro256StarStar random)
+        {
+            ArgumentNullException.ThrowIfNull(random);
+            _data = data;
+            _random = random;
+            _order = new int[data.Count];
+            for (int i = 0; i < _order.Length; i++)
+                _order[i] = i;
+            _position = _order.Length;
+        }
+
+        public int InputSize => _data.InputSize;
+
+        public Teacher? Teacher => null;
+
+        public double Next(Span<double> x)
+        {
+            Guard.Length(x.Length, InputSize, "d");
+            if (_position == _order.Length)
+            {
+                for (int i = _order.Length - 1; i > 0; i--)
+                {
+                    int j = (int)_random.NextUInt64((ulong)i + 1);
+                    (_order[i], _order[j]) = (_order[j], _order[i]);
+                }
+                _position = 0;
+            }
+            int row = _order[_position++];
+            _data.Input(row).CopyTo(x);
+            return _data.Label(row);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace Convotron;
+
+/// <summary>
+/// A symmetric input distribution with identity covariance, the setting of Convotron and of
+/// Du &amp; Goel's Algorithm 1. Draws are written into a caller's span from a caller's
+/// <see cref="Xoshiro256StarStar"/>, so the same seed gives the same inputs.
+/// </summary>
+/// <remarks>Instances are immutable and safe to share between threads (the generator is not).</remarks>
+public abstract class InputDistribution
+{
+    /// <summary>The standard Gaussian N(0, I).</summary>
+    public static InputDistribution Gaussian { get; } = new GaussianDistribution();
+
+    /// <summary>The uniform distribution on [−√3, √3]^d (unit variance per coordinate).</summary>
+    public static InputDistribution Uniform { get; } = new UniformDistribution();
+
+    /// <summary>Independent uniform random signs ±1.</summary>
+    public static InputDistribution Rademacher { get; } = new RademacherDistribution();
+
+    /// <summary>A short lower-case name: gaussian, uniform, rademacher, or the symmetrised distribution's name.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Writes one draw of each coordinate into <paramref name="destination"/>.</summary>
+    public abstract void Sample(Xoshiro256StarStar random, Span<double> destination);
+
+    /// <summary>
+    /// Any coordinate distribution made symmetric by a random sign: each coordinate is
+    /// ±<paramref name="draw"/>(random) with the sign uniform and independent. For identity
+    /// covariance the draw must have second moment 1 (E[X²] = 1); the algorithms assume it.
+    /// </summary>
+    /// <param name="name">A name for reports.</param>
+    /// <param name="draw">Draws one magnitude (any sign; the random sign is applied on top).</param>
+    public static InputDistribution Symmetrized(string name, Func<Xoshiro256StarStar, double> draw)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(draw);
+        return new SymmetrizedDistribution(name, draw);
+    }
+
+    /// <summary>The named built-in distribution: gaussian, uniform or rademacher (case-insensitive).</summary>
+    /// <exception cref="ArgumentException">The name is not one of those.</exception>
+    public static InputDistribution FromName(string name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "gaussian" or "normal" => Gaussian,
+        "uniform" => Uniform,
+        "rademacher" => Rademacher,
+        _ => throw new ArgumentException($"Input distribution '{name}' is not known; use gaussian, uniform or rademacher.", nameof(name)),
+    };
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+
+    private sealed class GaussianDistribution : InputDistribution
+    {
+        // Box–Muller on blocks: n/2 uniform pairs become n normals through vectorised
+        // log, sqrt and sin/cos of the whole block.
+        private const int Block = 128;
+
+        public override string Name => "gaussian";
+
+        public override void Sample(Xoshiro256StarStar random, Span<double> destination)
+        {
+            Span<double> radius = stackalloc double[Block];
+            Span<double> angle = stackalloc double[Block];
+            Span<double> sin = stackalloc double[Block];
+            Span<double> cos = stackalloc double[Block];
+            while (destination.Length > 0)
+            {
+                int pairs = Math.Min(Block, (destination.Length + 1) / 2);
+                Span<double> u = radius[..pairs], v = angle[..pairs];
+                for (int i = 0; i < pairs; i++)
+                {
+                    u[i] = random.NextDoubleNonZero();
+                    v[i] = random.NextDouble();
+                }
+                TensorPrimitives.Log(u, u);
+                TensorPrimitives.Multiply(u, -2.0, u);
+                TensorPrimitives.Sqrt(u, u);
+                TensorPrimitives.Multiply(v, 2.0, v);
+                TensorPrimitives.SinCosPi(v, sin[..pairs], cos[..pairs]);
+                int n = Math.Min(destination.Length, 2 * pairs);
+                int full = n / 2;
+                for (int i = 0; i < full; i++)
+                {
+                    destination[2 * i] = u[i] * cos[i];
+                    destination[2 * i + 1] = u[i] * sin[i];
+                }
+                if (n % 2 == 1)
+                    destination[n - 1] = u[full] * cos[full];
+                destination = destination[n..];
+            }
+        }
+    }
+
+    private sealed class UniformDistribution : InputDistribution
+    {
+        private static readonly double HalfWidth = Math.Sqrt(3.0);
+
+        public override string Name => "uniform";
+
+        public override void Sample(Xoshiro256StarStar random, Span<double> destination)
+        {
+            random.NextDoubles(destination);
+            TensorPrimitives.Multiply<double>(destination, 2.0 * HalfWidth, destination);
+            TensorPrimitives.Add<double>(destination, -HalfWidth, destination);
+        }
+    }
+
+    private sealed class RademacherDistribution : InputDistribution
+    {
+        public override string Name => "rademacher";
+
+        public override void Sample(Xoshiro256StarStar random, Span<double> destination)
+        {
+            for (int start = 0; start < destination.Length; start += 64)
+            {
+                ulong bits = random.NextUInt64();
+                int end = Math.Min(destination.Length, start + 64);
+                for (int i = start; i < end; i++, bits >>= 1)
+                    destination[i] = (bits & 1) == 0 ? 1.0 : -1.0;
+            }
+        }
+    }
+
+    private sealed class SymmetrizedDistribution(string name, Func<Xoshiro256StarStar, double> draw) : InputDistribution
+    {
+        public override string Name => name;
+
+        public override void Sample(Xoshiro256StarStar random, Span<double> destination)
+        {
+            for (int i = 0; i < destination.Length; i++)
+            {
+                double magnitude = draw(random);
+                destination[i] = (random.NextUInt64() >> 63) == 0 ? magnitude : -magnitude;
+            }
+        }
+    }
+}
