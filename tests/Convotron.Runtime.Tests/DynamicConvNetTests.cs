@@ -1,0 +1,191 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Xunit;
+
+namespace Convotron.Tests;
+
+public class DynamicConvNetTests
+{
+    public static TheoryData<string, double> Geometries()
+    {
+        var data = new TheoryData<string, double>();
+        foreach (string g in new[]
+        {
+            "1d:r=16,s=9,d=160", "1d:r=16,s=16,d=160", "1d:r=3,s=5,d=20", "1d:r=7,s=2,d=7", "1d:r=4,s=1,d=10",
+            "2d:rh=4,rw=4,sh=3,sw=3,height=28,width=28", "2d:rh=3,rw=2,sh=2,sw=2,height=7,width=9", "2d:rh=5,rw=5,sh=2,sw=2,height=12,width=12",
+            "general",
+        })
+        {
+            foreach (double alpha in new[] { 0.0, 0.3, 1.0 })
+                data.Add(g, alpha);
+        }
+        return data;
+    }
+
+    internal static PatchGeometry Make(string name) => name == "general"
+        ? PatchGeometry.FromPatches(12, [[0, 5, 3, 4], [7, 8, 9, 1], [11, 2, 6, 10], [4, 3, 5, 0]])
+        : PatchGeometry.Parse(name);
+
+    private static double Scale(PatchGeometry g, ReadOnlySpan<double> w, ReadOnlySpan<double> a, ReadOnlySpan<double> x)
+    {
+        double scale = 0;
+        for (int j = 0; j < g.PatchCount; j++)
+        {
+            ReadOnlySpan<int> patch = g.Patch(j);
+            double inner = 0;
+            for (int t = 0; t < patch.Length; t++)
+                inner += Math.Abs(w[t] * x[patch[t]]);
+            scale += Math.Abs(a[j]) * inner;
+        }
+        return scale;
+    }
+
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void KernelsMatchTheFormulas(string geometryName, double alpha)
+    {
+        PatchGeometry g = Make(geometryName);
+        Activation act = Activation.Leaky(alpha);
+        var rng = new Xoshiro256StarStar(42);
+        int r = g.FilterSize, k = g.PatchCount, n = g.NonOverlappingTaps.Length;
+        for (int trial = 0; trial < 20; trial++)
+        {
+            double[] w = Reference.Random(rng, r), a = Reference.Random(rng, k), x = Reference.Random(rng, g.InputSize);
+            double y = Reference.Random(rng, 1)[0] * 3;
+            var model = new DynamicConvNet(g, act, w, a);
+            double tolerance = 1e-13 * (Scale(g, w, a, x) + Math.Abs(y) + 1);
+
+            double f = Reference.Predict(g, act, w, a, x);
+            Assert.Equal(f, model.Predict(x), tolerance);
+
+            var hidden = new double[k];
+            model.HiddenActivations(x, hidden);
+            for (int j = 0; j < k; j++)
+                Assert.Equal(act.Apply(Reference.Dot(g, w, x, j)), hidden[j], tolerance);
+
+            // Convotron: w += η (y − f) Σ_j a_j P_j x.
+            double[] u = Reference.PooledInput(g, a, x);
+            var step = (DynamicConvNet)model.Clone();
+            Assert.Equal(y - f, step.ConvotronStep(x, y, 0.01), tolerance);
+            for (int t = 0; t < r; t++)
+                Assert.Equal(w[t] + 0.01 * (y - f) * u[t], step.Filter[t], tolerance);
+            Assert.Equal(a, step.OutputWeights.ToArray());
+
+            // Normalised: η = μ / ‖u‖².
+            step = (DynamicConvNet)model.Clone();
+            double norm2 = u.Sum(v => v * v);
+            Assert.Equal(y - f, step.NormalizedConvotronStep(x, y, 0.5), tolerance);
+            for (int t = 0; t < r; t++)
+                Assert.Equal(w[t] + 0.5 / norm2 * (y - f) * u[t], step.Filter[t], tolerance * (1 + 1 / norm2));
+
+            // Gradient of (f − y)²/2 against central finite differences.
+            var gw = new double[r];
+            var ga = new double[k];
+            Assert.Equal(y - f, model.Gradient(x, y, gw, ga), tolerance);
+            for (int j = 0; j < k; j++)
+                Assert.Equal((f - y) * act.Apply(Reference.Dot(g, w, x, j)), ga[j], tolerance);
+            for (int t = 0; t < r; t++)
+            {
+                double expected = 0;
+                for (int j = 0; j < k; j++)
+                {
+                    double z = Reference.Dot(g, w, x, j);
+                    expected += a[j] * (z > 0 ? 1.0 : alpha) * x[g.Patch(j)[t]];
+                }
+                Assert.Equal((f - y) * expected, gw[t], tolerance * (1 + Math.Abs(f - y)));
+            }
+
+            if (n == 0)
+            {
+                Assert.Throws<InvalidOperationException>(() => model.DoubleConvotronStep(x, y, 0.1, [], new double[k]));
+                Assert.Throws<InvalidOperationException>(() => model.NormalizedDoubleConvotronStep(x, y, 0.1, [], new double[k]));
+                continue;
+            }
+
+            // Stage 1: w_non += −η g + ξ_w, a += −η h + ξ_a; other taps untouched.
+            double[] noiseW = Reference.Random(rng, n, 1e-3), noiseA = Reference.Random(rng, k, 1e-3);
+            var (gradW, gradA, residual) = Reference.StageOne(g, act, w, a, x, y, 2 / (1 + alpha));
+            foreach (bool normalized in new[] { false, true })
+            {
+                step = (DynamicConvNet)model.Clone();
+                double eta = 0.01;
+                if (normalized)
+                {
+                    double c = 2 / (1 + alpha), v2 = 0, z2 = 0;
+                    double[] vv = new double[n];
+                    for (int j = 0; j < k; j++)
+                    {
+                        double z = 0;
+                        for (int m = 0; m < n; m++)
+                        {
+                            int t = g.NonOverlappingTaps[m];
+                            z += w[t] * x[g.Patch(j)[t]];
+                            vv[m] += a[j] * x[g.Patch(j)[t]];
+                        }
+                        z2 += z * z;
+                    }
+                    v2 = vv.Sum(v => v * v);
+                    eta = 0.3 / (c * c * (v2 + z2));
+                    Assert.Equal(residual, step.NormalizedDoubleConvotronStep(x, y, 0.3, noiseW, noiseA), tolerance);
+                }
+                else
+                {
+                    Assert.Equal(residual, step.DoubleConvotronStep(x, y, eta, noiseW, noiseA), tolerance);
+                }
+                double stepTolerance = tolerance * (1 + eta * 10);
+                var expectedW = (double[])w.Clone();
+                for (int m = 0; m < n; m++)
+                    expectedW[g.NonOverlappingTaps[m]] += -eta * gradW[m] + noiseW[m];
+                for (int t = 0; t < r; t++)
+                    Assert.Equal(expectedW[t], step.Filter[t], stepTolerance);
+                for (int j = 0; j < k; j++)
+                    Assert.Equal(a[j] - eta * gradA[j] + noiseA[j], step.OutputWeights[j], stepTolerance);
+            }
+        }
+    }
+
+    [Fact]
+    public void SpanLengthsAreCheckedAndNamed()
+    {
+        var model = new DynamicConvNet(PatchGeometry.Strided1D(4, 4, 16), Activation.ReLU);
+        var x = new double[16];
+        AssertParam("x", () => model.Predict(new double[15]));
+        AssertParam("hidden", () => model.HiddenActivations(x, new double[3]));
+        AssertParam("x", () => model.ConvotronStep(new double[17], 0, 0.1));
+        AssertParam("x", () => model.NormalizedConvotronStep(new double[1], 0, 0.1));
+        AssertParam("filterNoise", () => model.DoubleConvotronStep(x, 0, 0.1, new double[3], new double[4]));
+        AssertParam("outputNoise", () => model.DoubleConvotronStep(x, 0, 0.1, new double[4], new double[5]));
+        AssertParam("filterGradient", () => model.Gradient(x, 0, new double[5], new double[4]));
+        AssertParam("outputGradient", () => model.Gradient(x, 0, new double[4], new double[3]));
+        AssertParam("filter", () => new DynamicConvNet(model.Geometry, Activation.ReLU, new double[3], new double[4]));
+
+        static void AssertParam(string name, Action action)
+        {
+            var e = Assert.Throws<ArgumentException>(action);
+            Assert.Equal(name, e.ParamName);
+            Assert.Contains("must have length", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void NormalizedStepDoesNothingWhenThePooledInputIsZero()
+    {
+        var model = new DynamicConvNet(PatchGeometry.Strided1D(2, 2, 4), Activation.ReLU, [1, 2], [0, 0]);
+        Assert.Equal(5.0, model.NormalizedConvotronStep([1, 1, 1, 1], 5.0, 0.5));
+        Assert.Equal([1.0, 2.0], model.Filter.ToArray());
+    }
+
+    [Fact]
+    public void CloneIsIndependent()
+    {
+        var model = new DynamicConvNet(PatchGeometry.Strided1D(2, 2, 4), Activation.Leaky(0.2), [1, 2], [3, 4]);
+        var copy = model.Clone();
+        copy.Filter[0] = 9;
+        copy.OutputWeights[1] = 9;
+        Assert.Equal(1, model.Filter[0]);
+        Assert.Equal(4, model.OutputWeights[1]);
+        Assert.Equal(model.Geometry, copy.Geometry);
+        Assert.Equal(model.Activation, copy.Activation);
+    }
+}

@@ -1,0 +1,230 @@
+using System;
+using System.Collections.Concurrent;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Convotron.Tests;
+
+public class LearnerTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData(9, "gaussian")]
+    [InlineData(12, "gaussian")]
+    [InlineData(16, "gaussian")]
+    [InlineData(9, "uniform")]
+    [InlineData(12, "uniform")]
+    [InlineData(16, "uniform")]
+    public void ConvotronWithKnownOutputLayerRecoversTheFilter(int stride, string distribution)
+    {
+        var geometry = PatchGeometry.Strided1D(16, stride, 160);
+        var inputs = InputDistribution.FromName(distribution);
+        var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(3, 0));
+        var model = new DynamicConvNet(geometry, Activation.ReLU);
+        var result = ConvotronLearner.Learn(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(3, 1)), new ConvotronOptions
+        {
+            Samples = 50_000,
+            Step = StepSize.Normalized(0.5),
+            OutputWeights = teacher.OutputWeights.ToArray(),
+            EvaluationInterval = 0,
+        });
+        double error = Math.Sqrt(model.Filter.ToArray().Zip(teacher.Filter.ToArray(), (w, s) => (w - s) * (w - s)).Sum()
+                                 / teacher.Filter.ToArray().Sum(s => s * s));
+        output.WriteLine($"s = {stride}, {distribution}: ‖w − w*‖/‖w*‖ = {error:E2} after {result.Samples} samples");
+        Assert.True(error <= 1e-8, $"relative filter error {error:E2} > 1e-8");
+    }
+
+    [Fact]
+    public void ConvotronDefaultsToAveragePoolingFromZero()
+    {
+        var geometry = PatchGeometry.Strided1D(4, 3, 13);
+        var model = new DynamicConvNet(geometry, Activation.ReLU, [1, 2, 3, 4], [9, 9, 9, 9]);
+        var teacher = new Teacher(geometry, Activation.ReLU, [1, -1, 0.5, 2], [0.25, 0.25, 0.25, 0.25]);
+        var test = DataSet.Draw(teacher, InputDistribution.Gaussian, 500, new Xoshiro256StarStar(1));
+        var result = ConvotronLearner.Learn(model, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(2)),
+            new ConvotronOptions { Samples = 3000, EvaluationInterval = 1000 }, test);
+        Assert.All(model.OutputWeights.ToArray(), a => Assert.Equal(0.25, a));
+        Assert.Equal([0L, 1000, 2000, 3000], result.TestError.Points.Select(p => p.Step));
+        Assert.True(result.RelativeTestMse < 1e-6, $"relative test MSE {result.RelativeTestMse}");
+        Assert.True(result.TestError.Points[0].Value > 100 * result.TestMse);
+    }
+
+    /// <summary>
+    /// Algorithm 1 with the paper's settings over 20 seeds per Figure-1 configuration: it never
+    /// diverges, and whenever stage 1 ends within 0.5 rad of a*, stage 3 keeps the pair whose
+    /// outer layer points the way of a*. The distributions are printed.
+    /// </summary>
+    [Theory]
+    [InlineData("gaussian")]
+    [InlineData("uniform")]
+    public void Algorithm1WithThePaperSettingsChoosesTheRightSign(string distribution)
+    {
+        var inputs = InputDistribution.FromName(distribution);
+        foreach (int stride in new[] { 9, 12, 16 })
+        {
+            var rows = RunSeeds(PatchGeometry.Strided1D(16, stride, 160), inputs, Algorithm1Options.Paper(inputs), 20);
+            Report($"paper, {distribution}, s = {stride}", rows);
+            foreach (var row in rows)
+            {
+                Assert.True(double.IsFinite(row.Relative) && row.Relative < 10, $"seed {row.Seed} diverged: relative test MSE {row.Relative}");
+                if (row.Angle < 0.5)
+                    Assert.True(row.Agreement > 0, $"seed {row.Seed}: stage-1 angle {row.Angle:F3} but a · a* = {row.Agreement:F3}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Algorithm1WithNormalizedStepsIsAccurateAtStride16()
+    {
+        var rows = RunSeeds(PatchGeometry.Strided1D(16, 16, 160), InputDistribution.Gaussian, Algorithm1Options.Normalized, 20);
+        Report("normalized preset, gaussian, s = 16", rows);
+        double median = Median(rows.Select(r => r.Relative));
+        Assert.True(median <= 1e-3, $"median relative test MSE {median:E2} > 1e-3");
+    }
+
+    [Fact]
+    public void Algorithm1CountsItsSamplesAndRecordsCurves()
+    {
+        var geometry = PatchGeometry.Strided1D(4, 4, 16);
+        var teacher = Teacher.Random(geometry, Activation.ReLU, new Xoshiro256StarStar(1));
+        var test = DataSet.Draw(teacher, InputDistribution.Gaussian, 200, new Xoshiro256StarStar(2));
+        var progress = new ConcurrentQueue<LearningProgress>();
+        var result = Algorithm1.Run(new DynamicConvNet(geometry, Activation.ReLU), teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(3)),
+            new Algorithm1Options { Stage1Steps = 1000, Stage2Steps = 600, ValidationSamples = 300, EvaluationInterval = 250, Stage1SignCheckSamples = 10 },
+            test, new SynchronousProgress(progress));
+        Assert.Equal(1000 + 600 + 3 * 10, result.TrainingSamples);
+        Assert.Equal(300, result.ValidationSamples);
+        Assert.Equal(1930, result.SamplesUsed);
+        Assert.Equal([0L, 250, 500, 750, 1000], result.Stage1Curve.Points.Select(p => p.Step));
+        Assert.Equal([0L, 250, 500, 600], result.Stage2PositiveCurve.Points.Select(p => p.Step));
+        Assert.Equal(result.Stage2NegativeCurve.Points.Count, result.Stage2PositiveCurve.Points.Count);
+        Assert.Equal(result.Stage1Angle, result.Stage1Curve.Last);
+        Assert.Equal(Math.Min(result.ValidationMsePositive, result.ValidationMseNegative),
+            result.ChosenSign > 0 ? result.ValidationMsePositive : result.ValidationMseNegative);
+        Assert.Equal(Metrics.MeanSquaredError(result.Model, test), result.TestMse);
+        Assert.Contains(progress, p => p.Stage == "stage1");
+        Assert.Contains(progress, p => p.Stage == "stage2");
+        Assert.Contains(progress, p => p.Stage == "validation");
+    }
+
+    [Fact]
+    public void Algorithm1RefusesAGeometryWithoutANonOverlappingPart()
+    {
+        var geometry = PatchGeometry.Strided1D(4, 1, 10);
+        var teacher = Teacher.Random(geometry, Activation.ReLU, new Xoshiro256StarStar(1));
+        var e = Assert.Throws<ArgumentException>(() => Algorithm1.Run(new DynamicConvNet(geometry, Activation.ReLU),
+            teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(1)), new Algorithm1Options()));
+        Assert.Equal("model", e.ParamName);
+    }
+
+    [Fact]
+    public void CancellationStopsALongRun()
+    {
+        var geometry = PatchGeometry.Strided1D(16, 16, 160);
+        var teacher = Teacher.Random(geometry, Activation.ReLU, new Xoshiro256StarStar(1));
+        using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        Assert.Throws<OperationCanceledException>(() => Algorithm1.Run(new DynamicConvNet(geometry, Activation.ReLU),
+            teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(1)), new Algorithm1Options { Stage1Steps = 10_000_000 },
+            cancellationToken: cancel.Token));
+    }
+
+    [Fact]
+    public void DivergenceStopsWithTheLastFiniteState()
+    {
+        var geometry = PatchGeometry.Strided1D(16, 9, 160);
+        var teacher = Teacher.Random(geometry, Activation.ReLU, new Xoshiro256StarStar(1));
+        var model = new DynamicConvNet(geometry, Activation.ReLU);
+        var e = Assert.Throws<LearningDivergedException>(() => ConvotronLearner.Learn(model,
+            teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(2)),
+            new ConvotronOptions { Samples = 100_000, Step = StepSize.Fixed(10), OutputWeights = teacher.OutputWeights.ToArray() }));
+        Assert.Equal("convotron", e.Stage);
+        Assert.InRange(e.Step, 1, 100_000);
+        Assert.Contains("smaller step", e.Message, StringComparison.Ordinal);
+        Assert.All(e.LastFiniteState.Filter.ToArray(), v => Assert.True(double.IsFinite(v)));
+        Assert.Equal(geometry, e.LastFiniteState.Geometry);
+    }
+
+    [Fact]
+    public void RefinementReachesMachinePrecisionFromAnAlgorithm1Result()
+    {
+        var geometry = PatchGeometry.Strided1D(16, 9, 160);
+        var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(11, 0));
+        var test = DataSet.Draw(teacher, InputDistribution.Gaussian, 2000, Xoshiro256StarStar.ForStream(11, 3));
+        var model = new DynamicConvNet(geometry, Activation.ReLU);
+        var stages = Algorithm1.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(11, 1)),
+            new Algorithm1Options { Seed = 11, EvaluationInterval = 0 }, test);
+        var refined = Refinement.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(11, 2)),
+            new RefinementOptions(), test);
+        output.WriteLine($"relative test MSE {stages.RelativeTestMse:E2} after Algorithm 1, {refined.RelativeTestMse:E2} after refinement ({refined.SamplesUsed} samples, {refined.Rounds} rounds)");
+        Assert.True(refined.RelativeTestMse <= 1e-20, $"refined relative test MSE {refined.RelativeTestMse:E2}");
+        Assert.InRange(refined.SamplesUsed, 1, 100_000);
+        Assert.True(teacher.ParameterError(model) < 1e-9);
+    }
+
+    [Fact]
+    public void OptionsAreValidated()
+    {
+        var geometry = PatchGeometry.Strided1D(4, 4, 16);
+        var teacher = Teacher.Random(geometry, Activation.ReLU, new Xoshiro256StarStar(1));
+        ISampleSource Source() => teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(1));
+        var model = new DynamicConvNet(geometry, Activation.ReLU);
+        Assert.Equal("Samples", Assert.ThrowsAny<ArgumentException>(() => ConvotronLearner.Learn(model, Source(), new ConvotronOptions { Samples = 0 })).ParamName);
+        Assert.Equal("Stage1Steps", Assert.ThrowsAny<ArgumentException>(() => Algorithm1.Run(model, Source(), new Algorithm1Options { Stage1Steps = 0 })).ParamName);
+        Assert.Equal("Stage2Step", Assert.ThrowsAny<ArgumentException>(() => Algorithm1.Run(model, Source(), new Algorithm1Options { Stage2Step = default })).ParamName);
+        Assert.Equal("learningRate", Assert.ThrowsAny<ArgumentException>(() => StepSize.Fixed(double.NaN)).ParamName);
+        Assert.Equal("learningRate", Assert.ThrowsAny<ArgumentException>(() => StepSize.Fixed(-1)).ParamName);
+        Assert.Equal("mu", Assert.ThrowsAny<ArgumentException>(() => StepSize.Normalized(0)).ParamName);
+        Assert.Equal("mu", Assert.ThrowsAny<ArgumentException>(() => StepSize.Normalized(double.PositiveInfinity)).ParamName);
+        var lengthError = Assert.ThrowsAny<ArgumentException>(() => ConvotronLearner.Learn(model, Source(), new ConvotronOptions { OutputWeights = [1, 2] }));
+        Assert.Equal("OutputWeights", lengthError.ParamName);
+        Assert.Contains("length k = 4", lengthError.Message, StringComparison.Ordinal);
+        Assert.Equal("Mu", Assert.ThrowsAny<ArgumentException>(() => Refinement.Run(model, Source(), new RefinementOptions { Mu = 3 })).ParamName);
+        Assert.Equal("Stage1AveragingFraction", Assert.ThrowsAny<ArgumentException>(() => Algorithm1.Run(model, Source(), new Algorithm1Options { Stage1AveragingFraction = 1 })).ParamName);
+    }
+
+    internal sealed record SeedRow(ulong Seed, double Angle, double Agreement, double Relative, int Sign);
+
+    internal static SeedRow[] RunSeeds(PatchGeometry geometry, InputDistribution inputs, Algorithm1Options paper, int seeds, int threads = -1)
+    {
+        var rows = new SeedRow[seeds];
+        Parallel.For(0, seeds, new ParallelOptions { MaxDegreeOfParallelism = threads }, n =>
+        {
+            ulong seed = (ulong)n + 1;
+            var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0));
+            var test = DataSet.Draw(teacher, inputs, 2000, Xoshiro256StarStar.ForStream(seed, 3));
+            var model = new DynamicConvNet(geometry, Activation.ReLU);
+            var options = new Algorithm1Options
+            {
+                Stage1Steps = paper.Stage1Steps, Stage1Step = paper.Stage1Step, Stage2Steps = paper.Stage2Steps, Stage2Step = paper.Stage2Step,
+                Stage1SignCheckSamples = paper.Stage1SignCheckSamples, Stage1AveragingFraction = paper.Stage1AveragingFraction,
+                Stage1NoiseScale = paper.Stage1NoiseScale, ValidationSamples = paper.ValidationSamples, EvaluationInterval = 0, Seed = seed,
+            };
+            var result = Algorithm1.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)), options, test);
+            double agreement = 0;
+            for (int j = 0; j < geometry.PatchCount; j++)
+                agreement += model.OutputWeights[j] * teacher.OutputWeights[j];
+            rows[n] = new SeedRow(seed, result.Stage1Angle, agreement, result.RelativeTestMse, result.ChosenSign);
+        });
+        return rows;
+    }
+
+    internal static double Median(System.Collections.Generic.IEnumerable<double> values)
+    {
+        double[] sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : 0.5 * (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]);
+    }
+
+    private void Report(string label, SeedRow[] rows)
+    {
+        output.WriteLine(FormattableString.Invariant(
+            $"{label}: stage-1 angle median {Median(rows.Select(r => r.Angle)):F3} worst {rows.Max(r => r.Angle):F3}; relative test MSE median {Median(rows.Select(r => r.Relative)):E2} worst {rows.Max(r => r.Relative):E2}; a·a* > 0 in {rows.Count(r => r.Agreement > 0)}/{rows.Length}"));
+    }
+
+    private sealed class SynchronousProgress(ConcurrentQueue<LearningProgress> sink) : IProgress<LearningProgress>
+    {
+        public void Report(LearningProgress value) => sink.Enqueue(value);
+    }
+}

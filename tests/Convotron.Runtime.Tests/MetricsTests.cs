@@ -1,0 +1,120 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Xunit;
+
+namespace Convotron.Tests;
+
+public class MetricsTests
+{
+    [Fact]
+    public void AngleIsSignFree()
+    {
+        Assert.Equal(0, Metrics.Angle([1, 2], [-2, -4]), 7);
+        Assert.Equal(Math.PI / 2, Metrics.Angle([1, 0], [0, 3]), 12);
+        Assert.Equal(Math.PI / 4, Metrics.Angle([1, 0], [-1, 1]), 12);
+        Assert.Equal(Math.PI / 2, Metrics.Angle([0, 0], [1, 1]));
+    }
+
+    [Fact]
+    public void ParameterErrorIsScaleInvariantButSignAware()
+    {
+        double[] w = [1, -2, 3], a = [0.5, 2];
+        Assert.Equal(0, Metrics.ParameterError(w.Select(v => 4 * v).ToArray(), a.Select(v => v / 4).ToArray(), w, a), 15);
+        Assert.Equal(2, Metrics.ParameterError(w.Select(v => -v).ToArray(), a, w, a), 12);
+        // Resolves tiny errors: a 1e-14 relative perturbation reads as ~1e-14, not as rounding noise.
+        double[] close = [1 + 1e-14, -2, 3];
+        Assert.InRange(Metrics.ParameterError(close, a, w, a), 1e-15, 1e-13);
+    }
+
+    [Fact]
+    public void RelativeMseDividesByTheLabelVariance()
+    {
+        var geometry = PatchGeometry.Strided1D(2, 2, 4);
+        var model = new DynamicConvNet(geometry, Activation.Linear, [1, 0], [1, 0]);
+        var data = new DataSet(4, [1, 0, 0, 0, 3, 0, 0, 0], [0, 0]);   // predictions 1 and 3, labels 0
+        Assert.Equal(5, Metrics.MeanSquaredError(model, data));
+        Assert.Equal(5, Metrics.RelativeMeanSquaredError(model, data));  // Var(y) = 0: the plain MSE
+    }
+
+    [Theory]
+    [InlineData("1d:r=16,s=9,d=160")]
+    [InlineData("1d:r=16,s=12,d=160")]
+    [InlineData("1d:r=16,s=16,d=160")]
+    [InlineData("1d:r=4,s=1,d=10")]
+    [InlineData("2d:rh=4,rw=4,sh=3,sw=3,height=12,width=12")]
+    public void GeometryReportMatchesTheDefinitionAndTheBound(string spec)
+    {
+        var g = PatchGeometry.Parse(spec);
+        var a = Reference.Random(new Xoshiro256StarStar(3), g.PatchCount);
+        var report = GeometryReport.Compute(g, a);
+        // Σ_{i,j} a_i a_j P_i P_jᵀ entry by entry: (P_i P_jᵀ)[t, u] = 1 when P_i[t] = P_j[u].
+        int r = g.FilterSize;
+        var m = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(r, r);
+        for (int i = 0; i < g.PatchCount; i++)
+            for (int j = 0; j < g.PatchCount; j++)
+                for (int t = 0; t < r; t++)
+                    for (int u = 0; u < r; u++)
+                        if (g.Patch(i)[t] == g.Patch(j)[u])
+                            m[t, u] += a[i] * a[j];
+        var eigen = m.Evd().EigenValues.Select(z => z.Real).ToArray();
+        Assert.Equal(eigen.Min(), report.MinEigenvalue, 1e-9);
+        Assert.Equal(eigen.Max(), report.MaxEigenvalue, 1e-9);
+
+        var pooled = GeometryReport.ForAveragePooling(g);
+        if (pooled.DuGoelLowerBound is double bound)
+            Assert.True(pooled.MinEigenvalue >= bound * (1 - 1e-12), $"λ_min {pooled.MinEigenvalue} below Du & Goel's bound {bound}");
+        Assert.Equal(g.UnreadCoordinates, report.UnreadCoordinates);
+    }
+
+    [Fact]
+    public void ModelFilesRoundTripExactly()
+    {
+        string folder = Directory.CreateTempSubdirectory("convotron-model").FullName;
+        var rng = new Xoshiro256StarStar(1);
+        foreach (var geometry in new[] { PatchGeometry.Strided1D(16, 9, 160), PatchGeometry.Strided2D(4, 4, 3, 3, 28, 28), PatchGeometry.FromPatches(6, [[0, 5], [3, 1]]) })
+        {
+            var model = new DynamicConvNet(geometry, Activation.Leaky(0.1), Reference.Random(rng, geometry.FilterSize), Reference.Random(rng, geometry.PatchCount));
+            var pre = new Preprocessing(Reference.Random(rng, geometry.InputSize), 1.7, 0.3, 2.5);
+            string path = Path.Combine(folder, "model.json");
+            ModelFile.Save(path, model, pre);
+            var loaded = ModelFile.Load(path);
+            Assert.Equal(geometry, loaded.Model.Geometry);
+            Assert.Equal(model.Activation, loaded.Model.Activation);
+            Assert.Equal(model.Filter.ToArray(), loaded.Model.Filter.ToArray());
+            Assert.Equal(model.OutputWeights.ToArray(), loaded.Model.OutputWeights.ToArray());
+            Assert.Equal(pre.InputMean.ToArray(), loaded.Preprocessing!.InputMean.ToArray());
+            Assert.Equal(2.5, loaded.Preprocessing.LabelScale);
+            Assert.Empty(Directory.GetFiles(folder, "*.tmp"));
+        }
+    }
+
+    [Theory]
+    [InlineData("{\"format\": \"convotron-model\",\n \"version\": 1,\n \"geometry\": {\"spec\": \"1d:r=2,s=2,d=4\"}, \"alpha\": 0, \"filter\": [1, 2, 3], \"outputWeights\": [1, 1]}", "'filter' has 3 entries but geometry 1d:r=2,s=2,d=4 has r = 2")]
+    [InlineData("{\"format\": \"convotron-model\", \"version\": 1, \"geometry\": {\"spec\": \"1d:r=2,s=2,d=4\"}, \"alpha\": 0, \"filter\": [1, 2], \"outputWeights\": [1]}", "has k = 2")]
+    [InlineData("{\"format\": \"convotron-model\", \"version\": 1, \"geometry\": {\"spec\": \"1d:r=2,s=2,d=4\"}, \"alpha\": 7, \"filter\": [1, 2], \"outputWeights\": [1, 1]}", "[0, 1]")]
+    [InlineData("{\"format\": \"other\"}", "expected 'convotron-model'")]
+    [InlineData("{\"format\": \"convotron-model\", \"version\": 1}", "'geometry' is missing")]
+    [InlineData("{\"format\": \"convotron-model\",\n \"version\": 1,\n \"geometry\": {\"spec\": \"1d:r=2,s=2,d=4\"},\n \"alpha\": 0, \"filter\": [1, 2,", "line 4, column")]
+    public void MalformedModelFilesAreRefusedWithTheFileAndPlace(string json, string message)
+    {
+        var e = Assert.Throws<InvalidFileException>(() => ModelFile.FromJson(Encoding.UTF8.GetBytes(json), "bad.json"));
+        Assert.StartsWith("bad.json", e.Message, StringComparison.Ordinal);
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AtomicWritesLeaveTheOldFileWhenTheWriterFails()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("convotron-atomic").FullName, "out.csv");
+        AtomicFile.WriteAllText(path, "old");
+        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(path, s =>
+        {
+            s.Write("partial"u8);
+            throw new InvalidOperationException("killed");
+        }));
+        Assert.Equal("old", File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!));
+    }
+}
