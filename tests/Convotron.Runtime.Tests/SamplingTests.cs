@@ -80,15 +80,32 @@ public class SamplingTests
     public void XoshiroMatchesTheReferenceImplementation()
     {
         // xoshiro256** from the state {1, 2, 3, 4} (Vigna's reference C code): the first outputs.
-        var rng = new Xoshiro256StarStar(0);
-        typeof(Xoshiro256StarStar).GetField("_s0", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.SetValue(rng, 1UL);
-        typeof(Xoshiro256StarStar).GetField("_s1", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.SetValue(rng, 2UL);
-        typeof(Xoshiro256StarStar).GetField("_s2", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.SetValue(rng, 3UL);
-        typeof(Xoshiro256StarStar).GetField("_s3", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.SetValue(rng, 4UL);
+        var rng = Xoshiro256StarStar.FromState(1, 2, 3, 4);
         Assert.Equal(11520UL, rng.NextUInt64());
         Assert.Equal(0UL, rng.NextUInt64());
         Assert.Equal(1509978240UL, rng.NextUInt64());
         Assert.Equal(1215971899390074240UL, rng.NextUInt64());
+    }
+
+    /// <summary>Kolmogorov–Smirnov against the exact normal CDF, and the tail mass beyond the ziggurat's base strip.</summary>
+    [Fact]
+    public void GaussianMatchesTheNormalDistribution()
+    {
+        const int n = 1_000_000;
+        var x = new double[n];
+        InputDistribution.Gaussian.Sample(new Xoshiro256StarStar(12), x);
+        Array.Sort(x);
+        double d = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double cdf = MathNet.Numerics.Distributions.Normal.CDF(0, 1, x[i]);
+            d = Math.Max(d, Math.Max(cdf - (double)i / n, (i + 1.0) / n - cdf));
+        }
+        // The 0.1% critical value of the KS statistic is 1.95/√n.
+        Assert.True(d < 1.95 / Math.Sqrt(n), $"KS distance {d:E3}");
+        double tail = x.Count(v => Math.Abs(v) > 3.6541528853610088) / (double)n;
+        double expected = 2 * (1 - MathNet.Numerics.Distributions.Normal.CDF(0, 1, 3.6541528853610088));
+        Assert.InRange(tail, expected * 0.8, expected * 1.2);
     }
 
     [Fact]

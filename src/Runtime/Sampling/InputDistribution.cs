@@ -55,43 +55,11 @@ public abstract class InputDistribution
 
     private sealed class GaussianDistribution : InputDistribution
     {
-        // Box–Muller on blocks: n/2 uniform pairs become n normals through vectorised
-        // log, sqrt and sin/cos of the whole block.
-        private const int Block = 128;
-
         public override string Name => "gaussian";
 
         public override void Sample(Xoshiro256StarStar random, Span<double> destination)
         {
-            Span<double> radius = stackalloc double[Block];
-            Span<double> angle = stackalloc double[Block];
-            Span<double> sin = stackalloc double[Block];
-            Span<double> cos = stackalloc double[Block];
-            while (destination.Length > 0)
-            {
-                int pairs = Math.Min(Block, (destination.Length + 1) / 2);
-                Span<double> u = radius[..pairs], v = angle[..pairs];
-                for (int i = 0; i < pairs; i++)
-                {
-                    u[i] = random.NextDoubleNonZero();
-                    v[i] = random.NextDouble();
-                }
-                TensorPrimitives.Log(u, u);
-                TensorPrimitives.Multiply(u, -2.0, u);
-                TensorPrimitives.Sqrt(u, u);
-                TensorPrimitives.Multiply(v, 2.0, v);
-                TensorPrimitives.SinCosPi(v, sin[..pairs], cos[..pairs]);
-                int n = Math.Min(destination.Length, 2 * pairs);
-                int full = n / 2;
-                for (int i = 0; i < full; i++)
-                {
-                    destination[2 * i] = u[i] * cos[i];
-                    destination[2 * i + 1] = u[i] * sin[i];
-                }
-                if (n % 2 == 1)
-                    destination[n - 1] = u[full] * cos[full];
-                destination = destination[n..];
-            }
+            Ziggurat.Fill(random, destination);
         }
     }
 
@@ -115,12 +83,13 @@ public abstract class InputDistribution
 
         public override void Sample(Xoshiro256StarStar random, Span<double> destination)
         {
+            // One random bit per coordinate, written branch-free into the sign bit of 1.0.
             for (int start = 0; start < destination.Length; start += 64)
             {
                 ulong bits = random.NextUInt64();
                 int end = Math.Min(destination.Length, start + 64);
                 for (int i = start; i < end; i++, bits >>= 1)
-                    destination[i] = (bits & 1) == 0 ? 1.0 : -1.0;
+                    destination[i] = BitConverter.UInt64BitsToDouble(0x3FF0000000000000UL | (bits << 63));
             }
         }
     }
