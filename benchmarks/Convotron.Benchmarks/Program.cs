@@ -1,19 +1,36 @@
 using System;
-using System.Diagnostics;
-using Convotron;
+using System.Linq;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
-// quick sampler timing
-var rng = new Xoshiro256StarStar(1);
-var x = new double[160];
-foreach (var dist in new[] { InputDistribution.Gaussian, InputDistribution.Uniform, InputDistribution.Rademacher })
+namespace Convotron.Benchmarks;
+
+/// <summary>
+/// dotnet run -c Release --project benchmarks/Convotron.Benchmarks -- [--quick] [BenchmarkDotNet arguments]
+///   --quick          in-process toolchain and a short job: CI-sized, no child project per job
+///   ratio            the interleaved generated-vs-naive regression check (see RatioCheck)
+/// Everything else goes to BenchmarkDotNet's switcher (e.g. --filter *KernelBenchmarks*).
+/// </summary>
+public static class Program
 {
-    for (int warm = 0; warm < 3; warm++)
+    public static string[] Implementations =>
+        GeneratedModels.Create("1d-160-16-9") is null ? [Cases.Dynamic, Cases.Naive] : [Cases.Generated, Cases.Dynamic, Cases.Naive];
+
+    public static int Main(string[] args)
     {
-        var sw = Stopwatch.StartNew();
-        const int n = 200_000;
-        for (int i = 0; i < n; i++)
-            dist.Sample(rng, x);
-        if (warm == 2)
-            Console.WriteLine($"{dist.Name}: {sw.Elapsed.TotalNanoseconds / n / 160:F2} ns per coordinate");
+        if (args.Length > 0 && args[0] == "ratio")
+            return RatioCheck.Run(args[1..]);
+        bool quick = args.Contains("--quick");
+        args = args.Where(a => a != "--quick").ToArray();
+        IConfig config = DefaultConfig.Instance;
+        if (quick)
+        {
+            config = DefaultConfig.Instance.AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance).WithId("quick"))
+                .WithOptions(ConfigOptions.DisableOptimizationsValidator);
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+        return 0;
     }
 }

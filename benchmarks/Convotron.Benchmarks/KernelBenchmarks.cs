@@ -1,0 +1,123 @@
+using System;
+using BenchmarkDotNet.Attributes;
+using Convotron;
+
+namespace Convotron.Benchmarks;
+
+/// <summary>
+/// Each IConvNet kernel on a batch of 64 inputs (so one input is not cache-trivially reused),
+/// per geometry and implementation; times are per call. Steps use a tiny learning rate so the
+/// weights stay put across millions of calls.
+/// </summary>
+[MemoryDiagnoser]
+public class KernelBenchmarks
+{
+    private const int Batch = 64;
+    private IConvNet _model = null!;
+    private double[][] _inputs = null!;
+    private double[] _labels = null!;
+    private double[] _hidden = null!, _filterGradient = null!, _outputGradient = null!;
+
+    [ParamsSource(nameof(Geometries))]
+    public string Geometry { get; set; } = "1d-160-16-9";
+
+    [ParamsSource(nameof(Implementations))]
+    public string Implementation { get; set; } = Cases.Dynamic;
+
+    public static string[] Geometries => ["1d-160-16-9", "1d-160-16-16", "1d-4096-64-33", "2d-28-4-3", "2d-28-5-2"];
+
+    public static string[] Implementations => Program.Implementations;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _model = Cases.Create(Geometry, Implementation);
+        (_inputs, _labels) = Cases.Prepare(_model, Batch, 1);
+        _hidden = new double[_model.Geometry.PatchCount];
+        _filterGradient = new double[_model.Geometry.FilterSize];
+        _outputGradient = new double[_model.Geometry.PatchCount];
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public double Predict()
+    {
+        double sum = 0;
+        for (int n = 0; n < Batch; n++)
+            sum += _model.Predict(_inputs[n]);
+        return sum;
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public double HiddenActivations()
+    {
+        for (int n = 0; n < Batch; n++)
+            _model.HiddenActivations(_inputs[n], _hidden);
+        return _hidden[0];
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public double ConvotronStep()
+    {
+        double sum = 0;
+        for (int n = 0; n < Batch; n++)
+            sum += _model.ConvotronStep(_inputs[n], _labels[n], 1e-12);
+        return sum;
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public double NormalizedConvotronStep()
+    {
+        double sum = 0;
+        for (int n = 0; n < Batch; n++)
+            sum += _model.NormalizedConvotronStep(_inputs[n], _labels[n], 1e-12);
+        return sum;
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public double Gradient()
+    {
+        double sum = 0;
+        for (int n = 0; n < Batch; n++)
+            sum += _model.Gradient(_inputs[n], _labels[n], _filterGradient, _outputGradient);
+        return sum;
+    }
+}
+
+/// <summary>The stage-1 kernel, on the geometries that have a non-overlapping part.</summary>
+[MemoryDiagnoser]
+public class Stage1Benchmarks
+{
+    private const int Batch = 64;
+    private IConvNet _model = null!;
+    private double[][] _inputs = null!;
+    private double[] _labels = null!;
+    private double[] _filterNoise = null!, _outputNoise = null!;
+
+    [ParamsSource(nameof(Geometries))]
+    public string Geometry { get; set; } = "1d-160-16-9";
+
+    [ParamsSource(nameof(Implementations))]
+    public string Implementation { get; set; } = Cases.Dynamic;
+
+    public static string[] Geometries => ["1d-160-16-9", "1d-160-16-16", "1d-4096-64-33", "2d-28-4-3"];
+
+    public static string[] Implementations => Program.Implementations;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _model = Cases.Create(Geometry, Implementation);
+        (_inputs, _labels) = Cases.Prepare(_model, Batch, 2);
+        _filterNoise = new double[_model.Geometry.NonOverlappingTaps.Length];
+        _outputNoise = new double[_model.Geometry.PatchCount];
+    }
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public double DoubleConvotronStep()
+    {
+        double sum = 0;
+        for (int n = 0; n < Batch; n++)
+            sum += _model.DoubleConvotronStep(_inputs[n], _labels[n], 1e-12, _filterNoise, _outputNoise);
+        return sum;
+    }
+}
