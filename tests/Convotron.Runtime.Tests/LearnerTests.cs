@@ -144,6 +144,7 @@ public class LearnerTests(ITestOutputHelper output)
         Assert.InRange(e.Step, 1, 100_000);
         Assert.Contains("smaller step", e.Message, StringComparison.Ordinal);
         Assert.All(e.LastFiniteState.Filter.ToArray(), v => Assert.True(double.IsFinite(v)));
+        Assert.Equal(e.LastFiniteState.Filter.ToArray(), model.Filter.ToArray());
         Assert.Equal(geometry, e.LastFiniteState.Geometry);
     }
 
@@ -226,5 +227,81 @@ public class LearnerTests(ITestOutputHelper output)
     private sealed class SynchronousProgress(ConcurrentQueue<LearningProgress> sink) : IProgress<LearningProgress>
     {
         public void Report(LearningProgress value) => sink.Enqueue(value);
+    }
+}
+
+public class HostileInputTests
+{
+    private sealed class ScriptedSource(int d, int badStep, double badValue, bool badLabel) : ISampleSource
+    {
+        private int _step;
+        private readonly Xoshiro256StarStar _random = new(1);
+
+        public int InputSize => d;
+
+        public Teacher? Teacher => null;
+
+        public double Next(Span<double> x)
+        {
+            _step++;
+            InputDistribution.Gaussian.Sample(_random, x);
+            if (_step == badStep && !badLabel)
+                x[d / 2] = badValue;
+            return _step == badStep && badLabel ? badValue : x[0];
+        }
+    }
+
+    [Theory]
+    [InlineData(double.NaN, false)]
+    [InlineData(double.PositiveInfinity, false)]
+    [InlineData(double.NaN, true)]
+    [InlineData(double.NegativeInfinity, true)]
+    public void NonFiniteSamplesAreBadDataNotDivergence(double value, bool inLabel)
+    {
+        var geometry = PatchGeometry.Strided1D(4, 4, 16);
+        foreach (Func<IConvNet, ISampleSource, object> learn in new Func<IConvNet, ISampleSource, object>[]
+        {
+            (m, s) => ConvotronLearner.Learn(m, s, new ConvotronOptions { Samples = 500 }),
+            (m, s) => Algorithm1.Run(m, s, new Algorithm1Options { Stage1Steps = 500, Stage2Steps = 500, ValidationSamples = 10 }),
+            (m, s) => Refinement.Run(m, s, new RefinementOptions { Samples = 2000 }),
+        })
+        {
+            var model = new DynamicConvNet(geometry, Activation.ReLU);
+            model.Filter.Fill(0.1);
+            model.OutputWeights.Fill(0.1);
+            var e = Assert.Throws<ArgumentException>(() => learn(model, new ScriptedSource(16, 300, value, inLabel)));
+            Assert.Equal("source", e.ParamName);
+            Assert.Contains("non-finite", e.Message, StringComparison.Ordinal);
+            Assert.All(model.Filter.ToArray(), v => Assert.True(double.IsFinite(v)));
+            Assert.All(model.OutputWeights.ToArray(), v => Assert.True(double.IsFinite(v)));
+        }
+    }
+
+    [Fact]
+    public void NonFiniteUserDrawsAreRefusedAtTheSampler()
+    {
+        var distribution = InputDistribution.Symmetrized("broken", _ => double.NaN);
+        var e = Assert.Throws<InvalidOperationException>(() => distribution.Sample(new Xoshiro256StarStar(1), new double[3]));
+        Assert.Contains("broken", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Geometries, activations, teachers, data sets and distributions are immutable: shared by many threads they give what one thread gives.</summary>
+    [Fact]
+    public void SharedImmutablesAreSafeUnderContention()
+    {
+        var geometry = PatchGeometry.Strided1D(16, 9, 160);
+        var teacher = Teacher.Random(geometry, Activation.Leaky(0.1), new Xoshiro256StarStar(1));
+        var test = DataSet.Draw(teacher, InputDistribution.Gaussian, 500, new Xoshiro256StarStar(2));
+        double Work(int seed)
+        {
+            var model = new DynamicConvNet(geometry, Activation.Leaky(0.1));
+            var result = ConvotronLearner.Learn(model, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar((ulong)seed)),
+                new ConvotronOptions { Samples = 3000, OutputWeights = teacher.OutputWeights.ToArray(), EvaluationInterval = 500 }, test);
+            return result.TestMse + GeometryReport.ForAveragePooling(geometry).MinEigenvalue + geometry.NonOverlappingTaps[0];
+        }
+        double[] serial = Enumerable.Range(0, 16).Select(Work).ToArray();
+        var parallel = new double[16];
+        System.Threading.Tasks.Parallel.For(0, 64, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 8 }, i => parallel[i % 16] = Work(i % 16));
+        Assert.Equal(serial, parallel);
     }
 }

@@ -274,6 +274,8 @@ public static class Algorithm1
             {
                 double y = source.Next(x);
                 double e = model.Predict(x) - y, ef = flipped.Predict(x) - y;
+                if (!double.IsFinite(e) || !double.IsFinite(ef))
+                    throw Refinement.NonFiniteSample("the stage-1 sign check", n + 1);
                 current += e * e;
                 other += ef * ef;
             }
@@ -352,6 +354,8 @@ public static class Algorithm1
                 cancellationToken.ThrowIfCancellationRequested();
             double y = source.Next(x);
             double ep = model.Predict(x) - y, en = negative.Predict(x) - y;
+            if (!double.IsFinite(ep) || !double.IsFinite(en))
+                throw Refinement.NonFiniteSample("validation", n + 1);
             positiveSum += ep * ep;
             negativeSum += en * en;
         }

@@ -4,7 +4,8 @@ namespace Convotron;
 
 /// <summary>
 /// A learner's parameters or loss became non-finite or exploded. Names the stage and step,
-/// suggests a fix, and carries the last finite state, so nothing learned before is lost.
+/// suggests a fix, and carries the last finite state (also put back into the model that was
+/// learning), so nothing learned before is lost.
 /// </summary>
 public sealed class LearningDivergedException : Exception
 {

@@ -57,6 +57,10 @@ public sealed record RefinementResult(long SamplesUsed, int Rounds, LearningCurv
 /// </summary>
 public static class Refinement
 {
+    internal static ArgumentException NonFiniteSample(string stage, long step) => new(
+        $"The sample source produced a non-finite input or label at sample {step} of {stage}; every input coordinate and label must be finite.",
+        "source");
+
     /// <summary>Refines <paramref name="model"/> in place with fresh samples from <paramref name="source"/>.</summary>
     /// <param name="model">A model whose w already points roughly the right way (e.g. after Algorithm 1).</param>
     /// <param name="source">Fresh training samples.</param>
@@ -101,15 +105,22 @@ public static class Refinement
                 labels[i] = source.Next(x);
                 labelSquares += labels[i] * labels[i];
                 model.HiddenActivations(x, row);
+                bool finite = double.IsFinite(labels[i]);
                 for (int j = 0; j < k; j++)
+                {
                     hidden[i, j] = row[j];
+                    finite &= double.IsFinite(row[j]);
+                }
+                if (!finite)
+                    throw NonFiniteSample(stage, used + i + 1);
             }
             used += batch;
             Vector<double> a = hidden.QR().Solve(labels);
-            bool finite = true;
+            bool solved = true;
             for (int j = 0; j < k; j++)
-                finite &= double.IsFinite(a[j]);
-            if (finite)
+                solved &= double.IsFinite(a[j]);
+            // A rank-deficient batch (e.g. a dead hidden unit) gives no usable a: keep the old one.
+            if (solved)
             {
                 for (int j = 0; j < k; j++)
                     model.OutputWeights[j] = a[j];
@@ -119,7 +130,7 @@ public static class Refinement
             double residual = (hidden * a - labels).L2Norm();
             if (options.EvaluationInterval > 0 && used >= nextEvaluation)
                 Evaluate();
-            if (finite && residual * residual <= options.Tolerance * labelSquares)
+            if (solved && residual * residual <= options.Tolerance * labelSquares)
                 break;
 
             for (int n = 0; n < steps && used < options.Samples; n++)

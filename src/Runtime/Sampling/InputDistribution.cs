@@ -103,6 +103,8 @@ public abstract class InputDistribution
             for (int i = 0; i < destination.Length; i++)
             {
                 double magnitude = draw(random);
+                if (!double.IsFinite(magnitude))
+                    throw new InvalidOperationException($"The draw function of input distribution '{name}' returned {magnitude}; draws must be finite.");
                 destination[i] = (random.NextUInt64() >> 63) == 0 ? magnitude : -magnitude;
             }
         }
