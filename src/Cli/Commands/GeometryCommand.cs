@@ -38,9 +38,9 @@ internal static class GeometryCommand
         text.Append(CultureInfo.InvariantCulture, $"geometry {geometry}: d = {d}, r = {r}, k = {k} patches\n");
         var table = new Table().Border(TableBorder.Ascii2);
         table.AddColumn("patch j");
-        table.AddColumn("reads x[...]");
+        table.AddColumn(Markup.Escape("reads x[i] for i in"));
         for (int j = 0; j < Math.Min(shown, k); j++)
-            table.AddRow(j.ToString(CultureInfo.InvariantCulture), Ranges(geometry.Patch(j).ToArray()));
+            table.AddRow(j.ToString(CultureInfo.InvariantCulture), Markup.Escape(Ranges(geometry.Patch(j).ToArray())));
         if (shown > 0)
         {
             if (k > shown)
