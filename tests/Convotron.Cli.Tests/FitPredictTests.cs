@@ -65,6 +65,17 @@ public class FitPredictTests
     }
 
     [Fact]
+    public void Without_a_non_overlapping_part_fit_uses_convotron_then_least_squares_a()
+    {
+        string directory = Cli.TempDirectory("fit-overlap");
+        Assert.Equal(0, Cli.Run("make-data", "--geometry", "1d:r=8,s=3,d=32", "--samples", "600", "--out", directory).ExitCode);
+        Cli.Result fit = Cli.Run("fit", Path.Combine(directory, "teacher.csv"), "--geometry", "1d:r=8,s=3,d=32", "--no-center", "--stage-steps", "3000", "--out", directory);
+        Assert.True(fit.ExitCode == 0, fit.Error);
+        Assert.Contains("Convotron with average pooling", fit.Output, StringComparison.Ordinal);
+        Assert.True(ValidationError(fit.Output) < 1e-6, fit.Output);
+    }
+
+    [Fact]
     public void Fit_reads_npy_and_warns_about_whitening()
     {
         string directory = Cli.TempDirectory("fit-npy");

@@ -138,7 +138,25 @@ internal static class FitCommand
         else
         {
             learner = "Convotron with average pooling (normalised step mu = 0.5)";
-            ConvotronLearner.Learn(model, stream, new ConvotronOptions { Samples = settings.StageSteps, EvaluationInterval = 0 });
+            try
+            {
+                ConvotronLearner.Learn(model, stream, new ConvotronOptions { Samples = settings.StageSteps, EvaluationInterval = 0 });
+            }
+            catch (LearningDivergedException e)
+            {
+                // Average pooling can be a poor guess for the data's a; keep the last finite w and let
+                // the least-squares solves for a in the refinement stage correct the output layer.
+                context.Warn(e.Message);
+                e.LastFiniteState.Filter.CopyTo(model.Filter);
+                e.LastFiniteState.OutputWeights.CopyTo(model.OutputWeights);
+            }
+            // f(w, a) = f(w/λ, λa) for λ > 0: move the scale into a so that w stays of order 1.
+            double norm = System.Numerics.Tensors.TensorPrimitives.Norm<double>(model.Filter);
+            if (norm > 0.0 && double.IsFinite(norm))
+            {
+                System.Numerics.Tensors.TensorPrimitives.Divide<double>(model.Filter, norm, model.Filter);
+                System.Numerics.Tensors.TensorPrimitives.Multiply<double>(model.OutputWeights, norm, model.OutputWeights);
+            }
         }
         double initial = Metrics.RelativeMeanSquaredError(model, validation);
         var curve = new List<(int Epoch, double Train, double Validation)> { (0, Metrics.RelativeMeanSquaredError(model, train), initial) };
