@@ -40,6 +40,7 @@ public class FitPredictTests
         string predictions = Path.Combine(directory, "preds.csv");
         Cli.Result predict = Cli.Run("predict", model, SampleData, "--out", predictions);
         Assert.True(predict.ExitCode == 0, predict.Error);
+        Assert.True(File.Exists(Path.Combine(directory, "preds.png")));
         string[] lines = File.ReadAllLines(predictions);
         Assert.Equal("prediction,label", lines[0]);
         Assert.Equal(1001, lines.Length);

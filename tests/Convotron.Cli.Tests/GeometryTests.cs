@@ -17,6 +17,10 @@ public class GeometryTests
         Assert.Contains("unread coordinates: 0 of 160", result.Output, StringComparison.Ordinal);
         Assert.Contains("Du & Goel's lower bound", result.Output, StringComparison.Ordinal);
         Assert.True(System.IO.File.Exists(System.IO.Path.Combine(directory, "summary.txt")));
+        Assert.True(System.IO.File.Exists(System.IO.Path.Combine(directory, "coverage.png")));
+        string[] patches = System.IO.File.ReadAllLines(System.IO.Path.Combine(directory, "patches.csv"));
+        Assert.Equal(1 + 17 * 16, patches.Length);
+        Assert.Equal("1,7,16,1", patches[1 + 16 + 7]);
     }
 
     [Fact]

@@ -24,7 +24,7 @@ internal static class Figure1Command
     {
         var command = new Command("figure1", "Reproduce Du & Goel's Figure 1 (d=160, r=16, s in {9,12,16}; Gaussian and uniform inputs) and refine each result.");
         var common = new CommonOptions(command);
-        var seeds = new Option<int>("--seeds") { Description = "Repeat every configuration over N seeds (seed, seed+1, ...); writes summary_seeds.csv with median and worst values.", DefaultValueFactory = _ => 1 };
+        var seeds = new Option<int>("--seeds") { Description = "Repeat every configuration over N seeds (seed, seed+1, ...); summary.csv, curves.csv and the plots show the first seed, summary_seeds.csv the median and worst values, summary_all_seeds.csv every seed.", DefaultValueFactory = _ => 1 };
         var strides = new Option<string>("--strides") { Description = "Comma-separated strides s (default 9,12,16; each needs s >= 9 = floor(r/2)+1).", DefaultValueFactory = _ => "9,12,16" };
         var distributions = new Option<string>("--distributions") { Description = "Comma-separated input distributions: gaussian, uniform (default both).", DefaultValueFactory = _ => "gaussian,uniform" };
         var noRefine = new Option<bool>("--no-refine") { Description = "Skip the refinement stage (least squares on a alternating with normalised Convotron on w)." };

@@ -25,6 +25,7 @@ internal static class GeometryCommand
             int shown = parse.GetValue(patches);
             Parsing.AtLeast("--patches", shown, 0);
             CommandContext context = common.Context(parse, environment);
+            WriteLayout(context, geometry);
             context.Summary(Describe(geometry, shown));
             return CliApp.Success;
         });
@@ -63,6 +64,26 @@ internal static class GeometryCommand
             ? "non-degenerate: Convotron's guarantee applies.\n"
             : "degenerate (lambda_min = 0): Convotron's guarantee does not apply.\n");
         return text.ToString();
+    }
+
+    /// <summary>patches.csv (every patch's taps and coordinates) and coverage.png (how many patches read each coordinate).</summary>
+    private static void WriteLayout(CommandContext context, PatchGeometry geometry)
+    {
+        var csv = new StringBuilder("patch,tap,coordinate,non_overlapping_tap\n");
+        var coverage = new double[geometry.InputSize];
+        var nonOverlapping = new System.Collections.Generic.HashSet<int>(geometry.NonOverlappingTaps.ToArray());
+        for (int j = 0; j < geometry.PatchCount; j++)
+        {
+            ReadOnlySpan<int> patch = geometry.Patch(j);
+            for (int t = 0; t < patch.Length; t++)
+            {
+                coverage[patch[t]]++;
+                csv.Append(CultureInfo.InvariantCulture, $"{j},{t},{patch[t]},{(nonOverlapping.Contains(t) ? 1 : 0)}\n");
+            }
+        }
+        context.WriteText("patches.csv", csv.ToString());
+        Plots.Lines(context.PathOf("coverage.png"), $"{geometry}: patches reading each coordinate", "coordinate i of x", "patches j with i in P_j",
+            [new Series("coverage", Enumerable.Range(0, coverage.Length).Select(i => (double)i).ToList(), coverage)], logY: false);
     }
 
     /// <summary>"3..7, 12, 20..22" for a list of indices.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.Globalization;
 using System.IO;
@@ -51,6 +52,8 @@ internal static class PredictCommand
         var transformed = new double[d];
         var text = new StringBuilder(hasLabel ? "prediction,label\n" : "prediction\n");
         double squares = 0.0, labelSum = 0.0, labelSquares = 0.0;
+        var predictions = new List<double>(table.Rows);
+        var labels = new List<double>(table.Rows);
         for (int i = 0; i < table.Rows; i++)
         {
             ReadOnlySpan<double> row = table.Row(i);
@@ -74,8 +77,10 @@ internal static class PredictCommand
                 prediction = model.Predict(x);
             }
             text.Append(Invariant.R(prediction));
+            predictions.Add(prediction);
             if (hasLabel)
             {
+                labels.Add(y);
                 text.Append(',').Append(Invariant.R(y));
                 squares += (prediction - y) * (prediction - y);
                 labelSum += y;
@@ -84,6 +89,11 @@ internal static class PredictCommand
             text.Append('\n');
         }
         AtomicFile.WriteAllText(outputFile, text.ToString());
+        string plotFile = Path.ChangeExtension(outputFile, ".png");
+        if (hasLabel)
+            Plots.Points(plotFile, "predict: prediction against label", "label y", "prediction", labels, predictions, diagonal: true);
+        else
+            Plots.Points(plotFile, "predict: predictions", "row", "prediction", Enumerable.Range(0, predictions.Count).Select(i => (double)i).ToList(), predictions, diagonal: false);
         var summary = new StringBuilder();
         summary.Append(CultureInfo.InvariantCulture, $"predict: model {modelPath} ({model.Geometry}, k = {model.Geometry.PatchCount}) on {dataPath}: {table.Rows} rows\n");
         if (hasLabel)
@@ -92,7 +102,7 @@ internal static class PredictCommand
             double mse = squares / n, variance = labelSquares / n - (labelSum / n) * (labelSum / n);
             summary.Append(CultureInfo.InvariantCulture, $"test MSE {Invariant.E3(mse)}, relative test MSE {Invariant.E3(variance > 0 ? mse / variance : mse)}\n");
         }
-        summary.Append(CultureInfo.InvariantCulture, $"predictions written to {outputFile}\n");
+        summary.Append(CultureInfo.InvariantCulture, $"predictions written to {outputFile} (plot: {plotFile})\n");
         context.Summary(summary.ToString());
         return CliApp.Success;
     }

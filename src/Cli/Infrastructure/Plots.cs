@@ -69,6 +69,26 @@ internal static class Plots
         Save(plot, path, Width, Height);
     }
 
+    /// <summary>Points without lines, plus the diagonal y = x when <paramref name="diagonal"/> (prediction against label).</summary>
+    public static void Points(string path, string title, string xLabel, string yLabel, IReadOnlyList<double> x, IReadOnlyList<double> y, bool diagonal)
+    {
+        var plot = new Plot();
+        var points = plot.Add.Scatter(x.ToArray(), y.ToArray());
+        points.LineWidth = 0;
+        points.MarkerSize = 3;
+        if (diagonal && x.Count > 0)
+        {
+            double low = Math.Min(x.Min(), y.Min()), high = Math.Max(x.Max(), y.Max());
+            var line = plot.Add.Line(low, low, high, high);
+            line.LineWidth = 1;
+            line.LineColor = Colors.Gray;
+        }
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
+        Save(plot, path, Width, Height);
+    }
+
     /// <summary>
     /// A heat map of values in [0, 1] with the value printed in each cell; rows are drawn top to bottom.
     /// </summary>
