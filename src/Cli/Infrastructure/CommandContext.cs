@@ -50,7 +50,24 @@ internal sealed class CommandContext(TextWriter output, TextWriter error, bool i
         var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
         var clock = Stopwatch.StartNew();
         int finished = 0;
-        if (Interactive && names.Count <= 24)
+        if (Interactive && names.Count > 24)
+        {
+            // Many small items (compare, sweep): one bar for the whole grid.
+            AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(progressContext =>
+                {
+                    ProgressTask task = progressContext.AddTask($"{title} ({names.Count} runs)", autoStart: true, maxValue: names.Count);
+                    Parallel.For(0, names.Count, options, i =>
+                    {
+                        results[i] = work(i, new Progress(_ => { }));
+                        task.Increment(1);
+                    });
+                });
+            return results;
+        }
+        if (Interactive)
         {
             AnsiConsole.Progress()
                 .AutoClear(false)
