@@ -1,0 +1,284 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Globalization;
+using System.Linq;
+using System.Numerics.Tensors;
+using System.Text;
+using Convotron.Cli.Infrastructure;
+using Spectre.Console;
+
+namespace Convotron.Cli.Commands;
+
+/// <summary>
+/// <c>convotron compare</c>: Convotron against plain SGD with backpropagation on the same model,
+/// samples and budget, learning w with the teacher's a* known (Goel et al.'s setting), over a grid
+/// of step sizes and initial scales of w.
+/// </summary>
+internal static class CompareCommand
+{
+    public const string RunsHeader = "method,step_rule,step,init_scale,seed,relative_test_mse,diverged,success";
+    public const string CellsHeader = "method,step_rule,step,init_scale,runs,successes,success_rate,median_relative_test_mse,diverged";
+    internal static readonly string[] Methods = ["convotron", "sgd"];
+
+    public static Command Build(CliEnvironment environment)
+    {
+        var command = new Command("compare", "Convotron vs plain SGD (backpropagation) learning w with a* known: success rate over step sizes x initial scales.");
+        var common = new CommonOptions(command);
+        var geometryOption = new Option<string>("--geometry") { Description = "The geometry (default 1d:r=16,s=9,d=160).", DefaultValueFactory = _ => "1d:r=16,s=9,d=160" };
+        var inputs = new Option<string>("--inputs") { Description = "Input distribution: gaussian, uniform or rademacher (default gaussian).", DefaultValueFactory = _ => "gaussian" };
+        var samples = new Option<long>("--samples") { Description = "Training samples (steps) per run (default 20000).", DefaultValueFactory = _ => 20_000 };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per cell: seed, seed+1, ... (default 10).", DefaultValueFactory = _ => 10 };
+        var fixedSteps = new Option<string>("--fixed-steps") { Description = "Comma-separated fixed learning rates eta (default 1e-5,1e-4,1e-3,1e-2,1e-1).", DefaultValueFactory = _ => "1e-5,1e-4,1e-3,1e-2,1e-1" };
+        var normalizedSteps = new Option<string>("--normalized-steps") { Description = "Comma-separated normalised steps mu in (0, 2) (default 0.1,0.5,1.0).", DefaultValueFactory = _ => "0.1,0.5,1.0" };
+        var scales = new Option<string>("--init-scales") { Description = "Comma-separated norms of the initial w, in a random direction (default 0,0.01,0.1,1,10).", DefaultValueFactory = _ => "0,0.01,0.1,1,10" };
+        var testSamples = new Option<int>("--test-samples") { Description = "Test-set size (default 10000).", DefaultValueFactory = _ => 10_000 };
+        var success = new Option<double>("--success") { Description = "Success: relative test MSE at most this (default 1e-3).", DefaultValueFactory = _ => 1e-3 };
+        foreach (Option option in new Option[] { geometryOption, inputs, samples, seeds, fixedSteps, normalizedSteps, scales, testSamples, success })
+            command.Options.Add(option);
+        command.SetAction(parse =>
+        {
+            var steps = new List<StepSize>();
+            steps.AddRange(Parsing.NonNegativeDoubles("--fixed-steps", parse.GetValue(fixedSteps)!).Select(v => v > 0 ? StepSize.Fixed(v) : throw new UsageException("--fixed-steps: every eta must be > 0.")));
+            steps.AddRange(Parsing.NonNegativeDoubles("--normalized-steps", parse.GetValue(normalizedSteps)!).Select(v => v > 0 && v < 2 ? StepSize.Normalized(v) : throw new UsageException($"--normalized-steps: {v.ToString(CultureInfo.InvariantCulture)} is not allowed; mu must lie in (0, 2).")));
+            var settings = new Settings
+            {
+                Geometry = Parsing.Geometry("--geometry", parse.GetValue(geometryOption)!),
+                Inputs = Parsing.Distribution("--inputs", parse.GetValue(inputs)!),
+                Samples = parse.GetValue(samples),
+                Seeds = parse.GetValue(seeds),
+                BaseSeed = parse.GetValue(common.Seed),
+                Steps = steps,
+                Scales = Parsing.NonNegativeDoubles("--init-scales", parse.GetValue(scales)!),
+                TestSamples = parse.GetValue(testSamples),
+                Success = parse.GetValue(success),
+            };
+            Parsing.AtLeast("--samples", settings.Samples, 1);
+            Parsing.AtLeast("--seeds", settings.Seeds, 1);
+            Parsing.AtLeast("--test-samples", settings.TestSamples, 2);
+            Parsing.InRange("--success", settings.Success, 0.0, double.PositiveInfinity);
+            return Run(settings, common.ThreadCount(parse), common.Context(parse, environment));
+        });
+        return command;
+    }
+
+    internal sealed class Settings
+    {
+        public PatchGeometry Geometry { get; init; } = PatchGeometry.Strided1D(16, 9, 160);
+        public InputDistribution Inputs { get; init; } = InputDistribution.Gaussian;
+        public long Samples { get; init; } = 20_000;
+        public int Seeds { get; init; } = 10;
+        public ulong BaseSeed { get; init; } = 1;
+        public IReadOnlyList<StepSize> Steps { get; init; } = [];
+        public IReadOnlyList<double> Scales { get; init; } = [];
+        public int TestSamples { get; init; } = 10_000;
+        public double Success { get; init; } = 1e-3;
+    }
+
+    internal sealed record Item(string Method, int StepIndex, int ScaleIndex, ulong Seed);
+
+    internal sealed record RunResult(Item Item, double RelativeTestMse, bool Diverged, bool Success);
+
+    private static int Run(Settings settings, int threads, CommandContext context)
+    {
+        var items = (from method in Methods
+                     from step in Enumerable.Range(0, settings.Steps.Count)
+                     from scale in Enumerable.Range(0, settings.Scales.Count)
+                     from n in Enumerable.Range(0, settings.Seeds)
+                     select new Item(method, step, scale, settings.BaseSeed + (ulong)n)).ToList();
+        // Teacher and test set depend only on the seed: build each once (lazily, thread-safe) and share them read-only.
+        var problems = Enumerable.Range(0, settings.Seeds).Select(n => new Lazy<Problem>(() => Problem.Create(settings, settings.BaseSeed + (ulong)n))).ToArray();
+        RunResult[] results = context.RunParallel("compare",
+            items.Select(i => $"{i.Method} {settings.Steps[i.StepIndex]} w0={Invariant.R(settings.Scales[i.ScaleIndex])} seed={i.Seed}").ToList(),
+            threads, (i, _) => RunOne(settings, items[i], problems[(int)(items[i].Seed - settings.BaseSeed)].Value));
+
+        context.WriteText("runs.csv", Invariant.Lines(results.Select(r => Invariant.Csv([r.Item.Method, RuleName(settings.Steps[r.Item.StepIndex]),
+            Invariant.R(settings.Steps[r.Item.StepIndex].Value), Invariant.R(settings.Scales[r.Item.ScaleIndex]), Invariant.R((long)r.Item.Seed),
+            Invariant.R(r.RelativeTestMse), r.Diverged ? "1" : "0", r.Success ? "1" : "0"])).Prepend(RunsHeader)));
+        var rates = new Dictionary<string, double[,]>();
+        var cellLines = new List<string> { CellsHeader };
+        foreach (string method in Methods)
+        {
+            var rate = new double[settings.Steps.Count, settings.Scales.Count];
+            for (int s = 0; s < settings.Steps.Count; s++)
+            {
+                for (int c = 0; c < settings.Scales.Count; c++)
+                {
+                    var cell = results.Where(r => r.Item.Method == method && r.Item.StepIndex == s && r.Item.ScaleIndex == c).ToList();
+                    int successes = cell.Count(r => r.Success);
+                    rate[s, c] = (double)successes / cell.Count;
+                    cellLines.Add(Invariant.Csv([method, RuleName(settings.Steps[s]), Invariant.R(settings.Steps[s].Value), Invariant.R(settings.Scales[c]),
+                        Invariant.R(cell.Count), Invariant.R(successes), Invariant.R(rate[s, c]), Invariant.R(Invariant.Median(cell.Select(r => r.RelativeTestMse).ToList())),
+                        Invariant.R(cell.Count(r => r.Diverged))]));
+                }
+            }
+            rates[method] = rate;
+            Plots.Heatmap(context.PathOf($"compare_{method}.png"),
+                $"{(method == "sgd" ? "plain SGD (backprop)" : "Convotron")}: success rate (rel. test MSE <= {Invariant.R(settings.Success)})",
+                "initial ||w||", "step size", settings.Scales.Select(Invariant.R).ToList(), settings.Steps.Select(s => s.ToString()).ToList(), rate);
+        }
+        context.WriteText("cells.csv", Invariant.Lines(cellLines));
+        context.Summary(Findings(settings, results, rates));
+        return CliApp.Success;
+    }
+
+    private static string RuleName(StepSize step) => step.Rule == StepRule.Fixed ? "fixed" : "normalized";
+
+    /// <summary>The teacher (stream 0) and test set (stream 3) of one seed; immutable, shared between threads.</summary>
+    internal sealed record Problem(Teacher Teacher, DataSet Test)
+    {
+        public static Problem Create(Settings settings, ulong seed)
+        {
+            var teacher = Teacher.Random(settings.Geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0));
+            return new Problem(teacher, DataSet.Draw(teacher, settings.Inputs, settings.TestSamples, Xoshiro256StarStar.ForStream(seed, 3)));
+        }
+    }
+
+    internal static RunResult RunOne(Settings settings, Item item, Problem problem)
+    {
+        PatchGeometry geometry = settings.Geometry;
+        ulong seed = item.Seed;
+        Teacher teacher = problem.Teacher;
+        DataSet test = problem.Test;
+        // Both methods see the same samples (stream 1) and the same initial direction (stream 4).
+        ISampleSource source = teacher.Stream(settings.Inputs, Xoshiro256StarStar.ForStream(seed, 1));
+        var direction = new double[geometry.FilterSize];
+        var initRandom = Xoshiro256StarStar.ForStream(seed, 4);
+        do
+            InputDistribution.Gaussian.Sample(initRandom, direction);
+        while (!(TensorPrimitives.Norm<double>(direction) > 0));
+        TensorPrimitives.Multiply<double>(direction, settings.Scales[item.ScaleIndex] / TensorPrimitives.Norm<double>(direction), direction);
+        IConvNet model = Models.Create(geometry, Activation.ReLU);
+        teacher.OutputWeights.CopyTo(model.OutputWeights);
+        direction.CopyTo(model.Filter);
+        StepSize step = settings.Steps[item.StepIndex];
+        bool diverged = false;
+        try
+        {
+            if (item.Method == "convotron")
+            {
+                ConvotronLearner.Learn(model, source, new ConvotronOptions
+                {
+                    Samples = settings.Samples,
+                    Step = step,
+                    OutputWeights = teacher.OutputWeights.ToArray(),
+                    ResetFilter = false,
+                    EvaluationInterval = 0,
+                });
+            }
+            else
+            {
+                diverged = !PlainSgd(model, source, settings.Samples, step);
+            }
+        }
+        catch (LearningDivergedException)
+        {
+            diverged = true;
+        }
+        double relative = diverged ? double.NaN : Metrics.RelativeMeanSquaredError(model, test);
+        diverged |= !double.IsFinite(relative);
+        return new RunResult(item, relative, diverged, !diverged && relative <= settings.Success);
+    }
+
+    /// <summary>
+    /// Plain SGD on ½(f(x) − y)², updating only w (a = a* known): w ← w − η ∇_w with
+    /// ∇_w = (f − y) g, g = Σ_j a_j σ'(z_j) P_j x. The normalised variant uses η_t = μ / ‖g‖²
+    /// (Convotron's normalisation with its direction Σ_j a_j P_j x replaced by g); no step when g = 0.
+    /// Returns false when w or the residual stops being finite (or exceeds 1e100).
+    /// </summary>
+    internal static bool PlainSgd(IConvNet model, ISampleSource source, long samples, StepSize step)
+    {
+        var x = new double[model.Geometry.InputSize];
+        var filterGradient = new double[model.Geometry.FilterSize];
+        var outputGradient = new double[model.Geometry.PatchCount];
+        for (long t = 1; t <= samples; t++)
+        {
+            double y = source.Next(x);
+            double residual = model.Gradient(x, y, filterGradient, outputGradient);
+            if (!(Math.Abs(residual) < 1e100))
+                return false;
+            double eta = step.Value;
+            if (step.Rule == StepRule.Normalized)
+            {
+                double norm2 = TensorPrimitives.SumOfSquares<double>(filterGradient);
+                if (!(norm2 > 0.0))
+                    continue;
+                // ‖g‖² = ‖∇_w‖² / (f − y)², so η ∇_w = μ (f − y)² ∇_w / ‖∇_w‖².
+                eta = step.Value * residual * residual / norm2;
+            }
+            Span<double> w = model.Filter;
+            for (int i = 0; i < w.Length; i++)
+                w[i] -= eta * filterGradient[i];
+            if ((t & 63) == 0 && !Finite(w))
+                return false;
+        }
+        return Finite(model.Filter);
+    }
+
+    private static bool Finite(ReadOnlySpan<double> values)
+    {
+        foreach (double v in values)
+        {
+            if (!(Math.Abs(v) < 1e100))
+                return false;
+        }
+        return true;
+    }
+
+    private static string Findings(Settings settings, IReadOnlyList<RunResult> results, Dictionary<string, double[,]> rates)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture,
+            $"compare: Convotron vs plain SGD learning w with a* known on {settings.Geometry} (k = {settings.Geometry.PatchCount}), ReLU, {settings.Inputs} inputs, noiseless labels; {settings.Samples:N0} samples per run, the same samples and initial direction for both methods; {settings.Seeds} seeds per cell; success = relative test MSE <= {Invariant.R(settings.Success)} on {settings.TestSamples:N0} test samples; divergence counts as failure.\n\n");
+        foreach (string method in Methods)
+        {
+            double[,] rate = rates[method];
+            var table = new Table().Border(TableBorder.Ascii2).Title(method == "sgd" ? "plain SGD: success rate" : "Convotron: success rate");
+            table.AddColumn("step \\ initial ||w||");
+            foreach (double s in settings.Scales)
+                table.AddColumn(new TableColumn(Invariant.R(s)).RightAligned());
+            for (int i = 0; i < settings.Steps.Count; i++)
+            {
+                var row = new List<string> { settings.Steps[i].ToString() };
+                for (int j = 0; j < settings.Scales.Count; j++)
+                {
+                    int diverged = results.Count(r => r.Item.Method == method && r.Item.StepIndex == i && r.Item.ScaleIndex == j && r.Diverged);
+                    row.Add(Invariant.F(rate[i, j], 1) + (diverged > 0 ? $" ({diverged} div)" : ""));
+                }
+                table.AddRow(row.ToArray());
+            }
+            text.Append(CommandContext.Render(table));
+        }
+        text.Append("\nFindings (docs/COMPARE.md-ready):\n");
+        foreach (string method in Methods)
+        {
+            string name = method == "sgd" ? "Plain SGD" : "Convotron";
+            var mine = results.Where(r => r.Item.Method == method).ToList();
+            int cells = settings.Steps.Count * settings.Scales.Count;
+            int perfect = 0;
+            double[,] rate = rates[method];
+            for (int i = 0; i < settings.Steps.Count; i++)
+                for (int j = 0; j < settings.Scales.Count; j++)
+                    perfect += rate[i, j] == 1.0 ? 1 : 0;
+            var normalized = mine.Where(r => settings.Steps[r.Item.StepIndex].Rule == StepRule.Normalized).ToList();
+            text.Append(CultureInfo.InvariantCulture,
+                $"- {name}: {mine.Count(r => r.Success)}/{mine.Count} runs succeed overall; {perfect}/{cells} cells succeed in every seed; " +
+                $"with normalised steps {normalized.Count(r => r.Success)}/{normalized.Count}; {mine.Count(r => r.Diverged)} runs diverged (caught, counted as failures).\n");
+            int zero = settings.Scales.ToList().IndexOf(0.0);
+            if (zero >= 0)
+            {
+                var atZero = mine.Where(r => r.Item.ScaleIndex == zero).ToList();
+                text.Append(CultureInfo.InvariantCulture,
+                    $"  at w = 0: {atZero.Count(r => r.Success)}/{atZero.Count} succeed; median relative test MSE {Invariant.E3(Invariant.Median(atZero.Select(r => r.RelativeTestMse).ToList()))}.\n");
+            }
+            for (int j = 0; j < settings.Scales.Count; j++)
+            {
+                double best = Enumerable.Range(0, settings.Steps.Count).Max(i => rate[i, j]);
+                var bestSteps = Enumerable.Range(0, settings.Steps.Count).Where(i => rate[i, j] == best).Select(i => settings.Steps[i].ToString());
+                text.Append(CultureInfo.InvariantCulture, $"  initial ||w|| = {Invariant.R(settings.Scales[j])}: best success rate {Invariant.F(best, 1)} with {string.Join(", ", bestSteps)}\n");
+            }
+        }
+        text.Append("- Why SGD fails at w = 0: with ReLU every z_j = w . P_j x is 0, sigma'(0) = alpha = 0, so the gradient (f - y) sum_j a_j sigma'(z_j) P_j x is exactly 0 and w never moves; Convotron's update (y - f) sum_j a_j P_j x has no sigma' and moves from w = 0.\n");
+        return text.ToString();
+    }
+}

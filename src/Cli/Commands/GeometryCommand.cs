@@ -1,0 +1,106 @@
+using System;
+using System.CommandLine;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using Convotron.Cli.Infrastructure;
+using Spectre.Console;
+
+namespace Convotron.Cli.Commands;
+
+/// <summary><c>convotron geometry --geometry …</c>: k, the patch layout, the non-overlapping taps, unread coordinates and the conditioning report.</summary>
+internal static class GeometryCommand
+{
+    public static Command Build(CliEnvironment environment)
+    {
+        var command = new Command("geometry", "Describe a patch geometry: k, the first patches, the non-overlapping taps, unread coordinates and the conditioning of average pooling.");
+        var common = new CommonOptions(command, threads: false);
+        var geometryOption = new Option<string>("--geometry") { Description = "The geometry: 1d:r=16,s=9,d=160 or 2d:rh=4,rw=4,sh=3,sw=3,height=28,width=28.", Required = true };
+        var patches = new Option<int>("--patches") { Description = "How many patches to list (default 5).", DefaultValueFactory = _ => 5 };
+        command.Options.Add(geometryOption);
+        command.Options.Add(patches);
+        command.SetAction(parse =>
+        {
+            PatchGeometry geometry = Parsing.Geometry("--geometry", parse.GetValue(geometryOption)!);
+            int shown = parse.GetValue(patches);
+            Parsing.AtLeast("--patches", shown, 0);
+            CommandContext context = common.Context(parse, environment);
+            WriteLayout(context, geometry);
+            context.Summary(Describe(geometry, shown));
+            return CliApp.Success;
+        });
+        return command;
+    }
+
+    internal static string Describe(PatchGeometry geometry, int shown)
+    {
+        var text = new StringBuilder();
+        int d = geometry.InputSize, r = geometry.FilterSize, k = geometry.PatchCount;
+        text.Append(CultureInfo.InvariantCulture, $"geometry {geometry}: d = {d}, r = {r}, k = {k} patches\n");
+        var table = new Table().Border(TableBorder.Ascii2);
+        table.AddColumn("patch j");
+        table.AddColumn(Markup.Escape("reads x[i] for i in"));
+        for (int j = 0; j < Math.Min(shown, k); j++)
+            table.AddRow(j.ToString(CultureInfo.InvariantCulture), Markup.Escape(Ranges(geometry.Patch(j).ToArray())));
+        if (shown > 0)
+        {
+            if (k > shown)
+                table.AddRow("...", $"({k - shown} more)");
+            text.Append(CommandContext.Render(table, 100));
+        }
+        int[] taps = geometry.NonOverlappingTaps.ToArray();
+        text.Append(CultureInfo.InvariantCulture, $"non-overlapping taps T_non: {(taps.Length == 0 ? "none" : Ranges(taps))} ({taps.Length} of {r})\n");
+        text.Append(geometry.HasNonOverlappingPart
+            ? "Algorithm 1 (Du & Goel) applies: it learns w and a.\n"
+            : "Algorithm 1 does not apply (no non-overlapping part); Convotron with known a (e.g. average pooling) does.\n");
+        text.Append(CultureInfo.InvariantCulture, $"unread coordinates: {geometry.UnreadCoordinates} of {d}\n");
+        GeometryReport report = GeometryReport.ForAveragePooling(geometry);
+        text.Append(CultureInfo.InvariantCulture, $"average pooling (a_j = 1/k): lambda_min(sum_ij a_i a_j P_i P_j^T) = {Invariant.E3(report.MinEigenvalue)}, lambda_max = {Invariant.E3(report.MaxEigenvalue)}, condition number = {Invariant.E3(report.ConditionNumber)}\n");
+        if (report.DuGoelLowerBound is double bound)
+            text.Append(CultureInfo.InvariantCulture, $"Du & Goel's lower bound (1 - cos(pi/(k+1))) * ||a||^2 = {Invariant.E3(bound)} (holds: {(report.MinEigenvalue >= bound * (1 - 1e-9) ? "yes" : "NO")})\n");
+        else
+            text.Append("Du & Goel's bound does not apply (it needs strided 1D patches with s >= floor(r/2) + 1).\n");
+        text.Append(report.MinEigenvalue > 1e-12 * Math.Max(1.0, report.MaxEigenvalue)
+            ? "non-degenerate: Convotron's guarantee applies.\n"
+            : "degenerate (lambda_min = 0): Convotron's guarantee does not apply.\n");
+        return text.ToString();
+    }
+
+    /// <summary>patches.csv (every patch's taps and coordinates) and coverage.png (how many patches read each coordinate).</summary>
+    private static void WriteLayout(CommandContext context, PatchGeometry geometry)
+    {
+        var csv = new StringBuilder("patch,tap,coordinate,non_overlapping_tap\n");
+        var coverage = new double[geometry.InputSize];
+        var nonOverlapping = new System.Collections.Generic.HashSet<int>(geometry.NonOverlappingTaps.ToArray());
+        for (int j = 0; j < geometry.PatchCount; j++)
+        {
+            ReadOnlySpan<int> patch = geometry.Patch(j);
+            for (int t = 0; t < patch.Length; t++)
+            {
+                coverage[patch[t]]++;
+                csv.Append(CultureInfo.InvariantCulture, $"{j},{t},{patch[t]},{(nonOverlapping.Contains(t) ? 1 : 0)}\n");
+            }
+        }
+        context.WriteText("patches.csv", csv.ToString());
+        Plots.Lines(context.PathOf("coverage.png"), $"{geometry}: patches reading each coordinate", "coordinate i of x", "patches j with i in P_j",
+            [new Series("coverage", Enumerable.Range(0, coverage.Length).Select(i => (double)i).ToList(), coverage)], logY: false);
+    }
+
+    /// <summary>"3..7, 12, 20..22" for a list of indices.</summary>
+    internal static string Ranges(int[] indices)
+    {
+        var parts = new StringBuilder();
+        int i = 0;
+        while (i < indices.Length)
+        {
+            int j = i;
+            while (j + 1 < indices.Length && indices[j + 1] == indices[j] + 1)
+                j++;
+            if (parts.Length > 0)
+                parts.Append(", ");
+            parts.Append(j == i ? indices[i].ToString(CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{indices[i]}..{indices[j]}"));
+            i = j + 1;
+        }
+        return parts.ToString();
+    }
+}

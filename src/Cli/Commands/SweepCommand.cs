@@ -1,0 +1,319 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Convotron.Cli.Infrastructure;
+using Spectre.Console;
+
+namespace Convotron.Cli.Commands;
+
+/// <summary>
+/// <c>convotron sweep</c>: success probability and final error of Algorithm 1 (+ refinement) over a
+/// grid of strides × budgets × input distributions × label noise × seeds. Every finished run is
+/// persisted atomically as one small file under <c>OUT/cells/</c> and skipped when the sweep is run
+/// again, so an interrupted sweep resumes without redoing work; <c>--shard i/n</c> runs every n-th
+/// run, and <c>sweep merge DIR...</c> joins the shards' cells into one result.
+/// </summary>
+internal static class SweepCommand
+{
+    public const string RunsHeader = "distribution,stride,budget,noise,seed,k,stage1_angle,relative_test_mse,final_relative_test_mse,samples_used,success,diverged";
+    public const string SweepHeader = "distribution,stride,budget,noise,runs,successes,success_rate,median_final_relative_test_mse,worst_final_relative_test_mse,median_samples_used,diverged";
+    private const string CellsFolder = "cells", SettingsFile = "settings.txt";
+
+    public static Command Build(CliEnvironment environment)
+    {
+        var command = new Command("sweep", "Success probability and final error of Algorithm 1 (+ refinement) over a grid; parallel, resumable, shardable.");
+        var common = new CommonOptions(command);
+        var strides = new Option<string>("--strides") { Description = "Comma-separated strides s (default 9,12,16).", DefaultValueFactory = _ => "9,12,16" };
+        var budgets = new Option<string>("--budgets") { Description = "Comma-separated training budgets T1 + T2 (split evenly; default 5000,20000).", DefaultValueFactory = _ => "5000,20000" };
+        var distributions = new Option<string>("--distributions") { Description = "Comma-separated input distributions: gaussian, uniform, rademacher (default gaussian,uniform).", DefaultValueFactory = _ => "gaussian,uniform" };
+        var noise = new Option<string>("--noise") { Description = "Comma-separated label-noise standard deviations (default 0,0.1).", DefaultValueFactory = _ => "0,0.1" };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per configuration: seed, seed+1, ... (default 10).", DefaultValueFactory = _ => 10 };
+        var filterSize = new Option<int>("--filter-size") { Description = "r (default 16).", DefaultValueFactory = _ => 16 };
+        var inputSize = new Option<int>("--input-size") { Description = "d (default 160).", DefaultValueFactory = _ => 160 };
+        var t3 = new Option<long>("--t3") { Description = "T3: validation samples for the sign choice (default 10000; counted in samples_used).", DefaultValueFactory = _ => 10_000 };
+        var testSamples = new Option<int>("--test-samples") { Description = "Test-set size; test labels are noiseless (default 10000).", DefaultValueFactory = _ => 10_000 };
+        var success = new Option<double>("--success") { Description = "A run succeeds when its final relative test MSE is at most this (default 1e-3).", DefaultValueFactory = _ => 1e-3 };
+        var shard = new Option<string>("--shard") { Description = "Run only shard i of n (i/n, 0 <= i < n): every n-th run of the grid. Merge shards with 'sweep merge'.", DefaultValueFactory = _ => "0/1" };
+        var refine = new RefineOptions(command);
+        foreach (Option option in new Option[] { strides, budgets, distributions, noise, seeds, filterSize, inputSize, t3, testSamples, success, shard })
+            command.Options.Add(option);
+        command.SetAction(parse =>
+        {
+            var settings = new Settings
+            {
+                Strides = Parsing.PositiveInts("--strides", parse.GetValue(strides)!),
+                Budgets = Parsing.PositiveInts("--budgets", parse.GetValue(budgets)!),
+                Distributions = Parsing.Distributions("--distributions", parse.GetValue(distributions)!),
+                Noise = Parsing.NonNegativeDoubles("--noise", parse.GetValue(noise)!),
+                Seeds = parse.GetValue(seeds),
+                BaseSeed = parse.GetValue(common.Seed),
+                FilterSize = parse.GetValue(filterSize),
+                InputSize = parse.GetValue(inputSize),
+                T3 = parse.GetValue(t3),
+                TestSamples = parse.GetValue(testSamples),
+                Success = parse.GetValue(success),
+                Refine = !parse.GetValue(refine.NoRefine),
+                RefineSamples = parse.GetValue(refine.Samples),
+            };
+            settings.Validate();
+            (int index, int count) = Parsing.Shard("--shard", parse.GetValue(shard)!);
+            return Run(settings, index, count, common.ThreadCount(parse), common.Context(parse, environment));
+        });
+
+        var merge = new Command("merge", "Merge the cells of several sweep output directories (e.g. shards) into one runs.csv and sweep.csv.");
+        var directories = new Argument<string[]>("DIR") { Description = "Output directories of sweep runs (each holds cells/).", Arity = ArgumentArity.OneOrMore };
+        merge.Arguments.Add(directories);
+        var mergeCommon = new CommonOptions(merge, threads: false, outDescription: "Output directory of the merged result (default results/sweep).");
+        merge.SetAction(parse =>
+        {
+            string output = parse.GetValue(mergeCommon.Out) ?? Path.Combine("results", "sweep");
+            Directory.CreateDirectory(output);
+            var context = new CommandContext(environment.Output, environment.Error, environment.Interactive, output);
+            return Merge(parse.GetValue(directories)!, context);
+        });
+        command.Subcommands.Add(merge);
+        return command;
+    }
+
+    internal sealed class Settings
+    {
+        public IReadOnlyList<int> Strides { get; init; } = [9, 12, 16];
+        public IReadOnlyList<int> Budgets { get; init; } = [5000, 20000];
+        public IReadOnlyList<InputDistribution> Distributions { get; init; } = [InputDistribution.Gaussian, InputDistribution.Uniform];
+        public IReadOnlyList<double> Noise { get; init; } = [0.0, 0.1];
+        public int Seeds { get; init; } = 10;
+        public ulong BaseSeed { get; init; } = 1;
+        public int FilterSize { get; init; } = 16;
+        public int InputSize { get; init; } = 160;
+        public long T3 { get; init; } = 10_000;
+        public int TestSamples { get; init; } = 10_000;
+        public double Success { get; init; } = 1e-3;
+        public bool Refine { get; init; } = true;
+        public long RefineSamples { get; init; } = 100_000;
+
+        public void Validate()
+        {
+            Parsing.AtLeast("--seeds", Seeds, 1);
+            Parsing.AtLeast("--filter-size", FilterSize, 1);
+            Parsing.AtLeast("--input-size", InputSize, FilterSize);
+            Parsing.AtLeast("--t3", T3, 1);
+            Parsing.AtLeast("--test-samples", TestSamples, 2);
+            Parsing.AtLeast("--refine-samples", RefineSamples, 1);
+            Parsing.InRange("--success", Success, 0.0, double.PositiveInfinity);
+            foreach (int b in Budgets)
+                Parsing.AtLeast("--budgets", b, 2);
+            foreach (int s in Strides)
+            {
+                if (!PatchGeometry.Strided1D(FilterSize, s, InputSize).HasNonOverlappingPart)
+                    throw new UsageException($"--strides: {s} leaves no non-overlapping part at r = {FilterSize}, d = {InputSize}; Algorithm 1 needs s >= {FilterSize / 2 + 1}.");
+            }
+        }
+
+        /// <summary>What must agree between runs that share cells (everything but the grid lists and the shard).</summary>
+        public string Fingerprint() => string.Create(CultureInfo.InvariantCulture,
+            $"r={FilterSize} d={InputSize} t3={T3} test_samples={TestSamples} success={Invariant.R(Success)} refine={Refine} refine_samples={RefineSamples} steps=paper learner=algorithm1\n");
+    }
+
+    /// <summary>One run of the grid.</summary>
+    internal sealed record Unit(string Distribution, int Stride, int Budget, double Noise, ulong Seed)
+    {
+        public string FileName => string.Create(CultureInfo.InvariantCulture, $"{Distribution}_s{Stride}_b{Budget}_n{Invariant.R(Noise)}_seed{Seed}.csv");
+    }
+
+    internal sealed record RunResult(Unit Unit, int K, double Stage1Angle, double RelativeTestMse, double FinalRelativeTestMse, long SamplesUsed, bool Success, bool Diverged)
+    {
+        public string Line() => Invariant.Csv([Unit.Distribution, Invariant.R(Unit.Stride), Invariant.R(Unit.Budget), Invariant.R(Unit.Noise), Invariant.R((long)Unit.Seed),
+            Invariant.R(K), Invariant.R(Stage1Angle), Invariant.R(RelativeTestMse), Invariant.R(FinalRelativeTestMse), Invariant.R(SamplesUsed), Success ? "1" : "0", Diverged ? "1" : "0"]);
+
+        public static RunResult? TryParse(string line)
+        {
+            string[] f = line.Split(',');
+            if (f.Length != 12)
+                return null;
+            var c = CultureInfo.InvariantCulture;
+            try
+            {
+                var unit = new Unit(f[0], int.Parse(f[1], c), int.Parse(f[2], c), double.Parse(f[3], c), ulong.Parse(f[4], c));
+                return new RunResult(unit, int.Parse(f[5], c), double.Parse(f[6], c), double.Parse(f[7], c), double.Parse(f[8], c), long.Parse(f[9], c), f[10] == "1", f[11] == "1");
+            }
+            catch (Exception e) when (e is FormatException or OverflowException)
+            {
+                return null;
+            }
+        }
+    }
+
+    internal static int Run(Settings settings, int shardIndex, int shardCount, int threads, CommandContext context)
+    {
+        string cells = context.PathOf(CellsFolder);
+        Directory.CreateDirectory(cells);
+        string fingerprintPath = Path.Combine(cells, SettingsFile);
+        string fingerprint = settings.Fingerprint();
+        if (File.Exists(fingerprintPath))
+        {
+            if (File.ReadAllText(fingerprintPath) != fingerprint)
+                throw new UsageException($"--out: {context.OutputDirectory} holds cells of a sweep with other settings ({File.ReadAllText(fingerprintPath).Trim()}); use a fresh --out directory.");
+        }
+        else
+        {
+            AtomicFile.WriteAllText(fingerprintPath, fingerprint);
+        }
+
+        var grid = (from inputs in settings.Distributions
+                    from stride in settings.Strides
+                    from budget in settings.Budgets
+                    from noise in settings.Noise
+                    from n in Enumerable.Range(0, settings.Seeds)
+                    select new Unit(inputs.Name, stride, budget, noise, settings.BaseSeed + (ulong)n)).ToList();
+        var mine = grid.Where((_, i) => i % shardCount == shardIndex).ToList();
+        var done = new Dictionary<Unit, RunResult>();
+        foreach (Unit unit in mine)
+        {
+            if (ReadCell(Path.Combine(cells, unit.FileName)) is RunResult existing && existing.Unit == unit)
+                done[unit] = existing;
+        }
+        var todo = mine.Where(u => !done.ContainsKey(u)).ToList();
+        context.Line($"sweep: {grid.Count} runs in the grid; shard {shardIndex}/{shardCount} has {mine.Count}; {done.Count} already done, {todo.Count} to run");
+        RunResult[] fresh = context.RunParallel("sweep", todo.Select(u => u.FileName[..^4]).ToList(), threads, (i, _) =>
+        {
+            RunResult result = RunUnit(settings, todo[i]);
+            // One small file per finished run, written atomically (temp file + rename): a killed sweep
+            // leaves only whole cells, and the rerun skips them.
+            AtomicFile.WriteAllText(Path.Combine(cells, todo[i].FileName), RunsHeader + "\n" + result.Line() + "\n");
+            return result;
+        });
+        foreach (RunResult r in fresh)
+            done[r.Unit] = r;
+        WriteResults(context, done.Values.ToList(), settings.Success,
+            shardCount > 1 ? $"shard {shardIndex}/{shardCount} of the grid ({mine.Count} of {grid.Count} runs); merge the shards with 'convotron sweep merge'" : null);
+        return CliApp.Success;
+    }
+
+    internal static RunResult RunUnit(Settings settings, Unit unit)
+    {
+        var geometry = PatchGeometry.Strided1D(settings.FilterSize, unit.Stride, settings.InputSize);
+        InputDistribution inputs = InputDistribution.FromName(unit.Distribution);
+        ulong seed = unit.Seed;
+        var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0), unit.Noise);
+        // Test labels are noiseless: the error measures the learned function, not the noise.
+        var clean = new Teacher(geometry, Activation.ReLU, teacher.Filter, teacher.OutputWeights);
+        var test = DataSet.Draw(clean, inputs, settings.TestSamples, Xoshiro256StarStar.ForStream(seed, 3));
+        IConvNet model = Models.Create(geometry, Activation.ReLU);
+        Algorithm1Options paper = Algorithm1Options.Paper(inputs);
+        long stage1 = unit.Budget / 2, stage2 = unit.Budget - stage1;
+        var options = new Algorithm1Options
+        {
+            Stage1Steps = stage1,
+            Stage1Step = paper.Stage1Step,
+            Stage2Steps = stage2,
+            Stage2Step = paper.Stage2Step,
+            ValidationSamples = settings.T3,
+            EvaluationInterval = 0,
+            Seed = seed,
+        };
+        try
+        {
+            Algorithm1Result<IConvNet> result = Algorithm1.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)), options, test);
+            double final = result.RelativeTestMse;
+            long samples = result.SamplesUsed;
+            if (settings.Refine)
+            {
+                RefinementResult refinement = Refinement.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 2)),
+                    new RefinementOptions { Samples = settings.RefineSamples, EvaluationInterval = 0 }, test);
+                final = refinement.RelativeTestMse;
+                samples += refinement.SamplesUsed;
+            }
+            bool success = double.IsFinite(final) && final <= settings.Success;
+            return new RunResult(unit, geometry.PatchCount, result.Stage1Angle, result.RelativeTestMse, final, samples, success, false);
+        }
+        catch (LearningDivergedException)
+        {
+            return new RunResult(unit, geometry.PatchCount, double.NaN, double.NaN, double.NaN, 0, false, true);
+        }
+    }
+
+    private static RunResult? ReadCell(string path)
+    {
+        if (!File.Exists(path))
+            return null;
+        string[] lines = File.ReadAllText(path).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return lines.Length == 2 && lines[0] == RunsHeader ? RunResult.TryParse(lines[1]) : null;
+    }
+
+    private static IOrderedEnumerable<RunResult> Canonical(IEnumerable<RunResult> runs) =>
+        runs.OrderBy(r => r.Unit.Distribution, StringComparer.Ordinal).ThenBy(r => r.Unit.Stride).ThenBy(r => r.Unit.Budget)
+            .ThenBy(r => r.Unit.Noise).ThenBy(r => r.Unit.Seed);
+
+    private static void WriteResults(CommandContext context, List<RunResult> runs, double successThreshold, string? note)
+    {
+        var ordered = Canonical(runs).ToList();
+        context.WriteText("runs.csv", Invariant.Lines(ordered.Select(r => r.Line()).Prepend(RunsHeader)));
+        var groups = ordered.GroupBy(r => (r.Unit.Distribution, r.Unit.Stride, r.Unit.Budget, r.Unit.Noise)).ToList();
+        var lines = new List<string> { SweepHeader };
+        var table = new Table().Border(TableBorder.Ascii2);
+        foreach (string column in new[] { "inputs", "s", "budget", "noise", "runs", "success", "median final rel. MSE", "worst", "median samples" })
+            table.AddColumn(new TableColumn(column).RightAligned());
+        foreach (var g in groups)
+        {
+            var list = g.ToList();
+            int successes = list.Count(r => r.Success);
+            double median = Invariant.Median(list.Select(r => r.FinalRelativeTestMse).ToList());
+            double worst = Invariant.Worst(list.Select(r => r.FinalRelativeTestMse).ToList());
+            double samples = Invariant.Median(list.Select(r => (double)r.SamplesUsed).ToList());
+            lines.Add(Invariant.Csv([g.Key.Distribution, Invariant.R(g.Key.Stride), Invariant.R(g.Key.Budget), Invariant.R(g.Key.Noise), Invariant.R(list.Count),
+                Invariant.R(successes), Invariant.R((double)successes / list.Count), Invariant.R(median), Invariant.R(worst), Invariant.R(samples), Invariant.R(list.Count(r => r.Diverged))]));
+            table.AddRow(g.Key.Distribution, Invariant.R(g.Key.Stride), Invariant.R(g.Key.Budget), Invariant.R(g.Key.Noise), Invariant.R(list.Count),
+                $"{successes}/{list.Count}", Invariant.E3(median), Invariant.E3(worst), samples.ToString("N0", CultureInfo.InvariantCulture));
+        }
+        context.WriteText("sweep.csv", Invariant.Lines(lines));
+        var plotSeries = groups.GroupBy(g => (g.Key.Distribution, g.Key.Stride, g.Key.Noise))
+            .Select(s => new Series(string.Create(CultureInfo.InvariantCulture, $"{s.Key.Distribution} s={s.Key.Stride} noise={s.Key.Noise}"),
+                s.Select(g => (double)g.Key.Budget).ToList(), s.Select(g => (double)g.Count(r => r.Success) / g.Count()).ToList())).ToList();
+        Plots.Lines(context.PathOf("sweep_success.png"), "Sweep: success probability", "training budget T1 + T2",
+            string.Create(CultureInfo.InvariantCulture, $"P(final relative MSE <= {successThreshold})"), plotSeries, logY: false);
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"sweep: {runs.Count} runs, success = final relative test MSE <= {Invariant.R(successThreshold)} (Algorithm 1 with the paper's steps, T1 = T2 = budget/2{(runs.Count > 0 ? "" : "")}, then refinement unless --no-refine)\n");
+        if (note is not null)
+            text.Append(note).Append('\n');
+        text.Append(CommandContext.Render(table));
+        context.Summary(text.ToString());
+    }
+
+    internal static int Merge(IReadOnlyList<string> directories, CommandContext context)
+    {
+        var runs = new Dictionary<Unit, RunResult>();
+        string? fingerprint = null;
+        foreach (string directory in directories)
+        {
+            string cells = Path.Combine(directory, CellsFolder);
+            if (!Directory.Exists(cells))
+                throw new UsageException($"DIR: {directory} is not a sweep output directory (it has no {CellsFolder}/ folder).");
+            string settings = File.Exists(Path.Combine(cells, SettingsFile)) ? File.ReadAllText(Path.Combine(cells, SettingsFile)) : "";
+            if (fingerprint is not null && settings != fingerprint)
+                throw new UsageException($"DIR: {directory} was run with other settings ({settings.Trim()}) than the first directory ({fingerprint.Trim()}).");
+            fingerprint = settings;
+            foreach (string file in Directory.EnumerateFiles(cells, "*.csv").Order(StringComparer.Ordinal))
+            {
+                if (Path.GetFileName(file).StartsWith('.'))
+                    continue;
+                RunResult result = ReadCell(file) ?? throw new InvalidFileException(file, "2", "not a sweep cell (expected the runs header and one result line).");
+                if (runs.TryGetValue(result.Unit, out RunResult? other) && other.Line() != result.Line())
+                    throw new InvalidFileException(file, "2", "this run appears in two directories with different results.");
+                runs[result.Unit] = result;
+            }
+        }
+        double threshold = 1e-3;
+        if (fingerprint is not null && fingerprint.Split(' ').FirstOrDefault(p => p.StartsWith("success=", StringComparison.Ordinal)) is string s)
+            threshold = double.Parse(s["success=".Length..], CultureInfo.InvariantCulture);
+        if (fingerprint is not null)
+            AtomicFile.WriteAllText(Path.Combine(context.PathOf(CellsFolder), SettingsFile), fingerprint);
+        foreach (RunResult r in runs.Values)
+            AtomicFile.WriteAllText(Path.Combine(context.PathOf(CellsFolder), r.Unit.FileName), RunsHeader + "\n" + r.Line() + "\n");
+        WriteResults(context, runs.Values.ToList(), threshold, $"merged from {directories.Count} director{(directories.Count == 1 ? "y" : "ies")}");
+        return CliApp.Success;
+    }
+}

@@ -1,0 +1,41 @@
+using System;
+using System.Collections.Generic;
+
+namespace Convotron.Cli.Data;
+
+/// <summary>A numeric matrix read from a file: n rows of <see cref="Columns"/> finite values, with optional column names.</summary>
+internal sealed class Table(string path, IReadOnlyList<string>? header, int columns, double[] values)
+{
+    public string Path { get; } = path;
+
+    /// <summary>Column names, or null when the file had no header.</summary>
+    public IReadOnlyList<string>? Header { get; } = header;
+
+    public int Columns { get; } = columns;
+
+    public int Rows => values.Length / Columns;
+
+    /// <summary>Row-major values.</summary>
+    public ReadOnlySpan<double> Values => values;
+
+    public ReadOnlySpan<double> Row(int n) => values.AsSpan(n * Columns, Columns);
+
+    /// <summary>Reads a .npy file when the name ends in .npy, otherwise CSV.</summary>
+    public static Table Read(string path) =>
+        path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) ? NpyReader.Read(path) : CsvReader.Read(path);
+
+    /// <summary>The label column: <paramref name="label"/> by name (needs a header), otherwise the last column.</summary>
+    public int LabelColumn(string? label)
+    {
+        if (label is null)
+            return Columns - 1;
+        if (Header is null)
+            throw new InvalidFileException(Path, "1", $"--label {label} needs a header row naming the columns, but the file has none.");
+        for (int c = 0; c < Header.Count; c++)
+        {
+            if (Header[c] == label)
+                return c;
+        }
+        throw new InvalidFileException(Path, "1", $"--label: no column is named '{label}'; the columns are {string.Join(", ", Header)}.");
+    }
+}

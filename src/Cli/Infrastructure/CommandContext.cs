@@ -1,0 +1,128 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Convotron.Cli.Infrastructure;
+
+/// <summary>What every command gets: where to print, whether the output is a terminal, and where to write files.</summary>
+internal sealed class CommandContext(TextWriter output, TextWriter error, bool interactive, string outputDirectory)
+{
+    private readonly Lock _printLock = new();
+
+    public TextWriter Out { get; } = output;
+
+    public TextWriter Error { get; } = error;
+
+    /// <summary>True when stdout is a terminal: Spectre progress bars; otherwise plain progress lines.</summary>
+    public bool Interactive { get; } = interactive;
+
+    public string OutputDirectory { get; } = outputDirectory;
+
+    public string PathOf(string fileName) => Path.Combine(OutputDirectory, fileName);
+
+    public void WriteText(string fileName, string text) => AtomicFile.WriteAllText(PathOf(fileName), text);
+
+    public void Line(string text)
+    {
+        lock (_printLock)
+            Out.WriteLine(text);
+    }
+
+    public void Warn(string text)
+    {
+        lock (_printLock)
+            Error.WriteLine("warning: " + text);
+    }
+
+    /// <summary>
+    /// Runs independent work items on <paramref name="threads"/> threads and returns their results
+    /// in item order (so outputs never depend on scheduling). Progress: a Spectre bar per item on a
+    /// terminal, otherwise one plain line per finished item.
+    /// </summary>
+    public T[] RunParallel<T>(string title, IReadOnlyList<string> names, int threads, Func<int, IProgress<double>, T> work)
+    {
+        var results = new T[names.Count];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+        var clock = Stopwatch.StartNew();
+        int finished = 0;
+        if (Interactive && names.Count > 24)
+        {
+            // Many small items (compare, sweep): one bar for the whole grid.
+            AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .Start(progressContext =>
+                {
+                    ProgressTask task = progressContext.AddTask($"{title} ({names.Count} runs)", autoStart: true, maxValue: names.Count);
+                    Parallel.For(0, names.Count, options, i =>
+                    {
+                        results[i] = work(i, new Progress(_ => { }));
+                        task.Increment(1);
+                    });
+                });
+            return results;
+        }
+        if (Interactive)
+        {
+            AnsiConsole.Progress()
+                .AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(progressContext =>
+                {
+                    var tasks = new ProgressTask[names.Count];
+                    for (int i = 0; i < names.Count; i++)
+                        tasks[i] = progressContext.AddTask(names[i], autoStart: true, maxValue: 1.0);
+                    Parallel.For(0, names.Count, options, i =>
+                    {
+                        results[i] = work(i, new Progress(fraction => tasks[i].Value = Math.Clamp(fraction, 0.0, 1.0)));
+                        tasks[i].Value = 1.0;
+                    });
+                });
+            return results;
+        }
+        Line($"{title}: {names.Count} item(s) on {threads} thread(s)");
+        int step = Math.Max(1, names.Count / 20);
+        Parallel.For(0, names.Count, options, i =>
+        {
+            results[i] = work(i, new Progress(_ => { }));
+            int done = Interlocked.Increment(ref finished);
+            if (names.Count <= 24 || done % step == 0 || done == names.Count)
+                Line($"  [{done}/{names.Count}] {names[i]} done ({clock.Elapsed.TotalSeconds:F1} s)");
+        });
+        return results;
+    }
+
+    /// <summary>Renders a Spectre table (or any renderable) as plain text of a fixed width: the same bytes on any terminal.</summary>
+    public static string Render(IRenderable renderable, int width = 110)
+    {
+        var writer = new StringWriter();
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = width;
+        console.Write(renderable);
+        return writer.ToString().Replace("\r\n", "\n", StringComparison.Ordinal);
+    }
+
+    /// <summary>Prints the summary and saves it as summary.txt.</summary>
+    public void Summary(string text)
+    {
+        WriteText("summary.txt", text);
+        Line(text.TrimEnd('\n'));
+        Line($"(written to {OutputDirectory})");
+    }
+
+    private sealed class Progress(Action<double> report) : IProgress<double>
+    {
+        public void Report(double value) => report(value);
+    }
+}

@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+
+namespace Convotron.Cli.Infrastructure;
+
+/// <summary>Parses option values into domain types; failures are <see cref="UsageException"/>s naming the option.</summary>
+internal static class Parsing
+{
+    public static PatchGeometry Geometry(string option, string text)
+    {
+        try
+        {
+            return PatchGeometry.Parse(text);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            throw new UsageException($"{option}: '{text}' is not a valid geometry ({e.Message}). Use 1d:r=R,s=S,d=D or 2d:rh=..,rw=..,sh=..,sw=..,height=..,width=.. (e.g. 1d:r=16,s=9,d=160).");
+        }
+    }
+
+    public static InputDistribution Distribution(string option, string text)
+    {
+        try
+        {
+            return InputDistribution.FromName(text);
+        }
+        catch (ArgumentException)
+        {
+            throw new UsageException($"{option}: '{text}' is not a known input distribution; allowed values: gaussian, uniform, rademacher.");
+        }
+    }
+
+    public static Activation Activation(string option, string text)
+    {
+        string t = text.Trim().ToLowerInvariant();
+        if (t == "relu")
+            return Convotron.Activation.ReLU;
+        if (t == "linear")
+            return Convotron.Activation.Linear;
+        if (t.StartsWith("leaky:", StringComparison.Ordinal)
+            && double.TryParse(t["leaky:".Length..], NumberStyles.Float, CultureInfo.InvariantCulture, out double alpha)
+            && alpha >= 0.0 && alpha <= 1.0)
+            return Convotron.Activation.Leaky(alpha);
+        throw new UsageException($"{option}: '{text}' is not a known activation; allowed values: relu, linear, leaky:ALPHA with ALPHA in [0, 1].");
+    }
+
+    public static IReadOnlyList<T> List<T>(string option, string text, Func<string, T> parse, string allowed)
+    {
+        var values = new List<T>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (part.Length == 0)
+                throw new UsageException($"{option}: empty entry in '{text}'; expected a comma-separated list of {allowed}.");
+            try
+            {
+                values.Add(parse(part));
+            }
+            catch (Exception e) when (e is FormatException or OverflowException or ArgumentException)
+            {
+                throw new UsageException($"{option}: '{part}' is not valid; expected a comma-separated list of {allowed}.");
+            }
+        }
+        if (values.Count == 0)
+            throw new UsageException($"{option}: the list is empty; expected {allowed}.");
+        return values;
+    }
+
+    public static IReadOnlyList<int> PositiveInts(string option, string text) =>
+        List(option, text, s =>
+        {
+            int v = int.Parse(s, NumberStyles.Integer, CultureInfo.InvariantCulture);
+            return v >= 1 ? v : throw new FormatException();
+        }, "positive integers");
+
+    public static IReadOnlyList<double> NonNegativeDoubles(string option, string text) =>
+        List(option, text, s =>
+        {
+            double v = double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture);
+            return v >= 0 && double.IsFinite(v) ? v : throw new FormatException();
+        }, "finite numbers ≥ 0");
+
+    public static IReadOnlyList<InputDistribution> Distributions(string option, string text)
+    {
+        var list = text.Split(',', StringSplitOptions.TrimEntries).Select(s => Distribution(option, s)).ToList();
+        if (list.Distinct().Count() != list.Count)
+            throw new UsageException($"{option}: '{text}' repeats a distribution.");
+        return list;
+    }
+
+    public static void AtLeast(string option, long value, long minimum)
+    {
+        if (value < minimum)
+            throw new UsageException($"{option}: {value.ToString(CultureInfo.InvariantCulture)} is not allowed; it must be at least {minimum.ToString(CultureInfo.InvariantCulture)}.");
+    }
+
+    public static void InRange(string option, double value, double lowExclusive, double highExclusive)
+    {
+        if (!(value > lowExclusive && value < highExclusive))
+            throw new UsageException($"{option}: {value.ToString(CultureInfo.InvariantCulture)} is not allowed; it must lie in ({lowExclusive.ToString(CultureInfo.InvariantCulture)}, {highExclusive.ToString(CultureInfo.InvariantCulture)}).");
+    }
+
+    /// <summary>"i/n" with 0 ≤ i &lt; n.</summary>
+    public static (int Index, int Count) Shard(string option, string text)
+    {
+        string[] parts = text.Split('/');
+        if (parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int i)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n)
+            && n >= 1 && i < n)
+            return (i, n);
+        throw new UsageException($"{option}: '{text}' is not a shard; use i/n with 0 ≤ i < n (e.g. 0/4, or $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT).");
+    }
+}
