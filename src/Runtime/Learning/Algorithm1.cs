@@ -177,16 +177,10 @@ public static class Algorithm1
         DataSet? testSet = null, IProgress<LearningProgress>? progress = null, CancellationToken cancellationToken = default)
         where TModel : class, IConvNet
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(options);
+        PatchGeometry geometry = LearnerArguments.Check(model, source, options, testSet);
         options.Validate();
-        PatchGeometry geometry = model.Geometry;
         if (!geometry.HasNonOverlappingPart)
             throw new ArgumentException($"Algorithm 1 needs a geometry with non-overlapping taps; {geometry} has none (for strided 1D use s ≥ ⌊r/2⌋ + 1). Use ConvotronLearner with known output weights instead.", nameof(model));
-        Guard.Length(source.InputSize, geometry.InputSize, "d");
-        if (testSet is not null)
-            Guard.Length(testSet.InputSize, geometry.InputSize, "d");
 
         var result = new Algorithm1Result<TModel>(model);
         var x = new double[geometry.InputSize];

@@ -84,14 +84,8 @@ public static class ConvotronLearner
         DataSet? testSet = null, IProgress<LearningProgress>? progress = null, CancellationToken cancellationToken = default)
         where TModel : class, IConvNet
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(options);
-        PatchGeometry geometry = model.Geometry;
+        PatchGeometry geometry = LearnerArguments.Check(model, source, options, testSet);
         options.Validate(geometry.PatchCount);
-        Guard.Length(source.InputSize, geometry.InputSize, "d");
-        if (testSet is not null)
-            Guard.Length(testSet.InputSize, geometry.InputSize, "d");
 
         if (options.OutputWeights is null)
             model.OutputWeights.Fill(1.0 / geometry.PatchCount);

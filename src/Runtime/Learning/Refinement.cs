@@ -73,14 +73,8 @@ public static class Refinement
         DataSet? testSet = null, IProgress<LearningProgress>? progress = null, CancellationToken cancellationToken = default)
         where TModel : class, IConvNet
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(options);
+        PatchGeometry geometry = LearnerArguments.Check(model, source, options, testSet);
         options.Validate();
-        PatchGeometry geometry = model.Geometry;
-        Guard.Length(source.InputSize, geometry.InputSize, "d");
-        if (testSet is not null)
-            Guard.Length(testSet.InputSize, geometry.InputSize, "d");
         int d = geometry.InputSize, k = geometry.PatchCount, r = geometry.FilterSize;
         int batch = options.LeastSquaresBatch > 0 ? options.LeastSquaresBatch : 2 * k + 8;
         int steps = options.ConvotronSteps > 0 ? options.ConvotronSteps : 2 * r;

@@ -1,0 +1,20 @@
+using System;
+
+namespace Convotron;
+
+/// <summary>The argument checks every learner makes at its boundary, in one place.</summary>
+internal static class LearnerArguments
+{
+    /// <summary>Null checks, and that the source and test set have the model's input size d.</summary>
+    public static PatchGeometry Check(IConvNet model, ISampleSource source, object options, DataSet? testSet)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        PatchGeometry geometry = model.Geometry;
+        Guard.Length(source.InputSize, geometry.InputSize, "d");
+        if (testSet is not null)
+            Guard.Length(testSet.InputSize, geometry.InputSize, "d");
+        return geometry;
+    }
+}
