@@ -43,6 +43,50 @@ public class Figure1Tests
         Assert.Contains("refined relative test MSE", File.ReadAllText(Path.Combine(directory, "summary.txt")), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// figure1 killed mid-run leaves no result file a later run could trust (outputs are written
+    /// atomically, at the end), and rerunning finishes the work with the same bytes as a run that
+    /// was never interrupted.
+    /// </summary>
+    [Fact]
+    public void A_killed_figure1_rerun_gives_the_uninterrupted_results()
+    {
+        string[] settings = ["figure1", "--t1", "4000", "--t2", "4000", "--t3", "500", "--test-samples", "2000", "--refine-samples", "20000", "--threads", "1"];
+        string reference = Cli.TempDirectory("figure1-reference");
+        Assert.Equal(0, Cli.Run([.. settings, "--out", reference]).ExitCode);
+
+        string interrupted = Cli.TempDirectory("figure1-interrupted");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Cli.ToolPath());
+        foreach (string arg in settings)
+            start.ArgumentList.Add(arg);
+        start.ArgumentList.Add("--out");
+        start.ArgumentList.Add(interrupted);
+        int finishedRows = 0;
+        using (var child = System.Diagnostics.Process.Start(start)!)
+        {
+            child.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data?.Contains(" done (", StringComparison.Ordinal) == true)
+                    System.Threading.Interlocked.Increment(ref finishedRows);
+            };
+            child.ErrorDataReceived += (_, _) => { };
+            child.BeginOutputReadLine();
+            child.BeginErrorReadLine();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (finishedRows < 2 && !child.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60))
+                System.Threading.Thread.Sleep(5);
+            Assert.False(child.HasExited, "figure1 finished before it could be killed; make the settings larger");
+            child.Kill(entireProcessTree: true);
+            child.WaitForExit();
+        }
+        Assert.False(File.Exists(Path.Combine(interrupted, "summary.csv")), "a killed run must not leave a summary");
+
+        Assert.Equal(0, Cli.Run([.. settings, "--out", interrupted]).ExitCode);
+        foreach (string file in new[] { "summary.csv", "curves.csv" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(reference, file)), File.ReadAllBytes(Path.Combine(interrupted, file)));
+    }
+
     [Fact]
     public void Results_do_not_depend_on_the_thread_count()
     {
