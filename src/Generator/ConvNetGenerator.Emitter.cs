@@ -11,12 +11,17 @@ namespace Convotron.Generator
         private const string Guard = "global::Convotron.Guard";
         private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
         private const string MemoryMarshal = "global::System.Runtime.InteropServices.MemoryMarshal";
-        private const string Vector256 = "global::System.Runtime.Intrinsics.Vector256";
         private const string TensorPrimitives = "global::System.Numerics.Tensors.TensorPrimitives";
         private const string AggressiveInlining =
             "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]";
 
-        /// <summary>Dot products and multiply-adds up to this length are unrolled into Vector256 lanes; longer ones loop.</summary>
+        // The patch passes are jitted fully optimised at once: tier-0 code (and the on-stack
+        // replacement of its loops) of a kernel this size runs several times slower than the
+        // dynamic model's precompiled TensorPrimitives until tiering catches up, if it does.
+        private const string AggressiveOptimization =
+            "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
+
+        /// <summary>Dot products and multiply-adds up to this length are unrolled into SIMD lanes; longer ones loop.</summary>
         private const int MaxUnrolledRun = 64;
 
         /// <summary>The source of one model class.</summary>
@@ -29,7 +34,7 @@ namespace Convotron.Generator
             writer.WriteLine(Invariant($"//   {plan.GeometryText}: k = {plan.K} patches of r = {model.R} taps over d = {model.D} inputs ({plan.UnreadCoordinates} read by no patch),"));
             writer.WriteLine($"//   activation {ActivationName(model.Alpha)}, {NonOverlappingSummary(plan)},");
             writer.WriteLine(plan.Unrolled
-                ? "//   patch loop unrolled with constant offsets; r-length dot products in Vector256 lanes."
+                ? "//   patch loop unrolled with constant offsets; r-length dot products in Vector512/256 lanes."
                 : Invariant($"//   patch loop as constant-bound loops (k·r = {plan.PatchTerms} > {GeometryPlan.MaxUnrolledTerms}, too large to unroll)."));
             writer.WriteLine("#nullable enable");
             writer.WriteLine();
@@ -161,6 +166,7 @@ namespace Convotron.Generator
             writer.WriteLine();
 
             writer.WriteLine("/// <inheritdoc/>");
+            writer.WriteLine(AggressiveOptimization);
             using (writer.Block($"public double Predict({ReadOnlySpan} x)"))
             {
                 writer.WriteLine($"{Guard}.Length(x.Length, D, \"d\");");
@@ -176,6 +182,7 @@ namespace Convotron.Generator
             writer.WriteLine();
 
             writer.WriteLine("/// <inheritdoc/>");
+            writer.WriteLine(AggressiveOptimization);
             using (writer.Block($"public void HiddenActivations({ReadOnlySpan} x, {Span} hidden)"))
             {
                 writer.WriteLine($"{Guard}.Length(x.Length, D, \"d\");");
@@ -188,6 +195,7 @@ namespace Convotron.Generator
             writer.WriteLine();
 
             writer.WriteLine("/// <inheritdoc/>");
+            writer.WriteLine(AggressiveOptimization);
             using (writer.Block($"public double ConvotronStep({ReadOnlySpan} x, double y, double learningRate)"))
             {
                 writer.WriteLine("double residual = y - Predict(x);");
@@ -204,6 +212,7 @@ namespace Convotron.Generator
             writer.WriteLine();
 
             writer.WriteLine("/// <inheritdoc/>");
+            writer.WriteLine(AggressiveOptimization);
             using (writer.Block($"public double NormalizedConvotronStep({ReadOnlySpan} x, double y, double mu)"))
             {
                 writer.WriteLine("double residual = y - Predict(x);");
@@ -237,6 +246,7 @@ namespace Convotron.Generator
             writer.WriteLine();
 
             writer.WriteLine("/// <inheritdoc/>");
+            writer.WriteLine(AggressiveOptimization);
             using (writer.Block($"public double Gradient({ReadOnlySpan} x, double y, {Span} filterGradient, {Span} outputGradient)"))
             {
                 writer.WriteLine($"{Guard}.Length(x.Length, D, \"d\");");
@@ -304,6 +314,7 @@ namespace Convotron.Generator
         {
             ConvNetModel model = plan.Model;
             writer.WriteLine("/// <summary>Du &amp; Goel's stage 1 (Double Convotron) on w_non and a; see IConvNet.DoubleConvotronStep.</summary>");
+            writer.WriteLine(AggressiveOptimization);
             using (writer.Block($"private double Stage1Step({ReadOnlySpan} x, double y, double rate, bool normalized, {noiseParameters})"))
             {
                 writer.WriteLine($"{Guard}.Length(x.Length, D, \"d\");");
@@ -410,6 +421,7 @@ namespace Convotron.Generator
         private static void PatchDots(IndentedWriter writer, GeometryPlan plan, string name, string summary, string weights, Runs runs, bool nonOverlapping)
         {
             writer.WriteLine($"/// <summary>{summary}</summary>");
+            writer.WriteLine(AggressiveOptimization);
             using (writer.Block($"private void {name}({ReadOnlySpan} x, {Span} z)"))
             {
                 writer.WriteLine($"ref double w = ref {weights}[0];");
@@ -446,6 +458,7 @@ namespace Convotron.Generator
         private static void PatchAxpys(IndentedWriter writer, GeometryPlan plan, string name, string summary, Runs runs, bool nonOverlapping)
         {
             writer.WriteLine($"/// <summary>{summary}</summary>");
+            writer.WriteLine(AggressiveOptimization);
             using (writer.Block($"private static void {name}({ReadOnlySpan} x, {ReadOnlySpan} c, {Span} target)"))
             {
                 writer.WriteLine($"ref double x0 = ref {MemoryMarshal}.GetReference(x);");
@@ -546,30 +559,57 @@ namespace Convotron.Generator
             }
         }
 
+        /// <summary>The SIMD widths the run helpers try, widest first: (type, lanes).</summary>
+        private static readonly (string Type, int Lanes)[] s_vectorWidths =
+        {
+            ("global::System.Runtime.Intrinsics.Vector512", 8),
+            ("global::System.Runtime.Intrinsics.Vector256", 4),
+        };
+
         private static void EmitDot(IndentedWriter writer, int length)
         {
-            int vectorEnd = length / 4 * 4;
             writer.WriteLine(Invariant($"/// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; {length}; the callers checked the bounds.</summary>"));
             writer.WriteLine(AggressiveInlining);
             using (writer.Block(Invariant($"private static double Dot{length}(ref double w, nuint wOffset, ref double x, nuint xOffset)")))
             {
-                if (vectorEnd > 0)
+                foreach ((string vector, int lanes) in s_vectorWidths)
                 {
-                    using (writer.Block($"if ({Vector256}.IsHardwareAccelerated)"))
+                    int vectors = length / lanes, vectorEnd = vectors * lanes;
+                    if (vectors == 0)
+                        continue;
+                    using (writer.Block($"if ({vector}.IsHardwareAccelerated)"))
                     {
-                        writer.WriteLine($"{Vector256}<double> sum = {Vector256}.LoadUnsafe(ref w, wOffset) * {Vector256}.LoadUnsafe(ref x, xOffset);");
-                        if (vectorEnd <= MaxUnrolledRun)
+                        // Up to four independent accumulators, so the adds do not wait on one another.
+                        int accumulators = System.Math.Min(4, vectors);
+                        string Product(string offset) =>
+                            $"{vector}.LoadUnsafe(ref w, wOffset{offset}) * {vector}.LoadUnsafe(ref x, xOffset{offset})";
+                        if (vectors <= MaxUnrolledRun / 4)
                         {
-                            for (int i = 4; i < vectorEnd; i += 4)
-                                writer.WriteLine(Invariant($"sum += {Vector256}.LoadUnsafe(ref w, wOffset + {i}) * {Vector256}.LoadUnsafe(ref x, xOffset + {i});"));
+                            for (int v = 0; v < vectors; v++)
+                            {
+                                string offset = v == 0 ? "" : Invariant($" + {lanes * v}");
+                                writer.WriteLine(v < accumulators
+                                    ? Invariant($"{vector}<double> sum{v} = {Product(offset)};")
+                                    : Invariant($"sum{v % accumulators} += {Product(offset)};"));
+                            }
                         }
                         else
                         {
-                            writer.WriteLine(Invariant($"for (nuint i = 4; i < {vectorEnd}; i += 4)"));
-                            using (writer.Indent())
-                                writer.WriteLine($"sum += {Vector256}.LoadUnsafe(ref w, wOffset + i) * {Vector256}.LoadUnsafe(ref x, xOffset + i);");
+                            int blockEnd = vectors / 4 * 4 * lanes;
+                            for (int a = 0; a < 4; a++)
+                                writer.WriteLine(Invariant($"{vector}<double> sum{a} = {vector}<double>.Zero;"));
+                            using (writer.Block(Invariant($"for (nuint i = 0; i < {blockEnd}; i += {4 * lanes})")))
+                            {
+                                for (int a = 0; a < 4; a++)
+                                    writer.WriteLine(Invariant($"sum{a} += {Product(a == 0 ? " + i" : $" + i + {lanes * a}")};"));
+                            }
+                            for (int offset = blockEnd; offset < vectorEnd; offset += lanes)
+                                writer.WriteLine(Invariant($"sum0 += {Product($" + {offset}")};"));
                         }
-                        writer.WriteLine($"double total = {Vector256}.Sum(sum);");
+                        var sums = new List<string>();
+                        for (int a = 0; a < accumulators; a++)
+                            sums.Add(Invariant($"sum{a}"));
+                        writer.WriteLine($"double total = {vector}.Sum({string.Join(" + ", sums)});");
                         for (int i = vectorEnd; i < length; i++)
                             writer.WriteLine(Invariant($"total += {Unsafe}.Add(ref w, wOffset + {i}) * {Unsafe}.Add(ref x, xOffset + {i});"));
                         writer.WriteLine("return total;");
@@ -586,29 +626,30 @@ namespace Convotron.Generator
 
         private static void EmitAxpy(IndentedWriter writer, int length)
         {
-            int vectorEnd = length / 4 * 4;
             writer.WriteLine(Invariant($"/// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; {length}; the callers checked the bounds.</summary>"));
             writer.WriteLine(AggressiveInlining);
             using (writer.Block(Invariant($"private static void Axpy{length}(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)")))
             {
-                if (vectorEnd > 0)
+                foreach ((string vector, int lanes) in s_vectorWidths)
                 {
-                    using (writer.Block($"if ({Vector256}.IsHardwareAccelerated)"))
+                    int vectors = length / lanes, vectorEnd = vectors * lanes;
+                    if (vectors == 0)
+                        continue;
+                    string Update(string offset) =>
+                        $"{vector}.StoreUnsafe({vector}.LoadUnsafe(ref x, xOffset{offset}) * scale + {vector}.LoadUnsafe(ref t, tOffset{offset}), ref t, tOffset{offset});";
+                    using (writer.Block($"if ({vector}.IsHardwareAccelerated)"))
                     {
-                        writer.WriteLine($"{Vector256}<double> scale = {Vector256}.Create(c);");
-                        if (vectorEnd <= MaxUnrolledRun)
+                        writer.WriteLine($"{vector}<double> scale = {vector}.Create(c);");
+                        if (vectors <= MaxUnrolledRun / 4)
                         {
-                            for (int i = 0; i < vectorEnd; i += 4)
-                            {
-                                string offset = i == 0 ? "" : Invariant($" + {i}");
-                                writer.WriteLine($"{Vector256}.StoreUnsafe({Vector256}.LoadUnsafe(ref x, xOffset{offset}) * scale + {Vector256}.LoadUnsafe(ref t, tOffset{offset}), ref t, tOffset{offset});");
-                            }
+                            for (int v = 0; v < vectors; v++)
+                                writer.WriteLine(Update(v == 0 ? "" : Invariant($" + {lanes * v}")));
                         }
                         else
                         {
-                            writer.WriteLine(Invariant($"for (nuint i = 0; i < {vectorEnd}; i += 4)"));
+                            writer.WriteLine(Invariant($"for (nuint i = 0; i < {vectorEnd}; i += {lanes})"));
                             using (writer.Indent())
-                                writer.WriteLine($"{Vector256}.StoreUnsafe({Vector256}.LoadUnsafe(ref x, xOffset + i) * scale + {Vector256}.LoadUnsafe(ref t, tOffset + i), ref t, tOffset + i);");
+                                writer.WriteLine(Update(" + i"));
                         }
                         for (int i = vectorEnd; i < length; i++)
                             writer.WriteLine(Invariant($"{Unsafe}.Add(ref t, tOffset + {i}) += c * {Unsafe}.Add(ref x, xOffset + {i});"));
