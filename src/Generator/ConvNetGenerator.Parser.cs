@@ -77,7 +77,7 @@ namespace Convotron.Generator
                 containingTypes.Insert(0, new ContainingTypeInfo(Keyword(container), container.Identifier.Text));
             }
 
-            if (type.IsGenericType)
+            if (type.TypeParameters.Length > 0)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericTypeNotSupported,
                     LocationInfo.From(declaration.Identifier.GetLocation()), name, "is generic"));
