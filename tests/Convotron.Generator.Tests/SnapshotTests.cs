@@ -70,7 +70,9 @@ public sealed class SnapshotTests
             CultureInfo.CurrentCulture = saved;
             CultureInfo.CurrentUICulture = savedUi;
         }
-        Assert.DoesNotContain("\u2212", invariant);
+        // The math in comments uses U+2212 on purpose; code lines must not.
+        Assert.All(invariant.Split('\n').Where(line => !line.TrimStart().StartsWith("//", StringComparison.Ordinal)),
+            line => Assert.DoesNotContain("\u2212", line.Split("//")[0]));
         Assert.Contains("Leaky(1E-05)", invariant);
     }
 
