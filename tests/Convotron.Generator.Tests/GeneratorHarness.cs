@@ -17,19 +17,19 @@ internal static class GeneratorHarness
         MetadataReference.CreateFromFile(typeof(System.Numerics.Tensors.TensorPrimitives).Assembly.Location),
     ]);
 
-    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+    public static readonly CSharpParseOptions LatestParseOptions = new(LanguageVersion.Latest);
 
-    public static CSharpCompilation Compilation(params string[] sources) =>
+    public static CSharpCompilation CreateCompilation(params string[] sources) =>
         CSharpCompilation.Create(
             "Consumer",
-            sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, ParseOptions, path: $"Source{i}.cs")),
+            sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, LatestParseOptions, path: $"Source{i}.cs")),
             s_references.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
     public static GeneratorDriver CreateDriver(bool trackSteps = true) =>
         CSharpGeneratorDriver.Create(
             [new ConvNetGenerator().AsSourceGenerator()],
-            parseOptions: ParseOptions,
+            parseOptions: LatestParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
 
     public sealed record Run(GeneratorDriver Driver, GeneratorDriverRunResult Result, Compilation Output, ImmutableArray<Diagnostic> DriverDiagnostics)
@@ -45,7 +45,7 @@ internal static class GeneratorHarness
             Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToList();
     }
 
-    public static Run RunGenerator(params string[] sources) => RunGenerator(Compilation(sources));
+    public static Run RunGenerator(params string[] sources) => RunGenerator(CreateCompilation(sources));
 
     public static Run RunGenerator(Compilation compilation, GeneratorDriver? driver = null)
     {
