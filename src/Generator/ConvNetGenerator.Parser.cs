@@ -215,8 +215,15 @@ namespace Convotron.Generator
             return true;
         }
 
-        private static string HintName(INamedTypeSymbol type) =>
-            type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "") + ".g.cs";
+        /// <summary>"Namespace.Outer.Name.g.cs", with anything but letters, digits, '_' and '.' (an escaping '@') replaced by '_'.</summary>
+        private static string HintName(INamedTypeSymbol type)
+        {
+            string name = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "");
+            var builder = new System.Text.StringBuilder(name.Length + 5);
+            foreach (char c in name)
+                builder.Append(char.IsLetterOrDigit(c) || c == '_' || c == '.' ? c : '_');
+            return builder.Append(".g.cs").ToString();
+        }
 
         private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
     }
