@@ -383,14 +383,24 @@ namespace Convotron.Generator
         /// <summary>The runs one patch pass walks: count runs of length, weight offset i·weightStride, input offset first + i·inputStride from the patch's start.</summary>
         private readonly struct Runs
         {
-            public Runs(int count, int length, int weightStride, int firstInput, int inputStride)
+            public Runs(int count, int length, int weightStride, int firstInput, int inputStride, bool wholePatch)
             {
                 Count = count;
                 Length = length;
                 WeightStride = weightStride;
                 FirstInput = firstInput;
                 InputStride = inputStride;
+                WholePatch = wholePatch;
             }
+
+            /// <summary>Whether these are the rh runs of rw taps of a whole patch (so the loops can name RH, RW and Width).</summary>
+            public bool WholePatch { get; }
+
+            public string CountText => WholePatch ? "RH" : Invariant($"{Count}");
+
+            public string WeightStrideText => WholePatch ? "RW" : Invariant($"{WeightStride}");
+
+            public string InputStrideText => WholePatch ? "Width" : Invariant($"{InputStride}");
 
             public int Count { get; }
 
@@ -406,13 +416,13 @@ namespace Convotron.Generator
         private static void EmitPatchKernels(IndentedWriter writer, GeometryPlan plan)
         {
             ConvNetModel model = plan.Model;
-            var all = new Runs(model.RH, model.RW, model.RW, 0, model.Width);
+            var all = new Runs(model.RH, model.RW, model.RW, 0, model.Width, wholePatch: true);
             PatchDots(writer, plan, "PatchDots", "z_j = w · P_j x for every patch j.", "_filter", all, nonOverlapping: false);
             PatchAxpys(writer, plan, "PatchAxpys", "target += c_j P_j x for every patch j (target has length r).", all, nonOverlapping: false);
             if (plan.NonOverlappingTapCount > 0)
             {
                 var non = new Runs(plan.NonRows, plan.NonColumns, plan.NonColumns,
-                    plan.FirstNonRow * model.Width + plan.FirstNonColumn, model.Width);
+                    plan.FirstNonRow * model.Width + plan.FirstNonColumn, model.Width, wholePatch: false);
                 PatchDots(writer, plan, "NonOverlappingPatchDots", "z_j = w_non · P_j^non x for every patch j.", "_nonOverlappingFilter", non, nonOverlapping: true);
                 PatchAxpys(writer, plan, "NonOverlappingPatchAxpys", "target += c_j P_j^non x for every patch j (target has length |T_non|).", non, nonOverlapping: true);
             }
@@ -442,12 +452,12 @@ namespace Convotron.Generator
                 }
                 else
                 {
-                    EmitPatchLoop(writer, plan, runs, single: start => Invariant($"z[j] = Dot{runs.Length}(ref w, 0, ref x0, {start});"),
+                    EmitPatchLoop(writer, plan, runs, nonOverlapping, single: start => Invariant($"z[j] = Dot{runs.Length}(ref w, 0, ref x0, {start});"),
                         multiple: start => new[]
                         {
                             "double sum = 0.0;",
-                            Invariant($"for (int i = 0; i < {runs.Count}; i++)"),
-                            Invariant($"    sum += Dot{runs.Length}(ref w, (nuint)(i * {runs.WeightStride}), ref x0, {start} + (nuint)(i * {runs.InputStride}));"),
+                            Invariant($"for (int i = 0; i < {runs.CountText}; i++)"),
+                            Invariant($"    sum += Dot{runs.Length}(ref w, (nuint)(i * {runs.WeightStrideText}), ref x0, {start} + (nuint)(i * {runs.InputStrideText}));"),
                             "z[j] = sum;",
                         });
                 }
@@ -477,11 +487,11 @@ namespace Convotron.Generator
                 }
                 else
                 {
-                    EmitPatchLoop(writer, plan, runs, single: start => Invariant($"Axpy{runs.Length}(c[j], ref x0, {start}, ref t, 0);"),
+                    EmitPatchLoop(writer, plan, runs, nonOverlapping, single: start => Invariant($"Axpy{runs.Length}(c[j], ref x0, {start}, ref t, 0);"),
                         multiple: start => new[]
                         {
-                            Invariant($"for (int i = 0; i < {runs.Count}; i++)"),
-                            Invariant($"    Axpy{runs.Length}(c[j], ref x0, {start} + (nuint)(i * {runs.InputStride}), ref t, (nuint)(i * {runs.WeightStride}));"),
+                            Invariant($"for (int i = 0; i < {runs.CountText}; i++)"),
+                            Invariant($"    Axpy{runs.Length}(c[j], ref x0, {start} + (nuint)(i * {runs.InputStrideText}), ref t, (nuint)(i * {runs.WeightStrideText}));"),
                         });
                 }
             }
@@ -489,7 +499,7 @@ namespace Convotron.Generator
         }
 
         /// <summary>The loop form of a patch pass: patch j = (p, q) starts at p·sh·width + q·sw.</summary>
-        private static void EmitPatchLoop(IndentedWriter writer, GeometryPlan plan, Runs runs,
+        private static void EmitPatchLoop(IndentedWriter writer, GeometryPlan plan, Runs runs, bool nonOverlapping,
             System.Func<string, string> single, System.Func<string, string[]> multiple)
         {
             ConvNetModel model = plan.Model;
@@ -498,7 +508,9 @@ namespace Convotron.Generator
             {
                 using (writer.Block("for (int j = 0; j < K; j++)"))
                 {
-                    writer.WriteLine("// patch j reads x[j·s .. j·s + r − 1]");
+                    writer.WriteLine(nonOverlapping
+                        ? Invariant($"// patch j starts at x[j·s]; its non-overlapping part is x[j·s + {plan.FirstNonColumn} .. j·s + {plan.FirstNonColumn + plan.NonColumns - 1}]")
+                        : "// patch j reads x[j·s .. j·s + r − 1]");
                     writer.WriteLine("nuint start = (nuint)(j * S);");
                     Body();
                 }
@@ -509,7 +521,9 @@ namespace Convotron.Generator
             {
                 using (writer.Block("for (int q = 0; q < KW; q++, j++)"))
                 {
-                    writer.WriteLine("// patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1");
+                    writer.WriteLine(nonOverlapping
+                        ? Invariant($"// patch (p, q) starts at row p·sh, column q·sw; its non-overlapping part is {plan.NonRows} rows × {plan.NonColumns} columns from offset ({plan.FirstNonRow}, {plan.FirstNonColumn})")
+                        : "// patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1");
                     writer.WriteLine("nuint start = (nuint)(p * SH * Width + q * SW);");
                     Body();
                 }

@@ -241,7 +241,7 @@ namespace App
             ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             for (int j = 0; j < K; j++)
             {
-                // patch j reads x[j·s .. j·s + r − 1]
+                // patch j starts at x[j·s]; its non-overlapping part is x[j·s + 31 .. j·s + 32]
                 nuint start = (nuint)(j * S);
                 z[j] = Dot2(ref w, 0, ref x0, start + 31);
             }
@@ -255,7 +255,7 @@ namespace App
             ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
             for (int j = 0; j < K; j++)
             {
-                // patch j reads x[j·s .. j·s + r − 1]
+                // patch j starts at x[j·s]; its non-overlapping part is x[j·s + 31 .. j·s + 32]
                 nuint start = (nuint)(j * S);
                 Axpy2(c[j], ref x0, start + 31, ref t, 0);
             }

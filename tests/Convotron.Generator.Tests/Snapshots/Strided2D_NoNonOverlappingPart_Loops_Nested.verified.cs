@@ -202,8 +202,8 @@ namespace App
                         // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
                         nuint start = (nuint)(p * SH * Width + q * SW);
                         double sum = 0.0;
-                        for (int i = 0; i < 5; i++)
-                            sum += Dot5(ref w, (nuint)(i * 5), ref x0, start + (nuint)(i * 48));
+                        for (int i = 0; i < RH; i++)
+                            sum += Dot5(ref w, (nuint)(i * RW), ref x0, start + (nuint)(i * Width));
                         z[j] = sum;
                     }
                 }
@@ -222,8 +222,8 @@ namespace App
                     {
                         // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
                         nuint start = (nuint)(p * SH * Width + q * SW);
-                        for (int i = 0; i < 5; i++)
-                            Axpy5(c[j], ref x0, start + (nuint)(i * 48), ref t, (nuint)(i * 5));
+                        for (int i = 0; i < RH; i++)
+                            Axpy5(c[j], ref x0, start + (nuint)(i * Width), ref t, (nuint)(i * RW));
                     }
                 }
             }
