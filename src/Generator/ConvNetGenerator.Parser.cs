@@ -11,6 +11,21 @@ namespace Convotron.Generator
 {
     public sealed partial class ConvNetGenerator
     {
+        /// <summary>Names of the members the emitter adds, which the class itself may not have.</summary>
+        private static readonly string[] s_reserved1D =
+        {
+            "D", "R", "S", "K", "CompiledGeometry", "CompiledActivation", "Geometry", "Activation", "Filter", "OutputWeights",
+            "Predict", "HiddenActivations", "ConvotronStep", "NormalizedConvotronStep", "DoubleConvotronStep",
+            "NormalizedDoubleConvotronStep", "Gradient", "Clone",
+        };
+
+        private static readonly string[] s_reserved2D =
+        {
+            "D", "R", "K", "Height", "Width", "RH", "RW", "SH", "SW", "KH", "KW", "CompiledGeometry", "CompiledActivation",
+            "Geometry", "Activation", "Filter", "OutputWeights", "Predict", "HiddenActivations", "ConvotronStep",
+            "NormalizedConvotronStep", "DoubleConvotronStep", "NormalizedDoubleConvotronStep", "Gradient", "Clone",
+        };
+
         private static readonly ParseResult s_nothing = new(null, EquatableArray<DiagnosticInfo>.Empty);
 
         /// <summary>
@@ -96,6 +111,15 @@ namespace Convotron.Generator
                         break;
                     }
                 }
+            }
+
+            // The generated constants (and members) may not share the class's name (CS0542).
+            string[] reserved = kind == ConvNetKind.Strided1D ? s_reserved1D : s_reserved2D;
+            if (System.Array.IndexOf(reserved, declaration.Identifier.ValueText) >= 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameCollidesWithConstant,
+                    LocationInfo.From(declaration.Identifier.GetLocation()), declaration.Identifier.ValueText));
+                valid = false;
             }
 
             // Arguments: the compiler reports missing, extra or mistyped ones; then there is no model.

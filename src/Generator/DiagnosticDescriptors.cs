@@ -87,10 +87,19 @@ namespace Convotron.Generator
             isEnabledByDefault: true,
             helpLinkUri: HelpLinkBase + "CNV0008.md");
 
+        public static readonly DiagnosticDescriptor NameCollidesWithConstant = new(
+            id: "CNV0009",
+            title: "Model class named like a generated constant",
+            messageFormat: "The model class '{0}' is named like the constant '{0}' the generator adds to it, and a member cannot share its class's name. Rename the class (e.g. '{0}Net').",
+            category: Category,
+            defaultSeverity: DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            helpLinkUri: HelpLinkBase + "CNV0009.md");
+
         private static readonly DiagnosticDescriptor[] s_all =
         {
             ClassMustBePartial, InvalidGeometry, InvalidAlpha, GenericTypeNotSupported, ConflictingAttributes,
-            UnreadCoordinates, NoNonOverlappingPart, LoopsInsteadOfUnrolling,
+            UnreadCoordinates, NoNonOverlappingPart, LoopsInsteadOfUnrolling, NameCollidesWithConstant,
         };
 
         public static DiagnosticDescriptor ById(string id)

@@ -187,6 +187,22 @@ public sealed class DiagnosticTests
         Assert.Empty(run.CompilationProblems());
     }
 
+    [Theory]
+    [InlineData("[ConvNet(16, 9, 160)]", "K")]
+    [InlineData("[ConvNet2D(2, 2, 2, 2, 8, 8)]", "Width")]
+    [InlineData("[ConvNet(16, 9, 160)]", "Predict")]
+    public void CNV0009_class_named_like_a_generated_member(string attribute, string name)
+    {
+        string source = $"using Convotron;\n{attribute}\npublic partial class {name};\n";
+        Run run = RunGenerator(source);
+        Diagnostic diagnostic = Single(run, "CNV0009");
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(Position(source, name + ";"), Start(diagnostic));
+        Assert.Empty(run.Result.GeneratedTrees);
+        // Width is a constant of 2D models only: a 1D model may be called Width.
+        Assert.DoesNotContain(RunGenerator("using Convotron;\n[ConvNet(16, 9, 160)]\npublic partial class Width;\n").GeneratorDiagnostics, d => d.Id == "CNV0009");
+    }
+
     [Fact]
     public void No_valid_model_reports_a_warning()
     {
@@ -209,7 +225,7 @@ public sealed class DiagnosticTests
     public void Every_descriptor_has_a_help_page_in_the_repository()
     {
         string root = RepositoryRoot();
-        foreach (string id in new[] { "CNV0001", "CNV0002", "CNV0003", "CNV0004", "CNV0005", "CNV0006", "CNV0007", "CNV0008" })
+        foreach (string id in new[] { "CNV0001", "CNV0002", "CNV0003", "CNV0004", "CNV0005", "CNV0006", "CNV0007", "CNV0008", "CNV0009" })
         {
             string page = System.IO.Path.Combine(root, "docs", "diagnostics", id + ".md");
             Assert.True(System.IO.File.Exists(page), page);

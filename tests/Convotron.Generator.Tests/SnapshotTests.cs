@@ -84,11 +84,15 @@ public sealed class SnapshotTests
         string source = "using Convotron;\nnamespace App;\n" + declarations + "\n";
         Run run = RunGenerator(source);
         Assert.Empty(run.CompilationProblems());
-        string actual = run.Source(hintName);
+        Compare(run.Source(hintName), SnapshotDirectory, name, Environment.GetEnvironmentVariable("CONVOTRON_ACCEPT_SNAPSHOTS") == "1");
+    }
 
-        string verified = Path.Combine(SnapshotDirectory, name + ".verified.cs");
-        string received = Path.Combine(SnapshotDirectory, name + ".received.cs");
-        if (Environment.GetEnvironmentVariable("CONVOTRON_ACCEPT_SNAPSHOTS") == "1")
+    /// <summary>Compares <paramref name="actual"/> with <c>name.verified.cs</c> in <paramref name="directory"/>.</summary>
+    internal static void Compare(string actual, string directory, string name, bool accept)
+    {
+        string verified = Path.Combine(directory, name + ".verified.cs");
+        string received = Path.Combine(directory, name + ".received.cs");
+        if (accept)
         {
             File.WriteAllText(verified, actual);
             File.Delete(received);
@@ -166,6 +170,30 @@ public sealed class SnapshotTests
             i = end;
         }
         return output.ToString();
+    }
+
+    [Fact]
+    public void The_snapshot_workflow_fails_on_mismatch_and_on_accept()
+    {
+        string directory = Directory.CreateTempSubdirectory("convotron-snapshots").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(directory, "T.verified.cs"), "line 1\nline 2\n");
+            Compare("line 1\nline 2\n", directory, "T", accept: false); // equal: passes
+
+            var mismatch = Assert.ThrowsAny<Exception>(() => Compare("line 1\nline two\n", directory, "T", accept: false));
+            Assert.Contains("-line 2\n+line two\n", mismatch.Message);
+            Assert.Equal("line 1\nline two\n", File.ReadAllText(Path.Combine(directory, "T.received.cs")));
+
+            Assert.ThrowsAny<Exception>(() => Compare("line 1\nline two\n", directory, "T", accept: true)); // accepting still fails
+            Assert.Equal("line 1\nline two\n", File.ReadAllText(Path.Combine(directory, "T.verified.cs")));
+            Assert.False(File.Exists(Path.Combine(directory, "T.received.cs")));
+            Compare("line 1\nline two\n", directory, "T", accept: false); // and the next run passes
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     [Fact]
