@@ -113,6 +113,13 @@ namespace Convotron.Generator
                 }
             }
 
+            if (type.IsStatic || type.IsAbstract)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassMustBeInstantiable,
+                    LocationInfo.From(declaration.Identifier.GetLocation()), name, type.IsStatic ? "static" : "abstract"));
+                valid = false;
+            }
+
             // The generated constants (and members) may not share the class's name (CS0542).
             string[] reserved = kind == ConvNetKind.Strided1D ? s_reserved1D : s_reserved2D;
             if (System.Array.IndexOf(reserved, declaration.Identifier.ValueText) >= 0)

@@ -96,10 +96,19 @@ namespace Convotron.Generator
             isEnabledByDefault: true,
             helpLinkUri: HelpLinkBase + "CNV0009.md");
 
+        public static readonly DiagnosticDescriptor ClassMustBeInstantiable = new(
+            id: "CNV0010",
+            title: "A [ConvNet] class must be neither static nor abstract",
+            messageFormat: "'{0}' is {1}, but a model is an IConvNet instance with a public parameterless constructor (Clone and the registry create it). Remove the '{1}' modifier.",
+            category: Category,
+            defaultSeverity: DiagnosticSeverity.Error,
+            isEnabledByDefault: true,
+            helpLinkUri: HelpLinkBase + "CNV0010.md");
+
         private static readonly DiagnosticDescriptor[] s_all =
         {
             ClassMustBePartial, InvalidGeometry, InvalidAlpha, GenericTypeNotSupported, ConflictingAttributes,
-            UnreadCoordinates, NoNonOverlappingPart, LoopsInsteadOfUnrolling, NameCollidesWithConstant,
+            UnreadCoordinates, NoNonOverlappingPart, LoopsInsteadOfUnrolling, NameCollidesWithConstant, ClassMustBeInstantiable,
         };
 
         public static DiagnosticDescriptor ById(string id)

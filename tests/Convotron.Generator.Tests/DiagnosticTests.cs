@@ -203,6 +203,19 @@ public sealed class DiagnosticTests
         Assert.DoesNotContain(RunGenerator("using Convotron;\n[ConvNet(16, 9, 160)]\npublic partial class Width;\n").GeneratorDiagnostics, d => d.Id == "CNV0009");
     }
 
+    [Theory]
+    [InlineData("static")]
+    [InlineData("abstract")]
+    public void CNV0010_static_or_abstract_class(string modifier)
+    {
+        string source = $"using Convotron;\n[ConvNet(16, 9, 160)]\npublic {modifier} partial class Net;\n";
+        Run run = RunGenerator(source);
+        Diagnostic diagnostic = Single(run, "CNV0010");
+        Assert.Equal(Position(source, "Net;"), Start(diagnostic));
+        Assert.Contains(modifier, diagnostic.GetMessage());
+        Assert.Empty(run.Result.GeneratedTrees);
+    }
+
     [Fact]
     public void No_valid_model_reports_a_warning()
     {
@@ -225,7 +238,7 @@ public sealed class DiagnosticTests
     public void Every_descriptor_has_a_help_page_in_the_repository()
     {
         string root = RepositoryRoot();
-        foreach (string id in new[] { "CNV0001", "CNV0002", "CNV0003", "CNV0004", "CNV0005", "CNV0006", "CNV0007", "CNV0008", "CNV0009" })
+        foreach (string id in new[] { "CNV0001", "CNV0002", "CNV0003", "CNV0004", "CNV0005", "CNV0006", "CNV0007", "CNV0008", "CNV0009", "CNV0010" })
         {
             string page = System.IO.Path.Combine(root, "docs", "diagnostics", id + ".md");
             Assert.True(System.IO.File.Exists(page), page);
