@@ -183,6 +183,7 @@ public sealed class DiagnosticTests
         Run run = RunGenerator(source);
         Diagnostic diagnostic = Single(run, "CNV0008");
         Assert.Equal(DiagnosticSeverity.Info, diagnostic.Severity);
+        Assert.Equal(Position(source, "ConvNet("), Start(diagnostic));
         Assert.Contains("k·r = 7872", diagnostic.GetMessage());
         Assert.Empty(run.CompilationProblems());
     }
