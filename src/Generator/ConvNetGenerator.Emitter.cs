@@ -51,7 +51,6 @@ namespace Convotron.Generator
                 EmitFields(writer, plan);
                 writer.WriteLine();
                 EmitMembers(writer, plan);
-                writer.WriteLine();
                 EmitPatchKernels(writer, plan);
                 EmitRunHelpers(writer, plan);
                 EmitBufferTypes(writer, plan);
@@ -126,17 +125,21 @@ namespace Convotron.Generator
 
         private static void EmitBufferTypes(IndentedWriter writer, GeometryPlan plan)
         {
-            Buffer(writer, "FilterBuffer", plan.Model.R, "R");
-            Buffer(writer, "PatchBuffer", plan.K, "K");
+            // The run helpers before end with a blank line; buffers are separated by one.
+            bool first = true;
+            Buffer(writer, "FilterBuffer", plan.Model.R, "R", ref first);
+            Buffer(writer, "PatchBuffer", plan.K, "K", ref first);
             if (plan.NonOverlappingTapCount > 0)
-                Buffer(writer, "NonOverlappingBuffer", plan.NonOverlappingTapCount, "NonOverlappingTapCount");
+                Buffer(writer, "NonOverlappingBuffer", plan.NonOverlappingTapCount, "NonOverlappingTapCount", ref first);
         }
 
-        private static void Buffer(IndentedWriter writer, string name, int length, string lengthConstant)
+        private static void Buffer(IndentedWriter writer, string name, int length, string lengthConstant, ref bool first)
         {
             if (length > GeometryPlan.MaxInlineLength)
                 return;
-            writer.WriteLine();
+            if (!first)
+                writer.WriteLine();
+            first = false;
             writer.WriteLine($"[global::System.Runtime.CompilerServices.InlineArray({lengthConstant})]");
             using (writer.Block($"private struct {name}"))
             {

@@ -204,7 +204,6 @@ namespace App
             return y - fNon;
         }
 
-
         /// <summary>z_j = w · P_j x for every patch j.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void PatchDots(global::System.ReadOnlySpan<double> x, global::System.Span<double> z)
@@ -366,7 +365,6 @@ namespace App
             for (nuint i = 0; i < 16; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref t, tOffset + i) += c * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
         }
-
 
         [global::System.Runtime.CompilerServices.InlineArray(R)]
         private struct FilterBuffer
