@@ -1,0 +1,112 @@
+using System.Globalization;
+using Convotron.Generator.Models;
+using Convotron.Geometry;
+
+namespace Convotron.Generator
+{
+    /// <summary>
+    /// The shape of the code to emit for one validated model, derived from the shared
+    /// <see cref="GeometryMath"/>: k, the patch offsets, the non-overlapping taps, the unread
+    /// coordinates and whether the patch loop is unrolled. Computed from the model on both sides
+    /// of the pipeline (it is a pure function of it), so it never travels through the cache.
+    /// </summary>
+    /// <remarks>
+    /// Every strided patch is a translate of patch 0: P_j[u·rw + v] = offset_j + u·width + v
+    /// (1D is the one-row image height = 1, rh = 1). So a patch is rh runs of rw consecutive
+    /// inputs, and its non-overlapping part the rows × columns of the two axes' tap ranges.
+    /// </remarks>
+    internal sealed class GeometryPlan
+    {
+        /// <summary>Geometries with k·r above this get constant-bound loops instead of unrolled patches.</summary>
+        public const int MaxUnrolledTerms = 4096;
+
+        /// <summary>Buffers up to this many doubles (64 KiB) are inline arrays; longer ones are allocated once per instance.</summary>
+        public const int MaxInlineLength = 8192;
+
+        /// <summary>Axes up to this long take their tap set from GeometryMath, which materialises it.</summary>
+        private const int MaxMaterialisedAxis = 1 << 22;
+
+        private GeometryPlan(ConvNetModel model)
+        {
+            Model = model;
+            KH = GeometryMath.PatchCount1D(model.RH, model.SH, model.Height);
+            KW = GeometryMath.PatchCount1D(model.RW, model.SW, model.Width);
+            K = KH * KW;
+            PatchTerms = (long)K * model.R;
+            (FirstNonRow, NonRows) = NonOverlappingRange(model.RH, model.SH, model.Height);
+            (FirstNonColumn, NonColumns) = NonOverlappingRange(model.RW, model.SW, model.Width);
+            if (NonRows == 0 || NonColumns == 0)
+                NonRows = NonColumns = FirstNonRow = FirstNonColumn = 0;
+            UnreadCoordinates = model.Is2D
+                ? GeometryMath.UnreadCoordinates2D(model.RH, model.RW, model.SH, model.SW, model.Height, model.Width)
+                : GeometryMath.UnreadCoordinates1D(model.RW, model.SW, model.Width);
+            Unrolled = PatchTerms <= MaxUnrolledTerms;
+            if (Unrolled)
+            {
+                // Patch j starts where the shared index table says: P_j[0].
+                int[] indices = model.Is2D
+                    ? GeometryMath.Strided2DIndices(model.RH, model.RW, model.SH, model.SW, model.Height, model.Width)
+                    : GeometryMath.Strided1DIndices(model.RW, model.SW, model.Width);
+                PatchOffsets = new int[K];
+                for (int j = 0; j < K; j++)
+                    PatchOffsets[j] = indices[j * model.R];
+            }
+            GeometryText = model.Is2D
+                ? string.Format(CultureInfo.InvariantCulture, "2d:rh={0},rw={1},sh={2},sw={3},height={4},width={5}",
+                    model.RH, model.RW, model.SH, model.SW, model.Height, model.Width)
+                : string.Format(CultureInfo.InvariantCulture, "1d:r={0},s={1},d={2}", model.RW, model.SW, model.Width);
+        }
+
+        public ConvNetModel Model { get; }
+
+        public int K { get; }
+
+        public int KH { get; }
+
+        public int KW { get; }
+
+        /// <summary>k·r, the number of multiply-adds in one pass over all patches.</summary>
+        public long PatchTerms { get; }
+
+        public int FirstNonRow { get; }
+
+        public int NonRows { get; }
+
+        public int FirstNonColumn { get; }
+
+        public int NonColumns { get; }
+
+        /// <summary>|T_non|.</summary>
+        public int NonOverlappingTapCount => NonRows * NonColumns;
+
+        public long UnreadCoordinates { get; }
+
+        public bool Unrolled { get; }
+
+        /// <summary>P_j[0] for each patch j, when unrolled.</summary>
+        public int[]? PatchOffsets { get; }
+
+        /// <summary>The geometry in PatchGeometry.ToString() syntax.</summary>
+        public string GeometryText { get; }
+
+        public static GeometryPlan Create(ConvNetModel model) => new(model);
+
+        /// <summary>One axis's non-overlapping taps, a contiguous range by the closed form: (first, count).</summary>
+        private static (int First, int Count) NonOverlappingRange(int r, int s, int n)
+        {
+            if (r <= MaxMaterialisedAxis)
+            {
+                int[] taps = GeometryMath.NonOverlappingTaps1D(r, s, n);
+                return taps.Length == 0 ? (0, 0) : (taps[0], taps.Length);
+            }
+            // An axis of millions of taps: the same closed form as GeometryMath.NonOverlappingTaps1D,
+            // without materialising the list (it would cost the compiler gigabytes).
+            int k = GeometryMath.PatchCount1D(r, s, n);
+            if (k == 1 || s >= r)
+                return (0, r);
+            if (s >= r / 2 + 1)
+                return (r - s, 2 * s - r);
+            return (0, 0);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+namespace Convotron.Generator.Models
+{
+    /// <summary>Which attribute declared the model.</summary>
+    internal enum ConvNetKind
+    {
+        Strided1D = 1,
+        Strided2D = 2,
+    }
+
+    /// <summary>
+    /// Everything the emitter needs to write one model class: where it lives and its
+    /// validated geometry and activation. A strided 1D geometry (r, s, d) is stored as the
+    /// one-row image it is: rh = 1, rw = r, sh = 1, sw = s, height = 1, width = d.
+    /// </summary>
+    internal sealed record ConvNetModel(
+        string? Namespace,
+        EquatableArray<ContainingTypeInfo> ContainingTypes,
+        string ClassName,
+        string FullName,
+        string HintName,
+        bool IsListedInRegistry,
+        ConvNetKind Kind,
+        int RH,
+        int RW,
+        int SH,
+        int SW,
+        int Height,
+        int Width,
+        double Alpha)
+    {
+        public bool Is2D => Kind == ConvNetKind.Strided2D;
+
+        /// <summary>The filter size r (rw in 1D).</summary>
+        public int R => RH * RW;
+
+        /// <summary>The input size d.</summary>
+        public int D => Height * Width;
+    }
+
+    /// <summary>The outcome of reading one attributed class: a model (null when invalid) and its diagnostics.</summary>
+    internal sealed record ParseResult(ConvNetModel? Model, EquatableArray<DiagnosticInfo> Diagnostics);
+}

@@ -1,0 +1,67 @@
+using System;
+using Xunit;
+
+namespace Convotron.Generator.Tests;
+
+/// <summary>Every kernel of the generated models allocates nothing.</summary>
+[Collection(TimingCollection.Name)]
+public sealed class AllocationTests
+{
+    private const int Calls = 10_000;
+
+    [Theory]
+    [MemberData(nameof(EquivalenceTests.AllCases), MemberType = typeof(EquivalenceTests))]
+    public void Kernels_allocate_nothing_over_10000_calls(EquivalenceTests.Case c)
+    {
+        if (c.Geometry.PatchCount * (long)c.Geometry.FilterSize > 100_000)
+            return; // the long-filter model: same code paths as "1d loops", 10,000 calls would only cost time
+        IConvNet model = c.Create();
+        var random = new Random(3);
+        for (int i = 0; i < model.Filter.Length; i++)
+            model.Filter[i] = (random.NextDouble() - 0.5) * 1e-3;
+        for (int i = 0; i < model.OutputWeights.Length; i++)
+            model.OutputWeights[i] = (random.NextDouble() - 0.5) * 1e-3;
+        int d = c.Geometry.InputSize, r = c.Geometry.FilterSize, k = c.Geometry.PatchCount;
+        var x = new double[d];
+        for (int i = 0; i < d; i++)
+            x[i] = random.NextDouble() - 0.5;
+        var hidden = new double[k];
+        var filterGradient = new double[r];
+        var outputGradient = new double[k];
+        var filterNoise = new double[c.Geometry.NonOverlappingTaps.Length];
+        var outputNoise = new double[k];
+        bool stage1 = c.Geometry.HasNonOverlappingPart;
+
+        (string Name, Action Call)[] kernels =
+        [
+            ("Predict", () => model.Predict(x)),
+            ("HiddenActivations", () => model.HiddenActivations(x, hidden)),
+            ("ConvotronStep", () => model.ConvotronStep(x, 0.1, 1e-6)),
+            ("NormalizedConvotronStep", () => model.NormalizedConvotronStep(x, 0.1, 1e-3)),
+            ("Gradient", () => model.Gradient(x, 0.1, filterGradient, outputGradient)),
+            ("DoubleConvotronStep", () => { if (stage1) model.DoubleConvotronStep(x, 0.1, 1e-6, filterNoise, outputNoise); }),
+            ("NormalizedDoubleConvotronStep", () => { if (stage1) model.NormalizedDoubleConvotronStep(x, 0.1, 1e-3, filterNoise, outputNoise); }),
+            ("Filter/OutputWeights/Geometry/Activation", () => { _ = model.Filter[0] + model.OutputWeights[0]; _ = model.Geometry; _ = model.Activation; }),
+        ];
+        foreach ((string name, Action call) in kernels)
+            Assert.True(AllocatedBytes(call) == 0, $"{c.Name}: {name} allocated {AllocatedBytes(call)} bytes over {Calls} calls");
+    }
+
+    [Fact]
+    public void The_measurement_sees_an_allocation()
+    {
+        // The negative control: Clone allocates a new model, and the counter must show it.
+        IConvNet model = new Models.Net160x16s9();
+        Assert.True(AllocatedBytes(() => model.Clone()) > 0);
+    }
+
+    private static long AllocatedBytes(Action call)
+    {
+        for (int i = 0; i < 100; i++)
+            call(); // warm up: JIT and static initialisation allocate once
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Calls; i++)
+            call();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Linq;
+using Xunit;
+using static Convotron.Generator.Tests.GeneratorHarness;
+
+namespace Convotron.Generator.Tests;
+
+/// <summary>Large geometries fall back to loops: the emitted source stays small and still compiles.</summary>
+public sealed class SizeTests
+{
+    [Theory]
+    [InlineData("[ConvNet(r: 64, s: 33, d: 4096)]", 40)]
+    [InlineData("[ConvNet(r: 1000000, s: 1, d: 1000000)]", 40)]                // one patch, a filter of a million taps
+    [InlineData("[ConvNet(r: 3, s: 1, d: 100000000)]", 40)]                    // a hundred million patches
+    [InlineData("[ConvNet2D(16, 16, 1, 1, 4096, 4096, 0.5)]", 40)]              // k·r ≈ 4.3·10^9: beyond the index limit, CNV0002
+    [InlineData("[ConvNet2D(8, 8, 1, 1, 2048, 2048)]", 40)]                    // k ≈ 4.2 million patches of 64 taps
+    [InlineData("[ConvNet2D(rh: 64, rw: 64, sh: 33, sw: 33, height: 2048, width: 2048, alpha: 0.2)]", 40)]
+    public void Huge_geometries_stay_under_a_bound(string attribute, int maxKilobytes)
+    {
+        string source = "using Convotron;\nnamespace App;\n" + attribute + "\npublic partial class Huge;\n";
+        Run run = RunGenerator(source);
+        DiagnosticTests.AssertNoCrash(run);
+        if (run.GeneratorDiagnostics.Any(d => d.Id == "CNV0002"))
+            return; // beyond the index limit of GeometryMath: rejected, nothing emitted
+        Assert.Contains(run.GeneratorDiagnostics, d => d.Id == "CNV0008");
+        int bytes = run.Source("App.Huge.g.cs").Length;
+        Assert.True(bytes < maxKilobytes * 1024, $"{bytes} characters emitted");
+        Assert.Empty(run.CompilationProblems());
+    }
+
+    [Fact]
+    public void The_largest_unrolled_geometry_is_still_moderate()
+    {
+        // k·r = 4096 exactly: the last unrolled size.
+        Run run = RunGenerator("using Convotron;\nnamespace App;\n[ConvNet(r: 16, s: 16, d: 4096)]\npublic partial class Edge;\n");
+        Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Id == "CNV0008");
+        Assert.True(run.Source("App.Edge.g.cs").Length < 200 * 1024);
+        Assert.Empty(run.CompilationProblems());
+    }
+}
