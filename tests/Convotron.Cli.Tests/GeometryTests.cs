@@ -43,3 +43,24 @@ public class GeometryTests
         Assert.Equal(2, Cli.Run("geometry").ExitCode);
     }
 }
+
+public class ModelsTests
+{
+    [Theory]
+    [InlineData(9, "PaperStride9")]
+    [InlineData(12, "PaperStride12")]
+    [InlineData(16, "PaperStride16")]
+    public void The_paper_geometries_use_the_compiled_classes(int stride, string name)
+    {
+        IConvNet model = Convotron.Cli.Models.Create(PatchGeometry.Strided1D(16, stride, 160), Activation.ReLU);
+        Assert.Equal(name, model.GetType().Name);
+        Assert.Equal(PatchGeometry.Strided1D(16, stride, 160), model.Geometry);
+    }
+
+    [Fact]
+    public void Other_geometries_and_activations_use_the_dynamic_model()
+    {
+        Assert.IsType<DynamicConvNet>(Convotron.Cli.Models.Create(PatchGeometry.Strided1D(16, 10, 160), Activation.ReLU));
+        Assert.IsType<DynamicConvNet>(Convotron.Cli.Models.Create(PatchGeometry.Strided1D(16, 9, 160), Activation.Leaky(0.5)));
+    }
+}
