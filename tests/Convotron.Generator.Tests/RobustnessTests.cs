@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
@@ -58,7 +59,7 @@ public sealed class RobustnessTests
         };
 
         var watch = Stopwatch.StartNew();
-        int runs = 0;
+        int runs = 0, totalGenerated = 0, totalErrors = 0;
         while (runs < 400 && watch.Elapsed < TimeSpan.FromSeconds(20))
         {
             string attributes = string.Join("\n", Enumerable.Range(0, 6).Select(i => random.Next(2) == 0
@@ -67,9 +68,19 @@ public sealed class RobustnessTests
             string source = "using Convotron;\nnamespace App;\n" + attributes + "\n";
             Run run = RunGenerator(source);
             AssertNoCrash(run, source);
+            // Always a diagnostic or valid code: whatever was generated compiles without a problem,
+            // and every class without a CNV error got an implementation.
+            IReadOnlyList<Diagnostic> problems = run.CompilationProblems();
+            Assert.True(problems.Count == 0, $"{string.Join("\n", problems)}\nfor source:\n{source}");
+            int errors = run.GeneratorDiagnostics.Count(d => d.Severity == DiagnosticSeverity.Error);
+            int generated = run.Result.Results.Single().GeneratedSources.Count(g => !g.HintName.Contains("Registry", StringComparison.Ordinal));
+            Assert.True(generated + errors >= 6, $"{generated} classes generated and {errors} errors for 6 attributes in:\n{source}");
+            totalGenerated += generated;
+            totalErrors += errors;
             runs++;
         }
         Assert.True(runs >= 50, $"only {runs} runs in the time bound");
+        Assert.True(totalGenerated > 0 && totalErrors > 0, $"{totalGenerated} models generated and {totalErrors} errors: the sweep should reach both valid and invalid geometries");
     }
 
     [Fact]
