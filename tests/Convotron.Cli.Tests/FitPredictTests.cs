@@ -26,6 +26,24 @@ public class FitPredictTests
         Assert.Equal(File.ReadAllText(SampleData), File.ReadAllText(Path.Combine(directory, "teacher.csv")));
     }
 
+    [Theory]
+    [InlineData("{\"format\": \"convotron-model\",\n \"version\": 1,\n \"geometry\": {\"spec\": \"1d:r=8,s=6,d=32\"},\n \"alpha\": 0, \"filter\": [1,", "line 4, column")]
+    [InlineData("{\"format\": \"convotron-model\", \"version\": 1, \"geometry\": {\"spec\": \"1d:r=8,s=6,d=32\"}, \"alpha\": 0, \"filter\": [1, 2, 3], \"outputWeights\": [1, 1, 1, 1, 1]}", "'filter' has 3 entries but geometry 1d:r=8,s=6,d=32 has r = 8")]
+    [InlineData("{\"format\": \"convotron-model\", \"version\": 1, \"geometry\": {\"spec\": \"1d:r=8,s=6,d=32\"}, \"alpha\": 0, \"filter\": [1, 2, 3, 4, 5, 6, 7, 8], \"outputWeights\": [1, 1]}", "has k = 5")]
+    [InlineData("[1, 2]", "top level must be a JSON object")]
+    public void Predict_refuses_a_malformed_or_inconsistent_model_file(string json, string detail)
+    {
+        string directory = Cli.TempDirectory("predict-bad-model");
+        string model = Path.Combine(directory, "bad.json");
+        File.WriteAllText(model, json);
+        Cli.Result predict = Cli.Run("predict", model, SampleData, "--out", Path.Combine(directory, "preds.csv"));
+        Assert.NotEqual(0, predict.ExitCode);
+        Assert.Contains("bad.json", predict.Error, StringComparison.Ordinal);
+        Assert.Contains(detail, predict.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", predict.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(directory, "preds.csv")));
+    }
+
     [Fact]
     public void Fit_then_predict_round_trips_on_the_sample_data()
     {
