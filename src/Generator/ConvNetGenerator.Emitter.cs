@@ -202,14 +202,8 @@ namespace Convotron.Generator
             using (writer.Block($"public double ConvotronStep({ReadOnlySpan} x, double y, double learningRate)"))
             {
                 writer.WriteLine("double residual = y - Predict(x);");
-                writer.WriteLine("double scale = learningRate * residual;");
-                writer.WriteLine($"{Span} a = _outputWeights;");
-                writer.WriteLine($"{Span} c = _coefficients;");
-                writer.WriteLine("for (int j = 0; j < K; j++)");
-                using (writer.Indent())
-                    writer.WriteLine("c[j] = scale * a[j];");
                 writer.WriteLine("// w += η (y − f(x)) Σ_j a_j P_j x");
-                writer.WriteLine("PatchAxpys(x, c, _filter);");
+                writer.WriteLine("PatchAxpys(x, _outputWeights, learningRate * residual, _filter);");
                 writer.WriteLine("return residual;");
             }
             writer.WriteLine();
@@ -221,7 +215,7 @@ namespace Convotron.Generator
                 writer.WriteLine("double residual = y - Predict(x);");
                 writer.WriteLine($"{Span} u = _direction;");
                 writer.WriteLine("u.Clear();");
-                writer.WriteLine("PatchAxpys(x, _outputWeights, u);");
+                writer.WriteLine("PatchAxpys(x, _outputWeights, 1.0, u);");
                 writer.WriteLine($"double norm2 = {TensorPrimitives}.Dot<double>(u, u);");
                 writer.WriteLine("if (norm2 > 0.0)");
                 using (writer.Indent())
@@ -276,8 +270,8 @@ namespace Convotron.Generator
                 writer.WriteLine("filterGradient.Clear();");
                 writer.WriteLine("for (int j = 0; j < K; j++)");
                 using (writer.Indent())
-                    writer.WriteLine("c[j] = error * a[j] * SigmaDerivative(z[j]);");
-                writer.WriteLine("PatchAxpys(x, c, filterGradient);");
+                    writer.WriteLine("c[j] = a[j] * SigmaDerivative(z[j]);");
+                writer.WriteLine("PatchAxpys(x, c, error, filterGradient);");
                 writer.WriteLine("return -error;");
             }
             writer.WriteLine();
@@ -346,7 +340,7 @@ namespace Convotron.Generator
                 using (writer.Indent())
                     writer.WriteLine("fNon += a[j] * Sigma(z[j]);");
                 writer.WriteLine("v.Clear();");
-                writer.WriteLine("NonOverlappingPatchAxpys(x, a, v);");
+                writer.WriteLine("NonOverlappingPatchAxpys(x, a, 1.0, v);");
                 writer.WriteLine("double e = UnbiasingFactor * (fNon - y);");
                 writer.WriteLine($"double wNorm2 = {TensorPrimitives}.Dot<double>(wNon, wNon);");
                 writer.WriteLine($"double aNorm2 = {TensorPrimitives}.Dot<double>(a, a);");
@@ -418,16 +412,13 @@ namespace Convotron.Generator
 
         private static void EmitPatchKernels(IndentedWriter writer, GeometryPlan plan)
         {
-            ConvNetModel model = plan.Model;
-            var all = new Runs(model.RH, model.RW, model.RW, 0, model.Width, wholePatch: true);
-            PatchDots(writer, plan, "PatchDots", "z_j = w · P_j x for every patch j.", "_filter", all, nonOverlapping: false);
-            PatchAxpys(writer, plan, "PatchAxpys", "target += c_j P_j x for every patch j (target has length r).", all, nonOverlapping: false);
-            if (plan.NonOverlappingTapCount > 0)
+            List<Runs> passes = PassRuns(plan);
+            PatchDots(writer, plan, "PatchDots", "z_j = w · P_j x for every patch j.", "_filter", passes[0], nonOverlapping: false);
+            PatchAxpys(writer, plan, "PatchAxpys", "target += scale · Σ_j c_j P_j x over every patch j (target has length r).", passes[0], nonOverlapping: false);
+            if (passes.Count > 1)
             {
-                var non = new Runs(plan.NonRows, plan.NonColumns, plan.NonColumns,
-                    plan.FirstNonRow * model.Width + plan.FirstNonColumn, model.Width, wholePatch: false);
-                PatchDots(writer, plan, "NonOverlappingPatchDots", "z_j = w_non · P_j^non x for every patch j.", "_nonOverlappingFilter", non, nonOverlapping: true);
-                PatchAxpys(writer, plan, "NonOverlappingPatchAxpys", "target += c_j P_j^non x for every patch j (target has length |T_non|).", non, nonOverlapping: true);
+                PatchDots(writer, plan, "NonOverlappingPatchDots", "z_j = w_non · P_j^non x for every patch j.", "_nonOverlappingFilter", passes[1], nonOverlapping: true);
+                PatchAxpys(writer, plan, "NonOverlappingPatchAxpys", "target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).", passes[1], nonOverlapping: true);
             }
         }
 
@@ -455,7 +446,7 @@ namespace Convotron.Generator
                 }
                 else
                 {
-                    EmitPatchLoop(writer, plan, runs, nonOverlapping, single: start => Invariant($"z[j] = Dot{runs.Length}(ref w, 0, ref x0, {start});"),
+                    EmitPatchLoop(writer, plan, runs, nonOverlapping, single: start => new[] { Invariant($"z[j] = Dot{runs.Length}(ref w, 0, ref x0, {start});") },
                         multiple: start => new[]
                         {
                             "double sum = 0.0;",
@@ -472,38 +463,289 @@ namespace Convotron.Generator
         {
             writer.WriteLine($"/// <summary>{summary}</summary>");
             writer.WriteLine(AggressiveOptimization);
-            using (writer.Block($"private static void {name}({ReadOnlySpan} x, {ReadOnlySpan} c, {Span} target)"))
+            using (writer.Block($"private static void {name}({ReadOnlySpan} x, {ReadOnlySpan} c, double scale, {Span} target)"))
             {
                 writer.WriteLine($"ref double x0 = ref {MemoryMarshal}.GetReference(x);");
                 writer.WriteLine($"ref double t = ref {MemoryMarshal}.GetReference(target);");
-                if (plan.Unrolled)
+                // The IsHardwareAccelerated checks are constants to the JIT: one branch survives.
+                List<RegisterPlan> registers = RegisterPlans(plan, runs);
+                bool conditional = registers.Count > 0 && registers[0].Condition is not null;
+                for (int n = 0; n < registers.Count; n++)
                 {
-                    for (int j = 0; j < plan.K; j++)
+                    RegisterPlan register = registers[n];
+                    string header = register.Condition is null ? "else" : $"{(n == 0 ? "if" : "else if")} ({register.Condition})";
+                    if (!conditional)
                     {
-                        writer.WriteLine(PatchComment(plan, j, nonOverlapping));
-                        for (int i = 0; i < runs.Count; i++)
-                        {
-                            int input = plan.PatchOffsets![j] + runs.FirstInput + i * runs.InputStride;
-                            writer.WriteLine(Invariant($"Axpy{runs.Length}(c[{j}], ref x0, {input}, ref t, {i * runs.WeightStride});"));
-                        }
+                        EmitRegisterAxpys(writer, plan, runs, nonOverlapping, register);
+                        continue;
                     }
+                    using (writer.Block(header))
+                        EmitRegisterAxpys(writer, plan, runs, nonOverlapping, register);
                 }
-                else
+                if (registers.Count == 0 || registers[registers.Count - 1].Condition is not null)
                 {
-                    EmitPatchLoop(writer, plan, runs, nonOverlapping, single: start => Invariant($"Axpy{runs.Length}(c[j], ref x0, {start}, ref t, 0);"),
+                    IndentedWriter.BlockScope? scope = conditional ? writer.Block("else") : null;
+                    writer.WriteLine("// Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.");
+                    EmitPatchLoop(writer, plan, runs, nonOverlapping, single: start => new[]
+                        {
+                            Invariant($"Axpy{runs.Length}(scale * c[j], ref x0, {start}, ref t, 0);"),
+                        },
                         multiple: start => new[]
                         {
+                            "double cj = scale * c[j];",
                             Invariant($"for (int i = 0; i < {runs.CountText}; i++)"),
-                            Invariant($"    Axpy{runs.Length}(c[j], ref x0, {start} + (nuint)(i * {runs.InputStrideText}), ref t, (nuint)(i * {runs.WeightStrideText}));"),
+                            Invariant($"    Axpy{runs.Length}(cj, ref x0, {start} + (nuint)(i * {runs.InputStrideText}), ref t, (nuint)(i * {runs.WeightStrideText}));"),
                         });
+                    scope?.Dispose();
                 }
             }
             writer.WriteLine();
         }
 
+        /// <summary>One lane width's register form of a multiply-add pass: its accumulator layout and number of interleaved sets.</summary>
+        private sealed class RegisterPlan
+        {
+            public RegisterPlan(string? condition, string description, Slot[] slots, int sets)
+            {
+                Condition = condition;
+                Description = description;
+                Slots = slots;
+                Sets = sets;
+            }
+
+            /// <summary>The IsHardwareAccelerated check, or null for the unconditional scalar form.</summary>
+            public string? Condition { get; }
+
+            public string Description { get; }
+
+            /// <summary>The accumulators of one run (the same for every run).</summary>
+            public Slot[] Slots { get; }
+
+            public int Sets { get; }
+        }
+
+        /// <summary>One accumulator of a run: a vector (Type non-null) of Lanes doubles, or a scalar, at Offset within the run.</summary>
+        private readonly struct Slot
+        {
+            public Slot(string? type, int lanes, int offset)
+            {
+                Type = type;
+                Lanes = lanes;
+                Offset = offset;
+            }
+
+            public string? Type { get; }
+
+            public int Lanes { get; }
+
+            public int Offset { get; }
+
+            public string Declared => Type is null ? "double" : $"{Type}<double>";
+
+            public string Zero => Type is null ? "0.0" : $"{Type}<double>.Zero";
+        }
+
+        /// <summary>Register passes list their patches one by one up to this many runs per lane width; beyond, a loop over PatchStart(j) keeps the source small.</summary>
+        private const int MaxUnrolledRegisterRuns = 160;
+
+        private static bool UnrollsRegisterPass(GeometryPlan plan, Runs runs) =>
+            plan.Unrolled && (long)plan.K * runs.Count <= MaxUnrolledRegisterRuns;
+
+        /// <summary>Whether some register pass loops over PatchStart(j).</summary>
+        private static bool UsesPatchStart(GeometryPlan plan)
+        {
+            foreach (Runs runs in PassRuns(plan))
+            {
+                if (!UnrollsRegisterPass(plan, runs) && RegisterPlans(plan, runs).Count > 0)
+                    return true;
+            }
+            return false;
+        }
+
+        /// <summary>Accumulators a register form may hold per lane width (zmm0–31 with AVX-512, else 16 registers), leaving room for the loads.</summary>
+        private static int RegisterBudget(int lanes) => lanes == 8 ? 24 : 12;
+
+        /// <summary>
+        /// The register forms of a multiply-add pass over runs, widest lanes first, each only where it differs from
+        /// the next narrower one and its accumulators fit in registers; the last has no condition when even the
+        /// scalar form fits (otherwise the caller updates the target in memory).
+        /// </summary>
+        private static List<RegisterPlan> RegisterPlans(GeometryPlan plan, Runs runs)
+        {
+            var result = new List<RegisterPlan>();
+            int length = runs.Length;
+            (string? Type, int Lanes)[] widths = { (s_vectorWidths[0].Type, 8), (s_vectorWidths[1].Type, 4), (null, 1) };
+            for (int w = 0; w < widths.Length; w++)
+            {
+                if (widths[w].Lanes > length && widths[w].Type is not null)
+                    continue;
+                Slot[] slots = Layout(length, widths[w].Lanes);
+                int perSet = slots.Length * runs.Count;
+                // An FMA has ~4 cycles of latency and two issue per cycle: about 8 independent accumulators keep
+                // the units busy, so patches alternate between sets until there are that many.
+                int sets = System.Math.Max(1, System.Math.Min(4, (8 + perSet - 1) / perSet));
+                sets = System.Math.Min(sets, plan.K);
+                while (sets > 1 && sets * perSet > RegisterBudget(widths[w].Lanes))
+                    sets--;
+                if (perSet > RegisterBudget(widths[w].Lanes))
+                    continue;
+                string? type = widths[w].Type;
+                string description = DescribeSlots(slots);
+                if (type is null)
+                {
+                    result.Add(new RegisterPlan(null, description, slots, sets));
+                    break;
+                }
+                result.Add(new RegisterPlan($"{type}.IsHardwareAccelerated", description, slots, sets));
+            }
+            return result;
+        }
+
+        /// <summary>A run of length taps as the widest vectors up to maxLanes, then narrower ones, then scalars.</summary>
+        private static Slot[] Layout(int length, int maxLanes)
+        {
+            var slots = new List<Slot>();
+            int offset = 0;
+            foreach ((string type, int lanes) in s_vectorWidths)
+            {
+                if (lanes > maxLanes)
+                    continue;
+                for (; offset + lanes <= length; offset += lanes)
+                    slots.Add(new Slot(type, lanes, offset));
+            }
+            for (; offset < length; offset++)
+                slots.Add(new Slot(null, 1, offset));
+            return slots.ToArray();
+        }
+
+        private static string DescribeSlots(Slot[] slots)
+        {
+            var parts = new List<string>();
+            for (int i = 0; i < slots.Length;)
+            {
+                int n = i;
+                while (n < slots.Length && slots[n].Type == slots[i].Type)
+                    n++;
+                string kind = slots[i].Type is null ? "double" : slots[i].Type!.Substring(slots[i].Type!.LastIndexOf('.') + 1);
+                parts.Add(Invariant($"{n - i} {(kind == "double" && n - i > 1 ? "doubles" : kind)}"));
+                i = n;
+            }
+            return string.Join(" + ", parts);
+        }
+
+        /// <summary>The accumulator of set s, run u, slot m.</summary>
+        private static string Accumulator(Runs runs, int set, int run, int slot) =>
+            runs.Count == 1 ? Invariant($"acc{set}_{slot}") : Invariant($"acc{set}_r{run}_{slot}");
+
+        private static string AccumulateCall(Runs runs, RegisterPlan register, string coefficient, string input, int set, int run) =>
+            Invariant($"Accumulate{runs.Length}({coefficient}, ref x0, {input}, {string.Join(", ", AccumulatorRefs(runs, register, set, run))});");
+
+        private static IEnumerable<string> AccumulatorRefs(Runs runs, RegisterPlan register, int set, int run)
+        {
+            for (int m = 0; m < register.Slots.Length; m++)
+                yield return "ref " + Accumulator(runs, set, run, m);
+        }
+
+        /// <summary>target += scale · Σ_j c_j P_j x with the sum held in registers: loaded never, stored once.</summary>
+        private static void EmitRegisterAxpys(IndentedWriter writer, GeometryPlan plan, Runs runs, bool nonOverlapping, RegisterPlan register)
+        {
+            string perRun = runs.Count == 1 ? "" : Invariant($" per run ({runs.Count} runs)");
+            writer.WriteLine(register.Sets == 1
+                ? $"// Σ_j c_j P_j x in registers ({register.Description}{perRun}), then target += scale · Σ once."
+                : Invariant($"// Σ_j c_j P_j x in registers ({register.Description}{perRun}); patch j adds into set j mod {register.Sets}, so {register.Sets} chains of fused multiply-adds run side by side; then target += scale · Σ once."));
+            for (int set = 0; set < register.Sets; set++)
+            {
+                for (int run = 0; run < runs.Count; run++)
+                {
+                    for (int m = 0; m < register.Slots.Length; m++)
+                    {
+                        Slot slot = register.Slots[m];
+                        writer.WriteLine($"{slot.Declared} {Accumulator(runs, set, run, m)} = {slot.Zero};");
+                    }
+                }
+            }
+            if (UnrollsRegisterPass(plan, runs))
+            {
+                for (int j = 0; j < plan.K; j++)
+                {
+                    writer.WriteLine(PatchComment(plan, j, nonOverlapping));
+                    for (int run = 0; run < runs.Count; run++)
+                    {
+                        int input = plan.PatchOffsets![j] + runs.FirstInput + run * runs.InputStride;
+                        writer.WriteLine(AccumulateCall(runs, register, Invariant($"c[{j}]"), Invariant($"{input}"), j % register.Sets, run));
+                    }
+                }
+            }
+            else
+            {
+                // The loop form: patch j starts at PatchStart(j); the sets take consecutive patches.
+                void Patch(string index, int set)
+                {
+                    for (int run = 0; run < runs.Count; run++)
+                    {
+                        int delta = runs.FirstInput + run * runs.InputStride;
+                        string input = delta == 0 ? Invariant($"PatchStart({index})") : Invariant($"PatchStart({index}) + {delta}");
+                        writer.WriteLine(AccumulateCall(runs, register, Invariant($"c[{index}]"), input, set, run));
+                    }
+                }
+                writer.WriteLine(register.Sets > 1
+                    ? "// patch j starts at x[PatchStart(j)]; consecutive patches go to the sets in turn."
+                    : "// patch j starts at x[PatchStart(j)].");
+                writer.WriteLine("int j = 0;");
+                if (register.Sets > 1)
+                {
+                    using (writer.Block(Invariant($"for (; j + {register.Sets - 1} < K; j += {register.Sets})")))
+                    {
+                        for (int set = 0; set < register.Sets; set++)
+                            Patch(set == 0 ? "j" : Invariant($"j + {set}"), set);
+                    }
+                }
+                using (writer.Block("for (; j < K; j++)"))
+                    Patch("j", 0);
+            }
+            // Sum the sets pairwise and fold them into the target: t = Σ · scale + t.
+            var scales = new SortedSet<int>();
+            foreach (Slot slot in register.Slots)
+                scales.Add(slot.Lanes);
+            foreach (Slot slot in register.Slots)
+            {
+                if (slot.Type is not null && scales.Remove(slot.Lanes))
+                    writer.WriteLine(Invariant($"{slot.Declared} scale{slot.Lanes} = {slot.Type}.Create(scale);"));
+            }
+            for (int run = 0; run < runs.Count; run++)
+            {
+                for (int m = 0; m < register.Slots.Length; m++)
+                {
+                    Slot slot = register.Slots[m];
+                    int offset = run * runs.WeightStride + slot.Offset;
+                    string sum = PairwiseSum(runs, register.Sets, run, m);
+                    writer.WriteLine(slot.Type is null
+                        ? Invariant($"{Unsafe}.Add(ref t, {offset}) = global::System.Math.FusedMultiplyAdd({sum}, scale, {Unsafe}.Add(ref t, {offset}));")
+                        : Invariant($"{slot.Type}.StoreUnsafe({slot.Type}.FusedMultiplyAdd({sum}, scale{slot.Lanes}, {slot.Type}.LoadUnsafe(ref t, {offset})), ref t, {offset});"));
+                }
+            }
+        }
+
+        private static string PairwiseSum(Runs runs, int sets, int run, int slot)
+        {
+            var terms = new List<string>();
+            for (int set = 0; set < sets; set++)
+                terms.Add(Accumulator(runs, set, run, slot));
+            while (terms.Count > 1)
+            {
+                var next = new List<string>();
+                for (int i = 0; i + 1 < terms.Count; i += 2)
+                    next.Add(terms.Count == 2 ? $"{terms[i]} + {terms[i + 1]}" : $"({terms[i]} + {terms[i + 1]})");
+                if (terms.Count % 2 == 1)
+                    next.Add(terms[terms.Count - 1]);
+                terms = next;
+            }
+            return terms[0];
+        }
+
         /// <summary>The loop form of a patch pass: patch j = (p, q) starts at p·sh·width + q·sw.</summary>
         private static void EmitPatchLoop(IndentedWriter writer, GeometryPlan plan, Runs runs, bool nonOverlapping,
-            System.Func<string, string> single, System.Func<string, string[]> multiple)
+            System.Func<string, string[]> single, System.Func<string, string[]> multiple)
         {
             ConvNetModel model = plan.Model;
             string start = runs.FirstInput == 0 ? "start" : Invariant($"start + {runs.FirstInput}");
@@ -534,15 +776,8 @@ namespace Convotron.Generator
 
             void Body()
             {
-                if (runs.Count == 1)
-                {
-                    writer.WriteLine(single(start));
-                }
-                else
-                {
-                    foreach (string line in multiple(start))
-                        writer.WriteLine(line);
-                }
+                foreach (string line in runs.Count == 1 ? single(start) : multiple(start))
+                    writer.WriteLine(line);
             }
         }
 
@@ -563,17 +798,76 @@ namespace Convotron.Generator
                 : Invariant($"// patch {j} (p = {p}, q = {q}) reads rows {row}..{row + model.RH - 1}, columns {column}..{column + model.RW - 1}");
         }
 
-        /// <summary>Dot{L} and Axpy{L} for each run length the patch passes use.</summary>
+        /// <summary>The runs of a whole patch and, when there are non-overlapping taps, of its non-overlapping part.</summary>
+        private static List<Runs> PassRuns(GeometryPlan plan)
+        {
+            ConvNetModel model = plan.Model;
+            var result = new List<Runs> { new Runs(model.RH, model.RW, model.RW, 0, model.Width, wholePatch: true) };
+            if (plan.NonOverlappingTapCount > 0)
+            {
+                result.Add(new Runs(plan.NonRows, plan.NonColumns, plan.NonColumns,
+                    plan.FirstNonRow * model.Width + plan.FirstNonColumn, model.Width, wholePatch: false));
+            }
+            return result;
+        }
+
+        /// <summary>Dot{L}, and Accumulate{L} for each register form or Axpy{L} for the in-memory form, per run length the patch passes use.</summary>
         private static void EmitRunHelpers(IndentedWriter writer, GeometryPlan plan)
         {
-            var lengths = new SortedSet<int> { plan.Model.RW };
-            if (plan.NonOverlappingTapCount > 0)
-                lengths.Add(plan.NonColumns);
-            foreach (int length in lengths)
+            var dots = new SortedSet<int>();
+            var axpys = new SortedSet<int>();
+            var accumulators = new SortedDictionary<string, (int Length, Slot[] Slots)>(System.StringComparer.Ordinal);
+            foreach (Runs runs in PassRuns(plan))
             {
-                EmitDot(writer, length);
-                EmitAxpy(writer, length);
+                dots.Add(runs.Length);
+                List<RegisterPlan> registers = RegisterPlans(plan, runs);
+                foreach (RegisterPlan register in registers)
+                    accumulators[Invariant($"{runs.Length:D8} {register.Slots.Length:D4} {register.Description}")] = (runs.Length, register.Slots);
+                if (registers.Count == 0 || registers[registers.Count - 1].Condition is not null)
+                    axpys.Add(runs.Length);
             }
+            if (UsesPatchStart(plan))
+            {
+                writer.WriteLine("/// <summary>Where patch j starts in x: P_j[0].</summary>");
+                writer.WriteLine(AggressiveInlining);
+                writer.WriteLine(plan.Model.Is2D
+                    ? "private static nuint PatchStart(int j) => (nuint)(j / KW * SH * Width + j % KW * SW);"
+                    : "private static nuint PatchStart(int j) => (nuint)(j * S);");
+                writer.WriteLine();
+            }
+            foreach (int length in dots)
+                EmitDot(writer, length);
+            foreach ((int length, Slot[] slots) in accumulators.Values)
+                EmitAccumulate(writer, length, slots);
+            foreach (int length in axpys)
+                EmitAxpy(writer, length);
+        }
+
+        private static void EmitAccumulate(IndentedWriter writer, int length, Slot[] slots)
+        {
+            var parameters = new List<string>();
+            for (int m = 0; m < slots.Length; m++)
+                parameters.Add(Invariant($"ref {slots[m].Declared} acc{m}"));
+            writer.WriteLine(Invariant($"/// <summary>acc += c · x[xOffset .. xOffset + {length - 1}] as {DescribeSlots(slots)}, by fused multiply-adds; the callers checked the bounds.</summary>"));
+            writer.WriteLine(AggressiveInlining);
+            using (writer.Block(Invariant($"private static void Accumulate{length}(double c, ref double x, nuint xOffset, {string.Join(", ", parameters)})")))
+            {
+                var broadcasts = new SortedSet<int>();
+                foreach (Slot slot in slots)
+                {
+                    if (slot.Type is not null && broadcasts.Add(slot.Lanes))
+                        writer.WriteLine(Invariant($"{slot.Declared} c{slot.Lanes} = {slot.Type}.Create(c);"));
+                }
+                for (int m = 0; m < slots.Length; m++)
+                {
+                    Slot slot = slots[m];
+                    string offset = slot.Offset == 0 ? "xOffset" : Invariant($"xOffset + {slot.Offset}");
+                    writer.WriteLine(slot.Type is null
+                        ? Invariant($"acc{m} = global::System.Math.FusedMultiplyAdd({Unsafe}.Add(ref x, {offset}), c, acc{m});")
+                        : Invariant($"acc{m} = {slot.Type}.FusedMultiplyAdd({slot.Type}.LoadUnsafe(ref x, {offset}), c{slot.Lanes}, acc{m});"));
+                }
+            }
+            writer.WriteLine();
         }
 
         /// <summary>The SIMD widths the run helpers try, widest first: (type, lanes).</summary>
@@ -653,7 +947,7 @@ namespace Convotron.Generator
                     if (vectors == 0)
                         continue;
                     string Update(string offset) =>
-                        $"{vector}.StoreUnsafe({vector}.LoadUnsafe(ref x, xOffset{offset}) * scale + {vector}.LoadUnsafe(ref t, tOffset{offset}), ref t, tOffset{offset});";
+                        $"{vector}.StoreUnsafe({vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref x, xOffset{offset}), scale, {vector}.LoadUnsafe(ref t, tOffset{offset})), ref t, tOffset{offset});";
                     using (writer.Block($"if ({vector}.IsHardwareAccelerated)"))
                     {
                         writer.WriteLine($"{vector}<double> scale = {vector}.Create(c);");
@@ -669,7 +963,7 @@ namespace Convotron.Generator
                                 writer.WriteLine(Update(" + i"));
                         }
                         for (int i = vectorEnd; i < length; i++)
-                            writer.WriteLine(Invariant($"{Unsafe}.Add(ref t, tOffset + {i}) += c * {Unsafe}.Add(ref x, xOffset + {i});"));
+                            writer.WriteLine(Invariant($"{Unsafe}.Add(ref t, tOffset + {i}) = global::System.Math.FusedMultiplyAdd(c, {Unsafe}.Add(ref x, xOffset + {i}), {Unsafe}.Add(ref t, tOffset + {i}));"));
                         writer.WriteLine("return;");
                     }
                 }

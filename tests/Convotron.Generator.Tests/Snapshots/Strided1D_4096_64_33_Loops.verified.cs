@@ -86,13 +86,8 @@ namespace App
         public double ConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate)
         {
             double residual = y - Predict(x);
-            double scale = learningRate * residual;
-            global::System.Span<double> a = _outputWeights;
-            global::System.Span<double> c = _coefficients;
-            for (int j = 0; j < K; j++)
-                c[j] = scale * a[j];
             // w += η (y − f(x)) Σ_j a_j P_j x
-            PatchAxpys(x, c, _filter);
+            PatchAxpys(x, _outputWeights, learningRate * residual, _filter);
             return residual;
         }
 
@@ -103,7 +98,7 @@ namespace App
             double residual = y - Predict(x);
             global::System.Span<double> u = _direction;
             u.Clear();
-            PatchAxpys(x, _outputWeights, u);
+            PatchAxpys(x, _outputWeights, 1.0, u);
             double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(u, u);
             if (norm2 > 0.0)
                 global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(u, mu * residual / norm2, _filter, _filter);
@@ -146,8 +141,8 @@ namespace App
             // ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
             filterGradient.Clear();
             for (int j = 0; j < K; j++)
-                c[j] = error * a[j] * SigmaDerivative(z[j]);
-            PatchAxpys(x, c, filterGradient);
+                c[j] = a[j] * SigmaDerivative(z[j]);
+            PatchAxpys(x, c, error, filterGradient);
             return -error;
         }
 
@@ -185,7 +180,7 @@ namespace App
             for (int j = 0; j < K; j++)
                 fNon += a[j] * Sigma(z[j]);
             v.Clear();
-            NonOverlappingPatchAxpys(x, a, v);
+            NonOverlappingPatchAxpys(x, a, 1.0, v);
             double e = UnbiasingFactor * (fNon - y);
             double wNorm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(wNon, wNon);
             double aNorm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(a, a);
@@ -218,17 +213,48 @@ namespace App
             }
         }
 
-        /// <summary>target += c_j P_j x for every patch j (target has length r).</summary>
+        /// <summary>target += scale · Σ_j c_j P_j x over every patch j (target has length r).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void PatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, global::System.Span<double> target)
+        private static void PatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target)
         {
             ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
-            for (int j = 0; j < K; j++)
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                // patch j reads x[j·s .. j·s + r − 1]
-                nuint start = (nuint)(j * S);
-                Axpy64(c[j], ref x0, start, ref t, 0);
+                // Σ_j c_j P_j x in registers (8 Vector512), then target += scale · Σ once.
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_4 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_5 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_6 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_7 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                // patch j starts at x[PatchStart(j)].
+                int j = 0;
+                for (; j < K; j++)
+                {
+                    Accumulate64(c[j], ref x0, PatchStart(j), ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3, ref acc0_4, ref acc0_5, ref acc0_6, ref acc0_7);
+                }
+                global::System.Runtime.Intrinsics.Vector512<double> scale8 = global::System.Runtime.Intrinsics.Vector512.Create(scale);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(acc0_0, scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 0)), ref t, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(acc0_1, scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 8)), ref t, 8);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(acc0_2, scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 16)), ref t, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(acc0_3, scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 24)), ref t, 24);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(acc0_4, scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 32)), ref t, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(acc0_5, scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 40)), ref t, 40);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(acc0_6, scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 48)), ref t, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(acc0_7, scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 56)), ref t, 56);
+            }
+            else
+            {
+                // Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.
+                for (int j = 0; j < K; j++)
+                {
+                    // patch j reads x[j·s .. j·s + r − 1]
+                    nuint start = (nuint)(j * S);
+                    Axpy64(scale * c[j], ref x0, start, ref t, 0);
+                }
             }
         }
 
@@ -246,19 +272,41 @@ namespace App
             }
         }
 
-        /// <summary>target += c_j P_j^non x for every patch j (target has length |T_non|).</summary>
+        /// <summary>target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void NonOverlappingPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, global::System.Span<double> target)
+        private static void NonOverlappingPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target)
         {
             ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
-            for (int j = 0; j < K; j++)
+            // Σ_j c_j P_j x in registers (2 doubles); patch j adds into set j mod 4, so 4 chains of fused multiply-adds run side by side; then target += scale · Σ once.
+            double acc0_0 = 0.0;
+            double acc0_1 = 0.0;
+            double acc1_0 = 0.0;
+            double acc1_1 = 0.0;
+            double acc2_0 = 0.0;
+            double acc2_1 = 0.0;
+            double acc3_0 = 0.0;
+            double acc3_1 = 0.0;
+            // patch j starts at x[PatchStart(j)]; consecutive patches go to the sets in turn.
+            int j = 0;
+            for (; j + 3 < K; j += 4)
             {
-                // patch j starts at x[j·s]; its non-overlapping part is x[j·s + 31 .. j·s + 32]
-                nuint start = (nuint)(j * S);
-                Axpy2(c[j], ref x0, start + 31, ref t, 0);
+                Accumulate2(c[j], ref x0, PatchStart(j) + 31, ref acc0_0, ref acc0_1);
+                Accumulate2(c[j + 1], ref x0, PatchStart(j + 1) + 31, ref acc1_0, ref acc1_1);
+                Accumulate2(c[j + 2], ref x0, PatchStart(j + 2) + 31, ref acc2_0, ref acc2_1);
+                Accumulate2(c[j + 3], ref x0, PatchStart(j + 3) + 31, ref acc3_0, ref acc3_1);
             }
+            for (; j < K; j++)
+            {
+                Accumulate2(c[j], ref x0, PatchStart(j) + 31, ref acc0_0, ref acc0_1);
+            }
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 0) = global::System.Math.FusedMultiplyAdd((acc0_0 + acc1_0) + (acc2_0 + acc3_0), scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 0));
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 1) = global::System.Math.FusedMultiplyAdd((acc0_1 + acc1_1) + (acc2_1 + acc3_1), scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 1));
         }
+
+        /// <summary>Where patch j starts in x: P_j[0].</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static nuint PatchStart(int j) => (nuint)(j * S);
 
         /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 2; the callers checked the bounds.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -268,14 +316,6 @@ namespace App
             for (nuint i = 0; i < 2; i++)
                 scalar += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, wOffset + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
             return scalar;
-        }
-
-        /// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; 2; the callers checked the bounds.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Axpy2(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
-        {
-            for (nuint i = 0; i < 2; i++)
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref t, tOffset + i) += c * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
         }
 
         /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 64; the callers checked the bounds.</summary>
@@ -322,6 +362,29 @@ namespace App
             return scalar;
         }
 
+        /// <summary>acc += c · x[xOffset .. xOffset + 1] as 2 doubles, by fused multiply-adds; the callers checked the bounds.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Accumulate2(double c, ref double x, nuint xOffset, ref double acc0, ref double acc1)
+        {
+            acc0 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset), c, acc0);
+            acc1 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + 1), c, acc1);
+        }
+
+        /// <summary>acc += c · x[xOffset .. xOffset + 63] as 8 Vector512, by fused multiply-adds; the callers checked the bounds.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Accumulate64(double c, ref double x, nuint xOffset, ref global::System.Runtime.Intrinsics.Vector512<double> acc0, ref global::System.Runtime.Intrinsics.Vector512<double> acc1, ref global::System.Runtime.Intrinsics.Vector512<double> acc2, ref global::System.Runtime.Intrinsics.Vector512<double> acc3, ref global::System.Runtime.Intrinsics.Vector512<double> acc4, ref global::System.Runtime.Intrinsics.Vector512<double> acc5, ref global::System.Runtime.Intrinsics.Vector512<double> acc6, ref global::System.Runtime.Intrinsics.Vector512<double> acc7)
+        {
+            global::System.Runtime.Intrinsics.Vector512<double> c8 = global::System.Runtime.Intrinsics.Vector512.Create(c);
+            acc0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset), c8, acc0);
+            acc1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 8), c8, acc1);
+            acc2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 16), c8, acc2);
+            acc3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 24), c8, acc3);
+            acc4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 32), c8, acc4);
+            acc5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 40), c8, acc5);
+            acc6 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 48), c8, acc6);
+            acc7 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 56), c8, acc7);
+        }
+
         /// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; 64; the callers checked the bounds.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Axpy64(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
@@ -329,35 +392,35 @@ namespace App
             if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
                 global::System.Runtime.Intrinsics.Vector512<double> scale = global::System.Runtime.Intrinsics.Vector512.Create(c);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset), ref t, tOffset);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 8) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 8), ref t, tOffset + 8);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 16) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 16), ref t, tOffset + 16);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 24) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 24), ref t, tOffset + 24);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 32) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 32), ref t, tOffset + 32);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 40) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 40), ref t, tOffset + 40);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 48) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 48), ref t, tOffset + 48);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 56) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 56), ref t, tOffset + 56);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset), scale, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset)), ref t, tOffset);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 8), scale, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 8)), ref t, tOffset + 8);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 16), scale, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 16)), ref t, tOffset + 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 24), scale, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 24)), ref t, tOffset + 24);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 32), scale, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 32)), ref t, tOffset + 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 40), scale, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 40)), ref t, tOffset + 40);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 48), scale, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 48)), ref t, tOffset + 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 56), scale, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 56)), ref t, tOffset + 56);
                 return;
             }
             if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
                 global::System.Runtime.Intrinsics.Vector256<double> scale = global::System.Runtime.Intrinsics.Vector256.Create(c);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset), ref t, tOffset);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 4) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 4), ref t, tOffset + 4);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 8) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 8), ref t, tOffset + 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 12) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 12), ref t, tOffset + 12);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 16) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 16), ref t, tOffset + 16);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 20) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 20), ref t, tOffset + 20);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 24) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 24), ref t, tOffset + 24);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 28) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 28), ref t, tOffset + 28);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 32) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 32), ref t, tOffset + 32);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 36) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 36), ref t, tOffset + 36);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 40) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 40), ref t, tOffset + 40);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 44) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 44), ref t, tOffset + 44);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 48) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 48), ref t, tOffset + 48);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 52) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 52), ref t, tOffset + 52);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 56) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 56), ref t, tOffset + 56);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 60) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 60), ref t, tOffset + 60);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset)), ref t, tOffset);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 4), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 4)), ref t, tOffset + 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 8), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 8)), ref t, tOffset + 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 12), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 12)), ref t, tOffset + 12);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 16), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 16)), ref t, tOffset + 16);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 20), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 20)), ref t, tOffset + 20);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 24), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 24)), ref t, tOffset + 24);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 28), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 28)), ref t, tOffset + 28);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 32), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 32)), ref t, tOffset + 32);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 36), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 36)), ref t, tOffset + 36);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 40), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 40)), ref t, tOffset + 40);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 44), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 44)), ref t, tOffset + 44);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 48), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 48)), ref t, tOffset + 48);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 52), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 52)), ref t, tOffset + 52);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 56), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 56)), ref t, tOffset + 56);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 60), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 60)), ref t, tOffset + 60);
                 return;
             }
             for (nuint i = 0; i < 64; i++)

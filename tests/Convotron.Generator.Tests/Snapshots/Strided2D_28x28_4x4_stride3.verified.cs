@@ -100,13 +100,8 @@ namespace App
         public double ConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate)
         {
             double residual = y - Predict(x);
-            double scale = learningRate * residual;
-            global::System.Span<double> a = _outputWeights;
-            global::System.Span<double> c = _coefficients;
-            for (int j = 0; j < K; j++)
-                c[j] = scale * a[j];
             // w += η (y − f(x)) Σ_j a_j P_j x
-            PatchAxpys(x, c, _filter);
+            PatchAxpys(x, _outputWeights, learningRate * residual, _filter);
             return residual;
         }
 
@@ -117,7 +112,7 @@ namespace App
             double residual = y - Predict(x);
             global::System.Span<double> u = _direction;
             u.Clear();
-            PatchAxpys(x, _outputWeights, u);
+            PatchAxpys(x, _outputWeights, 1.0, u);
             double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(u, u);
             if (norm2 > 0.0)
                 global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(u, mu * residual / norm2, _filter, _filter);
@@ -160,8 +155,8 @@ namespace App
             // ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
             filterGradient.Clear();
             for (int j = 0; j < K; j++)
-                c[j] = error * a[j] * SigmaDerivative(z[j]);
-            PatchAxpys(x, c, filterGradient);
+                c[j] = a[j] * SigmaDerivative(z[j]);
+            PatchAxpys(x, c, error, filterGradient);
             return -error;
         }
 
@@ -200,7 +195,7 @@ namespace App
             for (int j = 0; j < K; j++)
                 fNon += a[j] * Sigma(z[j]);
             v.Clear();
-            NonOverlappingPatchAxpys(x, a, v);
+            NonOverlappingPatchAxpys(x, a, 1.0, v);
             double e = UnbiasingFactor * (fNon - y);
             double wNorm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(wNon, wNon);
             double aNorm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(a, a);
@@ -395,417 +390,65 @@ namespace App
             z[80] = Dot4(ref w, 0, ref x0, 696) + Dot4(ref w, 4, ref x0, 724) + Dot4(ref w, 8, ref x0, 752) + Dot4(ref w, 12, ref x0, 780);
         }
 
-        /// <summary>target += c_j P_j x for every patch j (target has length r).</summary>
+        /// <summary>target += scale · Σ_j c_j P_j x over every patch j (target has length r).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void PatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, global::System.Span<double> target)
+        private static void PatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target)
         {
             ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
-            // patch 0 (p = 0, q = 0) reads rows 0..3, columns 0..3
-            Axpy4(c[0], ref x0, 0, ref t, 0);
-            Axpy4(c[0], ref x0, 28, ref t, 4);
-            Axpy4(c[0], ref x0, 56, ref t, 8);
-            Axpy4(c[0], ref x0, 84, ref t, 12);
-            // patch 1 (p = 0, q = 1) reads rows 0..3, columns 3..6
-            Axpy4(c[1], ref x0, 3, ref t, 0);
-            Axpy4(c[1], ref x0, 31, ref t, 4);
-            Axpy4(c[1], ref x0, 59, ref t, 8);
-            Axpy4(c[1], ref x0, 87, ref t, 12);
-            // patch 2 (p = 0, q = 2) reads rows 0..3, columns 6..9
-            Axpy4(c[2], ref x0, 6, ref t, 0);
-            Axpy4(c[2], ref x0, 34, ref t, 4);
-            Axpy4(c[2], ref x0, 62, ref t, 8);
-            Axpy4(c[2], ref x0, 90, ref t, 12);
-            // patch 3 (p = 0, q = 3) reads rows 0..3, columns 9..12
-            Axpy4(c[3], ref x0, 9, ref t, 0);
-            Axpy4(c[3], ref x0, 37, ref t, 4);
-            Axpy4(c[3], ref x0, 65, ref t, 8);
-            Axpy4(c[3], ref x0, 93, ref t, 12);
-            // patch 4 (p = 0, q = 4) reads rows 0..3, columns 12..15
-            Axpy4(c[4], ref x0, 12, ref t, 0);
-            Axpy4(c[4], ref x0, 40, ref t, 4);
-            Axpy4(c[4], ref x0, 68, ref t, 8);
-            Axpy4(c[4], ref x0, 96, ref t, 12);
-            // patch 5 (p = 0, q = 5) reads rows 0..3, columns 15..18
-            Axpy4(c[5], ref x0, 15, ref t, 0);
-            Axpy4(c[5], ref x0, 43, ref t, 4);
-            Axpy4(c[5], ref x0, 71, ref t, 8);
-            Axpy4(c[5], ref x0, 99, ref t, 12);
-            // patch 6 (p = 0, q = 6) reads rows 0..3, columns 18..21
-            Axpy4(c[6], ref x0, 18, ref t, 0);
-            Axpy4(c[6], ref x0, 46, ref t, 4);
-            Axpy4(c[6], ref x0, 74, ref t, 8);
-            Axpy4(c[6], ref x0, 102, ref t, 12);
-            // patch 7 (p = 0, q = 7) reads rows 0..3, columns 21..24
-            Axpy4(c[7], ref x0, 21, ref t, 0);
-            Axpy4(c[7], ref x0, 49, ref t, 4);
-            Axpy4(c[7], ref x0, 77, ref t, 8);
-            Axpy4(c[7], ref x0, 105, ref t, 12);
-            // patch 8 (p = 0, q = 8) reads rows 0..3, columns 24..27
-            Axpy4(c[8], ref x0, 24, ref t, 0);
-            Axpy4(c[8], ref x0, 52, ref t, 4);
-            Axpy4(c[8], ref x0, 80, ref t, 8);
-            Axpy4(c[8], ref x0, 108, ref t, 12);
-            // patch 9 (p = 1, q = 0) reads rows 3..6, columns 0..3
-            Axpy4(c[9], ref x0, 84, ref t, 0);
-            Axpy4(c[9], ref x0, 112, ref t, 4);
-            Axpy4(c[9], ref x0, 140, ref t, 8);
-            Axpy4(c[9], ref x0, 168, ref t, 12);
-            // patch 10 (p = 1, q = 1) reads rows 3..6, columns 3..6
-            Axpy4(c[10], ref x0, 87, ref t, 0);
-            Axpy4(c[10], ref x0, 115, ref t, 4);
-            Axpy4(c[10], ref x0, 143, ref t, 8);
-            Axpy4(c[10], ref x0, 171, ref t, 12);
-            // patch 11 (p = 1, q = 2) reads rows 3..6, columns 6..9
-            Axpy4(c[11], ref x0, 90, ref t, 0);
-            Axpy4(c[11], ref x0, 118, ref t, 4);
-            Axpy4(c[11], ref x0, 146, ref t, 8);
-            Axpy4(c[11], ref x0, 174, ref t, 12);
-            // patch 12 (p = 1, q = 3) reads rows 3..6, columns 9..12
-            Axpy4(c[12], ref x0, 93, ref t, 0);
-            Axpy4(c[12], ref x0, 121, ref t, 4);
-            Axpy4(c[12], ref x0, 149, ref t, 8);
-            Axpy4(c[12], ref x0, 177, ref t, 12);
-            // patch 13 (p = 1, q = 4) reads rows 3..6, columns 12..15
-            Axpy4(c[13], ref x0, 96, ref t, 0);
-            Axpy4(c[13], ref x0, 124, ref t, 4);
-            Axpy4(c[13], ref x0, 152, ref t, 8);
-            Axpy4(c[13], ref x0, 180, ref t, 12);
-            // patch 14 (p = 1, q = 5) reads rows 3..6, columns 15..18
-            Axpy4(c[14], ref x0, 99, ref t, 0);
-            Axpy4(c[14], ref x0, 127, ref t, 4);
-            Axpy4(c[14], ref x0, 155, ref t, 8);
-            Axpy4(c[14], ref x0, 183, ref t, 12);
-            // patch 15 (p = 1, q = 6) reads rows 3..6, columns 18..21
-            Axpy4(c[15], ref x0, 102, ref t, 0);
-            Axpy4(c[15], ref x0, 130, ref t, 4);
-            Axpy4(c[15], ref x0, 158, ref t, 8);
-            Axpy4(c[15], ref x0, 186, ref t, 12);
-            // patch 16 (p = 1, q = 7) reads rows 3..6, columns 21..24
-            Axpy4(c[16], ref x0, 105, ref t, 0);
-            Axpy4(c[16], ref x0, 133, ref t, 4);
-            Axpy4(c[16], ref x0, 161, ref t, 8);
-            Axpy4(c[16], ref x0, 189, ref t, 12);
-            // patch 17 (p = 1, q = 8) reads rows 3..6, columns 24..27
-            Axpy4(c[17], ref x0, 108, ref t, 0);
-            Axpy4(c[17], ref x0, 136, ref t, 4);
-            Axpy4(c[17], ref x0, 164, ref t, 8);
-            Axpy4(c[17], ref x0, 192, ref t, 12);
-            // patch 18 (p = 2, q = 0) reads rows 6..9, columns 0..3
-            Axpy4(c[18], ref x0, 168, ref t, 0);
-            Axpy4(c[18], ref x0, 196, ref t, 4);
-            Axpy4(c[18], ref x0, 224, ref t, 8);
-            Axpy4(c[18], ref x0, 252, ref t, 12);
-            // patch 19 (p = 2, q = 1) reads rows 6..9, columns 3..6
-            Axpy4(c[19], ref x0, 171, ref t, 0);
-            Axpy4(c[19], ref x0, 199, ref t, 4);
-            Axpy4(c[19], ref x0, 227, ref t, 8);
-            Axpy4(c[19], ref x0, 255, ref t, 12);
-            // patch 20 (p = 2, q = 2) reads rows 6..9, columns 6..9
-            Axpy4(c[20], ref x0, 174, ref t, 0);
-            Axpy4(c[20], ref x0, 202, ref t, 4);
-            Axpy4(c[20], ref x0, 230, ref t, 8);
-            Axpy4(c[20], ref x0, 258, ref t, 12);
-            // patch 21 (p = 2, q = 3) reads rows 6..9, columns 9..12
-            Axpy4(c[21], ref x0, 177, ref t, 0);
-            Axpy4(c[21], ref x0, 205, ref t, 4);
-            Axpy4(c[21], ref x0, 233, ref t, 8);
-            Axpy4(c[21], ref x0, 261, ref t, 12);
-            // patch 22 (p = 2, q = 4) reads rows 6..9, columns 12..15
-            Axpy4(c[22], ref x0, 180, ref t, 0);
-            Axpy4(c[22], ref x0, 208, ref t, 4);
-            Axpy4(c[22], ref x0, 236, ref t, 8);
-            Axpy4(c[22], ref x0, 264, ref t, 12);
-            // patch 23 (p = 2, q = 5) reads rows 6..9, columns 15..18
-            Axpy4(c[23], ref x0, 183, ref t, 0);
-            Axpy4(c[23], ref x0, 211, ref t, 4);
-            Axpy4(c[23], ref x0, 239, ref t, 8);
-            Axpy4(c[23], ref x0, 267, ref t, 12);
-            // patch 24 (p = 2, q = 6) reads rows 6..9, columns 18..21
-            Axpy4(c[24], ref x0, 186, ref t, 0);
-            Axpy4(c[24], ref x0, 214, ref t, 4);
-            Axpy4(c[24], ref x0, 242, ref t, 8);
-            Axpy4(c[24], ref x0, 270, ref t, 12);
-            // patch 25 (p = 2, q = 7) reads rows 6..9, columns 21..24
-            Axpy4(c[25], ref x0, 189, ref t, 0);
-            Axpy4(c[25], ref x0, 217, ref t, 4);
-            Axpy4(c[25], ref x0, 245, ref t, 8);
-            Axpy4(c[25], ref x0, 273, ref t, 12);
-            // patch 26 (p = 2, q = 8) reads rows 6..9, columns 24..27
-            Axpy4(c[26], ref x0, 192, ref t, 0);
-            Axpy4(c[26], ref x0, 220, ref t, 4);
-            Axpy4(c[26], ref x0, 248, ref t, 8);
-            Axpy4(c[26], ref x0, 276, ref t, 12);
-            // patch 27 (p = 3, q = 0) reads rows 9..12, columns 0..3
-            Axpy4(c[27], ref x0, 252, ref t, 0);
-            Axpy4(c[27], ref x0, 280, ref t, 4);
-            Axpy4(c[27], ref x0, 308, ref t, 8);
-            Axpy4(c[27], ref x0, 336, ref t, 12);
-            // patch 28 (p = 3, q = 1) reads rows 9..12, columns 3..6
-            Axpy4(c[28], ref x0, 255, ref t, 0);
-            Axpy4(c[28], ref x0, 283, ref t, 4);
-            Axpy4(c[28], ref x0, 311, ref t, 8);
-            Axpy4(c[28], ref x0, 339, ref t, 12);
-            // patch 29 (p = 3, q = 2) reads rows 9..12, columns 6..9
-            Axpy4(c[29], ref x0, 258, ref t, 0);
-            Axpy4(c[29], ref x0, 286, ref t, 4);
-            Axpy4(c[29], ref x0, 314, ref t, 8);
-            Axpy4(c[29], ref x0, 342, ref t, 12);
-            // patch 30 (p = 3, q = 3) reads rows 9..12, columns 9..12
-            Axpy4(c[30], ref x0, 261, ref t, 0);
-            Axpy4(c[30], ref x0, 289, ref t, 4);
-            Axpy4(c[30], ref x0, 317, ref t, 8);
-            Axpy4(c[30], ref x0, 345, ref t, 12);
-            // patch 31 (p = 3, q = 4) reads rows 9..12, columns 12..15
-            Axpy4(c[31], ref x0, 264, ref t, 0);
-            Axpy4(c[31], ref x0, 292, ref t, 4);
-            Axpy4(c[31], ref x0, 320, ref t, 8);
-            Axpy4(c[31], ref x0, 348, ref t, 12);
-            // patch 32 (p = 3, q = 5) reads rows 9..12, columns 15..18
-            Axpy4(c[32], ref x0, 267, ref t, 0);
-            Axpy4(c[32], ref x0, 295, ref t, 4);
-            Axpy4(c[32], ref x0, 323, ref t, 8);
-            Axpy4(c[32], ref x0, 351, ref t, 12);
-            // patch 33 (p = 3, q = 6) reads rows 9..12, columns 18..21
-            Axpy4(c[33], ref x0, 270, ref t, 0);
-            Axpy4(c[33], ref x0, 298, ref t, 4);
-            Axpy4(c[33], ref x0, 326, ref t, 8);
-            Axpy4(c[33], ref x0, 354, ref t, 12);
-            // patch 34 (p = 3, q = 7) reads rows 9..12, columns 21..24
-            Axpy4(c[34], ref x0, 273, ref t, 0);
-            Axpy4(c[34], ref x0, 301, ref t, 4);
-            Axpy4(c[34], ref x0, 329, ref t, 8);
-            Axpy4(c[34], ref x0, 357, ref t, 12);
-            // patch 35 (p = 3, q = 8) reads rows 9..12, columns 24..27
-            Axpy4(c[35], ref x0, 276, ref t, 0);
-            Axpy4(c[35], ref x0, 304, ref t, 4);
-            Axpy4(c[35], ref x0, 332, ref t, 8);
-            Axpy4(c[35], ref x0, 360, ref t, 12);
-            // patch 36 (p = 4, q = 0) reads rows 12..15, columns 0..3
-            Axpy4(c[36], ref x0, 336, ref t, 0);
-            Axpy4(c[36], ref x0, 364, ref t, 4);
-            Axpy4(c[36], ref x0, 392, ref t, 8);
-            Axpy4(c[36], ref x0, 420, ref t, 12);
-            // patch 37 (p = 4, q = 1) reads rows 12..15, columns 3..6
-            Axpy4(c[37], ref x0, 339, ref t, 0);
-            Axpy4(c[37], ref x0, 367, ref t, 4);
-            Axpy4(c[37], ref x0, 395, ref t, 8);
-            Axpy4(c[37], ref x0, 423, ref t, 12);
-            // patch 38 (p = 4, q = 2) reads rows 12..15, columns 6..9
-            Axpy4(c[38], ref x0, 342, ref t, 0);
-            Axpy4(c[38], ref x0, 370, ref t, 4);
-            Axpy4(c[38], ref x0, 398, ref t, 8);
-            Axpy4(c[38], ref x0, 426, ref t, 12);
-            // patch 39 (p = 4, q = 3) reads rows 12..15, columns 9..12
-            Axpy4(c[39], ref x0, 345, ref t, 0);
-            Axpy4(c[39], ref x0, 373, ref t, 4);
-            Axpy4(c[39], ref x0, 401, ref t, 8);
-            Axpy4(c[39], ref x0, 429, ref t, 12);
-            // patch 40 (p = 4, q = 4) reads rows 12..15, columns 12..15
-            Axpy4(c[40], ref x0, 348, ref t, 0);
-            Axpy4(c[40], ref x0, 376, ref t, 4);
-            Axpy4(c[40], ref x0, 404, ref t, 8);
-            Axpy4(c[40], ref x0, 432, ref t, 12);
-            // patch 41 (p = 4, q = 5) reads rows 12..15, columns 15..18
-            Axpy4(c[41], ref x0, 351, ref t, 0);
-            Axpy4(c[41], ref x0, 379, ref t, 4);
-            Axpy4(c[41], ref x0, 407, ref t, 8);
-            Axpy4(c[41], ref x0, 435, ref t, 12);
-            // patch 42 (p = 4, q = 6) reads rows 12..15, columns 18..21
-            Axpy4(c[42], ref x0, 354, ref t, 0);
-            Axpy4(c[42], ref x0, 382, ref t, 4);
-            Axpy4(c[42], ref x0, 410, ref t, 8);
-            Axpy4(c[42], ref x0, 438, ref t, 12);
-            // patch 43 (p = 4, q = 7) reads rows 12..15, columns 21..24
-            Axpy4(c[43], ref x0, 357, ref t, 0);
-            Axpy4(c[43], ref x0, 385, ref t, 4);
-            Axpy4(c[43], ref x0, 413, ref t, 8);
-            Axpy4(c[43], ref x0, 441, ref t, 12);
-            // patch 44 (p = 4, q = 8) reads rows 12..15, columns 24..27
-            Axpy4(c[44], ref x0, 360, ref t, 0);
-            Axpy4(c[44], ref x0, 388, ref t, 4);
-            Axpy4(c[44], ref x0, 416, ref t, 8);
-            Axpy4(c[44], ref x0, 444, ref t, 12);
-            // patch 45 (p = 5, q = 0) reads rows 15..18, columns 0..3
-            Axpy4(c[45], ref x0, 420, ref t, 0);
-            Axpy4(c[45], ref x0, 448, ref t, 4);
-            Axpy4(c[45], ref x0, 476, ref t, 8);
-            Axpy4(c[45], ref x0, 504, ref t, 12);
-            // patch 46 (p = 5, q = 1) reads rows 15..18, columns 3..6
-            Axpy4(c[46], ref x0, 423, ref t, 0);
-            Axpy4(c[46], ref x0, 451, ref t, 4);
-            Axpy4(c[46], ref x0, 479, ref t, 8);
-            Axpy4(c[46], ref x0, 507, ref t, 12);
-            // patch 47 (p = 5, q = 2) reads rows 15..18, columns 6..9
-            Axpy4(c[47], ref x0, 426, ref t, 0);
-            Axpy4(c[47], ref x0, 454, ref t, 4);
-            Axpy4(c[47], ref x0, 482, ref t, 8);
-            Axpy4(c[47], ref x0, 510, ref t, 12);
-            // patch 48 (p = 5, q = 3) reads rows 15..18, columns 9..12
-            Axpy4(c[48], ref x0, 429, ref t, 0);
-            Axpy4(c[48], ref x0, 457, ref t, 4);
-            Axpy4(c[48], ref x0, 485, ref t, 8);
-            Axpy4(c[48], ref x0, 513, ref t, 12);
-            // patch 49 (p = 5, q = 4) reads rows 15..18, columns 12..15
-            Axpy4(c[49], ref x0, 432, ref t, 0);
-            Axpy4(c[49], ref x0, 460, ref t, 4);
-            Axpy4(c[49], ref x0, 488, ref t, 8);
-            Axpy4(c[49], ref x0, 516, ref t, 12);
-            // patch 50 (p = 5, q = 5) reads rows 15..18, columns 15..18
-            Axpy4(c[50], ref x0, 435, ref t, 0);
-            Axpy4(c[50], ref x0, 463, ref t, 4);
-            Axpy4(c[50], ref x0, 491, ref t, 8);
-            Axpy4(c[50], ref x0, 519, ref t, 12);
-            // patch 51 (p = 5, q = 6) reads rows 15..18, columns 18..21
-            Axpy4(c[51], ref x0, 438, ref t, 0);
-            Axpy4(c[51], ref x0, 466, ref t, 4);
-            Axpy4(c[51], ref x0, 494, ref t, 8);
-            Axpy4(c[51], ref x0, 522, ref t, 12);
-            // patch 52 (p = 5, q = 7) reads rows 15..18, columns 21..24
-            Axpy4(c[52], ref x0, 441, ref t, 0);
-            Axpy4(c[52], ref x0, 469, ref t, 4);
-            Axpy4(c[52], ref x0, 497, ref t, 8);
-            Axpy4(c[52], ref x0, 525, ref t, 12);
-            // patch 53 (p = 5, q = 8) reads rows 15..18, columns 24..27
-            Axpy4(c[53], ref x0, 444, ref t, 0);
-            Axpy4(c[53], ref x0, 472, ref t, 4);
-            Axpy4(c[53], ref x0, 500, ref t, 8);
-            Axpy4(c[53], ref x0, 528, ref t, 12);
-            // patch 54 (p = 6, q = 0) reads rows 18..21, columns 0..3
-            Axpy4(c[54], ref x0, 504, ref t, 0);
-            Axpy4(c[54], ref x0, 532, ref t, 4);
-            Axpy4(c[54], ref x0, 560, ref t, 8);
-            Axpy4(c[54], ref x0, 588, ref t, 12);
-            // patch 55 (p = 6, q = 1) reads rows 18..21, columns 3..6
-            Axpy4(c[55], ref x0, 507, ref t, 0);
-            Axpy4(c[55], ref x0, 535, ref t, 4);
-            Axpy4(c[55], ref x0, 563, ref t, 8);
-            Axpy4(c[55], ref x0, 591, ref t, 12);
-            // patch 56 (p = 6, q = 2) reads rows 18..21, columns 6..9
-            Axpy4(c[56], ref x0, 510, ref t, 0);
-            Axpy4(c[56], ref x0, 538, ref t, 4);
-            Axpy4(c[56], ref x0, 566, ref t, 8);
-            Axpy4(c[56], ref x0, 594, ref t, 12);
-            // patch 57 (p = 6, q = 3) reads rows 18..21, columns 9..12
-            Axpy4(c[57], ref x0, 513, ref t, 0);
-            Axpy4(c[57], ref x0, 541, ref t, 4);
-            Axpy4(c[57], ref x0, 569, ref t, 8);
-            Axpy4(c[57], ref x0, 597, ref t, 12);
-            // patch 58 (p = 6, q = 4) reads rows 18..21, columns 12..15
-            Axpy4(c[58], ref x0, 516, ref t, 0);
-            Axpy4(c[58], ref x0, 544, ref t, 4);
-            Axpy4(c[58], ref x0, 572, ref t, 8);
-            Axpy4(c[58], ref x0, 600, ref t, 12);
-            // patch 59 (p = 6, q = 5) reads rows 18..21, columns 15..18
-            Axpy4(c[59], ref x0, 519, ref t, 0);
-            Axpy4(c[59], ref x0, 547, ref t, 4);
-            Axpy4(c[59], ref x0, 575, ref t, 8);
-            Axpy4(c[59], ref x0, 603, ref t, 12);
-            // patch 60 (p = 6, q = 6) reads rows 18..21, columns 18..21
-            Axpy4(c[60], ref x0, 522, ref t, 0);
-            Axpy4(c[60], ref x0, 550, ref t, 4);
-            Axpy4(c[60], ref x0, 578, ref t, 8);
-            Axpy4(c[60], ref x0, 606, ref t, 12);
-            // patch 61 (p = 6, q = 7) reads rows 18..21, columns 21..24
-            Axpy4(c[61], ref x0, 525, ref t, 0);
-            Axpy4(c[61], ref x0, 553, ref t, 4);
-            Axpy4(c[61], ref x0, 581, ref t, 8);
-            Axpy4(c[61], ref x0, 609, ref t, 12);
-            // patch 62 (p = 6, q = 8) reads rows 18..21, columns 24..27
-            Axpy4(c[62], ref x0, 528, ref t, 0);
-            Axpy4(c[62], ref x0, 556, ref t, 4);
-            Axpy4(c[62], ref x0, 584, ref t, 8);
-            Axpy4(c[62], ref x0, 612, ref t, 12);
-            // patch 63 (p = 7, q = 0) reads rows 21..24, columns 0..3
-            Axpy4(c[63], ref x0, 588, ref t, 0);
-            Axpy4(c[63], ref x0, 616, ref t, 4);
-            Axpy4(c[63], ref x0, 644, ref t, 8);
-            Axpy4(c[63], ref x0, 672, ref t, 12);
-            // patch 64 (p = 7, q = 1) reads rows 21..24, columns 3..6
-            Axpy4(c[64], ref x0, 591, ref t, 0);
-            Axpy4(c[64], ref x0, 619, ref t, 4);
-            Axpy4(c[64], ref x0, 647, ref t, 8);
-            Axpy4(c[64], ref x0, 675, ref t, 12);
-            // patch 65 (p = 7, q = 2) reads rows 21..24, columns 6..9
-            Axpy4(c[65], ref x0, 594, ref t, 0);
-            Axpy4(c[65], ref x0, 622, ref t, 4);
-            Axpy4(c[65], ref x0, 650, ref t, 8);
-            Axpy4(c[65], ref x0, 678, ref t, 12);
-            // patch 66 (p = 7, q = 3) reads rows 21..24, columns 9..12
-            Axpy4(c[66], ref x0, 597, ref t, 0);
-            Axpy4(c[66], ref x0, 625, ref t, 4);
-            Axpy4(c[66], ref x0, 653, ref t, 8);
-            Axpy4(c[66], ref x0, 681, ref t, 12);
-            // patch 67 (p = 7, q = 4) reads rows 21..24, columns 12..15
-            Axpy4(c[67], ref x0, 600, ref t, 0);
-            Axpy4(c[67], ref x0, 628, ref t, 4);
-            Axpy4(c[67], ref x0, 656, ref t, 8);
-            Axpy4(c[67], ref x0, 684, ref t, 12);
-            // patch 68 (p = 7, q = 5) reads rows 21..24, columns 15..18
-            Axpy4(c[68], ref x0, 603, ref t, 0);
-            Axpy4(c[68], ref x0, 631, ref t, 4);
-            Axpy4(c[68], ref x0, 659, ref t, 8);
-            Axpy4(c[68], ref x0, 687, ref t, 12);
-            // patch 69 (p = 7, q = 6) reads rows 21..24, columns 18..21
-            Axpy4(c[69], ref x0, 606, ref t, 0);
-            Axpy4(c[69], ref x0, 634, ref t, 4);
-            Axpy4(c[69], ref x0, 662, ref t, 8);
-            Axpy4(c[69], ref x0, 690, ref t, 12);
-            // patch 70 (p = 7, q = 7) reads rows 21..24, columns 21..24
-            Axpy4(c[70], ref x0, 609, ref t, 0);
-            Axpy4(c[70], ref x0, 637, ref t, 4);
-            Axpy4(c[70], ref x0, 665, ref t, 8);
-            Axpy4(c[70], ref x0, 693, ref t, 12);
-            // patch 71 (p = 7, q = 8) reads rows 21..24, columns 24..27
-            Axpy4(c[71], ref x0, 612, ref t, 0);
-            Axpy4(c[71], ref x0, 640, ref t, 4);
-            Axpy4(c[71], ref x0, 668, ref t, 8);
-            Axpy4(c[71], ref x0, 696, ref t, 12);
-            // patch 72 (p = 8, q = 0) reads rows 24..27, columns 0..3
-            Axpy4(c[72], ref x0, 672, ref t, 0);
-            Axpy4(c[72], ref x0, 700, ref t, 4);
-            Axpy4(c[72], ref x0, 728, ref t, 8);
-            Axpy4(c[72], ref x0, 756, ref t, 12);
-            // patch 73 (p = 8, q = 1) reads rows 24..27, columns 3..6
-            Axpy4(c[73], ref x0, 675, ref t, 0);
-            Axpy4(c[73], ref x0, 703, ref t, 4);
-            Axpy4(c[73], ref x0, 731, ref t, 8);
-            Axpy4(c[73], ref x0, 759, ref t, 12);
-            // patch 74 (p = 8, q = 2) reads rows 24..27, columns 6..9
-            Axpy4(c[74], ref x0, 678, ref t, 0);
-            Axpy4(c[74], ref x0, 706, ref t, 4);
-            Axpy4(c[74], ref x0, 734, ref t, 8);
-            Axpy4(c[74], ref x0, 762, ref t, 12);
-            // patch 75 (p = 8, q = 3) reads rows 24..27, columns 9..12
-            Axpy4(c[75], ref x0, 681, ref t, 0);
-            Axpy4(c[75], ref x0, 709, ref t, 4);
-            Axpy4(c[75], ref x0, 737, ref t, 8);
-            Axpy4(c[75], ref x0, 765, ref t, 12);
-            // patch 76 (p = 8, q = 4) reads rows 24..27, columns 12..15
-            Axpy4(c[76], ref x0, 684, ref t, 0);
-            Axpy4(c[76], ref x0, 712, ref t, 4);
-            Axpy4(c[76], ref x0, 740, ref t, 8);
-            Axpy4(c[76], ref x0, 768, ref t, 12);
-            // patch 77 (p = 8, q = 5) reads rows 24..27, columns 15..18
-            Axpy4(c[77], ref x0, 687, ref t, 0);
-            Axpy4(c[77], ref x0, 715, ref t, 4);
-            Axpy4(c[77], ref x0, 743, ref t, 8);
-            Axpy4(c[77], ref x0, 771, ref t, 12);
-            // patch 78 (p = 8, q = 6) reads rows 24..27, columns 18..21
-            Axpy4(c[78], ref x0, 690, ref t, 0);
-            Axpy4(c[78], ref x0, 718, ref t, 4);
-            Axpy4(c[78], ref x0, 746, ref t, 8);
-            Axpy4(c[78], ref x0, 774, ref t, 12);
-            // patch 79 (p = 8, q = 7) reads rows 24..27, columns 21..24
-            Axpy4(c[79], ref x0, 693, ref t, 0);
-            Axpy4(c[79], ref x0, 721, ref t, 4);
-            Axpy4(c[79], ref x0, 749, ref t, 8);
-            Axpy4(c[79], ref x0, 777, ref t, 12);
-            // patch 80 (p = 8, q = 8) reads rows 24..27, columns 24..27
-            Axpy4(c[80], ref x0, 696, ref t, 0);
-            Axpy4(c[80], ref x0, 724, ref t, 4);
-            Axpy4(c[80], ref x0, 752, ref t, 8);
-            Axpy4(c[80], ref x0, 780, ref t, 12);
+            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                // Σ_j c_j P_j x in registers (1 Vector256 per run (4 runs)); patch j adds into set j mod 2, so 2 chains of fused multiply-adds run side by side; then target += scale · Σ once.
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_r0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_r1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_r2_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_r3_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_r0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_r1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_r2_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_r3_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                // patch j starts at x[PatchStart(j)]; consecutive patches go to the sets in turn.
+                int j = 0;
+                for (; j + 1 < K; j += 2)
+                {
+                    Accumulate4(c[j], ref x0, PatchStart(j), ref acc0_r0_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 28, ref acc0_r1_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 56, ref acc0_r2_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 84, ref acc0_r3_0);
+                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1), ref acc1_r0_0);
+                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 28, ref acc1_r1_0);
+                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 56, ref acc1_r2_0);
+                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 84, ref acc1_r3_0);
+                }
+                for (; j < K; j++)
+                {
+                    Accumulate4(c[j], ref x0, PatchStart(j), ref acc0_r0_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 28, ref acc0_r1_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 56, ref acc0_r2_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 84, ref acc0_r3_0);
+                }
+                global::System.Runtime.Intrinsics.Vector256<double> scale4 = global::System.Runtime.Intrinsics.Vector256.Create(scale);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r0_0 + acc1_r0_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 0)), ref t, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r1_0 + acc1_r1_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 4)), ref t, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r2_0 + acc1_r2_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 8)), ref t, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r3_0 + acc1_r3_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 12)), ref t, 12);
+            }
+            else
+            {
+                // Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.
+                int j = 0;
+                for (int p = 0; p < KH; p++)
+                {
+                    for (int q = 0; q < KW; q++, j++)
+                    {
+                        // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
+                        nuint start = (nuint)(p * SH * Width + q * SW);
+                        double cj = scale * c[j];
+                        for (int i = 0; i < RH; i++)
+                            Axpy4(cj, ref x0, start + (nuint)(i * Width), ref t, (nuint)(i * RW));
+                    }
+                }
+            }
         }
 
         /// <summary>z_j = w_non · P_j^non x for every patch j.</summary>
@@ -978,256 +621,44 @@ namespace App
             z[80] = Dot2(ref w, 0, ref x0, 725) + Dot2(ref w, 2, ref x0, 753);
         }
 
-        /// <summary>target += c_j P_j^non x for every patch j (target has length |T_non|).</summary>
+        /// <summary>target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void NonOverlappingPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, global::System.Span<double> target)
+        private static void NonOverlappingPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target)
         {
             ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
-            // patch 0 (p = 0, q = 0): non-overlapping rows 1..2, columns 1..2
-            Axpy2(c[0], ref x0, 29, ref t, 0);
-            Axpy2(c[0], ref x0, 57, ref t, 2);
-            // patch 1 (p = 0, q = 1): non-overlapping rows 1..2, columns 4..5
-            Axpy2(c[1], ref x0, 32, ref t, 0);
-            Axpy2(c[1], ref x0, 60, ref t, 2);
-            // patch 2 (p = 0, q = 2): non-overlapping rows 1..2, columns 7..8
-            Axpy2(c[2], ref x0, 35, ref t, 0);
-            Axpy2(c[2], ref x0, 63, ref t, 2);
-            // patch 3 (p = 0, q = 3): non-overlapping rows 1..2, columns 10..11
-            Axpy2(c[3], ref x0, 38, ref t, 0);
-            Axpy2(c[3], ref x0, 66, ref t, 2);
-            // patch 4 (p = 0, q = 4): non-overlapping rows 1..2, columns 13..14
-            Axpy2(c[4], ref x0, 41, ref t, 0);
-            Axpy2(c[4], ref x0, 69, ref t, 2);
-            // patch 5 (p = 0, q = 5): non-overlapping rows 1..2, columns 16..17
-            Axpy2(c[5], ref x0, 44, ref t, 0);
-            Axpy2(c[5], ref x0, 72, ref t, 2);
-            // patch 6 (p = 0, q = 6): non-overlapping rows 1..2, columns 19..20
-            Axpy2(c[6], ref x0, 47, ref t, 0);
-            Axpy2(c[6], ref x0, 75, ref t, 2);
-            // patch 7 (p = 0, q = 7): non-overlapping rows 1..2, columns 22..23
-            Axpy2(c[7], ref x0, 50, ref t, 0);
-            Axpy2(c[7], ref x0, 78, ref t, 2);
-            // patch 8 (p = 0, q = 8): non-overlapping rows 1..2, columns 25..26
-            Axpy2(c[8], ref x0, 53, ref t, 0);
-            Axpy2(c[8], ref x0, 81, ref t, 2);
-            // patch 9 (p = 1, q = 0): non-overlapping rows 4..5, columns 1..2
-            Axpy2(c[9], ref x0, 113, ref t, 0);
-            Axpy2(c[9], ref x0, 141, ref t, 2);
-            // patch 10 (p = 1, q = 1): non-overlapping rows 4..5, columns 4..5
-            Axpy2(c[10], ref x0, 116, ref t, 0);
-            Axpy2(c[10], ref x0, 144, ref t, 2);
-            // patch 11 (p = 1, q = 2): non-overlapping rows 4..5, columns 7..8
-            Axpy2(c[11], ref x0, 119, ref t, 0);
-            Axpy2(c[11], ref x0, 147, ref t, 2);
-            // patch 12 (p = 1, q = 3): non-overlapping rows 4..5, columns 10..11
-            Axpy2(c[12], ref x0, 122, ref t, 0);
-            Axpy2(c[12], ref x0, 150, ref t, 2);
-            // patch 13 (p = 1, q = 4): non-overlapping rows 4..5, columns 13..14
-            Axpy2(c[13], ref x0, 125, ref t, 0);
-            Axpy2(c[13], ref x0, 153, ref t, 2);
-            // patch 14 (p = 1, q = 5): non-overlapping rows 4..5, columns 16..17
-            Axpy2(c[14], ref x0, 128, ref t, 0);
-            Axpy2(c[14], ref x0, 156, ref t, 2);
-            // patch 15 (p = 1, q = 6): non-overlapping rows 4..5, columns 19..20
-            Axpy2(c[15], ref x0, 131, ref t, 0);
-            Axpy2(c[15], ref x0, 159, ref t, 2);
-            // patch 16 (p = 1, q = 7): non-overlapping rows 4..5, columns 22..23
-            Axpy2(c[16], ref x0, 134, ref t, 0);
-            Axpy2(c[16], ref x0, 162, ref t, 2);
-            // patch 17 (p = 1, q = 8): non-overlapping rows 4..5, columns 25..26
-            Axpy2(c[17], ref x0, 137, ref t, 0);
-            Axpy2(c[17], ref x0, 165, ref t, 2);
-            // patch 18 (p = 2, q = 0): non-overlapping rows 7..8, columns 1..2
-            Axpy2(c[18], ref x0, 197, ref t, 0);
-            Axpy2(c[18], ref x0, 225, ref t, 2);
-            // patch 19 (p = 2, q = 1): non-overlapping rows 7..8, columns 4..5
-            Axpy2(c[19], ref x0, 200, ref t, 0);
-            Axpy2(c[19], ref x0, 228, ref t, 2);
-            // patch 20 (p = 2, q = 2): non-overlapping rows 7..8, columns 7..8
-            Axpy2(c[20], ref x0, 203, ref t, 0);
-            Axpy2(c[20], ref x0, 231, ref t, 2);
-            // patch 21 (p = 2, q = 3): non-overlapping rows 7..8, columns 10..11
-            Axpy2(c[21], ref x0, 206, ref t, 0);
-            Axpy2(c[21], ref x0, 234, ref t, 2);
-            // patch 22 (p = 2, q = 4): non-overlapping rows 7..8, columns 13..14
-            Axpy2(c[22], ref x0, 209, ref t, 0);
-            Axpy2(c[22], ref x0, 237, ref t, 2);
-            // patch 23 (p = 2, q = 5): non-overlapping rows 7..8, columns 16..17
-            Axpy2(c[23], ref x0, 212, ref t, 0);
-            Axpy2(c[23], ref x0, 240, ref t, 2);
-            // patch 24 (p = 2, q = 6): non-overlapping rows 7..8, columns 19..20
-            Axpy2(c[24], ref x0, 215, ref t, 0);
-            Axpy2(c[24], ref x0, 243, ref t, 2);
-            // patch 25 (p = 2, q = 7): non-overlapping rows 7..8, columns 22..23
-            Axpy2(c[25], ref x0, 218, ref t, 0);
-            Axpy2(c[25], ref x0, 246, ref t, 2);
-            // patch 26 (p = 2, q = 8): non-overlapping rows 7..8, columns 25..26
-            Axpy2(c[26], ref x0, 221, ref t, 0);
-            Axpy2(c[26], ref x0, 249, ref t, 2);
-            // patch 27 (p = 3, q = 0): non-overlapping rows 10..11, columns 1..2
-            Axpy2(c[27], ref x0, 281, ref t, 0);
-            Axpy2(c[27], ref x0, 309, ref t, 2);
-            // patch 28 (p = 3, q = 1): non-overlapping rows 10..11, columns 4..5
-            Axpy2(c[28], ref x0, 284, ref t, 0);
-            Axpy2(c[28], ref x0, 312, ref t, 2);
-            // patch 29 (p = 3, q = 2): non-overlapping rows 10..11, columns 7..8
-            Axpy2(c[29], ref x0, 287, ref t, 0);
-            Axpy2(c[29], ref x0, 315, ref t, 2);
-            // patch 30 (p = 3, q = 3): non-overlapping rows 10..11, columns 10..11
-            Axpy2(c[30], ref x0, 290, ref t, 0);
-            Axpy2(c[30], ref x0, 318, ref t, 2);
-            // patch 31 (p = 3, q = 4): non-overlapping rows 10..11, columns 13..14
-            Axpy2(c[31], ref x0, 293, ref t, 0);
-            Axpy2(c[31], ref x0, 321, ref t, 2);
-            // patch 32 (p = 3, q = 5): non-overlapping rows 10..11, columns 16..17
-            Axpy2(c[32], ref x0, 296, ref t, 0);
-            Axpy2(c[32], ref x0, 324, ref t, 2);
-            // patch 33 (p = 3, q = 6): non-overlapping rows 10..11, columns 19..20
-            Axpy2(c[33], ref x0, 299, ref t, 0);
-            Axpy2(c[33], ref x0, 327, ref t, 2);
-            // patch 34 (p = 3, q = 7): non-overlapping rows 10..11, columns 22..23
-            Axpy2(c[34], ref x0, 302, ref t, 0);
-            Axpy2(c[34], ref x0, 330, ref t, 2);
-            // patch 35 (p = 3, q = 8): non-overlapping rows 10..11, columns 25..26
-            Axpy2(c[35], ref x0, 305, ref t, 0);
-            Axpy2(c[35], ref x0, 333, ref t, 2);
-            // patch 36 (p = 4, q = 0): non-overlapping rows 13..14, columns 1..2
-            Axpy2(c[36], ref x0, 365, ref t, 0);
-            Axpy2(c[36], ref x0, 393, ref t, 2);
-            // patch 37 (p = 4, q = 1): non-overlapping rows 13..14, columns 4..5
-            Axpy2(c[37], ref x0, 368, ref t, 0);
-            Axpy2(c[37], ref x0, 396, ref t, 2);
-            // patch 38 (p = 4, q = 2): non-overlapping rows 13..14, columns 7..8
-            Axpy2(c[38], ref x0, 371, ref t, 0);
-            Axpy2(c[38], ref x0, 399, ref t, 2);
-            // patch 39 (p = 4, q = 3): non-overlapping rows 13..14, columns 10..11
-            Axpy2(c[39], ref x0, 374, ref t, 0);
-            Axpy2(c[39], ref x0, 402, ref t, 2);
-            // patch 40 (p = 4, q = 4): non-overlapping rows 13..14, columns 13..14
-            Axpy2(c[40], ref x0, 377, ref t, 0);
-            Axpy2(c[40], ref x0, 405, ref t, 2);
-            // patch 41 (p = 4, q = 5): non-overlapping rows 13..14, columns 16..17
-            Axpy2(c[41], ref x0, 380, ref t, 0);
-            Axpy2(c[41], ref x0, 408, ref t, 2);
-            // patch 42 (p = 4, q = 6): non-overlapping rows 13..14, columns 19..20
-            Axpy2(c[42], ref x0, 383, ref t, 0);
-            Axpy2(c[42], ref x0, 411, ref t, 2);
-            // patch 43 (p = 4, q = 7): non-overlapping rows 13..14, columns 22..23
-            Axpy2(c[43], ref x0, 386, ref t, 0);
-            Axpy2(c[43], ref x0, 414, ref t, 2);
-            // patch 44 (p = 4, q = 8): non-overlapping rows 13..14, columns 25..26
-            Axpy2(c[44], ref x0, 389, ref t, 0);
-            Axpy2(c[44], ref x0, 417, ref t, 2);
-            // patch 45 (p = 5, q = 0): non-overlapping rows 16..17, columns 1..2
-            Axpy2(c[45], ref x0, 449, ref t, 0);
-            Axpy2(c[45], ref x0, 477, ref t, 2);
-            // patch 46 (p = 5, q = 1): non-overlapping rows 16..17, columns 4..5
-            Axpy2(c[46], ref x0, 452, ref t, 0);
-            Axpy2(c[46], ref x0, 480, ref t, 2);
-            // patch 47 (p = 5, q = 2): non-overlapping rows 16..17, columns 7..8
-            Axpy2(c[47], ref x0, 455, ref t, 0);
-            Axpy2(c[47], ref x0, 483, ref t, 2);
-            // patch 48 (p = 5, q = 3): non-overlapping rows 16..17, columns 10..11
-            Axpy2(c[48], ref x0, 458, ref t, 0);
-            Axpy2(c[48], ref x0, 486, ref t, 2);
-            // patch 49 (p = 5, q = 4): non-overlapping rows 16..17, columns 13..14
-            Axpy2(c[49], ref x0, 461, ref t, 0);
-            Axpy2(c[49], ref x0, 489, ref t, 2);
-            // patch 50 (p = 5, q = 5): non-overlapping rows 16..17, columns 16..17
-            Axpy2(c[50], ref x0, 464, ref t, 0);
-            Axpy2(c[50], ref x0, 492, ref t, 2);
-            // patch 51 (p = 5, q = 6): non-overlapping rows 16..17, columns 19..20
-            Axpy2(c[51], ref x0, 467, ref t, 0);
-            Axpy2(c[51], ref x0, 495, ref t, 2);
-            // patch 52 (p = 5, q = 7): non-overlapping rows 16..17, columns 22..23
-            Axpy2(c[52], ref x0, 470, ref t, 0);
-            Axpy2(c[52], ref x0, 498, ref t, 2);
-            // patch 53 (p = 5, q = 8): non-overlapping rows 16..17, columns 25..26
-            Axpy2(c[53], ref x0, 473, ref t, 0);
-            Axpy2(c[53], ref x0, 501, ref t, 2);
-            // patch 54 (p = 6, q = 0): non-overlapping rows 19..20, columns 1..2
-            Axpy2(c[54], ref x0, 533, ref t, 0);
-            Axpy2(c[54], ref x0, 561, ref t, 2);
-            // patch 55 (p = 6, q = 1): non-overlapping rows 19..20, columns 4..5
-            Axpy2(c[55], ref x0, 536, ref t, 0);
-            Axpy2(c[55], ref x0, 564, ref t, 2);
-            // patch 56 (p = 6, q = 2): non-overlapping rows 19..20, columns 7..8
-            Axpy2(c[56], ref x0, 539, ref t, 0);
-            Axpy2(c[56], ref x0, 567, ref t, 2);
-            // patch 57 (p = 6, q = 3): non-overlapping rows 19..20, columns 10..11
-            Axpy2(c[57], ref x0, 542, ref t, 0);
-            Axpy2(c[57], ref x0, 570, ref t, 2);
-            // patch 58 (p = 6, q = 4): non-overlapping rows 19..20, columns 13..14
-            Axpy2(c[58], ref x0, 545, ref t, 0);
-            Axpy2(c[58], ref x0, 573, ref t, 2);
-            // patch 59 (p = 6, q = 5): non-overlapping rows 19..20, columns 16..17
-            Axpy2(c[59], ref x0, 548, ref t, 0);
-            Axpy2(c[59], ref x0, 576, ref t, 2);
-            // patch 60 (p = 6, q = 6): non-overlapping rows 19..20, columns 19..20
-            Axpy2(c[60], ref x0, 551, ref t, 0);
-            Axpy2(c[60], ref x0, 579, ref t, 2);
-            // patch 61 (p = 6, q = 7): non-overlapping rows 19..20, columns 22..23
-            Axpy2(c[61], ref x0, 554, ref t, 0);
-            Axpy2(c[61], ref x0, 582, ref t, 2);
-            // patch 62 (p = 6, q = 8): non-overlapping rows 19..20, columns 25..26
-            Axpy2(c[62], ref x0, 557, ref t, 0);
-            Axpy2(c[62], ref x0, 585, ref t, 2);
-            // patch 63 (p = 7, q = 0): non-overlapping rows 22..23, columns 1..2
-            Axpy2(c[63], ref x0, 617, ref t, 0);
-            Axpy2(c[63], ref x0, 645, ref t, 2);
-            // patch 64 (p = 7, q = 1): non-overlapping rows 22..23, columns 4..5
-            Axpy2(c[64], ref x0, 620, ref t, 0);
-            Axpy2(c[64], ref x0, 648, ref t, 2);
-            // patch 65 (p = 7, q = 2): non-overlapping rows 22..23, columns 7..8
-            Axpy2(c[65], ref x0, 623, ref t, 0);
-            Axpy2(c[65], ref x0, 651, ref t, 2);
-            // patch 66 (p = 7, q = 3): non-overlapping rows 22..23, columns 10..11
-            Axpy2(c[66], ref x0, 626, ref t, 0);
-            Axpy2(c[66], ref x0, 654, ref t, 2);
-            // patch 67 (p = 7, q = 4): non-overlapping rows 22..23, columns 13..14
-            Axpy2(c[67], ref x0, 629, ref t, 0);
-            Axpy2(c[67], ref x0, 657, ref t, 2);
-            // patch 68 (p = 7, q = 5): non-overlapping rows 22..23, columns 16..17
-            Axpy2(c[68], ref x0, 632, ref t, 0);
-            Axpy2(c[68], ref x0, 660, ref t, 2);
-            // patch 69 (p = 7, q = 6): non-overlapping rows 22..23, columns 19..20
-            Axpy2(c[69], ref x0, 635, ref t, 0);
-            Axpy2(c[69], ref x0, 663, ref t, 2);
-            // patch 70 (p = 7, q = 7): non-overlapping rows 22..23, columns 22..23
-            Axpy2(c[70], ref x0, 638, ref t, 0);
-            Axpy2(c[70], ref x0, 666, ref t, 2);
-            // patch 71 (p = 7, q = 8): non-overlapping rows 22..23, columns 25..26
-            Axpy2(c[71], ref x0, 641, ref t, 0);
-            Axpy2(c[71], ref x0, 669, ref t, 2);
-            // patch 72 (p = 8, q = 0): non-overlapping rows 25..26, columns 1..2
-            Axpy2(c[72], ref x0, 701, ref t, 0);
-            Axpy2(c[72], ref x0, 729, ref t, 2);
-            // patch 73 (p = 8, q = 1): non-overlapping rows 25..26, columns 4..5
-            Axpy2(c[73], ref x0, 704, ref t, 0);
-            Axpy2(c[73], ref x0, 732, ref t, 2);
-            // patch 74 (p = 8, q = 2): non-overlapping rows 25..26, columns 7..8
-            Axpy2(c[74], ref x0, 707, ref t, 0);
-            Axpy2(c[74], ref x0, 735, ref t, 2);
-            // patch 75 (p = 8, q = 3): non-overlapping rows 25..26, columns 10..11
-            Axpy2(c[75], ref x0, 710, ref t, 0);
-            Axpy2(c[75], ref x0, 738, ref t, 2);
-            // patch 76 (p = 8, q = 4): non-overlapping rows 25..26, columns 13..14
-            Axpy2(c[76], ref x0, 713, ref t, 0);
-            Axpy2(c[76], ref x0, 741, ref t, 2);
-            // patch 77 (p = 8, q = 5): non-overlapping rows 25..26, columns 16..17
-            Axpy2(c[77], ref x0, 716, ref t, 0);
-            Axpy2(c[77], ref x0, 744, ref t, 2);
-            // patch 78 (p = 8, q = 6): non-overlapping rows 25..26, columns 19..20
-            Axpy2(c[78], ref x0, 719, ref t, 0);
-            Axpy2(c[78], ref x0, 747, ref t, 2);
-            // patch 79 (p = 8, q = 7): non-overlapping rows 25..26, columns 22..23
-            Axpy2(c[79], ref x0, 722, ref t, 0);
-            Axpy2(c[79], ref x0, 750, ref t, 2);
-            // patch 80 (p = 8, q = 8): non-overlapping rows 25..26, columns 25..26
-            Axpy2(c[80], ref x0, 725, ref t, 0);
-            Axpy2(c[80], ref x0, 753, ref t, 2);
+            // Σ_j c_j P_j x in registers (2 doubles per run (2 runs)); patch j adds into set j mod 2, so 2 chains of fused multiply-adds run side by side; then target += scale · Σ once.
+            double acc0_r0_0 = 0.0;
+            double acc0_r0_1 = 0.0;
+            double acc0_r1_0 = 0.0;
+            double acc0_r1_1 = 0.0;
+            double acc1_r0_0 = 0.0;
+            double acc1_r0_1 = 0.0;
+            double acc1_r1_0 = 0.0;
+            double acc1_r1_1 = 0.0;
+            // patch j starts at x[PatchStart(j)]; consecutive patches go to the sets in turn.
+            int j = 0;
+            for (; j + 1 < K; j += 2)
+            {
+                Accumulate2(c[j], ref x0, PatchStart(j) + 29, ref acc0_r0_0, ref acc0_r0_1);
+                Accumulate2(c[j], ref x0, PatchStart(j) + 57, ref acc0_r1_0, ref acc0_r1_1);
+                Accumulate2(c[j + 1], ref x0, PatchStart(j + 1) + 29, ref acc1_r0_0, ref acc1_r0_1);
+                Accumulate2(c[j + 1], ref x0, PatchStart(j + 1) + 57, ref acc1_r1_0, ref acc1_r1_1);
+            }
+            for (; j < K; j++)
+            {
+                Accumulate2(c[j], ref x0, PatchStart(j) + 29, ref acc0_r0_0, ref acc0_r0_1);
+                Accumulate2(c[j], ref x0, PatchStart(j) + 57, ref acc0_r1_0, ref acc0_r1_1);
+            }
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 0) = global::System.Math.FusedMultiplyAdd(acc0_r0_0 + acc1_r0_0, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 0));
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 1) = global::System.Math.FusedMultiplyAdd(acc0_r0_1 + acc1_r0_1, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 1));
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 2) = global::System.Math.FusedMultiplyAdd(acc0_r1_0 + acc1_r1_0, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 2));
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 3) = global::System.Math.FusedMultiplyAdd(acc0_r1_1 + acc1_r1_1, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 3));
         }
+
+        /// <summary>Where patch j starts in x: P_j[0].</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static nuint PatchStart(int j) => (nuint)(j / KW * SH * Width + j % KW * SW);
 
         /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 2; the callers checked the bounds.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -1237,14 +668,6 @@ namespace App
             for (nuint i = 0; i < 2; i++)
                 scalar += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, wOffset + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
             return scalar;
-        }
-
-        /// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; 2; the callers checked the bounds.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Axpy2(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
-        {
-            for (nuint i = 0; i < 2; i++)
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref t, tOffset + i) += c * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
         }
 
         /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 4; the callers checked the bounds.</summary>
@@ -1263,6 +686,22 @@ namespace App
             return scalar;
         }
 
+        /// <summary>acc += c · x[xOffset .. xOffset + 1] as 2 doubles, by fused multiply-adds; the callers checked the bounds.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Accumulate2(double c, ref double x, nuint xOffset, ref double acc0, ref double acc1)
+        {
+            acc0 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset), c, acc0);
+            acc1 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + 1), c, acc1);
+        }
+
+        /// <summary>acc += c · x[xOffset .. xOffset + 3] as 1 Vector256, by fused multiply-adds; the callers checked the bounds.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Accumulate4(double c, ref double x, nuint xOffset, ref global::System.Runtime.Intrinsics.Vector256<double> acc0)
+        {
+            global::System.Runtime.Intrinsics.Vector256<double> c4 = global::System.Runtime.Intrinsics.Vector256.Create(c);
+            acc0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);
+        }
+
         /// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; 4; the callers checked the bounds.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Axpy4(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
@@ -1270,7 +709,7 @@ namespace App
             if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
                 global::System.Runtime.Intrinsics.Vector256<double> scale = global::System.Runtime.Intrinsics.Vector256.Create(c);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset), ref t, tOffset);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset)), ref t, tOffset);
                 return;
             }
             for (nuint i = 0; i < 4; i++)

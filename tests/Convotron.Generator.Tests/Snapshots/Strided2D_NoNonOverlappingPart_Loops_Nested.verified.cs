@@ -100,13 +100,8 @@ namespace App
             public double ConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate)
             {
                 double residual = y - Predict(x);
-                double scale = learningRate * residual;
-                global::System.Span<double> a = _outputWeights;
-                global::System.Span<double> c = _coefficients;
-                for (int j = 0; j < K; j++)
-                    c[j] = scale * a[j];
                 // w += η (y − f(x)) Σ_j a_j P_j x
-                PatchAxpys(x, c, _filter);
+                PatchAxpys(x, _outputWeights, learningRate * residual, _filter);
                 return residual;
             }
 
@@ -117,7 +112,7 @@ namespace App
                 double residual = y - Predict(x);
                 global::System.Span<double> u = _direction;
                 u.Clear();
-                PatchAxpys(x, _outputWeights, u);
+                PatchAxpys(x, _outputWeights, 1.0, u);
                 double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(u, u);
                 if (norm2 > 0.0)
                     global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(u, mu * residual / norm2, _filter, _filter);
@@ -160,8 +155,8 @@ namespace App
                 // ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
                 filterGradient.Clear();
                 for (int j = 0; j < K; j++)
-                    c[j] = error * a[j] * SigmaDerivative(z[j]);
-                PatchAxpys(x, c, filterGradient);
+                    c[j] = a[j] * SigmaDerivative(z[j]);
+                PatchAxpys(x, c, error, filterGradient);
                 return -error;
             }
 
@@ -208,24 +203,68 @@ namespace App
                 }
             }
 
-            /// <summary>target += c_j P_j x for every patch j (target has length r).</summary>
+            /// <summary>target += scale · Σ_j c_j P_j x over every patch j (target has length r).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, global::System.Span<double> target)
+            private static void PatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target)
             {
                 ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
                 ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
-                int j = 0;
-                for (int p = 0; p < KH; p++)
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    for (int q = 0; q < KW; q++, j++)
+                    // Σ_j c_j P_j x in registers (1 Vector256 + 1 double per run (5 runs)), then target += scale · Σ once.
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r0_1 = 0.0;
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r1_1 = 0.0;
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r2_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r2_1 = 0.0;
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r3_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r3_1 = 0.0;
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r4_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r4_1 = 0.0;
+                    // patch j starts at x[PatchStart(j)].
+                    int j = 0;
+                    for (; j < K; j++)
                     {
-                        // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
-                        nuint start = (nuint)(p * SH * Width + q * SW);
-                        for (int i = 0; i < RH; i++)
-                            Axpy5(c[j], ref x0, start + (nuint)(i * Width), ref t, (nuint)(i * RW));
+                        Accumulate5(c[j], ref x0, PatchStart(j), ref acc0_r0_0, ref acc0_r0_1);
+                        Accumulate5(c[j], ref x0, PatchStart(j) + 48, ref acc0_r1_0, ref acc0_r1_1);
+                        Accumulate5(c[j], ref x0, PatchStart(j) + 96, ref acc0_r2_0, ref acc0_r2_1);
+                        Accumulate5(c[j], ref x0, PatchStart(j) + 144, ref acc0_r3_0, ref acc0_r3_1);
+                        Accumulate5(c[j], ref x0, PatchStart(j) + 192, ref acc0_r4_0, ref acc0_r4_1);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256<double> scale4 = global::System.Runtime.Intrinsics.Vector256.Create(scale);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r0_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 0)), ref t, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 4) = global::System.Math.FusedMultiplyAdd(acc0_r0_1, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 4));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r1_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 5)), ref t, 5);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 9) = global::System.Math.FusedMultiplyAdd(acc0_r1_1, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 9));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r2_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 10)), ref t, 10);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 14) = global::System.Math.FusedMultiplyAdd(acc0_r2_1, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 14));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r3_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 15)), ref t, 15);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 19) = global::System.Math.FusedMultiplyAdd(acc0_r3_1, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 19));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r4_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 20)), ref t, 20);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 24) = global::System.Math.FusedMultiplyAdd(acc0_r4_1, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 24));
+                }
+                else
+                {
+                    // Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.
+                    int j = 0;
+                    for (int p = 0; p < KH; p++)
+                    {
+                        for (int q = 0; q < KW; q++, j++)
+                        {
+                            // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
+                            nuint start = (nuint)(p * SH * Width + q * SW);
+                            double cj = scale * c[j];
+                            for (int i = 0; i < RH; i++)
+                                Axpy5(cj, ref x0, start + (nuint)(i * Width), ref t, (nuint)(i * RW));
+                        }
                     }
                 }
             }
+
+            /// <summary>Where patch j starts in x: P_j[0].</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static nuint PatchStart(int j) => (nuint)(j / KW * SH * Width + j % KW * SW);
 
             /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 5; the callers checked the bounds.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -244,6 +283,15 @@ namespace App
                 return scalar;
             }
 
+            /// <summary>acc += c · x[xOffset .. xOffset + 4] as 1 Vector256 + 1 double, by fused multiply-adds; the callers checked the bounds.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void Accumulate5(double c, ref double x, nuint xOffset, ref global::System.Runtime.Intrinsics.Vector256<double> acc0, ref double acc1)
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> c4 = global::System.Runtime.Intrinsics.Vector256.Create(c);
+                acc0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);
+                acc1 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + 4), c, acc1);
+            }
+
             /// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; 5; the callers checked the bounds.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void Axpy5(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
@@ -251,8 +299,8 @@ namespace App
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
                     global::System.Runtime.Intrinsics.Vector256<double> scale = global::System.Runtime.Intrinsics.Vector256.Create(c);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset), ref t, tOffset);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, tOffset + 4) += c * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + 4);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset)), ref t, tOffset);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, tOffset + 4) = global::System.Math.FusedMultiplyAdd(c, global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + 4), global::System.Runtime.CompilerServices.Unsafe.Add(ref t, tOffset + 4));
                     return;
                 }
                 for (nuint i = 0; i < 5; i++)
