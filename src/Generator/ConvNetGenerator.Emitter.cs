@@ -430,7 +430,24 @@ namespace Convotron.Generator
             {
                 writer.WriteLine($"ref double w = ref {weights}[0];");
                 writer.WriteLine($"ref double x0 = ref {MemoryMarshal}.GetReference(x);");
-                if (plan.Unrolled)
+                string dot = name.Substring(0, name.Length - 1); // PatchDots → PatchDot
+                if (FusesPatchDot(runs))
+                {
+                    if (plan.Unrolled)
+                    {
+                        for (int j = 0; j < plan.K; j++)
+                        {
+                            writer.WriteLine(PatchComment(plan, j, nonOverlapping));
+                            writer.WriteLine(Invariant($"z[{j}] = {dot}(ref w, ref x0, {plan.PatchOffsets![j] + runs.FirstInput});"));
+                        }
+                    }
+                    else
+                    {
+                        System.Func<string, string[]> body = start => new[] { Invariant($"z[j] = {dot}(ref w, ref x0, {start});") };
+                        EmitPatchLoop(writer, plan, runs, nonOverlapping, body, body);
+                    }
+                }
+                else if (plan.Unrolled)
                 {
                     for (int j = 0; j < plan.K; j++)
                     {
@@ -811,15 +828,93 @@ namespace Convotron.Generator
             return result;
         }
 
+        /// <summary>Patches of several runs up to this many accumulators get one dot-product helper with a single horizontal sum.</summary>
+        private const int MaxFusedDotSlots = 16;
+
+        private static bool FusesPatchDot(Runs runs) => runs.Count > 1 && runs.Count * Layout(runs.Length, 4).Length <= MaxFusedDotSlots;
+
+        /// <summary>
+        /// w · P x for one patch of several runs: each accumulator runs down the rows with fused multiply-adds, and
+        /// the lanes are summed once per patch rather than once per run.
+        /// </summary>
+        private static void EmitPatchDot(IndentedWriter writer, string name, Runs runs)
+        {
+            int length = runs.Length;
+            writer.WriteLine(Invariant($"/// <summary>w · P x for the patch part starting at x[start]: {runs.Count} runs of {length} taps, weights at u·{runs.WeightStride}, inputs at start + u·{runs.InputStride}; one horizontal sum. The callers checked the bounds.</summary>"));
+            writer.WriteLine(AggressiveInlining);
+            using (writer.Block($"private static double {name}(ref double w, ref double x, nuint start)"))
+            {
+                foreach ((string vector, int lanes) in s_vectorWidths)
+                {
+                    Slot[] slots = Layout(length, lanes);
+                    if (System.Array.FindIndex(slots, slot => slot.Lanes == lanes) < 0)
+                        continue;
+                    using (writer.Block($"if ({vector}.IsHardwareAccelerated)"))
+                    {
+                        for (int run = 0; run < runs.Count; run++)
+                        {
+                            for (int m = 0; m < slots.Length; m++)
+                            {
+                                Slot slot = slots[m];
+                                int wOffset = run * runs.WeightStride + slot.Offset, xOffset = run * runs.InputStride + slot.Offset;
+                                string input = xOffset == 0 ? "start" : Invariant($"start + {xOffset}");
+                                string wLoad = slot.Type is null ? Invariant($"{Unsafe}.Add(ref w, {wOffset})") : Invariant($"{slot.Type}.LoadUnsafe(ref w, {wOffset})");
+                                string xLoad = slot.Type is null ? Invariant($"{Unsafe}.Add(ref x, {input})") : Invariant($"{slot.Type}.LoadUnsafe(ref x, {input})");
+                                if (run == 0)
+                                    writer.WriteLine(Invariant($"{slot.Declared} sum{m} = {wLoad} * {xLoad};"));
+                                else if (slot.Type is null)
+                                    writer.WriteLine(Invariant($"sum{m} = global::System.Math.FusedMultiplyAdd({wLoad}, {xLoad}, sum{m});"));
+                                else
+                                    writer.WriteLine(Invariant($"sum{m} = {slot.Type}.FusedMultiplyAdd({wLoad}, {xLoad}, sum{m});"));
+                            }
+                        }
+                        var terms = new List<string>();
+                        foreach ((string type, int width) in s_vectorWidths)
+                        {
+                            var group = new List<string>();
+                            for (int m = 0; m < slots.Length; m++)
+                            {
+                                if (slots[m].Type == type)
+                                    group.Add(Invariant($"sum{m}"));
+                            }
+                            if (group.Count > 0)
+                                terms.Add($"{type}.Sum({string.Join(" + ", group)})");
+                        }
+                        for (int m = 0; m < slots.Length; m++)
+                        {
+                            if (slots[m].Type is null)
+                                terms.Add(Invariant($"sum{m}"));
+                        }
+                        writer.WriteLine($"return {string.Join(" + ", terms)};");
+                    }
+                }
+                writer.WriteLine("double scalar = 0.0;");
+                writer.WriteLine(Invariant($"for (nuint u = 0; u < {runs.Count}; u++)"));
+                using (writer.Indent())
+                {
+                    writer.WriteLine(Invariant($"for (nuint i = 0; i < {length}; i++)"));
+                    using (writer.Indent())
+                        writer.WriteLine(Invariant($"scalar += {Unsafe}.Add(ref w, u * {runs.WeightStride} + i) * {Unsafe}.Add(ref x, start + u * {runs.InputStride} + i);"));
+                }
+                writer.WriteLine("return scalar;");
+            }
+            writer.WriteLine();
+        }
+
         /// <summary>Dot{L}, and Accumulate{L} for each register form or Axpy{L} for the in-memory form, per run length the patch passes use.</summary>
         private static void EmitRunHelpers(IndentedWriter writer, GeometryPlan plan)
         {
             var dots = new SortedSet<int>();
             var axpys = new SortedSet<int>();
             var accumulators = new SortedDictionary<string, (int Length, Slot[] Slots)>(System.StringComparer.Ordinal);
-            foreach (Runs runs in PassRuns(plan))
+            List<Runs> passes = PassRuns(plan);
+            for (int pass = 0; pass < passes.Count; pass++)
             {
-                dots.Add(runs.Length);
+                Runs runs = passes[pass];
+                if (FusesPatchDot(runs))
+                    EmitPatchDot(writer, pass == 0 ? "PatchDot" : "NonOverlappingPatchDot", runs);
+                else
+                    dots.Add(runs.Length);
                 List<RegisterPlan> registers = RegisterPlans(plan, runs);
                 foreach (RegisterPlan register in registers)
                     accumulators[Invariant($"{runs.Length:D8} {register.Slots.Length:D4} {register.Description}")] = (runs.Length, register.Slots);
@@ -894,6 +989,8 @@ namespace Convotron.Generator
                         int accumulators = System.Math.Min(4, vectors);
                         string Product(string offset) =>
                             $"{vector}.LoadUnsafe(ref w, wOffset{offset}) * {vector}.LoadUnsafe(ref x, xOffset{offset})";
+                        string Fma(string offset, string sum) =>
+                            $"{vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref w, wOffset{offset}), {vector}.LoadUnsafe(ref x, xOffset{offset}), {sum})";
                         if (vectors <= MaxUnrolledRun / 4)
                         {
                             for (int v = 0; v < vectors; v++)
@@ -901,7 +998,7 @@ namespace Convotron.Generator
                                 string offset = v == 0 ? "" : Invariant($" + {lanes * v}");
                                 writer.WriteLine(v < accumulators
                                     ? Invariant($"{vector}<double> sum{v} = {Product(offset)};")
-                                    : Invariant($"sum{v % accumulators} += {Product(offset)};"));
+                                    : Invariant($"sum{v % accumulators} = {Fma(offset, $"sum{v % accumulators}")};"));
                             }
                         }
                         else
@@ -912,17 +1009,17 @@ namespace Convotron.Generator
                             using (writer.Block(Invariant($"for (nuint i = 0; i < {blockEnd}; i += {4 * lanes})")))
                             {
                                 for (int a = 0; a < 4; a++)
-                                    writer.WriteLine(Invariant($"sum{a} += {Product(a == 0 ? " + i" : $" + i + {lanes * a}")};"));
+                                    writer.WriteLine(Invariant($"sum{a} = {Fma(a == 0 ? " + i" : $" + i + {lanes * a}", $"sum{a}")};"));
                             }
                             for (int offset = blockEnd; offset < vectorEnd; offset += lanes)
-                                writer.WriteLine(Invariant($"sum0 += {Product($" + {offset}")};"));
+                                writer.WriteLine(Invariant($"sum0 = {Fma($" + {offset}", "sum0")};"));
                         }
                         var sums = new List<string>();
                         for (int a = 0; a < accumulators; a++)
                             sums.Add(Invariant($"sum{a}"));
                         writer.WriteLine($"double total = {vector}.Sum({string.Join(" + ", sums)});");
                         for (int i = vectorEnd; i < length; i++)
-                            writer.WriteLine(Invariant($"total += {Unsafe}.Add(ref w, wOffset + {i}) * {Unsafe}.Add(ref x, xOffset + {i});"));
+                            writer.WriteLine(Invariant($"total = global::System.Math.FusedMultiplyAdd({Unsafe}.Add(ref w, wOffset + {i}), {Unsafe}.Add(ref x, xOffset + {i}), total);"));
                         writer.WriteLine("return total;");
                     }
                 }

@@ -328,10 +328,10 @@ namespace App
                 global::System.Runtime.Intrinsics.Vector512<double> sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 8) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 8);
                 global::System.Runtime.Intrinsics.Vector512<double> sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 16) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 16);
                 global::System.Runtime.Intrinsics.Vector512<double> sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 24) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 24);
-                sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 32) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 32);
-                sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 40) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 40);
-                sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 48) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 48);
-                sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 56) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 56);
+                sum0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 32), sum0);
+                sum1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 40), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 40), sum1);
+                sum2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 48), sum2);
+                sum3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 56), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 56), sum3);
                 double total = global::System.Runtime.Intrinsics.Vector512.Sum(sum0 + sum1 + sum2 + sum3);
                 return total;
             }
@@ -341,18 +341,18 @@ namespace App
                 global::System.Runtime.Intrinsics.Vector256<double> sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 4) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 4);
                 global::System.Runtime.Intrinsics.Vector256<double> sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 8) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 8);
                 global::System.Runtime.Intrinsics.Vector256<double> sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 12) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 12);
-                sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 16) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 16);
-                sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 20) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 20);
-                sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 24) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 24);
-                sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 28) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 28);
-                sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 32) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 32);
-                sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 36) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 36);
-                sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 40) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 40);
-                sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 44) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 44);
-                sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 48) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 48);
-                sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 52) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 52);
-                sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 56) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 56);
-                sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 60) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 60);
+                sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 16), sum0);
+                sum1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 20), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 20), sum1);
+                sum2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 24), sum2);
+                sum3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 28), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 28), sum3);
+                sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 32), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 32), sum0);
+                sum1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 36), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 36), sum1);
+                sum2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 40), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 40), sum2);
+                sum3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 44), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 44), sum3);
+                sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 48), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 48), sum0);
+                sum1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 52), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 52), sum1);
+                sum2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 56), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 56), sum2);
+                sum3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 60), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 60), sum3);
                 double total = global::System.Runtime.Intrinsics.Vector256.Sum(sum0 + sum1 + sum2 + sum3);
                 return total;
             }

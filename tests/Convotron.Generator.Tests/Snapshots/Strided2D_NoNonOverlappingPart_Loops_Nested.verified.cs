@@ -195,10 +195,7 @@ namespace App
                     {
                         // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
                         nuint start = (nuint)(p * SH * Width + q * SW);
-                        double sum = 0.0;
-                        for (int i = 0; i < RH; i++)
-                            sum += Dot5(ref w, (nuint)(i * RW), ref x0, start + (nuint)(i * Width));
-                        z[j] = sum;
+                        z[j] = PatchDot(ref w, ref x0, start);
                     }
                 }
             }
@@ -262,26 +259,34 @@ namespace App
                 }
             }
 
-            /// <summary>Where patch j starts in x: P_j[0].</summary>
+            /// <summary>w · P x for the patch part starting at x[start]: 5 runs of 5 taps, weights at u·5, inputs at start + u·48; one horizontal sum. The callers checked the bounds.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static nuint PatchStart(int j) => (nuint)(j / KW * SH * Width + j % KW * SW);
-
-            /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 5; the callers checked the bounds.</summary>
-            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static double Dot5(ref double w, nuint wOffset, ref double x, nuint xOffset)
+            private static double PatchDot(ref double w, ref double x, nuint start)
             {
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset);
-                    double total = global::System.Runtime.Intrinsics.Vector256.Sum(sum0);
-                    total += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, wOffset + 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + 4);
-                    return total;
+                    global::System.Runtime.Intrinsics.Vector256<double> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, start);
+                    double sum1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start + 4);
+                    sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 5), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, start + 48), sum0);
+                    sum1 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start + 52), sum1);
+                    sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 10), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, start + 96), sum0);
+                    sum1 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start + 100), sum1);
+                    sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 15), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, start + 144), sum0);
+                    sum1 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 19), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start + 148), sum1);
+                    sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 20), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, start + 192), sum0);
+                    sum1 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 24), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start + 196), sum1);
+                    return global::System.Runtime.Intrinsics.Vector256.Sum(sum0) + sum1;
                 }
                 double scalar = 0.0;
-                for (nuint i = 0; i < 5; i++)
-                    scalar += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, wOffset + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
+                for (nuint u = 0; u < 5; u++)
+                    for (nuint i = 0; i < 5; i++)
+                        scalar += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, u * 5 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start + u * 48 + i);
                 return scalar;
             }
+
+            /// <summary>Where patch j starts in x: P_j[0].</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static nuint PatchStart(int j) => (nuint)(j / KW * SH * Width + j % KW * SW);
 
             /// <summary>acc += c · x[xOffset .. xOffset + 4] as 1 Vector256 + 1 double, by fused multiply-adds; the callers checked the bounds.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
