@@ -176,11 +176,7 @@ namespace Convotron.Generator
                 writer.WriteLine($"{Span} z = _preActivations;");
                 writer.WriteLine($"{Span} a = _outputWeights;");
                 writer.WriteLine("PatchDots(x, z);");
-                writer.WriteLine("double f = 0.0;");
-                writer.WriteLine("for (int j = 0; j < K; j++)");
-                using (writer.Indent())
-                    writer.WriteLine("f += a[j] * Sigma(z[j]);");
-                writer.WriteLine("return f;");
+                writer.WriteLine("return ActivatedSum(a, z);");
             }
             writer.WriteLine();
 
@@ -253,24 +249,14 @@ namespace Convotron.Generator
                 writer.WriteLine($"{Span} a = _outputWeights;");
                 writer.WriteLine($"{Span} c = _coefficients;");
                 writer.WriteLine("PatchDots(x, z);");
-                writer.WriteLine("double f = 0.0;");
+                writer.WriteLine("double error = ActivatedSum(a, z) - y;");
+                writer.WriteLine("// ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x");
                 using (writer.Block("for (int j = 0; j < K; j++)"))
                 {
-                    writer.WriteLine("double hidden = Sigma(z[j]);");
-                    writer.WriteLine("outputGradient[j] = hidden;");
-                    writer.WriteLine("f += a[j] * hidden;");
-                }
-                writer.WriteLine("double error = f - y;");
-                writer.WriteLine("for (int j = 0; j < K; j++)");
-                using (writer.Indent())
-                {
-                    writer.WriteLine("outputGradient[j] *= error;");
-                }
-                writer.WriteLine("// ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x");
-                writer.WriteLine("filterGradient.Clear();");
-                writer.WriteLine("for (int j = 0; j < K; j++)");
-                using (writer.Indent())
+                    writer.WriteLine("outputGradient[j] = error * Sigma(z[j]);");
                     writer.WriteLine("c[j] = a[j] * SigmaDerivative(z[j]);");
+                }
+                writer.WriteLine("filterGradient.Clear();");
                 writer.WriteLine("PatchAxpys(x, c, error, filterGradient);");
                 writer.WriteLine("return -error;");
             }
@@ -292,6 +278,7 @@ namespace Convotron.Generator
             writer.WriteLine(AggressiveInlining);
             writer.WriteLine("private static double SigmaDerivative(double z) => z > 0.0 ? 1.0 : ActivationSlope;");
             writer.WriteLine();
+            EmitActivatedSum(writer, plan);
 
             if (plan.NonOverlappingTapCount == 0)
             {
@@ -305,6 +292,57 @@ namespace Convotron.Generator
                 return;
             }
             EmitStage1(writer, plan, NoiseParameters);
+        }
+
+        /// <summary>Σ_j a_j σ(z_j) in vector lanes (independent accumulators), the tail scalar.</summary>
+        private static void EmitActivatedSum(IndentedWriter writer, GeometryPlan plan)
+        {
+            writer.WriteLine("/// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>");
+            writer.WriteLine(AggressiveInlining);
+            using (writer.Block($"private static double ActivatedSum({ReadOnlySpan} a, {ReadOnlySpan} z)"))
+            {
+                writer.WriteLine($"ref double a0 = ref {MemoryMarshal}.GetReference(a);");
+                writer.WriteLine($"ref double z0 = ref {MemoryMarshal}.GetReference(z);");
+                writer.WriteLine("double f = 0.0;");
+                writer.WriteLine("nuint j = 0;");
+                bool first = true;
+                foreach ((string vector, int lanes) in s_vectorWidths)
+                {
+                    if (plan.K < lanes)
+                        continue;
+                    using (writer.Block($"{(first ? "if" : "else if")} ({vector}.IsHardwareAccelerated)"))
+                    {
+                        writer.WriteLine($"{vector}<double> sum0 = {vector}<double>.Zero, sum1 = {vector}<double>.Zero;");
+                        using (writer.Block(Invariant($"for (; j + {2 * lanes} <= K; j += {2 * lanes})")))
+                        {
+                            writer.WriteLine(Invariant($"sum0 = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, j), Sigma({vector}.LoadUnsafe(ref z0, j)), sum0);"));
+                            writer.WriteLine(Invariant($"sum1 = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, j + {lanes}), Sigma({vector}.LoadUnsafe(ref z0, j + {lanes})), sum1);"));
+                        }
+                        using (writer.Block(Invariant($"if (j + {lanes} <= K)")))
+                        {
+                            writer.WriteLine($"sum0 = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, j), Sigma({vector}.LoadUnsafe(ref z0, j)), sum0);");
+                            writer.WriteLine(Invariant($"j += {lanes};"));
+                        }
+                        writer.WriteLine($"f = {vector}.Sum(sum0 + sum1);");
+                    }
+                    first = false;
+                }
+                writer.WriteLine("for (; j < K; j++)");
+                using (writer.Indent())
+                    writer.WriteLine($"f += {Unsafe}.Add(ref a0, j) * Sigma({Unsafe}.Add(ref z0, j));");
+                writer.WriteLine("return f;");
+            }
+            writer.WriteLine();
+            foreach ((string vector, int lanes) in s_vectorWidths)
+            {
+                if (plan.K < lanes)
+                    continue;
+                writer.WriteLine(AggressiveInlining);
+                writer.WriteLine($"private static {vector}<double> Sigma({vector}<double> z) =>");
+                using (writer.Indent())
+                    writer.WriteLine($"{vector}.ConditionalSelect({vector}.GreaterThanOrEqual(z, {vector}<double>.Zero), z, z * ActivationSlope);");
+                writer.WriteLine();
+            }
         }
 
         private static void EmitStage1(IndentedWriter writer, GeometryPlan plan, string noiseParameters)
@@ -335,10 +373,7 @@ namespace Convotron.Generator
                     writer.WriteLine(Invariant($"w.Slice({plan.FirstNonColumn}, NonOverlappingTapCount).CopyTo(wNon);"));
                 }
                 writer.WriteLine("NonOverlappingPatchDots(x, z);");
-                writer.WriteLine("double fNon = 0.0;");
-                writer.WriteLine("for (int j = 0; j < K; j++)");
-                using (writer.Indent())
-                    writer.WriteLine("fNon += a[j] * Sigma(z[j]);");
+                writer.WriteLine("double fNon = ActivatedSum(a, z);");
                 writer.WriteLine("v.Clear();");
                 writer.WriteLine("NonOverlappingPatchAxpys(x, a, 1.0, v);");
                 writer.WriteLine("double e = UnbiasingFactor * (fNon - y);");
@@ -522,13 +557,17 @@ namespace Convotron.Generator
         /// <summary>One lane width's register form of a multiply-add pass: its accumulator layout and number of interleaved sets.</summary>
         private sealed class RegisterPlan
         {
-            public RegisterPlan(string? condition, string description, Slot[] slots, int sets)
+            public RegisterPlan(string? condition, int lanes, string description, Slot[] slots, int sets)
             {
                 Condition = condition;
+                Lanes = lanes;
                 Description = description;
                 Slots = slots;
                 Sets = sets;
             }
+
+            /// <summary>The widest lanes: 8, 4, or 1 for the scalar form.</summary>
+            public int Lanes { get; }
 
             /// <summary>The IsHardwareAccelerated check, or null for the unconditional scalar form.</summary>
             public string? Condition { get; }
@@ -610,10 +649,10 @@ namespace Convotron.Generator
                 string description = DescribeSlots(slots);
                 if (type is null)
                 {
-                    result.Add(new RegisterPlan(null, description, slots, sets));
+                    result.Add(new RegisterPlan(null, 1, description, slots, sets));
                     break;
                 }
-                result.Add(new RegisterPlan($"{type}.IsHardwareAccelerated", description, slots, sets));
+                result.Add(new RegisterPlan($"{type}.IsHardwareAccelerated", widths[w].Lanes, description, slots, sets));
             }
             return result;
         }
@@ -905,7 +944,8 @@ namespace Convotron.Generator
         private static void EmitRunHelpers(IndentedWriter writer, GeometryPlan plan)
         {
             var dots = new SortedSet<int>();
-            var axpys = new SortedSet<int>();
+            // Axpy{L} per length, with the lane widths whose register form makes its branch unreachable.
+            var axpys = new SortedDictionary<int, HashSet<int>>();
             var accumulators = new SortedDictionary<string, (int Length, Slot[] Slots)>(System.StringComparer.Ordinal);
             List<Runs> passes = PassRuns(plan);
             for (int pass = 0; pass < passes.Count; pass++)
@@ -919,7 +959,14 @@ namespace Convotron.Generator
                 foreach (RegisterPlan register in registers)
                     accumulators[Invariant($"{runs.Length:D8} {register.Slots.Length:D4} {register.Description}")] = (runs.Length, register.Slots);
                 if (registers.Count == 0 || registers[registers.Count - 1].Condition is not null)
-                    axpys.Add(runs.Length);
+                {
+                    var covered = new HashSet<int>();
+                    foreach (RegisterPlan register in registers)
+                        covered.Add(register.Lanes);
+                    if (axpys.TryGetValue(runs.Length, out HashSet<int>? previous))
+                        covered.IntersectWith(previous);
+                    axpys[runs.Length] = covered;
+                }
             }
             if (UsesPatchStart(plan))
             {
@@ -934,8 +981,8 @@ namespace Convotron.Generator
                 EmitDot(writer, length);
             foreach ((int length, Slot[] slots) in accumulators.Values)
                 EmitAccumulate(writer, length, slots);
-            foreach (int length in axpys)
-                EmitAxpy(writer, length);
+            foreach (KeyValuePair<int, HashSet<int>> axpy in axpys)
+                EmitAxpy(writer, axpy.Key, axpy.Value);
         }
 
         private static void EmitAccumulate(IndentedWriter writer, int length, Slot[] slots)
@@ -1032,7 +1079,8 @@ namespace Convotron.Generator
             writer.WriteLine();
         }
 
-        private static void EmitAxpy(IndentedWriter writer, int length)
+        /// <summary>Axpy{L}, without the lane widths in <paramref name="unreachable"/> (their callers hold the sum in registers instead).</summary>
+        private static void EmitAxpy(IndentedWriter writer, int length, HashSet<int> unreachable)
         {
             writer.WriteLine(Invariant($"/// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; {length}; the callers checked the bounds.</summary>"));
             writer.WriteLine(AggressiveInlining);
@@ -1041,14 +1089,14 @@ namespace Convotron.Generator
                 foreach ((string vector, int lanes) in s_vectorWidths)
                 {
                     int vectors = length / lanes, vectorEnd = vectors * lanes;
-                    if (vectors == 0)
+                    if (vectors == 0 || unreachable.Contains(lanes))
                         continue;
                     string Update(string offset) =>
                         $"{vector}.StoreUnsafe({vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref x, xOffset{offset}), scale, {vector}.LoadUnsafe(ref t, tOffset{offset})), ref t, tOffset{offset});";
                     using (writer.Block($"if ({vector}.IsHardwareAccelerated)"))
                     {
                         writer.WriteLine($"{vector}<double> scale = {vector}.Create(c);");
-                        if (vectors <= MaxUnrolledRun / 4)
+                        if (vectors <= 4) // the in-memory fallback: longer runs loop
                         {
                             for (int v = 0; v < vectors; v++)
                                 writer.WriteLine(Update(v == 0 ? "" : Invariant($" + {lanes * v}")));

@@ -78,10 +78,7 @@ namespace App
                 global::System.Span<double> z = _preActivations;
                 global::System.Span<double> a = _outputWeights;
                 PatchDots(x, z);
-                double f = 0.0;
-                for (int j = 0; j < K; j++)
-                    f += a[j] * Sigma(z[j]);
-                return f;
+                return ActivatedSum(a, z);
             }
 
             /// <inheritdoc/>
@@ -142,20 +139,14 @@ namespace App
                 global::System.Span<double> a = _outputWeights;
                 global::System.Span<double> c = _coefficients;
                 PatchDots(x, z);
-                double f = 0.0;
+                double error = ActivatedSum(a, z) - y;
+                // ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
                 for (int j = 0; j < K; j++)
                 {
-                    double hidden = Sigma(z[j]);
-                    outputGradient[j] = hidden;
-                    f += a[j] * hidden;
-                }
-                double error = f - y;
-                for (int j = 0; j < K; j++)
-                    outputGradient[j] *= error;
-                // ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
-                filterGradient.Clear();
-                for (int j = 0; j < K; j++)
+                    outputGradient[j] = error * Sigma(z[j]);
                     c[j] = a[j] * SigmaDerivative(z[j]);
+                }
+                filterGradient.Clear();
                 PatchAxpys(x, c, error, filterGradient);
                 return -error;
             }
@@ -174,6 +165,57 @@ namespace App
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static double SigmaDerivative(double z) => z > 0.0 ? 1.0 : ActivationSlope;
+
+            /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static double ActivatedSum(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> z)
+            {
+                ref double a0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a);
+                ref double z0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z);
+                double f = 0.0;
+                nuint j = 0;
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<double> sum0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, sum1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    for (; j + 16 <= K; j += 16)
+                    {
+                        sum0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z0, j)), sum0);
+                        sum1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j + 8), Sigma(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z0, j + 8)), sum1);
+                    }
+                    if (j + 8 <= K)
+                    {
+                        sum0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z0, j)), sum0);
+                        j += 8;
+                    }
+                    f = global::System.Runtime.Intrinsics.Vector512.Sum(sum0 + sum1);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> sum0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, sum1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    for (; j + 8 <= K; j += 8)
+                    {
+                        sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z0, j)), sum0);
+                        sum1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j + 4), Sigma(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z0, j + 4)), sum1);
+                    }
+                    if (j + 4 <= K)
+                    {
+                        sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z0, j)), sum0);
+                        j += 4;
+                    }
+                    f = global::System.Runtime.Intrinsics.Vector256.Sum(sum0 + sum1);
+                }
+                for (; j < K; j++)
+                    f += global::System.Runtime.CompilerServices.Unsafe.Add(ref a0, j) * Sigma(global::System.Runtime.CompilerServices.Unsafe.Add(ref z0, j));
+                return f;
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector512<double> Sigma(global::System.Runtime.Intrinsics.Vector512<double> z) =>
+                global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThanOrEqual(z, global::System.Runtime.Intrinsics.Vector512<double>.Zero), z, z * ActivationSlope);
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector256<double> Sigma(global::System.Runtime.Intrinsics.Vector256<double> z) =>
+                global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThanOrEqual(z, global::System.Runtime.Intrinsics.Vector256<double>.Zero), z, z * ActivationSlope);
 
             /// <summary>This geometry has no non-overlapping taps, so Du &amp; Goel's stage 1 does not apply.</summary>
             private static double ThrowNoNonOverlappingPart()
@@ -301,13 +343,6 @@ namespace App
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void Axpy5(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
             {
-                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<double> scale = global::System.Runtime.Intrinsics.Vector256.Create(c);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset)), ref t, tOffset);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, tOffset + 4) = global::System.Math.FusedMultiplyAdd(c, global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + 4), global::System.Runtime.CompilerServices.Unsafe.Add(ref t, tOffset + 4));
-                    return;
-                }
                 for (nuint i = 0; i < 5; i++)
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref t, tOffset + i) += c * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
             }
