@@ -21,8 +21,8 @@ namespace Convotron.Generator
         private const string AggressiveOptimization =
             "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
-        /// <summary>Dot products and multiply-adds up to this length are unrolled into SIMD lanes; longer ones loop.</summary>
-        private const int MaxUnrolledRun = 64;
+        /// <summary>Dot products of up to this many vectors are unrolled; longer ones loop over blocks of four.</summary>
+        private const int MaxUnrolledDotVectors = 8;
 
         /// <summary>The source of one model class.</summary>
         internal static string Emit(ConvNetModel model)
@@ -209,13 +209,8 @@ namespace Convotron.Generator
             using (writer.Block($"public double NormalizedConvotronStep({ReadOnlySpan} x, double y, double mu)"))
             {
                 writer.WriteLine("double residual = y - Predict(x);");
-                writer.WriteLine($"{Span} u = _direction;");
-                writer.WriteLine("u.Clear();");
-                writer.WriteLine("PatchAxpys(x, _outputWeights, 1.0, u);");
-                writer.WriteLine($"double norm2 = {TensorPrimitives}.Dot<double>(u, u);");
-                writer.WriteLine("if (norm2 > 0.0)");
-                using (writer.Indent())
-                    writer.WriteLine($"{TensorPrimitives}.MultiplyAdd<double>(u, mu * residual / norm2, _filter, _filter);");
+                writer.WriteLine("// w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0");
+                writer.WriteLine("NormalizedPatchAxpys(x, _outputWeights, mu * residual, _filter, _direction);");
                 writer.WriteLine("return residual;");
             }
             writer.WriteLine();
@@ -450,6 +445,7 @@ namespace Convotron.Generator
             List<Runs> passes = PassRuns(plan);
             PatchDots(writer, plan, "PatchDots", "z_j = w · P_j x for every patch j.", "_filter", passes[0], nonOverlapping: false);
             PatchAxpys(writer, plan, "PatchAxpys", "target += scale · Σ_j c_j P_j x over every patch j (target has length r).", passes[0], nonOverlapping: false);
+            PatchAxpys(writer, plan, "NormalizedPatchAxpys", "target += scale / ‖Σ‖² · Σ with Σ = Σ_j c_j P_j x over every patch j, unless Σ = 0 (target and scratch have length r).", passes[0], nonOverlapping: false, normalized: true);
             if (passes.Count > 1)
             {
                 PatchDots(writer, plan, "NonOverlappingPatchDots", "z_j = w_non · P_j^non x for every patch j.", "_nonOverlappingFilter", passes[1], nonOverlapping: true);
@@ -511,11 +507,13 @@ namespace Convotron.Generator
             writer.WriteLine();
         }
 
-        private static void PatchAxpys(IndentedWriter writer, GeometryPlan plan, string name, string summary, Runs runs, bool nonOverlapping)
+        private static void PatchAxpys(IndentedWriter writer, GeometryPlan plan, string name, string summary, Runs runs, bool nonOverlapping, bool normalized = false)
         {
             writer.WriteLine($"/// <summary>{summary}</summary>");
             writer.WriteLine(AggressiveOptimization);
-            using (writer.Block($"private static void {name}({ReadOnlySpan} x, {ReadOnlySpan} c, double scale, {Span} target)"))
+            using (writer.Block(normalized
+                ? $"private static void {name}({ReadOnlySpan} x, {ReadOnlySpan} c, double scale, {Span} target, {Span} scratch)"
+                : $"private static void {name}({ReadOnlySpan} x, {ReadOnlySpan} c, double scale, {Span} target)"))
             {
                 writer.WriteLine($"ref double x0 = ref {MemoryMarshal}.GetReference(x);");
                 writer.WriteLine($"ref double t = ref {MemoryMarshal}.GetReference(target);");
@@ -528,26 +526,48 @@ namespace Convotron.Generator
                     string header = register.Condition is null ? "else" : $"{(n == 0 ? "if" : "else if")} ({register.Condition})";
                     if (!conditional)
                     {
-                        EmitRegisterAxpys(writer, plan, runs, nonOverlapping, register);
+                        EmitRegisterAxpys(writer, plan, runs, nonOverlapping, register, normalized);
                         continue;
                     }
                     using (writer.Block(header))
-                        EmitRegisterAxpys(writer, plan, runs, nonOverlapping, register);
+                        EmitRegisterAxpys(writer, plan, runs, nonOverlapping, register, normalized);
                 }
                 if (registers.Count == 0 || registers[registers.Count - 1].Condition is not null)
                 {
                     IndentedWriter.BlockScope? scope = conditional ? writer.Block("else") : null;
-                    writer.WriteLine("// Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.");
-                    EmitPatchLoop(writer, plan, runs, nonOverlapping, single: start => new[]
-                        {
-                            Invariant($"Axpy{runs.Length}(scale * c[j], ref x0, {start}, ref t, 0);"),
-                        },
-                        multiple: start => new[]
-                        {
-                            "double cj = scale * c[j];",
-                            Invariant($"for (int i = 0; i < {runs.CountText}; i++)"),
-                            Invariant($"    Axpy{runs.Length}(cj, ref x0, {start} + (nuint)(i * {runs.InputStrideText}), ref t, (nuint)(i * {runs.WeightStrideText}));"),
-                        });
+                    if (normalized)
+                    {
+                        writer.WriteLine("// Too many taps to hold Σ in registers at these lanes: Σ is built in scratch, patch by patch.");
+                        writer.WriteLine("scratch.Clear();");
+                        writer.WriteLine($"ref double u = ref {MemoryMarshal}.GetReference(scratch);");
+                        EmitPatchLoop(writer, plan, runs, nonOverlapping, single: start => new[]
+                            {
+                                Invariant($"Axpy{runs.Length}(c[j], ref x0, {start}, ref u, 0);"),
+                            },
+                            multiple: start => new[]
+                            {
+                                Invariant($"for (int i = 0; i < {runs.CountText}; i++)"),
+                                Invariant($"    Axpy{runs.Length}(c[j], ref x0, {start} + (nuint)(i * {runs.InputStrideText}), ref u, (nuint)(i * {runs.WeightStrideText}));"),
+                            });
+                        writer.WriteLine($"double norm2 = {TensorPrimitives}.Dot<double>(scratch, scratch);");
+                        writer.WriteLine("if (norm2 > 0.0)");
+                        using (writer.Indent())
+                            writer.WriteLine($"{TensorPrimitives}.MultiplyAdd<double>(scratch, scale / norm2, target, target);");
+                    }
+                    else
+                    {
+                        writer.WriteLine("// Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.");
+                        EmitPatchLoop(writer, plan, runs, nonOverlapping, single: start => new[]
+                            {
+                                Invariant($"Axpy{runs.Length}(scale * c[j], ref x0, {start}, ref t, 0);"),
+                            },
+                            multiple: start => new[]
+                            {
+                                "double cj = scale * c[j];",
+                                Invariant($"for (int i = 0; i < {runs.CountText}; i++)"),
+                                Invariant($"    Axpy{runs.Length}(cj, ref x0, {start} + (nuint)(i * {runs.InputStrideText}), ref t, (nuint)(i * {runs.WeightStrideText}));"),
+                            });
+                    }
                     scope?.Dispose();
                 }
             }
@@ -703,12 +723,13 @@ namespace Convotron.Generator
         }
 
         /// <summary>target += scale · Σ_j c_j P_j x with the sum held in registers: loaded never, stored once.</summary>
-        private static void EmitRegisterAxpys(IndentedWriter writer, GeometryPlan plan, Runs runs, bool nonOverlapping, RegisterPlan register)
+        private static void EmitRegisterAxpys(IndentedWriter writer, GeometryPlan plan, Runs runs, bool nonOverlapping, RegisterPlan register, bool normalized)
         {
             string perRun = runs.Count == 1 ? "" : Invariant($" per run ({runs.Count} runs)");
+            string then = normalized ? "then target += scale / ‖Σ‖² · Σ once (unless Σ = 0)" : "then target += scale · Σ once";
             writer.WriteLine(register.Sets == 1
-                ? $"// Σ_j c_j P_j x in registers ({register.Description}{perRun}), then target += scale · Σ once."
-                : Invariant($"// Σ_j c_j P_j x in registers ({register.Description}{perRun}); patch j adds into set j mod {register.Sets}, so {register.Sets} chains of fused multiply-adds run side by side; then target += scale · Σ once."));
+                ? $"// Σ_j c_j P_j x in registers ({register.Description}{perRun}), {then}."
+                : Invariant($"// Σ_j c_j P_j x in registers ({register.Description}{perRun}); patch j adds into set j mod {register.Sets}, so {register.Sets} chains of fused multiply-adds run side by side; {then}."));
             for (int set = 0; set < register.Sets; set++)
             {
                 for (int run = 0; run < runs.Count; run++)
@@ -759,6 +780,11 @@ namespace Convotron.Generator
                 using (writer.Block("for (; j < K; j++)"))
                     Patch("j", 0);
             }
+            if (normalized)
+            {
+                EmitNormalizedEpilogue(writer, runs, register);
+                return;
+            }
             // Sum the sets pairwise and fold them into the target: t = Σ · scale + t.
             var scales = new SortedSet<int>();
             foreach (Slot slot in register.Slots)
@@ -779,6 +805,56 @@ namespace Convotron.Generator
                         ? Invariant($"{Unsafe}.Add(ref t, {offset}) = global::System.Math.FusedMultiplyAdd({sum}, scale, {Unsafe}.Add(ref t, {offset}));")
                         : Invariant($"{slot.Type}.StoreUnsafe({slot.Type}.FusedMultiplyAdd({sum}, scale{slot.Lanes}, {slot.Type}.LoadUnsafe(ref t, {offset})), ref t, {offset});"));
                 }
+            }
+        }
+
+        /// <summary>Σ (summing the sets), ‖Σ‖², and target += scale / ‖Σ‖² · Σ unless ‖Σ‖² = 0 — Σ never leaves the registers.</summary>
+        private static void EmitNormalizedEpilogue(IndentedWriter writer, Runs runs, RegisterPlan register)
+        {
+            var sums = new List<(string Name, Slot Slot, int Offset)>();
+            for (int run = 0; run < runs.Count; run++)
+            {
+                for (int m = 0; m < register.Slots.Length; m++)
+                {
+                    Slot slot = register.Slots[m];
+                    string name = runs.Count == 1 ? Invariant($"sum{m}") : Invariant($"sum_r{run}_{m}");
+                    writer.WriteLine($"{slot.Declared} {name} = {PairwiseSum(runs, register.Sets, run, m)};");
+                    sums.Add((name, slot, run * runs.WeightStride + slot.Offset));
+                }
+            }
+            var terms = new List<string>();
+            foreach ((string type, int _) in s_vectorWidths)
+            {
+                var group = new List<string>();
+                foreach ((string name, Slot slot, int _) in sums)
+                {
+                    if (slot.Type == type)
+                        group.Add($"{name} * {name}");
+                }
+                if (group.Count > 0)
+                    terms.Add($"{type}.Sum({string.Join(" + ", group)})");
+            }
+            foreach ((string name, Slot slot, int _) in sums)
+            {
+                if (slot.Type is null)
+                    terms.Add($"{name} * {name}");
+            }
+            writer.WriteLine($"double norm2 = {string.Join(" + ", terms)};");
+            writer.WriteLine("if (!(norm2 > 0.0))");
+            using (writer.Indent())
+                writer.WriteLine("return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)");
+            writer.WriteLine("double step = scale / norm2;");
+            var steps = new SortedSet<int>();
+            foreach ((string _, Slot slot, int _) in sums)
+            {
+                if (slot.Type is not null && steps.Add(slot.Lanes))
+                    writer.WriteLine(Invariant($"{slot.Declared} step{slot.Lanes} = {slot.Type}.Create(step);"));
+            }
+            foreach ((string name, Slot slot, int offset) in sums)
+            {
+                writer.WriteLine(slot.Type is null
+                    ? Invariant($"{Unsafe}.Add(ref t, {offset}) = global::System.Math.FusedMultiplyAdd({name}, step, {Unsafe}.Add(ref t, {offset}));")
+                    : Invariant($"{slot.Type}.StoreUnsafe({slot.Type}.FusedMultiplyAdd({name}, step{slot.Lanes}, {slot.Type}.LoadUnsafe(ref t, {offset})), ref t, {offset});"));
             }
         }
 
@@ -1038,7 +1114,7 @@ namespace Convotron.Generator
                             $"{vector}.LoadUnsafe(ref w, wOffset{offset}) * {vector}.LoadUnsafe(ref x, xOffset{offset})";
                         string Fma(string offset, string sum) =>
                             $"{vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref w, wOffset{offset}), {vector}.LoadUnsafe(ref x, xOffset{offset}), {sum})";
-                        if (vectors <= MaxUnrolledRun / 4)
+                        if (vectors <= MaxUnrolledDotVectors)
                         {
                             for (int v = 0; v < vectors; v++)
                             {

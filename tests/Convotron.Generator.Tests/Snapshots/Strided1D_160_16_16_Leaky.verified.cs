@@ -93,12 +93,8 @@ namespace App
         public double NormalizedConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu)
         {
             double residual = y - Predict(x);
-            global::System.Span<double> u = _direction;
-            u.Clear();
-            PatchAxpys(x, _outputWeights, 1.0, u);
-            double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(u, u);
-            if (norm2 > 0.0)
-                global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(u, mu * residual / norm2, _filter, _filter);
+            // w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0
+            NormalizedPatchAxpys(x, _outputWeights, mu * residual, _filter, _direction);
             return residual;
         }
 
@@ -354,6 +350,115 @@ namespace App
                     nuint start = (nuint)(j * S);
                     Axpy16(scale * c[j], ref x0, start, ref t, 0);
                 }
+            }
+        }
+
+        /// <summary>target += scale / ‖Σ‖² · Σ with Σ = Σ_j c_j P_j x over every patch j, unless Σ = 0 (target and scratch have length r).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void NormalizedPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target, global::System.Span<double> scratch)
+        {
+            ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                // Σ_j c_j P_j x in registers (2 Vector512); patch j adds into set j mod 4, so 4 chains of fused multiply-adds run side by side; then target += scale / ‖Σ‖² · Σ once (unless Σ = 0).
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc1_0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc1_1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc2_0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc2_1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc3_0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc3_1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                // patch 0 reads x[0..15]
+                Accumulate16(c[0], ref x0, 0, ref acc0_0, ref acc0_1);
+                // patch 1 reads x[16..31]
+                Accumulate16(c[1], ref x0, 16, ref acc1_0, ref acc1_1);
+                // patch 2 reads x[32..47]
+                Accumulate16(c[2], ref x0, 32, ref acc2_0, ref acc2_1);
+                // patch 3 reads x[48..63]
+                Accumulate16(c[3], ref x0, 48, ref acc3_0, ref acc3_1);
+                // patch 4 reads x[64..79]
+                Accumulate16(c[4], ref x0, 64, ref acc0_0, ref acc0_1);
+                // patch 5 reads x[80..95]
+                Accumulate16(c[5], ref x0, 80, ref acc1_0, ref acc1_1);
+                // patch 6 reads x[96..111]
+                Accumulate16(c[6], ref x0, 96, ref acc2_0, ref acc2_1);
+                // patch 7 reads x[112..127]
+                Accumulate16(c[7], ref x0, 112, ref acc3_0, ref acc3_1);
+                // patch 8 reads x[128..143]
+                Accumulate16(c[8], ref x0, 128, ref acc0_0, ref acc0_1);
+                // patch 9 reads x[144..159]
+                Accumulate16(c[9], ref x0, 144, ref acc1_0, ref acc1_1);
+                global::System.Runtime.Intrinsics.Vector512<double> sum0 = (acc0_0 + acc1_0) + (acc2_0 + acc3_0);
+                global::System.Runtime.Intrinsics.Vector512<double> sum1 = (acc0_1 + acc1_1) + (acc2_1 + acc3_1);
+                double norm2 = global::System.Runtime.Intrinsics.Vector512.Sum(sum0 * sum0 + sum1 * sum1);
+                if (!(norm2 > 0.0))
+                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                double step = scale / norm2;
+                global::System.Runtime.Intrinsics.Vector512<double> step8 = global::System.Runtime.Intrinsics.Vector512.Create(step);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum0, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 0)), ref t, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum1, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 8)), ref t, 8);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                // Σ_j c_j P_j x in registers (4 Vector256); patch j adds into set j mod 2, so 2 chains of fused multiply-adds run side by side; then target += scale / ‖Σ‖² · Σ once (unless Σ = 0).
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                // patch 0 reads x[0..15]
+                Accumulate16(c[0], ref x0, 0, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 1 reads x[16..31]
+                Accumulate16(c[1], ref x0, 16, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 2 reads x[32..47]
+                Accumulate16(c[2], ref x0, 32, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 3 reads x[48..63]
+                Accumulate16(c[3], ref x0, 48, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 4 reads x[64..79]
+                Accumulate16(c[4], ref x0, 64, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 5 reads x[80..95]
+                Accumulate16(c[5], ref x0, 80, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 6 reads x[96..111]
+                Accumulate16(c[6], ref x0, 96, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 7 reads x[112..127]
+                Accumulate16(c[7], ref x0, 112, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 8 reads x[128..143]
+                Accumulate16(c[8], ref x0, 128, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 9 reads x[144..159]
+                Accumulate16(c[9], ref x0, 144, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                global::System.Runtime.Intrinsics.Vector256<double> sum0 = acc0_0 + acc1_0;
+                global::System.Runtime.Intrinsics.Vector256<double> sum1 = acc0_1 + acc1_1;
+                global::System.Runtime.Intrinsics.Vector256<double> sum2 = acc0_2 + acc1_2;
+                global::System.Runtime.Intrinsics.Vector256<double> sum3 = acc0_3 + acc1_3;
+                double norm2 = global::System.Runtime.Intrinsics.Vector256.Sum(sum0 * sum0 + sum1 * sum1 + sum2 * sum2 + sum3 * sum3);
+                if (!(norm2 > 0.0))
+                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                double step = scale / norm2;
+                global::System.Runtime.Intrinsics.Vector256<double> step4 = global::System.Runtime.Intrinsics.Vector256.Create(step);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 0)), ref t, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum1, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 4)), ref t, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum2, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 8)), ref t, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum3, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 12)), ref t, 12);
+            }
+            else
+            {
+                // Too many taps to hold Σ in registers at these lanes: Σ is built in scratch, patch by patch.
+                scratch.Clear();
+                ref double u = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+                for (int j = 0; j < K; j++)
+                {
+                    // patch j reads x[j·s .. j·s + r − 1]
+                    nuint start = (nuint)(j * S);
+                    Axpy16(c[j], ref x0, start, ref u, 0);
+                }
+                double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(scratch, scratch);
+                if (norm2 > 0.0)
+                    global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
             }
         }
 

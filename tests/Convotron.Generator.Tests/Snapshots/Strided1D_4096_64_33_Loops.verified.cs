@@ -93,12 +93,8 @@ namespace App
         public double NormalizedConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu)
         {
             double residual = y - Predict(x);
-            global::System.Span<double> u = _direction;
-            u.Clear();
-            PatchAxpys(x, _outputWeights, 1.0, u);
-            double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(u, u);
-            if (norm2 > 0.0)
-                global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(u, mu * residual / norm2, _filter, _filter);
+            // w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0
+            NormalizedPatchAxpys(x, _outputWeights, mu * residual, _filter, _direction);
             return residual;
         }
 
@@ -298,6 +294,68 @@ namespace App
             }
         }
 
+        /// <summary>target += scale / ‖Σ‖² · Σ with Σ = Σ_j c_j P_j x over every patch j, unless Σ = 0 (target and scratch have length r).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void NormalizedPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target, global::System.Span<double> scratch)
+        {
+            ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                // Σ_j c_j P_j x in registers (8 Vector512), then target += scale / ‖Σ‖² · Σ once (unless Σ = 0).
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_4 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_5 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_6 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_7 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                // patch j starts at x[PatchStart(j)].
+                int j = 0;
+                for (; j < K; j++)
+                {
+                    Accumulate64(c[j], ref x0, PatchStart(j), ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3, ref acc0_4, ref acc0_5, ref acc0_6, ref acc0_7);
+                }
+                global::System.Runtime.Intrinsics.Vector512<double> sum0 = acc0_0;
+                global::System.Runtime.Intrinsics.Vector512<double> sum1 = acc0_1;
+                global::System.Runtime.Intrinsics.Vector512<double> sum2 = acc0_2;
+                global::System.Runtime.Intrinsics.Vector512<double> sum3 = acc0_3;
+                global::System.Runtime.Intrinsics.Vector512<double> sum4 = acc0_4;
+                global::System.Runtime.Intrinsics.Vector512<double> sum5 = acc0_5;
+                global::System.Runtime.Intrinsics.Vector512<double> sum6 = acc0_6;
+                global::System.Runtime.Intrinsics.Vector512<double> sum7 = acc0_7;
+                double norm2 = global::System.Runtime.Intrinsics.Vector512.Sum(sum0 * sum0 + sum1 * sum1 + sum2 * sum2 + sum3 * sum3 + sum4 * sum4 + sum5 * sum5 + sum6 * sum6 + sum7 * sum7);
+                if (!(norm2 > 0.0))
+                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                double step = scale / norm2;
+                global::System.Runtime.Intrinsics.Vector512<double> step8 = global::System.Runtime.Intrinsics.Vector512.Create(step);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum0, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 0)), ref t, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum1, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 8)), ref t, 8);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum2, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 16)), ref t, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum3, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 24)), ref t, 24);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum4, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 32)), ref t, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum5, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 40)), ref t, 40);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum6, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 48)), ref t, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum7, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 56)), ref t, 56);
+            }
+            else
+            {
+                // Too many taps to hold Σ in registers at these lanes: Σ is built in scratch, patch by patch.
+                scratch.Clear();
+                ref double u = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+                for (int j = 0; j < K; j++)
+                {
+                    // patch j reads x[j·s .. j·s + r − 1]
+                    nuint start = (nuint)(j * S);
+                    Axpy64(c[j], ref x0, start, ref u, 0);
+                }
+                double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(scratch, scratch);
+                if (norm2 > 0.0)
+                    global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
+            }
+        }
+
         /// <summary>z_j = w_non · P_j^non x for every patch j.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private void NonOverlappingPatchDots(global::System.ReadOnlySpan<double> x, global::System.Span<double> z)
@@ -377,22 +435,17 @@ namespace App
             }
             if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                global::System.Runtime.Intrinsics.Vector256<double> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset);
-                global::System.Runtime.Intrinsics.Vector256<double> sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 4) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 4);
-                global::System.Runtime.Intrinsics.Vector256<double> sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 8) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 8);
-                global::System.Runtime.Intrinsics.Vector256<double> sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 12) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 12);
-                sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 16), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 16), sum0);
-                sum1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 20), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 20), sum1);
-                sum2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 24), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 24), sum2);
-                sum3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 28), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 28), sum3);
-                sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 32), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 32), sum0);
-                sum1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 36), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 36), sum1);
-                sum2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 40), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 40), sum2);
-                sum3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 44), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 44), sum3);
-                sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 48), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 48), sum0);
-                sum1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 52), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 52), sum1);
-                sum2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 56), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 56), sum2);
-                sum3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 60), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 60), sum3);
+                global::System.Runtime.Intrinsics.Vector256<double> sum0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> sum1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> sum2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> sum3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                for (nuint i = 0; i < 64; i += 16)
+                {
+                    sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + i), sum0);
+                    sum1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + i + 4), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + i + 4), sum1);
+                    sum2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + i + 8), sum2);
+                    sum3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + i + 12), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + i + 12), sum3);
+                }
                 double total = global::System.Runtime.Intrinsics.Vector256.Sum(sum0 + sum1 + sum2 + sum3);
                 return total;
             }

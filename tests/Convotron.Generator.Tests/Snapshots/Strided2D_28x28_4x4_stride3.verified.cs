@@ -107,12 +107,8 @@ namespace App
         public double NormalizedConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu)
         {
             double residual = y - Predict(x);
-            global::System.Span<double> u = _direction;
-            u.Clear();
-            PatchAxpys(x, _outputWeights, 1.0, u);
-            double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(u, u);
-            if (norm2 > 0.0)
-                global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(u, mu * residual / norm2, _filter, _filter);
+            // w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0
+            NormalizedPatchAxpys(x, _outputWeights, mu * residual, _filter, _direction);
             return residual;
         }
 
@@ -488,6 +484,79 @@ namespace App
                             Axpy4(cj, ref x0, start + (nuint)(i * Width), ref t, (nuint)(i * RW));
                     }
                 }
+            }
+        }
+
+        /// <summary>target += scale / ‖Σ‖² · Σ with Σ = Σ_j c_j P_j x over every patch j, unless Σ = 0 (target and scratch have length r).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void NormalizedPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target, global::System.Span<double> scratch)
+        {
+            ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
+            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                // Σ_j c_j P_j x in registers (1 Vector256 per run (4 runs)); patch j adds into set j mod 2, so 2 chains of fused multiply-adds run side by side; then target += scale / ‖Σ‖² · Σ once (unless Σ = 0).
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_r0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_r1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_r2_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_r3_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_r0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_r1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_r2_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_r3_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                // patch j starts at x[PatchStart(j)]; consecutive patches go to the sets in turn.
+                int j = 0;
+                for (; j + 1 < K; j += 2)
+                {
+                    Accumulate4(c[j], ref x0, PatchStart(j), ref acc0_r0_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 28, ref acc0_r1_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 56, ref acc0_r2_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 84, ref acc0_r3_0);
+                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1), ref acc1_r0_0);
+                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 28, ref acc1_r1_0);
+                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 56, ref acc1_r2_0);
+                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 84, ref acc1_r3_0);
+                }
+                for (; j < K; j++)
+                {
+                    Accumulate4(c[j], ref x0, PatchStart(j), ref acc0_r0_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 28, ref acc0_r1_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 56, ref acc0_r2_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 84, ref acc0_r3_0);
+                }
+                global::System.Runtime.Intrinsics.Vector256<double> sum_r0_0 = acc0_r0_0 + acc1_r0_0;
+                global::System.Runtime.Intrinsics.Vector256<double> sum_r1_0 = acc0_r1_0 + acc1_r1_0;
+                global::System.Runtime.Intrinsics.Vector256<double> sum_r2_0 = acc0_r2_0 + acc1_r2_0;
+                global::System.Runtime.Intrinsics.Vector256<double> sum_r3_0 = acc0_r3_0 + acc1_r3_0;
+                double norm2 = global::System.Runtime.Intrinsics.Vector256.Sum(sum_r0_0 * sum_r0_0 + sum_r1_0 * sum_r1_0 + sum_r2_0 * sum_r2_0 + sum_r3_0 * sum_r3_0);
+                if (!(norm2 > 0.0))
+                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                double step = scale / norm2;
+                global::System.Runtime.Intrinsics.Vector256<double> step4 = global::System.Runtime.Intrinsics.Vector256.Create(step);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r0_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 0)), ref t, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r1_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 4)), ref t, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r2_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 8)), ref t, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r3_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 12)), ref t, 12);
+            }
+            else
+            {
+                // Too many taps to hold Σ in registers at these lanes: Σ is built in scratch, patch by patch.
+                scratch.Clear();
+                ref double u = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+                int j = 0;
+                for (int p = 0; p < KH; p++)
+                {
+                    for (int q = 0; q < KW; q++, j++)
+                    {
+                        // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
+                        nuint start = (nuint)(p * SH * Width + q * SW);
+                        for (int i = 0; i < RH; i++)
+                            Axpy4(c[j], ref x0, start + (nuint)(i * Width), ref u, (nuint)(i * RW));
+                    }
+                }
+                double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(scratch, scratch);
+                if (norm2 > 0.0)
+                    global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
             }
         }
 

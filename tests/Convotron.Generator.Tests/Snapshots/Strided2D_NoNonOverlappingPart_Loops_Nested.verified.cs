@@ -107,12 +107,8 @@ namespace App
             public double NormalizedConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu)
             {
                 double residual = y - Predict(x);
-                global::System.Span<double> u = _direction;
-                u.Clear();
-                PatchAxpys(x, _outputWeights, 1.0, u);
-                double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(u, u);
-                if (norm2 > 0.0)
-                    global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(u, mu * residual / norm2, _filter, _filter);
+                // w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0
+                NormalizedPatchAxpys(x, _outputWeights, mu * residual, _filter, _direction);
                 return residual;
             }
 
@@ -298,6 +294,83 @@ namespace App
                                 Axpy5(cj, ref x0, start + (nuint)(i * Width), ref t, (nuint)(i * RW));
                         }
                     }
+                }
+            }
+
+            /// <summary>target += scale / ‖Σ‖² · Σ with Σ = Σ_j c_j P_j x over every patch j, unless Σ = 0 (target and scratch have length r).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void NormalizedPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target, global::System.Span<double> scratch)
+            {
+                ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+                ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    // Σ_j c_j P_j x in registers (1 Vector256 + 1 double per run (5 runs)), then target += scale / ‖Σ‖² · Σ once (unless Σ = 0).
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r0_1 = 0.0;
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r1_1 = 0.0;
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r2_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r2_1 = 0.0;
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r3_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r3_1 = 0.0;
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r4_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r4_1 = 0.0;
+                    // patch j starts at x[PatchStart(j)].
+                    int j = 0;
+                    for (; j < K; j++)
+                    {
+                        Accumulate5(c[j], ref x0, PatchStart(j), ref acc0_r0_0, ref acc0_r0_1);
+                        Accumulate5(c[j], ref x0, PatchStart(j) + 48, ref acc0_r1_0, ref acc0_r1_1);
+                        Accumulate5(c[j], ref x0, PatchStart(j) + 96, ref acc0_r2_0, ref acc0_r2_1);
+                        Accumulate5(c[j], ref x0, PatchStart(j) + 144, ref acc0_r3_0, ref acc0_r3_1);
+                        Accumulate5(c[j], ref x0, PatchStart(j) + 192, ref acc0_r4_0, ref acc0_r4_1);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256<double> sum_r0_0 = acc0_r0_0;
+                    double sum_r0_1 = acc0_r0_1;
+                    global::System.Runtime.Intrinsics.Vector256<double> sum_r1_0 = acc0_r1_0;
+                    double sum_r1_1 = acc0_r1_1;
+                    global::System.Runtime.Intrinsics.Vector256<double> sum_r2_0 = acc0_r2_0;
+                    double sum_r2_1 = acc0_r2_1;
+                    global::System.Runtime.Intrinsics.Vector256<double> sum_r3_0 = acc0_r3_0;
+                    double sum_r3_1 = acc0_r3_1;
+                    global::System.Runtime.Intrinsics.Vector256<double> sum_r4_0 = acc0_r4_0;
+                    double sum_r4_1 = acc0_r4_1;
+                    double norm2 = global::System.Runtime.Intrinsics.Vector256.Sum(sum_r0_0 * sum_r0_0 + sum_r1_0 * sum_r1_0 + sum_r2_0 * sum_r2_0 + sum_r3_0 * sum_r3_0 + sum_r4_0 * sum_r4_0) + sum_r0_1 * sum_r0_1 + sum_r1_1 * sum_r1_1 + sum_r2_1 * sum_r2_1 + sum_r3_1 * sum_r3_1 + sum_r4_1 * sum_r4_1;
+                    if (!(norm2 > 0.0))
+                        return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                    double step = scale / norm2;
+                    global::System.Runtime.Intrinsics.Vector256<double> step4 = global::System.Runtime.Intrinsics.Vector256.Create(step);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r0_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 0)), ref t, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 4) = global::System.Math.FusedMultiplyAdd(sum_r0_1, step, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 4));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r1_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 5)), ref t, 5);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 9) = global::System.Math.FusedMultiplyAdd(sum_r1_1, step, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 9));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r2_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 10)), ref t, 10);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 14) = global::System.Math.FusedMultiplyAdd(sum_r2_1, step, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 14));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r3_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 15)), ref t, 15);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 19) = global::System.Math.FusedMultiplyAdd(sum_r3_1, step, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 19));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r4_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 20)), ref t, 20);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 24) = global::System.Math.FusedMultiplyAdd(sum_r4_1, step, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 24));
+                }
+                else
+                {
+                    // Too many taps to hold Σ in registers at these lanes: Σ is built in scratch, patch by patch.
+                    scratch.Clear();
+                    ref double u = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+                    int j = 0;
+                    for (int p = 0; p < KH; p++)
+                    {
+                        for (int q = 0; q < KW; q++, j++)
+                        {
+                            // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
+                            nuint start = (nuint)(p * SH * Width + q * SW);
+                            for (int i = 0; i < RH; i++)
+                                Axpy5(c[j], ref x0, start + (nuint)(i * Width), ref u, (nuint)(i * RW));
+                        }
+                    }
+                    double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(scratch, scratch);
+                    if (norm2 > 0.0)
+                        global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
                 }
             }
 
