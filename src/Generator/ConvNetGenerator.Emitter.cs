@@ -289,7 +289,12 @@ namespace Convotron.Generator
             EmitStage1(writer, plan, NoiseParameters);
         }
 
-        /// <summary>Σ_j a_j σ(z_j) in vector lanes (independent accumulators), the tail scalar.</summary>
+        /// <summary>Σ_j a_j σ(z_j) takes vector lanes from this many patches; below, four scalar chains.</summary>
+        private const int MinVectorActivatedSum = 32;
+
+        private static bool VectorizesActivatedSum(GeometryPlan plan) => plan.K >= MinVectorActivatedSum;
+
+        /// <summary>Σ_j a_j σ(z_j) in vector lanes (independent accumulators), the tail scalar; or in four scalar chains for few patches.</summary>
         private static void EmitActivatedSum(IndentedWriter writer, GeometryPlan plan)
         {
             writer.WriteLine("/// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>");
@@ -298,39 +303,71 @@ namespace Convotron.Generator
             {
                 writer.WriteLine($"ref double a0 = ref {MemoryMarshal}.GetReference(a);");
                 writer.WriteLine($"ref double z0 = ref {MemoryMarshal}.GetReference(z);");
-                writer.WriteLine("double f = 0.0;");
-                writer.WriteLine("nuint j = 0;");
-                bool first = true;
-                foreach ((string vector, int lanes) in s_vectorWidths)
+                if (!VectorizesActivatedSum(plan))
                 {
-                    if (plan.K < lanes)
-                        continue;
-                    using (writer.Block($"{(first ? "if" : "else if")} ({vector}.IsHardwareAccelerated)"))
+                    // Few patches: z was just stored scalar by scalar, and a vector load of it would wait for
+                    // the stores to retire; four scalar chains instead of one.
+                    writer.WriteLine("double f0 = 0.0, f1 = 0.0, f2 = 0.0, f3 = 0.0;");
+                    writer.WriteLine("nuint j = 0;");
+                    using (writer.Block("for (; j + 4 <= K; j += 4)"))
                     {
-                        writer.WriteLine($"{vector}<double> sum0 = {vector}<double>.Zero, sum1 = {vector}<double>.Zero;");
-                        using (writer.Block(Invariant($"for (; j + {2 * lanes} <= K; j += {2 * lanes})")))
+                        for (int i = 0; i < 4; i++)
                         {
-                            writer.WriteLine(Invariant($"sum0 = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, j), Sigma({vector}.LoadUnsafe(ref z0, j)), sum0);"));
-                            writer.WriteLine(Invariant($"sum1 = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, j + {lanes}), Sigma({vector}.LoadUnsafe(ref z0, j + {lanes})), sum1);"));
+                            string index = i == 0 ? "j" : Invariant($"j + {i}");
+                            writer.WriteLine(Invariant($"f{i} += {Unsafe}.Add(ref a0, {index}) * Sigma({Unsafe}.Add(ref z0, {index}));"));
                         }
-                        using (writer.Block(Invariant($"if (j + {lanes} <= K)")))
-                        {
-                            writer.WriteLine($"sum0 = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, j), Sigma({vector}.LoadUnsafe(ref z0, j)), sum0);");
-                            writer.WriteLine(Invariant($"j += {lanes};"));
-                        }
-                        writer.WriteLine($"f = {vector}.Sum(sum0 + sum1);");
                     }
-                    first = false;
+                    writer.WriteLine("for (; j < K; j++)");
+                    using (writer.Indent())
+                        writer.WriteLine($"f0 += {Unsafe}.Add(ref a0, j) * Sigma({Unsafe}.Add(ref z0, j));");
+                    writer.WriteLine("return (f0 + f1) + (f2 + f3);");
                 }
-                writer.WriteLine("for (; j < K; j++)");
-                using (writer.Indent())
-                    writer.WriteLine($"f += {Unsafe}.Add(ref a0, j) * Sigma({Unsafe}.Add(ref z0, j));");
-                writer.WriteLine("return f;");
+                else
+                {
+                    EmitVectorActivatedSum(writer, plan);
+                }
             }
             writer.WriteLine();
+            EmitVectorSigmas(writer, plan);
+        }
+
+        private static void EmitVectorActivatedSum(IndentedWriter writer, GeometryPlan plan)
+        {
+            writer.WriteLine("double f = 0.0;");
+            writer.WriteLine("nuint j = 0;");
+            bool first = true;
             foreach ((string vector, int lanes) in s_vectorWidths)
             {
                 if (plan.K < lanes)
+                    continue;
+                using (writer.Block($"{(first ? "if" : "else if")} ({vector}.IsHardwareAccelerated)"))
+                {
+                    writer.WriteLine($"{vector}<double> sum0 = {vector}<double>.Zero, sum1 = {vector}<double>.Zero;");
+                    using (writer.Block(Invariant($"for (; j + {2 * lanes} <= K; j += {2 * lanes})")))
+                    {
+                        writer.WriteLine(Invariant($"sum0 = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, j), Sigma({vector}.LoadUnsafe(ref z0, j)), sum0);"));
+                        writer.WriteLine(Invariant($"sum1 = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, j + {lanes}), Sigma({vector}.LoadUnsafe(ref z0, j + {lanes})), sum1);"));
+                    }
+                    using (writer.Block(Invariant($"if (j + {lanes} <= K)")))
+                    {
+                        writer.WriteLine($"sum0 = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, j), Sigma({vector}.LoadUnsafe(ref z0, j)), sum0);");
+                        writer.WriteLine(Invariant($"j += {lanes};"));
+                    }
+                    writer.WriteLine($"f = {vector}.Sum(sum0 + sum1);");
+                }
+                first = false;
+            }
+            writer.WriteLine("for (; j < K; j++)");
+            using (writer.Indent())
+                writer.WriteLine($"f += {Unsafe}.Add(ref a0, j) * Sigma({Unsafe}.Add(ref z0, j));");
+            writer.WriteLine("return f;");
+        }
+
+        private static void EmitVectorSigmas(IndentedWriter writer, GeometryPlan plan)
+        {
+            foreach ((string vector, int lanes) in s_vectorWidths)
+            {
+                if (plan.K < lanes || !VectorizesActivatedSum(plan))
                     continue;
                 writer.WriteLine(AggressiveInlining);
                 writer.WriteLine($"private static {vector}<double> Sigma({vector}<double> z) =>");

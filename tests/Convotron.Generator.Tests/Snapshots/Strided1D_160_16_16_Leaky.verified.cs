@@ -154,50 +154,19 @@ namespace App
         {
             ref double a0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a);
             ref double z0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z);
-            double f = 0.0;
+            double f0 = 0.0, f1 = 0.0, f2 = 0.0, f3 = 0.0;
             nuint j = 0;
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            for (; j + 4 <= K; j += 4)
             {
-                global::System.Runtime.Intrinsics.Vector512<double> sum0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, sum1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
-                for (; j + 16 <= K; j += 16)
-                {
-                    sum0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z0, j)), sum0);
-                    sum1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j + 8), Sigma(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z0, j + 8)), sum1);
-                }
-                if (j + 8 <= K)
-                {
-                    sum0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z0, j)), sum0);
-                    j += 8;
-                }
-                f = global::System.Runtime.Intrinsics.Vector512.Sum(sum0 + sum1);
-            }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                global::System.Runtime.Intrinsics.Vector256<double> sum0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, sum1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
-                for (; j + 8 <= K; j += 8)
-                {
-                    sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z0, j)), sum0);
-                    sum1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j + 4), Sigma(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z0, j + 4)), sum1);
-                }
-                if (j + 4 <= K)
-                {
-                    sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z0, j)), sum0);
-                    j += 4;
-                }
-                f = global::System.Runtime.Intrinsics.Vector256.Sum(sum0 + sum1);
+                f0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref a0, j) * Sigma(global::System.Runtime.CompilerServices.Unsafe.Add(ref z0, j));
+                f1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref a0, j + 1) * Sigma(global::System.Runtime.CompilerServices.Unsafe.Add(ref z0, j + 1));
+                f2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref a0, j + 2) * Sigma(global::System.Runtime.CompilerServices.Unsafe.Add(ref z0, j + 2));
+                f3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref a0, j + 3) * Sigma(global::System.Runtime.CompilerServices.Unsafe.Add(ref z0, j + 3));
             }
             for (; j < K; j++)
-                f += global::System.Runtime.CompilerServices.Unsafe.Add(ref a0, j) * Sigma(global::System.Runtime.CompilerServices.Unsafe.Add(ref z0, j));
-            return f;
+                f0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref a0, j) * Sigma(global::System.Runtime.CompilerServices.Unsafe.Add(ref z0, j));
+            return (f0 + f1) + (f2 + f3);
         }
-
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector512<double> Sigma(global::System.Runtime.Intrinsics.Vector512<double> z) =>
-            global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThanOrEqual(z, global::System.Runtime.Intrinsics.Vector512<double>.Zero), z, z * ActivationSlope);
-
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static global::System.Runtime.Intrinsics.Vector256<double> Sigma(global::System.Runtime.Intrinsics.Vector256<double> z) =>
-            global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThanOrEqual(z, global::System.Runtime.Intrinsics.Vector256<double>.Zero), z, z * ActivationSlope);
 
         /// <summary>Du &amp; Goel's stage 1 (Double Convotron) on w_non and a; see IConvNet.DoubleConvotronStep.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
