@@ -21,8 +21,8 @@ namespace Convotron.Generator
         private const string AggressiveOptimization =
             "[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]";
 
-        /// <summary>Dot products and multiply-adds up to this length are unrolled into SIMD lanes; longer ones loop.</summary>
-        private const int MaxUnrolledRun = 64;
+        /// <summary>Dot products of up to this many vectors are unrolled; longer ones loop over blocks of four.</summary>
+        private const int MaxUnrolledDotVectors = 8;
 
         /// <summary>The source of one model class.</summary>
         internal static string Emit(ConvNetModel model)
@@ -176,11 +176,7 @@ namespace Convotron.Generator
                 writer.WriteLine($"{Span} z = _preActivations;");
                 writer.WriteLine($"{Span} a = _outputWeights;");
                 writer.WriteLine("PatchDots(x, z);");
-                writer.WriteLine("double f = 0.0;");
-                writer.WriteLine("for (int j = 0; j < K; j++)");
-                using (writer.Indent())
-                    writer.WriteLine("f += a[j] * Sigma(z[j]);");
-                writer.WriteLine("return f;");
+                writer.WriteLine("return ActivatedSum(a, z);");
             }
             writer.WriteLine();
 
@@ -202,14 +198,8 @@ namespace Convotron.Generator
             using (writer.Block($"public double ConvotronStep({ReadOnlySpan} x, double y, double learningRate)"))
             {
                 writer.WriteLine("double residual = y - Predict(x);");
-                writer.WriteLine("double scale = learningRate * residual;");
-                writer.WriteLine($"{Span} a = _outputWeights;");
-                writer.WriteLine($"{Span} c = _coefficients;");
-                writer.WriteLine("for (int j = 0; j < K; j++)");
-                using (writer.Indent())
-                    writer.WriteLine("c[j] = scale * a[j];");
                 writer.WriteLine("// w += η (y − f(x)) Σ_j a_j P_j x");
-                writer.WriteLine("PatchAxpys(x, c, _filter);");
+                writer.WriteLine("PatchAxpys(x, _outputWeights, learningRate * residual, _filter);");
                 writer.WriteLine("return residual;");
             }
             writer.WriteLine();
@@ -219,13 +209,8 @@ namespace Convotron.Generator
             using (writer.Block($"public double NormalizedConvotronStep({ReadOnlySpan} x, double y, double mu)"))
             {
                 writer.WriteLine("double residual = y - Predict(x);");
-                writer.WriteLine($"{Span} u = _direction;");
-                writer.WriteLine("u.Clear();");
-                writer.WriteLine("PatchAxpys(x, _outputWeights, u);");
-                writer.WriteLine($"double norm2 = {TensorPrimitives}.Dot<double>(u, u);");
-                writer.WriteLine("if (norm2 > 0.0)");
-                using (writer.Indent())
-                    writer.WriteLine($"{TensorPrimitives}.MultiplyAdd<double>(u, mu * residual / norm2, _filter, _filter);");
+                writer.WriteLine("// w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0");
+                writer.WriteLine("NormalizedPatchAxpys(x, _outputWeights, mu * residual, _filter, _direction);");
                 writer.WriteLine("return residual;");
             }
             writer.WriteLine();
@@ -259,25 +244,15 @@ namespace Convotron.Generator
                 writer.WriteLine($"{Span} a = _outputWeights;");
                 writer.WriteLine($"{Span} c = _coefficients;");
                 writer.WriteLine("PatchDots(x, z);");
-                writer.WriteLine("double f = 0.0;");
+                writer.WriteLine("double error = ActivatedSum(a, z) - y;");
+                writer.WriteLine("// ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x");
                 using (writer.Block("for (int j = 0; j < K; j++)"))
                 {
-                    writer.WriteLine("double hidden = Sigma(z[j]);");
-                    writer.WriteLine("outputGradient[j] = hidden;");
-                    writer.WriteLine("f += a[j] * hidden;");
+                    writer.WriteLine("outputGradient[j] = error * Sigma(z[j]);");
+                    writer.WriteLine("c[j] = a[j] * SigmaDerivative(z[j]);");
                 }
-                writer.WriteLine("double error = f - y;");
-                writer.WriteLine("for (int j = 0; j < K; j++)");
-                using (writer.Indent())
-                {
-                    writer.WriteLine("outputGradient[j] *= error;");
-                }
-                writer.WriteLine("// ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x");
                 writer.WriteLine("filterGradient.Clear();");
-                writer.WriteLine("for (int j = 0; j < K; j++)");
-                using (writer.Indent())
-                    writer.WriteLine("c[j] = error * a[j] * SigmaDerivative(z[j]);");
-                writer.WriteLine("PatchAxpys(x, c, filterGradient);");
+                writer.WriteLine("PatchAxpys(x, c, error, filterGradient);");
                 writer.WriteLine("return -error;");
             }
             writer.WriteLine();
@@ -298,6 +273,7 @@ namespace Convotron.Generator
             writer.WriteLine(AggressiveInlining);
             writer.WriteLine("private static double SigmaDerivative(double z) => z > 0.0 ? 1.0 : ActivationSlope;");
             writer.WriteLine();
+            EmitActivatedSum(writer, plan);
 
             if (plan.NonOverlappingTapCount == 0)
             {
@@ -311,6 +287,94 @@ namespace Convotron.Generator
                 return;
             }
             EmitStage1(writer, plan, NoiseParameters);
+        }
+
+        /// <summary>Σ_j a_j σ(z_j) takes vector lanes from this many patches; below, four scalar chains.</summary>
+        private const int MinVectorActivatedSum = 32;
+
+        private static bool VectorizesActivatedSum(GeometryPlan plan) => plan.K >= MinVectorActivatedSum;
+
+        /// <summary>Σ_j a_j σ(z_j) in vector lanes (independent accumulators), the tail scalar; or in four scalar chains for few patches.</summary>
+        private static void EmitActivatedSum(IndentedWriter writer, GeometryPlan plan)
+        {
+            writer.WriteLine("/// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>");
+            writer.WriteLine(AggressiveInlining);
+            using (writer.Block($"private static double ActivatedSum({ReadOnlySpan} a, {ReadOnlySpan} z)"))
+            {
+                writer.WriteLine($"ref double a0 = ref {MemoryMarshal}.GetReference(a);");
+                writer.WriteLine($"ref double z0 = ref {MemoryMarshal}.GetReference(z);");
+                if (!VectorizesActivatedSum(plan))
+                {
+                    // Few patches: z was just stored scalar by scalar, and a vector load of it would wait for
+                    // the stores to retire; four scalar chains instead of one.
+                    writer.WriteLine("double f0 = 0.0, f1 = 0.0, f2 = 0.0, f3 = 0.0;");
+                    writer.WriteLine("nuint j = 0;");
+                    using (writer.Block("for (; j + 4 <= K; j += 4)"))
+                    {
+                        for (int i = 0; i < 4; i++)
+                        {
+                            string index = i == 0 ? "j" : Invariant($"j + {i}");
+                            writer.WriteLine(Invariant($"f{i} += {Unsafe}.Add(ref a0, {index}) * Sigma({Unsafe}.Add(ref z0, {index}));"));
+                        }
+                    }
+                    writer.WriteLine("for (; j < K; j++)");
+                    using (writer.Indent())
+                        writer.WriteLine($"f0 += {Unsafe}.Add(ref a0, j) * Sigma({Unsafe}.Add(ref z0, j));");
+                    writer.WriteLine("return (f0 + f1) + (f2 + f3);");
+                }
+                else
+                {
+                    EmitVectorActivatedSum(writer, plan);
+                }
+            }
+            writer.WriteLine();
+            EmitVectorSigmas(writer, plan);
+        }
+
+        private static void EmitVectorActivatedSum(IndentedWriter writer, GeometryPlan plan)
+        {
+            writer.WriteLine("double f = 0.0;");
+            writer.WriteLine("nuint j = 0;");
+            bool first = true;
+            foreach ((string vector, int lanes) in s_vectorWidths)
+            {
+                if (plan.K < lanes)
+                    continue;
+                using (writer.Block($"{(first ? "if" : "else if")} ({vector}.IsHardwareAccelerated)"))
+                {
+                    writer.WriteLine($"{vector}<double> sum0 = {vector}<double>.Zero, sum1 = {vector}<double>.Zero;");
+                    using (writer.Block(Invariant($"for (; j + {2 * lanes} <= K; j += {2 * lanes})")))
+                    {
+                        writer.WriteLine(Invariant($"sum0 = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, j), Sigma({vector}.LoadUnsafe(ref z0, j)), sum0);"));
+                        writer.WriteLine(Invariant($"sum1 = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, j + {lanes}), Sigma({vector}.LoadUnsafe(ref z0, j + {lanes})), sum1);"));
+                    }
+                    using (writer.Block(Invariant($"if (j + {lanes} <= K)")))
+                    {
+                        writer.WriteLine($"sum0 = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, j), Sigma({vector}.LoadUnsafe(ref z0, j)), sum0);");
+                        writer.WriteLine(Invariant($"j += {lanes};"));
+                    }
+                    writer.WriteLine($"f = {vector}.Sum(sum0 + sum1);");
+                }
+                first = false;
+            }
+            writer.WriteLine("for (; j < K; j++)");
+            using (writer.Indent())
+                writer.WriteLine($"f += {Unsafe}.Add(ref a0, j) * Sigma({Unsafe}.Add(ref z0, j));");
+            writer.WriteLine("return f;");
+        }
+
+        private static void EmitVectorSigmas(IndentedWriter writer, GeometryPlan plan)
+        {
+            foreach ((string vector, int lanes) in s_vectorWidths)
+            {
+                if (plan.K < lanes || !VectorizesActivatedSum(plan))
+                    continue;
+                writer.WriteLine(AggressiveInlining);
+                writer.WriteLine($"private static {vector}<double> Sigma({vector}<double> z) =>");
+                using (writer.Indent())
+                    writer.WriteLine($"{vector}.ConditionalSelect({vector}.GreaterThanOrEqual(z, {vector}<double>.Zero), z, z * ActivationSlope);");
+                writer.WriteLine();
+            }
         }
 
         private static void EmitStage1(IndentedWriter writer, GeometryPlan plan, string noiseParameters)
@@ -341,12 +405,9 @@ namespace Convotron.Generator
                     writer.WriteLine(Invariant($"w.Slice({plan.FirstNonColumn}, NonOverlappingTapCount).CopyTo(wNon);"));
                 }
                 writer.WriteLine("NonOverlappingPatchDots(x, z);");
-                writer.WriteLine("double fNon = 0.0;");
-                writer.WriteLine("for (int j = 0; j < K; j++)");
-                using (writer.Indent())
-                    writer.WriteLine("fNon += a[j] * Sigma(z[j]);");
+                writer.WriteLine("double fNon = ActivatedSum(a, z);");
                 writer.WriteLine("v.Clear();");
-                writer.WriteLine("NonOverlappingPatchAxpys(x, a, v);");
+                writer.WriteLine("NonOverlappingPatchAxpys(x, a, 1.0, v);");
                 writer.WriteLine("double e = UnbiasingFactor * (fNon - y);");
                 writer.WriteLine($"double wNorm2 = {TensorPrimitives}.Dot<double>(wNon, wNon);");
                 writer.WriteLine($"double aNorm2 = {TensorPrimitives}.Dot<double>(a, a);");
@@ -418,16 +479,14 @@ namespace Convotron.Generator
 
         private static void EmitPatchKernels(IndentedWriter writer, GeometryPlan plan)
         {
-            ConvNetModel model = plan.Model;
-            var all = new Runs(model.RH, model.RW, model.RW, 0, model.Width, wholePatch: true);
-            PatchDots(writer, plan, "PatchDots", "z_j = w · P_j x for every patch j.", "_filter", all, nonOverlapping: false);
-            PatchAxpys(writer, plan, "PatchAxpys", "target += c_j P_j x for every patch j (target has length r).", all, nonOverlapping: false);
-            if (plan.NonOverlappingTapCount > 0)
+            List<Runs> passes = PassRuns(plan);
+            PatchDots(writer, plan, "PatchDots", "z_j = w · P_j x for every patch j.", "_filter", passes[0], nonOverlapping: false);
+            PatchAxpys(writer, plan, "PatchAxpys", "target += scale · Σ_j c_j P_j x over every patch j (target has length r).", passes[0], nonOverlapping: false);
+            PatchAxpys(writer, plan, "NormalizedPatchAxpys", "target += scale / ‖Σ‖² · Σ with Σ = Σ_j c_j P_j x over every patch j, unless Σ = 0 (target and scratch have length r).", passes[0], nonOverlapping: false, normalized: true);
+            if (passes.Count > 1)
             {
-                var non = new Runs(plan.NonRows, plan.NonColumns, plan.NonColumns,
-                    plan.FirstNonRow * model.Width + plan.FirstNonColumn, model.Width, wholePatch: false);
-                PatchDots(writer, plan, "NonOverlappingPatchDots", "z_j = w_non · P_j^non x for every patch j.", "_nonOverlappingFilter", non, nonOverlapping: true);
-                PatchAxpys(writer, plan, "NonOverlappingPatchAxpys", "target += c_j P_j^non x for every patch j (target has length |T_non|).", non, nonOverlapping: true);
+                PatchDots(writer, plan, "NonOverlappingPatchDots", "z_j = w_non · P_j^non x for every patch j.", "_nonOverlappingFilter", passes[1], nonOverlapping: true);
+                PatchAxpys(writer, plan, "NonOverlappingPatchAxpys", "target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).", passes[1], nonOverlapping: true);
             }
         }
 
@@ -439,7 +498,24 @@ namespace Convotron.Generator
             {
                 writer.WriteLine($"ref double w = ref {weights}[0];");
                 writer.WriteLine($"ref double x0 = ref {MemoryMarshal}.GetReference(x);");
-                if (plan.Unrolled)
+                string dot = name.Substring(0, name.Length - 1); // PatchDots → PatchDot
+                if (FusesPatchDot(runs))
+                {
+                    if (plan.Unrolled)
+                    {
+                        for (int j = 0; j < plan.K; j++)
+                        {
+                            writer.WriteLine(PatchComment(plan, j, nonOverlapping));
+                            writer.WriteLine(Invariant($"z[{j}] = {dot}(ref w, ref x0, {plan.PatchOffsets![j] + runs.FirstInput});"));
+                        }
+                    }
+                    else
+                    {
+                        System.Func<string, string[]> body = start => new[] { Invariant($"z[j] = {dot}(ref w, ref x0, {start});") };
+                        EmitPatchLoop(writer, plan, runs, nonOverlapping, body, body);
+                    }
+                }
+                else if (plan.Unrolled)
                 {
                     for (int j = 0; j < plan.K; j++)
                     {
@@ -455,7 +531,7 @@ namespace Convotron.Generator
                 }
                 else
                 {
-                    EmitPatchLoop(writer, plan, runs, nonOverlapping, single: start => Invariant($"z[j] = Dot{runs.Length}(ref w, 0, ref x0, {start});"),
+                    EmitPatchLoop(writer, plan, runs, nonOverlapping, single: start => new[] { Invariant($"z[j] = Dot{runs.Length}(ref w, 0, ref x0, {start});") },
                         multiple: start => new[]
                         {
                             "double sum = 0.0;",
@@ -468,42 +544,377 @@ namespace Convotron.Generator
             writer.WriteLine();
         }
 
-        private static void PatchAxpys(IndentedWriter writer, GeometryPlan plan, string name, string summary, Runs runs, bool nonOverlapping)
+        private static void PatchAxpys(IndentedWriter writer, GeometryPlan plan, string name, string summary, Runs runs, bool nonOverlapping, bool normalized = false)
         {
             writer.WriteLine($"/// <summary>{summary}</summary>");
             writer.WriteLine(AggressiveOptimization);
-            using (writer.Block($"private static void {name}({ReadOnlySpan} x, {ReadOnlySpan} c, {Span} target)"))
+            using (writer.Block(normalized
+                ? $"private static void {name}({ReadOnlySpan} x, {ReadOnlySpan} c, double scale, {Span} target, {Span} scratch)"
+                : $"private static void {name}({ReadOnlySpan} x, {ReadOnlySpan} c, double scale, {Span} target)"))
             {
                 writer.WriteLine($"ref double x0 = ref {MemoryMarshal}.GetReference(x);");
                 writer.WriteLine($"ref double t = ref {MemoryMarshal}.GetReference(target);");
-                if (plan.Unrolled)
+                // The IsHardwareAccelerated checks are constants to the JIT: one branch survives.
+                List<RegisterPlan> registers = RegisterPlans(plan, runs);
+                bool conditional = registers.Count > 0 && registers[0].Condition is not null;
+                for (int n = 0; n < registers.Count; n++)
                 {
-                    for (int j = 0; j < plan.K; j++)
+                    RegisterPlan register = registers[n];
+                    string header = register.Condition is null ? "else" : $"{(n == 0 ? "if" : "else if")} ({register.Condition})";
+                    if (!conditional)
                     {
-                        writer.WriteLine(PatchComment(plan, j, nonOverlapping));
-                        for (int i = 0; i < runs.Count; i++)
-                        {
-                            int input = plan.PatchOffsets![j] + runs.FirstInput + i * runs.InputStride;
-                            writer.WriteLine(Invariant($"Axpy{runs.Length}(c[{j}], ref x0, {input}, ref t, {i * runs.WeightStride});"));
-                        }
+                        EmitRegisterAxpys(writer, plan, runs, nonOverlapping, register, normalized);
+                        continue;
                     }
+                    using (writer.Block(header))
+                        EmitRegisterAxpys(writer, plan, runs, nonOverlapping, register, normalized);
                 }
-                else
+                if (registers.Count == 0 || registers[registers.Count - 1].Condition is not null)
                 {
-                    EmitPatchLoop(writer, plan, runs, nonOverlapping, single: start => Invariant($"Axpy{runs.Length}(c[j], ref x0, {start}, ref t, 0);"),
-                        multiple: start => new[]
-                        {
-                            Invariant($"for (int i = 0; i < {runs.CountText}; i++)"),
-                            Invariant($"    Axpy{runs.Length}(c[j], ref x0, {start} + (nuint)(i * {runs.InputStrideText}), ref t, (nuint)(i * {runs.WeightStrideText}));"),
-                        });
+                    IndentedWriter.BlockScope? scope = conditional ? writer.Block("else") : null;
+                    if (normalized)
+                    {
+                        writer.WriteLine("// Too many taps to hold Σ in registers at these lanes: Σ is built in scratch, patch by patch.");
+                        writer.WriteLine("scratch.Clear();");
+                        writer.WriteLine($"ref double u = ref {MemoryMarshal}.GetReference(scratch);");
+                        EmitPatchLoop(writer, plan, runs, nonOverlapping, single: start => new[]
+                            {
+                                Invariant($"Axpy{runs.Length}(c[j], ref x0, {start}, ref u, 0);"),
+                            },
+                            multiple: start => new[]
+                            {
+                                Invariant($"for (int i = 0; i < {runs.CountText}; i++)"),
+                                Invariant($"    Axpy{runs.Length}(c[j], ref x0, {start} + (nuint)(i * {runs.InputStrideText}), ref u, (nuint)(i * {runs.WeightStrideText}));"),
+                            });
+                        writer.WriteLine($"double norm2 = {TensorPrimitives}.Dot<double>(scratch, scratch);");
+                        writer.WriteLine("if (norm2 > 0.0)");
+                        using (writer.Indent())
+                            writer.WriteLine($"{TensorPrimitives}.MultiplyAdd<double>(scratch, scale / norm2, target, target);");
+                    }
+                    else
+                    {
+                        writer.WriteLine("// Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.");
+                        EmitPatchLoop(writer, plan, runs, nonOverlapping, single: start => new[]
+                            {
+                                Invariant($"Axpy{runs.Length}(scale * c[j], ref x0, {start}, ref t, 0);"),
+                            },
+                            multiple: start => new[]
+                            {
+                                "double cj = scale * c[j];",
+                                Invariant($"for (int i = 0; i < {runs.CountText}; i++)"),
+                                Invariant($"    Axpy{runs.Length}(cj, ref x0, {start} + (nuint)(i * {runs.InputStrideText}), ref t, (nuint)(i * {runs.WeightStrideText}));"),
+                            });
+                    }
+                    scope?.Dispose();
                 }
             }
             writer.WriteLine();
         }
 
+        /// <summary>One lane width's register form of a multiply-add pass: its accumulator layout and number of interleaved sets.</summary>
+        private sealed class RegisterPlan
+        {
+            public RegisterPlan(string? condition, int lanes, string description, Slot[] slots, int sets)
+            {
+                Condition = condition;
+                Lanes = lanes;
+                Description = description;
+                Slots = slots;
+                Sets = sets;
+            }
+
+            /// <summary>The widest lanes: 8, 4, or 1 for the scalar form.</summary>
+            public int Lanes { get; }
+
+            /// <summary>The IsHardwareAccelerated check, or null for the unconditional scalar form.</summary>
+            public string? Condition { get; }
+
+            public string Description { get; }
+
+            /// <summary>The accumulators of one run (the same for every run).</summary>
+            public Slot[] Slots { get; }
+
+            public int Sets { get; }
+        }
+
+        /// <summary>One accumulator of a run: a vector (Type non-null) of Lanes doubles, or a scalar, at Offset within the run.</summary>
+        private readonly struct Slot
+        {
+            public Slot(string? type, int lanes, int offset)
+            {
+                Type = type;
+                Lanes = lanes;
+                Offset = offset;
+            }
+
+            public string? Type { get; }
+
+            public int Lanes { get; }
+
+            public int Offset { get; }
+
+            public string Declared => Type is null ? "double" : $"{Type}<double>";
+
+            public string Zero => Type is null ? "0.0" : $"{Type}<double>.Zero";
+        }
+
+        /// <summary>Register passes list their patches one by one up to this many runs per lane width; beyond, a loop over PatchStart(j) keeps the source small.</summary>
+        private const int MaxUnrolledRegisterRuns = 160;
+
+        private static bool UnrollsRegisterPass(GeometryPlan plan, Runs runs) =>
+            plan.Unrolled && (long)plan.K * runs.Count <= MaxUnrolledRegisterRuns;
+
+        /// <summary>Whether some register pass loops over PatchStart(j).</summary>
+        private static bool UsesPatchStart(GeometryPlan plan)
+        {
+            foreach (Runs runs in PassRuns(plan))
+            {
+                if (!UnrollsRegisterPass(plan, runs) && RegisterPlans(plan, runs).Count > 0)
+                    return true;
+            }
+            return false;
+        }
+
+        /// <summary>Accumulators a register form may hold per lane width (zmm0–31 with AVX-512, else 16 registers), leaving room for the loads.</summary>
+        private static int RegisterBudget(int lanes) => lanes == 8 ? 24 : 12;
+
+        /// <summary>
+        /// The register forms of a multiply-add pass over runs, widest lanes first, each only where it differs from
+        /// the next narrower one and its accumulators fit in registers; the last has no condition when even the
+        /// scalar form fits (otherwise the caller updates the target in memory).
+        /// </summary>
+        private static List<RegisterPlan> RegisterPlans(GeometryPlan plan, Runs runs)
+        {
+            var result = new List<RegisterPlan>();
+            int length = runs.Length;
+            (string? Type, int Lanes)[] widths = { (s_vectorWidths[0].Type, 8), (s_vectorWidths[1].Type, 4), (null, 1) };
+            for (int w = 0; w < widths.Length; w++)
+            {
+                if (widths[w].Lanes > length && widths[w].Type is not null)
+                    continue;
+                Slot[] slots = Layout(length, widths[w].Lanes);
+                int perSet = slots.Length * runs.Count;
+                // An FMA has ~4 cycles of latency and two issue per cycle: about 8 independent accumulators keep
+                // the units busy, so patches alternate between sets until there are that many.
+                int sets = System.Math.Max(1, System.Math.Min(4, (8 + perSet - 1) / perSet));
+                sets = System.Math.Min(sets, plan.K);
+                while (sets > 1 && sets * perSet > RegisterBudget(widths[w].Lanes))
+                    sets--;
+                if (perSet > RegisterBudget(widths[w].Lanes))
+                    continue;
+                string? type = widths[w].Type;
+                string description = DescribeSlots(slots);
+                if (type is null)
+                {
+                    result.Add(new RegisterPlan(null, 1, description, slots, sets));
+                    break;
+                }
+                result.Add(new RegisterPlan($"{type}.IsHardwareAccelerated", widths[w].Lanes, description, slots, sets));
+            }
+            return result;
+        }
+
+        /// <summary>A run of length taps as the widest vectors up to maxLanes, then narrower ones, then scalars.</summary>
+        private static Slot[] Layout(int length, int maxLanes)
+        {
+            var slots = new List<Slot>();
+            int offset = 0;
+            foreach ((string type, int lanes) in s_vectorWidths)
+            {
+                if (lanes > maxLanes)
+                    continue;
+                for (; offset + lanes <= length; offset += lanes)
+                    slots.Add(new Slot(type, lanes, offset));
+            }
+            for (; offset < length; offset++)
+                slots.Add(new Slot(null, 1, offset));
+            return slots.ToArray();
+        }
+
+        private static string DescribeSlots(Slot[] slots)
+        {
+            var parts = new List<string>();
+            for (int i = 0; i < slots.Length;)
+            {
+                int n = i;
+                while (n < slots.Length && slots[n].Type == slots[i].Type)
+                    n++;
+                string kind = slots[i].Type is null ? "double" : slots[i].Type!.Substring(slots[i].Type!.LastIndexOf('.') + 1);
+                parts.Add(Invariant($"{n - i} {(kind == "double" && n - i > 1 ? "doubles" : kind)}"));
+                i = n;
+            }
+            return string.Join(" + ", parts);
+        }
+
+        /// <summary>The accumulator of set s, run u, slot m.</summary>
+        private static string Accumulator(Runs runs, int set, int run, int slot) =>
+            runs.Count == 1 ? Invariant($"acc{set}_{slot}") : Invariant($"acc{set}_r{run}_{slot}");
+
+        private static string AccumulateCall(Runs runs, RegisterPlan register, string coefficient, string input, int set, int run) =>
+            Invariant($"Accumulate{runs.Length}({coefficient}, ref x0, {input}, {string.Join(", ", AccumulatorRefs(runs, register, set, run))});");
+
+        private static IEnumerable<string> AccumulatorRefs(Runs runs, RegisterPlan register, int set, int run)
+        {
+            for (int m = 0; m < register.Slots.Length; m++)
+                yield return "ref " + Accumulator(runs, set, run, m);
+        }
+
+        /// <summary>target += scale · Σ_j c_j P_j x with the sum held in registers: loaded never, stored once.</summary>
+        private static void EmitRegisterAxpys(IndentedWriter writer, GeometryPlan plan, Runs runs, bool nonOverlapping, RegisterPlan register, bool normalized)
+        {
+            string perRun = runs.Count == 1 ? "" : Invariant($" per run ({runs.Count} runs)");
+            string then = normalized ? "then target += scale / ‖Σ‖² · Σ once (unless Σ = 0)" : "then target += scale · Σ once";
+            writer.WriteLine(register.Sets == 1
+                ? $"// Σ_j c_j P_j x in registers ({register.Description}{perRun}), {then}."
+                : Invariant($"// Σ_j c_j P_j x in registers ({register.Description}{perRun}); patch j adds into set j mod {register.Sets}, so {register.Sets} chains of fused multiply-adds run side by side; {then}."));
+            for (int set = 0; set < register.Sets; set++)
+            {
+                for (int run = 0; run < runs.Count; run++)
+                {
+                    for (int m = 0; m < register.Slots.Length; m++)
+                    {
+                        Slot slot = register.Slots[m];
+                        writer.WriteLine($"{slot.Declared} {Accumulator(runs, set, run, m)} = {slot.Zero};");
+                    }
+                }
+            }
+            if (UnrollsRegisterPass(plan, runs))
+            {
+                for (int j = 0; j < plan.K; j++)
+                {
+                    writer.WriteLine(PatchComment(plan, j, nonOverlapping));
+                    for (int run = 0; run < runs.Count; run++)
+                    {
+                        int input = plan.PatchOffsets![j] + runs.FirstInput + run * runs.InputStride;
+                        writer.WriteLine(AccumulateCall(runs, register, Invariant($"c[{j}]"), Invariant($"{input}"), j % register.Sets, run));
+                    }
+                }
+            }
+            else
+            {
+                // The loop form: patch j starts at PatchStart(j); the sets take consecutive patches.
+                void Patch(string index, int set)
+                {
+                    for (int run = 0; run < runs.Count; run++)
+                    {
+                        int delta = runs.FirstInput + run * runs.InputStride;
+                        string input = delta == 0 ? Invariant($"PatchStart({index})") : Invariant($"PatchStart({index}) + {delta}");
+                        writer.WriteLine(AccumulateCall(runs, register, Invariant($"c[{index}]"), input, set, run));
+                    }
+                }
+                writer.WriteLine(register.Sets > 1
+                    ? "// patch j starts at x[PatchStart(j)]; consecutive patches go to the sets in turn."
+                    : "// patch j starts at x[PatchStart(j)].");
+                writer.WriteLine("int j = 0;");
+                if (register.Sets > 1)
+                {
+                    using (writer.Block(Invariant($"for (; j + {register.Sets - 1} < K; j += {register.Sets})")))
+                    {
+                        for (int set = 0; set < register.Sets; set++)
+                            Patch(set == 0 ? "j" : Invariant($"j + {set}"), set);
+                    }
+                }
+                using (writer.Block("for (; j < K; j++)"))
+                    Patch("j", 0);
+            }
+            if (normalized)
+            {
+                EmitNormalizedEpilogue(writer, runs, register);
+                return;
+            }
+            // Sum the sets pairwise and fold them into the target: t = Σ · scale + t.
+            var scales = new SortedSet<int>();
+            foreach (Slot slot in register.Slots)
+                scales.Add(slot.Lanes);
+            foreach (Slot slot in register.Slots)
+            {
+                if (slot.Type is not null && scales.Remove(slot.Lanes))
+                    writer.WriteLine(Invariant($"{slot.Declared} scale{slot.Lanes} = {slot.Type}.Create(scale);"));
+            }
+            for (int run = 0; run < runs.Count; run++)
+            {
+                for (int m = 0; m < register.Slots.Length; m++)
+                {
+                    Slot slot = register.Slots[m];
+                    int offset = run * runs.WeightStride + slot.Offset;
+                    string sum = PairwiseSum(runs, register.Sets, run, m);
+                    writer.WriteLine(slot.Type is null
+                        ? Invariant($"{Unsafe}.Add(ref t, {offset}) = global::System.Math.FusedMultiplyAdd({sum}, scale, {Unsafe}.Add(ref t, {offset}));")
+                        : Invariant($"{slot.Type}.StoreUnsafe({slot.Type}.FusedMultiplyAdd({sum}, scale{slot.Lanes}, {slot.Type}.LoadUnsafe(ref t, {offset})), ref t, {offset});"));
+                }
+            }
+        }
+
+        /// <summary>Σ (summing the sets), ‖Σ‖², and target += scale / ‖Σ‖² · Σ unless ‖Σ‖² = 0 — Σ never leaves the registers.</summary>
+        private static void EmitNormalizedEpilogue(IndentedWriter writer, Runs runs, RegisterPlan register)
+        {
+            var sums = new List<(string Name, Slot Slot, int Offset)>();
+            for (int run = 0; run < runs.Count; run++)
+            {
+                for (int m = 0; m < register.Slots.Length; m++)
+                {
+                    Slot slot = register.Slots[m];
+                    string name = runs.Count == 1 ? Invariant($"sum{m}") : Invariant($"sum_r{run}_{m}");
+                    writer.WriteLine($"{slot.Declared} {name} = {PairwiseSum(runs, register.Sets, run, m)};");
+                    sums.Add((name, slot, run * runs.WeightStride + slot.Offset));
+                }
+            }
+            var terms = new List<string>();
+            foreach ((string type, int _) in s_vectorWidths)
+            {
+                var group = new List<string>();
+                foreach ((string name, Slot slot, int _) in sums)
+                {
+                    if (slot.Type == type)
+                        group.Add($"{name} * {name}");
+                }
+                if (group.Count > 0)
+                    terms.Add($"{type}.Sum({string.Join(" + ", group)})");
+            }
+            foreach ((string name, Slot slot, int _) in sums)
+            {
+                if (slot.Type is null)
+                    terms.Add($"{name} * {name}");
+            }
+            writer.WriteLine($"double norm2 = {string.Join(" + ", terms)};");
+            writer.WriteLine("if (!(norm2 > 0.0))");
+            using (writer.Indent())
+                writer.WriteLine("return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)");
+            writer.WriteLine("double step = scale / norm2;");
+            var steps = new SortedSet<int>();
+            foreach ((string _, Slot slot, int _) in sums)
+            {
+                if (slot.Type is not null && steps.Add(slot.Lanes))
+                    writer.WriteLine(Invariant($"{slot.Declared} step{slot.Lanes} = {slot.Type}.Create(step);"));
+            }
+            foreach ((string name, Slot slot, int offset) in sums)
+            {
+                writer.WriteLine(slot.Type is null
+                    ? Invariant($"{Unsafe}.Add(ref t, {offset}) = global::System.Math.FusedMultiplyAdd({name}, step, {Unsafe}.Add(ref t, {offset}));")
+                    : Invariant($"{slot.Type}.StoreUnsafe({slot.Type}.FusedMultiplyAdd({name}, step{slot.Lanes}, {slot.Type}.LoadUnsafe(ref t, {offset})), ref t, {offset});"));
+            }
+        }
+
+        private static string PairwiseSum(Runs runs, int sets, int run, int slot)
+        {
+            var terms = new List<string>();
+            for (int set = 0; set < sets; set++)
+                terms.Add(Accumulator(runs, set, run, slot));
+            while (terms.Count > 1)
+            {
+                var next = new List<string>();
+                for (int i = 0; i + 1 < terms.Count; i += 2)
+                    next.Add(terms.Count == 2 ? $"{terms[i]} + {terms[i + 1]}" : $"({terms[i]} + {terms[i + 1]})");
+                if (terms.Count % 2 == 1)
+                    next.Add(terms[terms.Count - 1]);
+                terms = next;
+            }
+            return terms[0];
+        }
+
         /// <summary>The loop form of a patch pass: patch j = (p, q) starts at p·sh·width + q·sw.</summary>
         private static void EmitPatchLoop(IndentedWriter writer, GeometryPlan plan, Runs runs, bool nonOverlapping,
-            System.Func<string, string> single, System.Func<string, string[]> multiple)
+            System.Func<string, string[]> single, System.Func<string, string[]> multiple)
         {
             ConvNetModel model = plan.Model;
             string start = runs.FirstInput == 0 ? "start" : Invariant($"start + {runs.FirstInput}");
@@ -534,15 +945,8 @@ namespace Convotron.Generator
 
             void Body()
             {
-                if (runs.Count == 1)
-                {
-                    writer.WriteLine(single(start));
-                }
-                else
-                {
-                    foreach (string line in multiple(start))
-                        writer.WriteLine(line);
-                }
+                foreach (string line in runs.Count == 1 ? single(start) : multiple(start))
+                    writer.WriteLine(line);
             }
         }
 
@@ -563,17 +967,162 @@ namespace Convotron.Generator
                 : Invariant($"// patch {j} (p = {p}, q = {q}) reads rows {row}..{row + model.RH - 1}, columns {column}..{column + model.RW - 1}");
         }
 
-        /// <summary>Dot{L} and Axpy{L} for each run length the patch passes use.</summary>
+        /// <summary>The runs of a whole patch and, when there are non-overlapping taps, of its non-overlapping part.</summary>
+        private static List<Runs> PassRuns(GeometryPlan plan)
+        {
+            ConvNetModel model = plan.Model;
+            var result = new List<Runs> { new Runs(model.RH, model.RW, model.RW, 0, model.Width, wholePatch: true) };
+            if (plan.NonOverlappingTapCount > 0)
+            {
+                result.Add(new Runs(plan.NonRows, plan.NonColumns, plan.NonColumns,
+                    plan.FirstNonRow * model.Width + plan.FirstNonColumn, model.Width, wholePatch: false));
+            }
+            return result;
+        }
+
+        /// <summary>Patches of several runs up to this many accumulators get one dot-product helper with a single horizontal sum.</summary>
+        private const int MaxFusedDotSlots = 16;
+
+        private static bool FusesPatchDot(Runs runs) => runs.Count > 1 && runs.Count * Layout(runs.Length, 4).Length <= MaxFusedDotSlots;
+
+        /// <summary>
+        /// w · P x for one patch of several runs: each accumulator runs down the rows with fused multiply-adds, and
+        /// the lanes are summed once per patch rather than once per run.
+        /// </summary>
+        private static void EmitPatchDot(IndentedWriter writer, string name, Runs runs)
+        {
+            int length = runs.Length;
+            writer.WriteLine(Invariant($"/// <summary>w · P x for the patch part starting at x[start]: {runs.Count} runs of {length} taps, weights at u·{runs.WeightStride}, inputs at start + u·{runs.InputStride}; one horizontal sum. The callers checked the bounds.</summary>"));
+            writer.WriteLine(AggressiveInlining);
+            using (writer.Block($"private static double {name}(ref double w, ref double x, nuint start)"))
+            {
+                foreach ((string vector, int lanes) in s_vectorWidths)
+                {
+                    Slot[] slots = Layout(length, lanes);
+                    if (System.Array.FindIndex(slots, slot => slot.Lanes == lanes) < 0)
+                        continue;
+                    using (writer.Block($"if ({vector}.IsHardwareAccelerated)"))
+                    {
+                        for (int run = 0; run < runs.Count; run++)
+                        {
+                            for (int m = 0; m < slots.Length; m++)
+                            {
+                                Slot slot = slots[m];
+                                int wOffset = run * runs.WeightStride + slot.Offset, xOffset = run * runs.InputStride + slot.Offset;
+                                string input = xOffset == 0 ? "start" : Invariant($"start + {xOffset}");
+                                string wLoad = slot.Type is null ? Invariant($"{Unsafe}.Add(ref w, {wOffset})") : Invariant($"{slot.Type}.LoadUnsafe(ref w, {wOffset})");
+                                string xLoad = slot.Type is null ? Invariant($"{Unsafe}.Add(ref x, {input})") : Invariant($"{slot.Type}.LoadUnsafe(ref x, {input})");
+                                if (run == 0)
+                                    writer.WriteLine(Invariant($"{slot.Declared} sum{m} = {wLoad} * {xLoad};"));
+                                else if (slot.Type is null)
+                                    writer.WriteLine(Invariant($"sum{m} = global::System.Math.FusedMultiplyAdd({wLoad}, {xLoad}, sum{m});"));
+                                else
+                                    writer.WriteLine(Invariant($"sum{m} = {slot.Type}.FusedMultiplyAdd({wLoad}, {xLoad}, sum{m});"));
+                            }
+                        }
+                        var terms = new List<string>();
+                        foreach ((string type, int width) in s_vectorWidths)
+                        {
+                            var group = new List<string>();
+                            for (int m = 0; m < slots.Length; m++)
+                            {
+                                if (slots[m].Type == type)
+                                    group.Add(Invariant($"sum{m}"));
+                            }
+                            if (group.Count > 0)
+                                terms.Add($"{type}.Sum({string.Join(" + ", group)})");
+                        }
+                        for (int m = 0; m < slots.Length; m++)
+                        {
+                            if (slots[m].Type is null)
+                                terms.Add(Invariant($"sum{m}"));
+                        }
+                        writer.WriteLine($"return {string.Join(" + ", terms)};");
+                    }
+                }
+                writer.WriteLine("double scalar = 0.0;");
+                writer.WriteLine(Invariant($"for (nuint u = 0; u < {runs.Count}; u++)"));
+                using (writer.Indent())
+                {
+                    writer.WriteLine(Invariant($"for (nuint i = 0; i < {length}; i++)"));
+                    using (writer.Indent())
+                        writer.WriteLine(Invariant($"scalar += {Unsafe}.Add(ref w, u * {runs.WeightStride} + i) * {Unsafe}.Add(ref x, start + u * {runs.InputStride} + i);"));
+                }
+                writer.WriteLine("return scalar;");
+            }
+            writer.WriteLine();
+        }
+
+        /// <summary>Dot{L}, and Accumulate{L} for each register form or Axpy{L} for the in-memory form, per run length the patch passes use.</summary>
         private static void EmitRunHelpers(IndentedWriter writer, GeometryPlan plan)
         {
-            var lengths = new SortedSet<int> { plan.Model.RW };
-            if (plan.NonOverlappingTapCount > 0)
-                lengths.Add(plan.NonColumns);
-            foreach (int length in lengths)
+            var dots = new SortedSet<int>();
+            // Axpy{L} per length, with the lane widths whose register form makes its branch unreachable.
+            var axpys = new SortedDictionary<int, HashSet<int>>();
+            var accumulators = new SortedDictionary<string, (int Length, Slot[] Slots)>(System.StringComparer.Ordinal);
+            List<Runs> passes = PassRuns(plan);
+            for (int pass = 0; pass < passes.Count; pass++)
             {
-                EmitDot(writer, length);
-                EmitAxpy(writer, length);
+                Runs runs = passes[pass];
+                if (FusesPatchDot(runs))
+                    EmitPatchDot(writer, pass == 0 ? "PatchDot" : "NonOverlappingPatchDot", runs);
+                else
+                    dots.Add(runs.Length);
+                List<RegisterPlan> registers = RegisterPlans(plan, runs);
+                foreach (RegisterPlan register in registers)
+                    accumulators[Invariant($"{runs.Length:D8} {register.Slots.Length:D4} {register.Description}")] = (runs.Length, register.Slots);
+                if (registers.Count == 0 || registers[registers.Count - 1].Condition is not null)
+                {
+                    var covered = new HashSet<int>();
+                    foreach (RegisterPlan register in registers)
+                        covered.Add(register.Lanes);
+                    if (axpys.TryGetValue(runs.Length, out HashSet<int>? previous))
+                        covered.IntersectWith(previous);
+                    axpys[runs.Length] = covered;
+                }
             }
+            if (UsesPatchStart(plan))
+            {
+                writer.WriteLine("/// <summary>Where patch j starts in x: P_j[0].</summary>");
+                writer.WriteLine(AggressiveInlining);
+                writer.WriteLine(plan.Model.Is2D
+                    ? "private static nuint PatchStart(int j) => (nuint)(j / KW * SH * Width + j % KW * SW);"
+                    : "private static nuint PatchStart(int j) => (nuint)(j * S);");
+                writer.WriteLine();
+            }
+            foreach (int length in dots)
+                EmitDot(writer, length);
+            foreach ((int length, Slot[] slots) in accumulators.Values)
+                EmitAccumulate(writer, length, slots);
+            foreach (KeyValuePair<int, HashSet<int>> axpy in axpys)
+                EmitAxpy(writer, axpy.Key, axpy.Value);
+        }
+
+        private static void EmitAccumulate(IndentedWriter writer, int length, Slot[] slots)
+        {
+            var parameters = new List<string>();
+            for (int m = 0; m < slots.Length; m++)
+                parameters.Add(Invariant($"ref {slots[m].Declared} acc{m}"));
+            writer.WriteLine(Invariant($"/// <summary>acc += c · x[xOffset .. xOffset + {length - 1}] as {DescribeSlots(slots)}, by fused multiply-adds; the callers checked the bounds.</summary>"));
+            writer.WriteLine(AggressiveInlining);
+            using (writer.Block(Invariant($"private static void Accumulate{length}(double c, ref double x, nuint xOffset, {string.Join(", ", parameters)})")))
+            {
+                var broadcasts = new SortedSet<int>();
+                foreach (Slot slot in slots)
+                {
+                    if (slot.Type is not null && broadcasts.Add(slot.Lanes))
+                        writer.WriteLine(Invariant($"{slot.Declared} c{slot.Lanes} = {slot.Type}.Create(c);"));
+                }
+                for (int m = 0; m < slots.Length; m++)
+                {
+                    Slot slot = slots[m];
+                    string offset = slot.Offset == 0 ? "xOffset" : Invariant($"xOffset + {slot.Offset}");
+                    writer.WriteLine(slot.Type is null
+                        ? Invariant($"acc{m} = global::System.Math.FusedMultiplyAdd({Unsafe}.Add(ref x, {offset}), c, acc{m});")
+                        : Invariant($"acc{m} = {slot.Type}.FusedMultiplyAdd({slot.Type}.LoadUnsafe(ref x, {offset}), c{slot.Lanes}, acc{m});"));
+                }
+            }
+            writer.WriteLine();
         }
 
         /// <summary>The SIMD widths the run helpers try, widest first: (type, lanes).</summary>
@@ -600,14 +1149,16 @@ namespace Convotron.Generator
                         int accumulators = System.Math.Min(4, vectors);
                         string Product(string offset) =>
                             $"{vector}.LoadUnsafe(ref w, wOffset{offset}) * {vector}.LoadUnsafe(ref x, xOffset{offset})";
-                        if (vectors <= MaxUnrolledRun / 4)
+                        string Fma(string offset, string sum) =>
+                            $"{vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref w, wOffset{offset}), {vector}.LoadUnsafe(ref x, xOffset{offset}), {sum})";
+                        if (vectors <= MaxUnrolledDotVectors)
                         {
                             for (int v = 0; v < vectors; v++)
                             {
                                 string offset = v == 0 ? "" : Invariant($" + {lanes * v}");
                                 writer.WriteLine(v < accumulators
                                     ? Invariant($"{vector}<double> sum{v} = {Product(offset)};")
-                                    : Invariant($"sum{v % accumulators} += {Product(offset)};"));
+                                    : Invariant($"sum{v % accumulators} = {Fma(offset, $"sum{v % accumulators}")};"));
                             }
                         }
                         else
@@ -618,17 +1169,17 @@ namespace Convotron.Generator
                             using (writer.Block(Invariant($"for (nuint i = 0; i < {blockEnd}; i += {4 * lanes})")))
                             {
                                 for (int a = 0; a < 4; a++)
-                                    writer.WriteLine(Invariant($"sum{a} += {Product(a == 0 ? " + i" : $" + i + {lanes * a}")};"));
+                                    writer.WriteLine(Invariant($"sum{a} = {Fma(a == 0 ? " + i" : $" + i + {lanes * a}", $"sum{a}")};"));
                             }
                             for (int offset = blockEnd; offset < vectorEnd; offset += lanes)
-                                writer.WriteLine(Invariant($"sum0 += {Product($" + {offset}")};"));
+                                writer.WriteLine(Invariant($"sum0 = {Fma($" + {offset}", "sum0")};"));
                         }
                         var sums = new List<string>();
                         for (int a = 0; a < accumulators; a++)
                             sums.Add(Invariant($"sum{a}"));
                         writer.WriteLine($"double total = {vector}.Sum({string.Join(" + ", sums)});");
                         for (int i = vectorEnd; i < length; i++)
-                            writer.WriteLine(Invariant($"total += {Unsafe}.Add(ref w, wOffset + {i}) * {Unsafe}.Add(ref x, xOffset + {i});"));
+                            writer.WriteLine(Invariant($"total = global::System.Math.FusedMultiplyAdd({Unsafe}.Add(ref w, wOffset + {i}), {Unsafe}.Add(ref x, xOffset + {i}), total);"));
                         writer.WriteLine("return total;");
                     }
                 }
@@ -641,7 +1192,8 @@ namespace Convotron.Generator
             writer.WriteLine();
         }
 
-        private static void EmitAxpy(IndentedWriter writer, int length)
+        /// <summary>Axpy{L}, without the lane widths in <paramref name="unreachable"/> (their callers hold the sum in registers instead).</summary>
+        private static void EmitAxpy(IndentedWriter writer, int length, HashSet<int> unreachable)
         {
             writer.WriteLine(Invariant($"/// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; {length}; the callers checked the bounds.</summary>"));
             writer.WriteLine(AggressiveInlining);
@@ -650,14 +1202,14 @@ namespace Convotron.Generator
                 foreach ((string vector, int lanes) in s_vectorWidths)
                 {
                     int vectors = length / lanes, vectorEnd = vectors * lanes;
-                    if (vectors == 0)
+                    if (vectors == 0 || unreachable.Contains(lanes))
                         continue;
                     string Update(string offset) =>
-                        $"{vector}.StoreUnsafe({vector}.LoadUnsafe(ref x, xOffset{offset}) * scale + {vector}.LoadUnsafe(ref t, tOffset{offset}), ref t, tOffset{offset});";
+                        $"{vector}.StoreUnsafe({vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref x, xOffset{offset}), scale, {vector}.LoadUnsafe(ref t, tOffset{offset})), ref t, tOffset{offset});";
                     using (writer.Block($"if ({vector}.IsHardwareAccelerated)"))
                     {
                         writer.WriteLine($"{vector}<double> scale = {vector}.Create(c);");
-                        if (vectors <= MaxUnrolledRun / 4)
+                        if (vectors <= 4) // the in-memory fallback: longer runs loop
                         {
                             for (int v = 0; v < vectors; v++)
                                 writer.WriteLine(Update(v == 0 ? "" : Invariant($" + {lanes * v}")));
@@ -669,7 +1221,7 @@ namespace Convotron.Generator
                                 writer.WriteLine(Update(" + i"));
                         }
                         for (int i = vectorEnd; i < length; i++)
-                            writer.WriteLine(Invariant($"{Unsafe}.Add(ref t, tOffset + {i}) += c * {Unsafe}.Add(ref x, xOffset + {i});"));
+                            writer.WriteLine(Invariant($"{Unsafe}.Add(ref t, tOffset + {i}) = global::System.Math.FusedMultiplyAdd(c, {Unsafe}.Add(ref x, xOffset + {i}), {Unsafe}.Add(ref t, tOffset + {i}));"));
                         writer.WriteLine("return;");
                     }
                 }

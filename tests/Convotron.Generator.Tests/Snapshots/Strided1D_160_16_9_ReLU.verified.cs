@@ -64,10 +64,7 @@ namespace App
             global::System.Span<double> z = _preActivations;
             global::System.Span<double> a = _outputWeights;
             PatchDots(x, z);
-            double f = 0.0;
-            for (int j = 0; j < K; j++)
-                f += a[j] * Sigma(z[j]);
-            return f;
+            return ActivatedSum(a, z);
         }
 
         /// <inheritdoc/>
@@ -86,13 +83,8 @@ namespace App
         public double ConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate)
         {
             double residual = y - Predict(x);
-            double scale = learningRate * residual;
-            global::System.Span<double> a = _outputWeights;
-            global::System.Span<double> c = _coefficients;
-            for (int j = 0; j < K; j++)
-                c[j] = scale * a[j];
             // w += η (y − f(x)) Σ_j a_j P_j x
-            PatchAxpys(x, c, _filter);
+            PatchAxpys(x, _outputWeights, learningRate * residual, _filter);
             return residual;
         }
 
@@ -101,12 +93,8 @@ namespace App
         public double NormalizedConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu)
         {
             double residual = y - Predict(x);
-            global::System.Span<double> u = _direction;
-            u.Clear();
-            PatchAxpys(x, _outputWeights, u);
-            double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(u, u);
-            if (norm2 > 0.0)
-                global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(u, mu * residual / norm2, _filter, _filter);
+            // w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0
+            NormalizedPatchAxpys(x, _outputWeights, mu * residual, _filter, _direction);
             return residual;
         }
 
@@ -133,21 +121,15 @@ namespace App
             global::System.Span<double> a = _outputWeights;
             global::System.Span<double> c = _coefficients;
             PatchDots(x, z);
-            double f = 0.0;
+            double error = ActivatedSum(a, z) - y;
+            // ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
             for (int j = 0; j < K; j++)
             {
-                double hidden = Sigma(z[j]);
-                outputGradient[j] = hidden;
-                f += a[j] * hidden;
+                outputGradient[j] = error * Sigma(z[j]);
+                c[j] = a[j] * SigmaDerivative(z[j]);
             }
-            double error = f - y;
-            for (int j = 0; j < K; j++)
-                outputGradient[j] *= error;
-            // ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
             filterGradient.Clear();
-            for (int j = 0; j < K; j++)
-                c[j] = error * a[j] * SigmaDerivative(z[j]);
-            PatchAxpys(x, c, filterGradient);
+            PatchAxpys(x, c, error, filterGradient);
             return -error;
         }
 
@@ -166,6 +148,26 @@ namespace App
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static double SigmaDerivative(double z) => z > 0.0 ? 1.0 : ActivationSlope;
 
+        /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static double ActivatedSum(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> z)
+        {
+            ref double a0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a);
+            ref double z0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z);
+            double f0 = 0.0, f1 = 0.0, f2 = 0.0, f3 = 0.0;
+            nuint j = 0;
+            for (; j + 4 <= K; j += 4)
+            {
+                f0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref a0, j) * Sigma(global::System.Runtime.CompilerServices.Unsafe.Add(ref z0, j));
+                f1 += global::System.Runtime.CompilerServices.Unsafe.Add(ref a0, j + 1) * Sigma(global::System.Runtime.CompilerServices.Unsafe.Add(ref z0, j + 1));
+                f2 += global::System.Runtime.CompilerServices.Unsafe.Add(ref a0, j + 2) * Sigma(global::System.Runtime.CompilerServices.Unsafe.Add(ref z0, j + 2));
+                f3 += global::System.Runtime.CompilerServices.Unsafe.Add(ref a0, j + 3) * Sigma(global::System.Runtime.CompilerServices.Unsafe.Add(ref z0, j + 3));
+            }
+            for (; j < K; j++)
+                f0 += global::System.Runtime.CompilerServices.Unsafe.Add(ref a0, j) * Sigma(global::System.Runtime.CompilerServices.Unsafe.Add(ref z0, j));
+            return (f0 + f1) + (f2 + f3);
+        }
+
         /// <summary>Du &amp; Goel's stage 1 (Double Convotron) on w_non and a; see IConvNet.DoubleConvotronStep.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private double Stage1Step(global::System.ReadOnlySpan<double> x, double y, double rate, bool normalized, global::System.ReadOnlySpan<double> filterNoise, global::System.ReadOnlySpan<double> outputNoise)
@@ -181,11 +183,9 @@ namespace App
             // w_non = w at the non-overlapping taps 7..8.
             w.Slice(7, NonOverlappingTapCount).CopyTo(wNon);
             NonOverlappingPatchDots(x, z);
-            double fNon = 0.0;
-            for (int j = 0; j < K; j++)
-                fNon += a[j] * Sigma(z[j]);
+            double fNon = ActivatedSum(a, z);
             v.Clear();
-            NonOverlappingPatchAxpys(x, a, v);
+            NonOverlappingPatchAxpys(x, a, 1.0, v);
             double e = UnbiasingFactor * (fNon - y);
             double wNorm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(wNon, wNon);
             double aNorm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(a, a);
@@ -246,46 +246,259 @@ namespace App
             z[16] = Dot16(ref w, 0, ref x0, 144);
         }
 
-        /// <summary>target += c_j P_j x for every patch j (target has length r).</summary>
+        /// <summary>target += scale · Σ_j c_j P_j x over every patch j (target has length r).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void PatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, global::System.Span<double> target)
+        private static void PatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target)
         {
             ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
-            // patch 0 reads x[0..15]
-            Axpy16(c[0], ref x0, 0, ref t, 0);
-            // patch 1 reads x[9..24]
-            Axpy16(c[1], ref x0, 9, ref t, 0);
-            // patch 2 reads x[18..33]
-            Axpy16(c[2], ref x0, 18, ref t, 0);
-            // patch 3 reads x[27..42]
-            Axpy16(c[3], ref x0, 27, ref t, 0);
-            // patch 4 reads x[36..51]
-            Axpy16(c[4], ref x0, 36, ref t, 0);
-            // patch 5 reads x[45..60]
-            Axpy16(c[5], ref x0, 45, ref t, 0);
-            // patch 6 reads x[54..69]
-            Axpy16(c[6], ref x0, 54, ref t, 0);
-            // patch 7 reads x[63..78]
-            Axpy16(c[7], ref x0, 63, ref t, 0);
-            // patch 8 reads x[72..87]
-            Axpy16(c[8], ref x0, 72, ref t, 0);
-            // patch 9 reads x[81..96]
-            Axpy16(c[9], ref x0, 81, ref t, 0);
-            // patch 10 reads x[90..105]
-            Axpy16(c[10], ref x0, 90, ref t, 0);
-            // patch 11 reads x[99..114]
-            Axpy16(c[11], ref x0, 99, ref t, 0);
-            // patch 12 reads x[108..123]
-            Axpy16(c[12], ref x0, 108, ref t, 0);
-            // patch 13 reads x[117..132]
-            Axpy16(c[13], ref x0, 117, ref t, 0);
-            // patch 14 reads x[126..141]
-            Axpy16(c[14], ref x0, 126, ref t, 0);
-            // patch 15 reads x[135..150]
-            Axpy16(c[15], ref x0, 135, ref t, 0);
-            // patch 16 reads x[144..159]
-            Axpy16(c[16], ref x0, 144, ref t, 0);
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                // Σ_j c_j P_j x in registers (2 Vector512); patch j adds into set j mod 4, so 4 chains of fused multiply-adds run side by side; then target += scale · Σ once.
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc1_0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc1_1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc2_0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc2_1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc3_0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc3_1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                // patch 0 reads x[0..15]
+                Accumulate16(c[0], ref x0, 0, ref acc0_0, ref acc0_1);
+                // patch 1 reads x[9..24]
+                Accumulate16(c[1], ref x0, 9, ref acc1_0, ref acc1_1);
+                // patch 2 reads x[18..33]
+                Accumulate16(c[2], ref x0, 18, ref acc2_0, ref acc2_1);
+                // patch 3 reads x[27..42]
+                Accumulate16(c[3], ref x0, 27, ref acc3_0, ref acc3_1);
+                // patch 4 reads x[36..51]
+                Accumulate16(c[4], ref x0, 36, ref acc0_0, ref acc0_1);
+                // patch 5 reads x[45..60]
+                Accumulate16(c[5], ref x0, 45, ref acc1_0, ref acc1_1);
+                // patch 6 reads x[54..69]
+                Accumulate16(c[6], ref x0, 54, ref acc2_0, ref acc2_1);
+                // patch 7 reads x[63..78]
+                Accumulate16(c[7], ref x0, 63, ref acc3_0, ref acc3_1);
+                // patch 8 reads x[72..87]
+                Accumulate16(c[8], ref x0, 72, ref acc0_0, ref acc0_1);
+                // patch 9 reads x[81..96]
+                Accumulate16(c[9], ref x0, 81, ref acc1_0, ref acc1_1);
+                // patch 10 reads x[90..105]
+                Accumulate16(c[10], ref x0, 90, ref acc2_0, ref acc2_1);
+                // patch 11 reads x[99..114]
+                Accumulate16(c[11], ref x0, 99, ref acc3_0, ref acc3_1);
+                // patch 12 reads x[108..123]
+                Accumulate16(c[12], ref x0, 108, ref acc0_0, ref acc0_1);
+                // patch 13 reads x[117..132]
+                Accumulate16(c[13], ref x0, 117, ref acc1_0, ref acc1_1);
+                // patch 14 reads x[126..141]
+                Accumulate16(c[14], ref x0, 126, ref acc2_0, ref acc2_1);
+                // patch 15 reads x[135..150]
+                Accumulate16(c[15], ref x0, 135, ref acc3_0, ref acc3_1);
+                // patch 16 reads x[144..159]
+                Accumulate16(c[16], ref x0, 144, ref acc0_0, ref acc0_1);
+                global::System.Runtime.Intrinsics.Vector512<double> scale8 = global::System.Runtime.Intrinsics.Vector512.Create(scale);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd((acc0_0 + acc1_0) + (acc2_0 + acc3_0), scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 0)), ref t, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd((acc0_1 + acc1_1) + (acc2_1 + acc3_1), scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 8)), ref t, 8);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                // Σ_j c_j P_j x in registers (4 Vector256); patch j adds into set j mod 2, so 2 chains of fused multiply-adds run side by side; then target += scale · Σ once.
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                // patch 0 reads x[0..15]
+                Accumulate16(c[0], ref x0, 0, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 1 reads x[9..24]
+                Accumulate16(c[1], ref x0, 9, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 2 reads x[18..33]
+                Accumulate16(c[2], ref x0, 18, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 3 reads x[27..42]
+                Accumulate16(c[3], ref x0, 27, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 4 reads x[36..51]
+                Accumulate16(c[4], ref x0, 36, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 5 reads x[45..60]
+                Accumulate16(c[5], ref x0, 45, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 6 reads x[54..69]
+                Accumulate16(c[6], ref x0, 54, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 7 reads x[63..78]
+                Accumulate16(c[7], ref x0, 63, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 8 reads x[72..87]
+                Accumulate16(c[8], ref x0, 72, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 9 reads x[81..96]
+                Accumulate16(c[9], ref x0, 81, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 10 reads x[90..105]
+                Accumulate16(c[10], ref x0, 90, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 11 reads x[99..114]
+                Accumulate16(c[11], ref x0, 99, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 12 reads x[108..123]
+                Accumulate16(c[12], ref x0, 108, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 13 reads x[117..132]
+                Accumulate16(c[13], ref x0, 117, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 14 reads x[126..141]
+                Accumulate16(c[14], ref x0, 126, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 15 reads x[135..150]
+                Accumulate16(c[15], ref x0, 135, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 16 reads x[144..159]
+                Accumulate16(c[16], ref x0, 144, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                global::System.Runtime.Intrinsics.Vector256<double> scale4 = global::System.Runtime.Intrinsics.Vector256.Create(scale);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_0 + acc1_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 0)), ref t, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_1 + acc1_1, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 4)), ref t, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_2 + acc1_2, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 8)), ref t, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_3 + acc1_3, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 12)), ref t, 12);
+            }
+            else
+            {
+                // Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.
+                for (int j = 0; j < K; j++)
+                {
+                    // patch j reads x[j·s .. j·s + r − 1]
+                    nuint start = (nuint)(j * S);
+                    Axpy16(scale * c[j], ref x0, start, ref t, 0);
+                }
+            }
+        }
+
+        /// <summary>target += scale / ‖Σ‖² · Σ with Σ = Σ_j c_j P_j x over every patch j, unless Σ = 0 (target and scratch have length r).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void NormalizedPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target, global::System.Span<double> scratch)
+        {
+            ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                // Σ_j c_j P_j x in registers (2 Vector512); patch j adds into set j mod 4, so 4 chains of fused multiply-adds run side by side; then target += scale / ‖Σ‖² · Σ once (unless Σ = 0).
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc1_0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc1_1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc2_0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc2_1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc3_0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc3_1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                // patch 0 reads x[0..15]
+                Accumulate16(c[0], ref x0, 0, ref acc0_0, ref acc0_1);
+                // patch 1 reads x[9..24]
+                Accumulate16(c[1], ref x0, 9, ref acc1_0, ref acc1_1);
+                // patch 2 reads x[18..33]
+                Accumulate16(c[2], ref x0, 18, ref acc2_0, ref acc2_1);
+                // patch 3 reads x[27..42]
+                Accumulate16(c[3], ref x0, 27, ref acc3_0, ref acc3_1);
+                // patch 4 reads x[36..51]
+                Accumulate16(c[4], ref x0, 36, ref acc0_0, ref acc0_1);
+                // patch 5 reads x[45..60]
+                Accumulate16(c[5], ref x0, 45, ref acc1_0, ref acc1_1);
+                // patch 6 reads x[54..69]
+                Accumulate16(c[6], ref x0, 54, ref acc2_0, ref acc2_1);
+                // patch 7 reads x[63..78]
+                Accumulate16(c[7], ref x0, 63, ref acc3_0, ref acc3_1);
+                // patch 8 reads x[72..87]
+                Accumulate16(c[8], ref x0, 72, ref acc0_0, ref acc0_1);
+                // patch 9 reads x[81..96]
+                Accumulate16(c[9], ref x0, 81, ref acc1_0, ref acc1_1);
+                // patch 10 reads x[90..105]
+                Accumulate16(c[10], ref x0, 90, ref acc2_0, ref acc2_1);
+                // patch 11 reads x[99..114]
+                Accumulate16(c[11], ref x0, 99, ref acc3_0, ref acc3_1);
+                // patch 12 reads x[108..123]
+                Accumulate16(c[12], ref x0, 108, ref acc0_0, ref acc0_1);
+                // patch 13 reads x[117..132]
+                Accumulate16(c[13], ref x0, 117, ref acc1_0, ref acc1_1);
+                // patch 14 reads x[126..141]
+                Accumulate16(c[14], ref x0, 126, ref acc2_0, ref acc2_1);
+                // patch 15 reads x[135..150]
+                Accumulate16(c[15], ref x0, 135, ref acc3_0, ref acc3_1);
+                // patch 16 reads x[144..159]
+                Accumulate16(c[16], ref x0, 144, ref acc0_0, ref acc0_1);
+                global::System.Runtime.Intrinsics.Vector512<double> sum0 = (acc0_0 + acc1_0) + (acc2_0 + acc3_0);
+                global::System.Runtime.Intrinsics.Vector512<double> sum1 = (acc0_1 + acc1_1) + (acc2_1 + acc3_1);
+                double norm2 = global::System.Runtime.Intrinsics.Vector512.Sum(sum0 * sum0 + sum1 * sum1);
+                if (!(norm2 > 0.0))
+                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                double step = scale / norm2;
+                global::System.Runtime.Intrinsics.Vector512<double> step8 = global::System.Runtime.Intrinsics.Vector512.Create(step);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum0, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 0)), ref t, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum1, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 8)), ref t, 8);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                // Σ_j c_j P_j x in registers (4 Vector256); patch j adds into set j mod 2, so 2 chains of fused multiply-adds run side by side; then target += scale / ‖Σ‖² · Σ once (unless Σ = 0).
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                // patch 0 reads x[0..15]
+                Accumulate16(c[0], ref x0, 0, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 1 reads x[9..24]
+                Accumulate16(c[1], ref x0, 9, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 2 reads x[18..33]
+                Accumulate16(c[2], ref x0, 18, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 3 reads x[27..42]
+                Accumulate16(c[3], ref x0, 27, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 4 reads x[36..51]
+                Accumulate16(c[4], ref x0, 36, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 5 reads x[45..60]
+                Accumulate16(c[5], ref x0, 45, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 6 reads x[54..69]
+                Accumulate16(c[6], ref x0, 54, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 7 reads x[63..78]
+                Accumulate16(c[7], ref x0, 63, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 8 reads x[72..87]
+                Accumulate16(c[8], ref x0, 72, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 9 reads x[81..96]
+                Accumulate16(c[9], ref x0, 81, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 10 reads x[90..105]
+                Accumulate16(c[10], ref x0, 90, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 11 reads x[99..114]
+                Accumulate16(c[11], ref x0, 99, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 12 reads x[108..123]
+                Accumulate16(c[12], ref x0, 108, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 13 reads x[117..132]
+                Accumulate16(c[13], ref x0, 117, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 14 reads x[126..141]
+                Accumulate16(c[14], ref x0, 126, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                // patch 15 reads x[135..150]
+                Accumulate16(c[15], ref x0, 135, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                // patch 16 reads x[144..159]
+                Accumulate16(c[16], ref x0, 144, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+                global::System.Runtime.Intrinsics.Vector256<double> sum0 = acc0_0 + acc1_0;
+                global::System.Runtime.Intrinsics.Vector256<double> sum1 = acc0_1 + acc1_1;
+                global::System.Runtime.Intrinsics.Vector256<double> sum2 = acc0_2 + acc1_2;
+                global::System.Runtime.Intrinsics.Vector256<double> sum3 = acc0_3 + acc1_3;
+                double norm2 = global::System.Runtime.Intrinsics.Vector256.Sum(sum0 * sum0 + sum1 * sum1 + sum2 * sum2 + sum3 * sum3);
+                if (!(norm2 > 0.0))
+                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                double step = scale / norm2;
+                global::System.Runtime.Intrinsics.Vector256<double> step4 = global::System.Runtime.Intrinsics.Vector256.Create(step);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 0)), ref t, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum1, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 4)), ref t, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum2, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 8)), ref t, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum3, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 12)), ref t, 12);
+            }
+            else
+            {
+                // Too many taps to hold Σ in registers at these lanes: Σ is built in scratch, patch by patch.
+                scratch.Clear();
+                ref double u = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+                for (int j = 0; j < K; j++)
+                {
+                    // patch j reads x[j·s .. j·s + r − 1]
+                    nuint start = (nuint)(j * S);
+                    Axpy16(c[j], ref x0, start, ref u, 0);
+                }
+                double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(scratch, scratch);
+                if (norm2 > 0.0)
+                    global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
+            }
         }
 
         /// <summary>z_j = w_non · P_j^non x for every patch j.</summary>
@@ -330,46 +543,57 @@ namespace App
             z[16] = Dot2(ref w, 0, ref x0, 151);
         }
 
-        /// <summary>target += c_j P_j^non x for every patch j (target has length |T_non|).</summary>
+        /// <summary>target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void NonOverlappingPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, global::System.Span<double> target)
+        private static void NonOverlappingPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target)
         {
             ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
+            // Σ_j c_j P_j x in registers (2 doubles); patch j adds into set j mod 4, so 4 chains of fused multiply-adds run side by side; then target += scale · Σ once.
+            double acc0_0 = 0.0;
+            double acc0_1 = 0.0;
+            double acc1_0 = 0.0;
+            double acc1_1 = 0.0;
+            double acc2_0 = 0.0;
+            double acc2_1 = 0.0;
+            double acc3_0 = 0.0;
+            double acc3_1 = 0.0;
             // patch 0: non-overlapping part x[7..8]
-            Axpy2(c[0], ref x0, 7, ref t, 0);
+            Accumulate2(c[0], ref x0, 7, ref acc0_0, ref acc0_1);
             // patch 1: non-overlapping part x[16..17]
-            Axpy2(c[1], ref x0, 16, ref t, 0);
+            Accumulate2(c[1], ref x0, 16, ref acc1_0, ref acc1_1);
             // patch 2: non-overlapping part x[25..26]
-            Axpy2(c[2], ref x0, 25, ref t, 0);
+            Accumulate2(c[2], ref x0, 25, ref acc2_0, ref acc2_1);
             // patch 3: non-overlapping part x[34..35]
-            Axpy2(c[3], ref x0, 34, ref t, 0);
+            Accumulate2(c[3], ref x0, 34, ref acc3_0, ref acc3_1);
             // patch 4: non-overlapping part x[43..44]
-            Axpy2(c[4], ref x0, 43, ref t, 0);
+            Accumulate2(c[4], ref x0, 43, ref acc0_0, ref acc0_1);
             // patch 5: non-overlapping part x[52..53]
-            Axpy2(c[5], ref x0, 52, ref t, 0);
+            Accumulate2(c[5], ref x0, 52, ref acc1_0, ref acc1_1);
             // patch 6: non-overlapping part x[61..62]
-            Axpy2(c[6], ref x0, 61, ref t, 0);
+            Accumulate2(c[6], ref x0, 61, ref acc2_0, ref acc2_1);
             // patch 7: non-overlapping part x[70..71]
-            Axpy2(c[7], ref x0, 70, ref t, 0);
+            Accumulate2(c[7], ref x0, 70, ref acc3_0, ref acc3_1);
             // patch 8: non-overlapping part x[79..80]
-            Axpy2(c[8], ref x0, 79, ref t, 0);
+            Accumulate2(c[8], ref x0, 79, ref acc0_0, ref acc0_1);
             // patch 9: non-overlapping part x[88..89]
-            Axpy2(c[9], ref x0, 88, ref t, 0);
+            Accumulate2(c[9], ref x0, 88, ref acc1_0, ref acc1_1);
             // patch 10: non-overlapping part x[97..98]
-            Axpy2(c[10], ref x0, 97, ref t, 0);
+            Accumulate2(c[10], ref x0, 97, ref acc2_0, ref acc2_1);
             // patch 11: non-overlapping part x[106..107]
-            Axpy2(c[11], ref x0, 106, ref t, 0);
+            Accumulate2(c[11], ref x0, 106, ref acc3_0, ref acc3_1);
             // patch 12: non-overlapping part x[115..116]
-            Axpy2(c[12], ref x0, 115, ref t, 0);
+            Accumulate2(c[12], ref x0, 115, ref acc0_0, ref acc0_1);
             // patch 13: non-overlapping part x[124..125]
-            Axpy2(c[13], ref x0, 124, ref t, 0);
+            Accumulate2(c[13], ref x0, 124, ref acc1_0, ref acc1_1);
             // patch 14: non-overlapping part x[133..134]
-            Axpy2(c[14], ref x0, 133, ref t, 0);
+            Accumulate2(c[14], ref x0, 133, ref acc2_0, ref acc2_1);
             // patch 15: non-overlapping part x[142..143]
-            Axpy2(c[15], ref x0, 142, ref t, 0);
+            Accumulate2(c[15], ref x0, 142, ref acc3_0, ref acc3_1);
             // patch 16: non-overlapping part x[151..152]
-            Axpy2(c[16], ref x0, 151, ref t, 0);
+            Accumulate2(c[16], ref x0, 151, ref acc0_0, ref acc0_1);
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 0) = global::System.Math.FusedMultiplyAdd((acc0_0 + acc1_0) + (acc2_0 + acc3_0), scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 0));
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 1) = global::System.Math.FusedMultiplyAdd((acc0_1 + acc1_1) + (acc2_1 + acc3_1), scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 1));
         }
 
         /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 2; the callers checked the bounds.</summary>
@@ -380,14 +604,6 @@ namespace App
             for (nuint i = 0; i < 2; i++)
                 scalar += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, wOffset + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
             return scalar;
-        }
-
-        /// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; 2; the callers checked the bounds.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Axpy2(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
-        {
-            for (nuint i = 0; i < 2; i++)
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref t, tOffset + i) += c * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
         }
 
         /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 16; the callers checked the bounds.</summary>
@@ -416,26 +632,38 @@ namespace App
             return scalar;
         }
 
+        /// <summary>acc += c · x[xOffset .. xOffset + 1] as 2 doubles, by fused multiply-adds; the callers checked the bounds.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Accumulate2(double c, ref double x, nuint xOffset, ref double acc0, ref double acc1)
+        {
+            acc0 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset), c, acc0);
+            acc1 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + 1), c, acc1);
+        }
+
+        /// <summary>acc += c · x[xOffset .. xOffset + 15] as 2 Vector512, by fused multiply-adds; the callers checked the bounds.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Accumulate16(double c, ref double x, nuint xOffset, ref global::System.Runtime.Intrinsics.Vector512<double> acc0, ref global::System.Runtime.Intrinsics.Vector512<double> acc1)
+        {
+            global::System.Runtime.Intrinsics.Vector512<double> c8 = global::System.Runtime.Intrinsics.Vector512.Create(c);
+            acc0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset), c8, acc0);
+            acc1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 8), c8, acc1);
+        }
+
+        /// <summary>acc += c · x[xOffset .. xOffset + 15] as 4 Vector256, by fused multiply-adds; the callers checked the bounds.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Accumulate16(double c, ref double x, nuint xOffset, ref global::System.Runtime.Intrinsics.Vector256<double> acc0, ref global::System.Runtime.Intrinsics.Vector256<double> acc1, ref global::System.Runtime.Intrinsics.Vector256<double> acc2, ref global::System.Runtime.Intrinsics.Vector256<double> acc3)
+        {
+            global::System.Runtime.Intrinsics.Vector256<double> c4 = global::System.Runtime.Intrinsics.Vector256.Create(c);
+            acc0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);
+            acc1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 4), c4, acc1);
+            acc2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 8), c4, acc2);
+            acc3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 12), c4, acc3);
+        }
+
         /// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; 16; the callers checked the bounds.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Axpy16(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
         {
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                global::System.Runtime.Intrinsics.Vector512<double> scale = global::System.Runtime.Intrinsics.Vector512.Create(c);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset), ref t, tOffset);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 8) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 8), ref t, tOffset + 8);
-                return;
-            }
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                global::System.Runtime.Intrinsics.Vector256<double> scale = global::System.Runtime.Intrinsics.Vector256.Create(c);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset), ref t, tOffset);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 4) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 4), ref t, tOffset + 4);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 8) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 8), ref t, tOffset + 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 12) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 12), ref t, tOffset + 12);
-                return;
-            }
             for (nuint i = 0; i < 16; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref t, tOffset + i) += c * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
         }

@@ -64,10 +64,7 @@ namespace App
             global::System.Span<double> z = _preActivations;
             global::System.Span<double> a = _outputWeights;
             PatchDots(x, z);
-            double f = 0.0;
-            for (int j = 0; j < K; j++)
-                f += a[j] * Sigma(z[j]);
-            return f;
+            return ActivatedSum(a, z);
         }
 
         /// <inheritdoc/>
@@ -86,13 +83,8 @@ namespace App
         public double ConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate)
         {
             double residual = y - Predict(x);
-            double scale = learningRate * residual;
-            global::System.Span<double> a = _outputWeights;
-            global::System.Span<double> c = _coefficients;
-            for (int j = 0; j < K; j++)
-                c[j] = scale * a[j];
             // w += η (y − f(x)) Σ_j a_j P_j x
-            PatchAxpys(x, c, _filter);
+            PatchAxpys(x, _outputWeights, learningRate * residual, _filter);
             return residual;
         }
 
@@ -101,12 +93,8 @@ namespace App
         public double NormalizedConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu)
         {
             double residual = y - Predict(x);
-            global::System.Span<double> u = _direction;
-            u.Clear();
-            PatchAxpys(x, _outputWeights, u);
-            double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(u, u);
-            if (norm2 > 0.0)
-                global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(u, mu * residual / norm2, _filter, _filter);
+            // w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0
+            NormalizedPatchAxpys(x, _outputWeights, mu * residual, _filter, _direction);
             return residual;
         }
 
@@ -133,21 +121,15 @@ namespace App
             global::System.Span<double> a = _outputWeights;
             global::System.Span<double> c = _coefficients;
             PatchDots(x, z);
-            double f = 0.0;
+            double error = ActivatedSum(a, z) - y;
+            // ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
             for (int j = 0; j < K; j++)
             {
-                double hidden = Sigma(z[j]);
-                outputGradient[j] = hidden;
-                f += a[j] * hidden;
+                outputGradient[j] = error * Sigma(z[j]);
+                c[j] = a[j] * SigmaDerivative(z[j]);
             }
-            double error = f - y;
-            for (int j = 0; j < K; j++)
-                outputGradient[j] *= error;
-            // ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
             filterGradient.Clear();
-            for (int j = 0; j < K; j++)
-                c[j] = error * a[j] * SigmaDerivative(z[j]);
-            PatchAxpys(x, c, filterGradient);
+            PatchAxpys(x, c, error, filterGradient);
             return -error;
         }
 
@@ -166,6 +148,57 @@ namespace App
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static double SigmaDerivative(double z) => z > 0.0 ? 1.0 : ActivationSlope;
 
+        /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static double ActivatedSum(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> z)
+        {
+            ref double a0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a);
+            ref double z0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z);
+            double f = 0.0;
+            nuint j = 0;
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> sum0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, sum1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                for (; j + 16 <= K; j += 16)
+                {
+                    sum0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z0, j)), sum0);
+                    sum1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j + 8), Sigma(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z0, j + 8)), sum1);
+                }
+                if (j + 8 <= K)
+                {
+                    sum0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z0, j)), sum0);
+                    j += 8;
+                }
+                f = global::System.Runtime.Intrinsics.Vector512.Sum(sum0 + sum1);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> sum0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, sum1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                for (; j + 8 <= K; j += 8)
+                {
+                    sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z0, j)), sum0);
+                    sum1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j + 4), Sigma(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z0, j + 4)), sum1);
+                }
+                if (j + 4 <= K)
+                {
+                    sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z0, j)), sum0);
+                    j += 4;
+                }
+                f = global::System.Runtime.Intrinsics.Vector256.Sum(sum0 + sum1);
+            }
+            for (; j < K; j++)
+                f += global::System.Runtime.CompilerServices.Unsafe.Add(ref a0, j) * Sigma(global::System.Runtime.CompilerServices.Unsafe.Add(ref z0, j));
+            return f;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static global::System.Runtime.Intrinsics.Vector512<double> Sigma(global::System.Runtime.Intrinsics.Vector512<double> z) =>
+            global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThanOrEqual(z, global::System.Runtime.Intrinsics.Vector512<double>.Zero), z, z * ActivationSlope);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static global::System.Runtime.Intrinsics.Vector256<double> Sigma(global::System.Runtime.Intrinsics.Vector256<double> z) =>
+            global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThanOrEqual(z, global::System.Runtime.Intrinsics.Vector256<double>.Zero), z, z * ActivationSlope);
+
         /// <summary>Du &amp; Goel's stage 1 (Double Convotron) on w_non and a; see IConvNet.DoubleConvotronStep.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private double Stage1Step(global::System.ReadOnlySpan<double> x, double y, double rate, bool normalized, global::System.ReadOnlySpan<double> filterNoise, global::System.ReadOnlySpan<double> outputNoise)
@@ -181,11 +214,9 @@ namespace App
             // w_non = w at the non-overlapping taps 31..32.
             w.Slice(31, NonOverlappingTapCount).CopyTo(wNon);
             NonOverlappingPatchDots(x, z);
-            double fNon = 0.0;
-            for (int j = 0; j < K; j++)
-                fNon += a[j] * Sigma(z[j]);
+            double fNon = ActivatedSum(a, z);
             v.Clear();
-            NonOverlappingPatchAxpys(x, a, v);
+            NonOverlappingPatchAxpys(x, a, 1.0, v);
             double e = UnbiasingFactor * (fNon - y);
             double wNorm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(wNon, wNon);
             double aNorm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(a, a);
@@ -218,17 +249,110 @@ namespace App
             }
         }
 
-        /// <summary>target += c_j P_j x for every patch j (target has length r).</summary>
+        /// <summary>target += scale · Σ_j c_j P_j x over every patch j (target has length r).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void PatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, global::System.Span<double> target)
+        private static void PatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target)
         {
             ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
-            for (int j = 0; j < K; j++)
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
             {
-                // patch j reads x[j·s .. j·s + r − 1]
-                nuint start = (nuint)(j * S);
-                Axpy64(c[j], ref x0, start, ref t, 0);
+                // Σ_j c_j P_j x in registers (8 Vector512), then target += scale · Σ once.
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_4 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_5 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_6 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_7 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                // patch j starts at x[PatchStart(j)].
+                int j = 0;
+                for (; j < K; j++)
+                {
+                    Accumulate64(c[j], ref x0, PatchStart(j), ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3, ref acc0_4, ref acc0_5, ref acc0_6, ref acc0_7);
+                }
+                global::System.Runtime.Intrinsics.Vector512<double> scale8 = global::System.Runtime.Intrinsics.Vector512.Create(scale);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(acc0_0, scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 0)), ref t, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(acc0_1, scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 8)), ref t, 8);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(acc0_2, scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 16)), ref t, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(acc0_3, scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 24)), ref t, 24);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(acc0_4, scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 32)), ref t, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(acc0_5, scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 40)), ref t, 40);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(acc0_6, scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 48)), ref t, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(acc0_7, scale8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 56)), ref t, 56);
+            }
+            else
+            {
+                // Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.
+                for (int j = 0; j < K; j++)
+                {
+                    // patch j reads x[j·s .. j·s + r − 1]
+                    nuint start = (nuint)(j * S);
+                    Axpy64(scale * c[j], ref x0, start, ref t, 0);
+                }
+            }
+        }
+
+        /// <summary>target += scale / ‖Σ‖² · Σ with Σ = Σ_j c_j P_j x over every patch j, unless Σ = 0 (target and scratch have length r).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void NormalizedPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target, global::System.Span<double> scratch)
+        {
+            ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                // Σ_j c_j P_j x in registers (8 Vector512), then target += scale / ‖Σ‖² · Σ once (unless Σ = 0).
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_2 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_3 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_4 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_5 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_6 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector512<double> acc0_7 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                // patch j starts at x[PatchStart(j)].
+                int j = 0;
+                for (; j < K; j++)
+                {
+                    Accumulate64(c[j], ref x0, PatchStart(j), ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3, ref acc0_4, ref acc0_5, ref acc0_6, ref acc0_7);
+                }
+                global::System.Runtime.Intrinsics.Vector512<double> sum0 = acc0_0;
+                global::System.Runtime.Intrinsics.Vector512<double> sum1 = acc0_1;
+                global::System.Runtime.Intrinsics.Vector512<double> sum2 = acc0_2;
+                global::System.Runtime.Intrinsics.Vector512<double> sum3 = acc0_3;
+                global::System.Runtime.Intrinsics.Vector512<double> sum4 = acc0_4;
+                global::System.Runtime.Intrinsics.Vector512<double> sum5 = acc0_5;
+                global::System.Runtime.Intrinsics.Vector512<double> sum6 = acc0_6;
+                global::System.Runtime.Intrinsics.Vector512<double> sum7 = acc0_7;
+                double norm2 = global::System.Runtime.Intrinsics.Vector512.Sum(sum0 * sum0 + sum1 * sum1 + sum2 * sum2 + sum3 * sum3 + sum4 * sum4 + sum5 * sum5 + sum6 * sum6 + sum7 * sum7);
+                if (!(norm2 > 0.0))
+                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                double step = scale / norm2;
+                global::System.Runtime.Intrinsics.Vector512<double> step8 = global::System.Runtime.Intrinsics.Vector512.Create(step);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum0, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 0)), ref t, 0);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum1, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 8)), ref t, 8);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum2, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 16)), ref t, 16);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum3, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 24)), ref t, 24);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum4, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 32)), ref t, 32);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum5, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 40)), ref t, 40);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum6, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 48)), ref t, 48);
+                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(sum7, step8, global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, 56)), ref t, 56);
+            }
+            else
+            {
+                // Too many taps to hold Σ in registers at these lanes: Σ is built in scratch, patch by patch.
+                scratch.Clear();
+                ref double u = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+                for (int j = 0; j < K; j++)
+                {
+                    // patch j reads x[j·s .. j·s + r − 1]
+                    nuint start = (nuint)(j * S);
+                    Axpy64(c[j], ref x0, start, ref u, 0);
+                }
+                double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(scratch, scratch);
+                if (norm2 > 0.0)
+                    global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
             }
         }
 
@@ -246,19 +370,41 @@ namespace App
             }
         }
 
-        /// <summary>target += c_j P_j^non x for every patch j (target has length |T_non|).</summary>
+        /// <summary>target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void NonOverlappingPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, global::System.Span<double> target)
+        private static void NonOverlappingPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target)
         {
             ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
-            for (int j = 0; j < K; j++)
+            // Σ_j c_j P_j x in registers (2 doubles); patch j adds into set j mod 4, so 4 chains of fused multiply-adds run side by side; then target += scale · Σ once.
+            double acc0_0 = 0.0;
+            double acc0_1 = 0.0;
+            double acc1_0 = 0.0;
+            double acc1_1 = 0.0;
+            double acc2_0 = 0.0;
+            double acc2_1 = 0.0;
+            double acc3_0 = 0.0;
+            double acc3_1 = 0.0;
+            // patch j starts at x[PatchStart(j)]; consecutive patches go to the sets in turn.
+            int j = 0;
+            for (; j + 3 < K; j += 4)
             {
-                // patch j starts at x[j·s]; its non-overlapping part is x[j·s + 31 .. j·s + 32]
-                nuint start = (nuint)(j * S);
-                Axpy2(c[j], ref x0, start + 31, ref t, 0);
+                Accumulate2(c[j], ref x0, PatchStart(j) + 31, ref acc0_0, ref acc0_1);
+                Accumulate2(c[j + 1], ref x0, PatchStart(j + 1) + 31, ref acc1_0, ref acc1_1);
+                Accumulate2(c[j + 2], ref x0, PatchStart(j + 2) + 31, ref acc2_0, ref acc2_1);
+                Accumulate2(c[j + 3], ref x0, PatchStart(j + 3) + 31, ref acc3_0, ref acc3_1);
             }
+            for (; j < K; j++)
+            {
+                Accumulate2(c[j], ref x0, PatchStart(j) + 31, ref acc0_0, ref acc0_1);
+            }
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 0) = global::System.Math.FusedMultiplyAdd((acc0_0 + acc1_0) + (acc2_0 + acc3_0), scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 0));
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 1) = global::System.Math.FusedMultiplyAdd((acc0_1 + acc1_1) + (acc2_1 + acc3_1), scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 1));
         }
+
+        /// <summary>Where patch j starts in x: P_j[0].</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static nuint PatchStart(int j) => (nuint)(j * S);
 
         /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 2; the callers checked the bounds.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -268,14 +414,6 @@ namespace App
             for (nuint i = 0; i < 2; i++)
                 scalar += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, wOffset + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
             return scalar;
-        }
-
-        /// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; 2; the callers checked the bounds.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Axpy2(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
-        {
-            for (nuint i = 0; i < 2; i++)
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref t, tOffset + i) += c * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
         }
 
         /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 64; the callers checked the bounds.</summary>
@@ -288,31 +426,26 @@ namespace App
                 global::System.Runtime.Intrinsics.Vector512<double> sum1 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 8) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 8);
                 global::System.Runtime.Intrinsics.Vector512<double> sum2 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 16) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 16);
                 global::System.Runtime.Intrinsics.Vector512<double> sum3 = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 24) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 24);
-                sum0 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 32) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 32);
-                sum1 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 40) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 40);
-                sum2 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 48) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 48);
-                sum3 += global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 56) * global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 56);
+                sum0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 32), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 32), sum0);
+                sum1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 40), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 40), sum1);
+                sum2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 48), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 48), sum2);
+                sum3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref w, wOffset + 56), global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 56), sum3);
                 double total = global::System.Runtime.Intrinsics.Vector512.Sum(sum0 + sum1 + sum2 + sum3);
                 return total;
             }
             if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                global::System.Runtime.Intrinsics.Vector256<double> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset);
-                global::System.Runtime.Intrinsics.Vector256<double> sum1 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 4) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 4);
-                global::System.Runtime.Intrinsics.Vector256<double> sum2 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 8) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 8);
-                global::System.Runtime.Intrinsics.Vector256<double> sum3 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 12) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 12);
-                sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 16) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 16);
-                sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 20) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 20);
-                sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 24) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 24);
-                sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 28) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 28);
-                sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 32) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 32);
-                sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 36) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 36);
-                sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 40) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 40);
-                sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 44) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 44);
-                sum0 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 48) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 48);
-                sum1 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 52) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 52);
-                sum2 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 56) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 56);
-                sum3 += global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + 60) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 60);
+                global::System.Runtime.Intrinsics.Vector256<double> sum0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> sum1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> sum2 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> sum3 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                for (nuint i = 0; i < 64; i += 16)
+                {
+                    sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + i), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + i), sum0);
+                    sum1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + i + 4), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + i + 4), sum1);
+                    sum2 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + i + 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + i + 8), sum2);
+                    sum3 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset + i + 12), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + i + 12), sum3);
+                }
                 double total = global::System.Runtime.Intrinsics.Vector256.Sum(sum0 + sum1 + sum2 + sum3);
                 return total;
             }
@@ -322,42 +455,38 @@ namespace App
             return scalar;
         }
 
+        /// <summary>acc += c · x[xOffset .. xOffset + 1] as 2 doubles, by fused multiply-adds; the callers checked the bounds.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Accumulate2(double c, ref double x, nuint xOffset, ref double acc0, ref double acc1)
+        {
+            acc0 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset), c, acc0);
+            acc1 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + 1), c, acc1);
+        }
+
+        /// <summary>acc += c · x[xOffset .. xOffset + 63] as 8 Vector512, by fused multiply-adds; the callers checked the bounds.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Accumulate64(double c, ref double x, nuint xOffset, ref global::System.Runtime.Intrinsics.Vector512<double> acc0, ref global::System.Runtime.Intrinsics.Vector512<double> acc1, ref global::System.Runtime.Intrinsics.Vector512<double> acc2, ref global::System.Runtime.Intrinsics.Vector512<double> acc3, ref global::System.Runtime.Intrinsics.Vector512<double> acc4, ref global::System.Runtime.Intrinsics.Vector512<double> acc5, ref global::System.Runtime.Intrinsics.Vector512<double> acc6, ref global::System.Runtime.Intrinsics.Vector512<double> acc7)
+        {
+            global::System.Runtime.Intrinsics.Vector512<double> c8 = global::System.Runtime.Intrinsics.Vector512.Create(c);
+            acc0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset), c8, acc0);
+            acc1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 8), c8, acc1);
+            acc2 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 16), c8, acc2);
+            acc3 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 24), c8, acc3);
+            acc4 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 32), c8, acc4);
+            acc5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 40), c8, acc5);
+            acc6 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 48), c8, acc6);
+            acc7 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 56), c8, acc7);
+        }
+
         /// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; 64; the callers checked the bounds.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Axpy64(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
         {
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-            {
-                global::System.Runtime.Intrinsics.Vector512<double> scale = global::System.Runtime.Intrinsics.Vector512.Create(c);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset), ref t, tOffset);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 8) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 8), ref t, tOffset + 8);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 16) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 16), ref t, tOffset + 16);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 24) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 24), ref t, tOffset + 24);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 32) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 32), ref t, tOffset + 32);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 40) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 40), ref t, tOffset + 40);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 48) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 48), ref t, tOffset + 48);
-                global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref x, xOffset + 56) * scale + global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref t, tOffset + 56), ref t, tOffset + 56);
-                return;
-            }
             if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
                 global::System.Runtime.Intrinsics.Vector256<double> scale = global::System.Runtime.Intrinsics.Vector256.Create(c);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset), ref t, tOffset);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 4) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 4), ref t, tOffset + 4);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 8) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 8), ref t, tOffset + 8);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 12) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 12), ref t, tOffset + 12);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 16) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 16), ref t, tOffset + 16);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 20) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 20), ref t, tOffset + 20);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 24) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 24), ref t, tOffset + 24);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 28) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 28), ref t, tOffset + 28);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 32) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 32), ref t, tOffset + 32);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 36) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 36), ref t, tOffset + 36);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 40) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 40), ref t, tOffset + 40);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 44) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 44), ref t, tOffset + 44);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 48) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 48), ref t, tOffset + 48);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 52) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 52), ref t, tOffset + 52);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 56) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 56), ref t, tOffset + 56);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + 60) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + 60), ref t, tOffset + 60);
+                for (nuint i = 0; i < 64; i += 4)
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset + i), scale, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset + i)), ref t, tOffset + i);
                 return;
             }
             for (nuint i = 0; i < 64; i++)

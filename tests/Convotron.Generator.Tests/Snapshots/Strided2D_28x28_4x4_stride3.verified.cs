@@ -78,10 +78,7 @@ namespace App
             global::System.Span<double> z = _preActivations;
             global::System.Span<double> a = _outputWeights;
             PatchDots(x, z);
-            double f = 0.0;
-            for (int j = 0; j < K; j++)
-                f += a[j] * Sigma(z[j]);
-            return f;
+            return ActivatedSum(a, z);
         }
 
         /// <inheritdoc/>
@@ -100,13 +97,8 @@ namespace App
         public double ConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate)
         {
             double residual = y - Predict(x);
-            double scale = learningRate * residual;
-            global::System.Span<double> a = _outputWeights;
-            global::System.Span<double> c = _coefficients;
-            for (int j = 0; j < K; j++)
-                c[j] = scale * a[j];
             // w += η (y − f(x)) Σ_j a_j P_j x
-            PatchAxpys(x, c, _filter);
+            PatchAxpys(x, _outputWeights, learningRate * residual, _filter);
             return residual;
         }
 
@@ -115,12 +107,8 @@ namespace App
         public double NormalizedConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu)
         {
             double residual = y - Predict(x);
-            global::System.Span<double> u = _direction;
-            u.Clear();
-            PatchAxpys(x, _outputWeights, u);
-            double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(u, u);
-            if (norm2 > 0.0)
-                global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(u, mu * residual / norm2, _filter, _filter);
+            // w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0
+            NormalizedPatchAxpys(x, _outputWeights, mu * residual, _filter, _direction);
             return residual;
         }
 
@@ -147,21 +135,15 @@ namespace App
             global::System.Span<double> a = _outputWeights;
             global::System.Span<double> c = _coefficients;
             PatchDots(x, z);
-            double f = 0.0;
+            double error = ActivatedSum(a, z) - y;
+            // ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
             for (int j = 0; j < K; j++)
             {
-                double hidden = Sigma(z[j]);
-                outputGradient[j] = hidden;
-                f += a[j] * hidden;
+                outputGradient[j] = error * Sigma(z[j]);
+                c[j] = a[j] * SigmaDerivative(z[j]);
             }
-            double error = f - y;
-            for (int j = 0; j < K; j++)
-                outputGradient[j] *= error;
-            // ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
             filterGradient.Clear();
-            for (int j = 0; j < K; j++)
-                c[j] = error * a[j] * SigmaDerivative(z[j]);
-            PatchAxpys(x, c, filterGradient);
+            PatchAxpys(x, c, error, filterGradient);
             return -error;
         }
 
@@ -180,6 +162,57 @@ namespace App
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static double SigmaDerivative(double z) => z > 0.0 ? 1.0 : ActivationSlope;
 
+        /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static double ActivatedSum(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> z)
+        {
+            ref double a0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a);
+            ref double z0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z);
+            double f = 0.0;
+            nuint j = 0;
+            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            {
+                global::System.Runtime.Intrinsics.Vector512<double> sum0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, sum1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                for (; j + 16 <= K; j += 16)
+                {
+                    sum0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z0, j)), sum0);
+                    sum1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j + 8), Sigma(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z0, j + 8)), sum1);
+                }
+                if (j + 8 <= K)
+                {
+                    sum0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z0, j)), sum0);
+                    j += 8;
+                }
+                f = global::System.Runtime.Intrinsics.Vector512.Sum(sum0 + sum1);
+            }
+            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> sum0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, sum1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                for (; j + 8 <= K; j += 8)
+                {
+                    sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z0, j)), sum0);
+                    sum1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j + 4), Sigma(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z0, j + 4)), sum1);
+                }
+                if (j + 4 <= K)
+                {
+                    sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z0, j)), sum0);
+                    j += 4;
+                }
+                f = global::System.Runtime.Intrinsics.Vector256.Sum(sum0 + sum1);
+            }
+            for (; j < K; j++)
+                f += global::System.Runtime.CompilerServices.Unsafe.Add(ref a0, j) * Sigma(global::System.Runtime.CompilerServices.Unsafe.Add(ref z0, j));
+            return f;
+        }
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static global::System.Runtime.Intrinsics.Vector512<double> Sigma(global::System.Runtime.Intrinsics.Vector512<double> z) =>
+            global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThanOrEqual(z, global::System.Runtime.Intrinsics.Vector512<double>.Zero), z, z * ActivationSlope);
+
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static global::System.Runtime.Intrinsics.Vector256<double> Sigma(global::System.Runtime.Intrinsics.Vector256<double> z) =>
+            global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThanOrEqual(z, global::System.Runtime.Intrinsics.Vector256<double>.Zero), z, z * ActivationSlope);
+
         /// <summary>Du &amp; Goel's stage 1 (Double Convotron) on w_non and a; see IConvNet.DoubleConvotronStep.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         private double Stage1Step(global::System.ReadOnlySpan<double> x, double y, double rate, bool normalized, global::System.ReadOnlySpan<double> filterNoise, global::System.ReadOnlySpan<double> outputNoise)
@@ -196,11 +229,9 @@ namespace App
             for (int row = 0; row < 2; row++)
                 w.Slice((1 + row) * RW + 1, 2).CopyTo(wNon.Slice(row * 2, 2));
             NonOverlappingPatchDots(x, z);
-            double fNon = 0.0;
-            for (int j = 0; j < K; j++)
-                fNon += a[j] * Sigma(z[j]);
+            double fNon = ActivatedSum(a, z);
             v.Clear();
-            NonOverlappingPatchAxpys(x, a, v);
+            NonOverlappingPatchAxpys(x, a, 1.0, v);
             double e = UnbiasingFactor * (fNon - y);
             double wNorm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(wNon, wNon);
             double aNorm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(a, a);
@@ -232,580 +263,301 @@ namespace App
             ref double w = ref _filter[0];
             ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             // patch 0 (p = 0, q = 0) reads rows 0..3, columns 0..3
-            z[0] = Dot4(ref w, 0, ref x0, 0) + Dot4(ref w, 4, ref x0, 28) + Dot4(ref w, 8, ref x0, 56) + Dot4(ref w, 12, ref x0, 84);
+            z[0] = PatchDot(ref w, ref x0, 0);
             // patch 1 (p = 0, q = 1) reads rows 0..3, columns 3..6
-            z[1] = Dot4(ref w, 0, ref x0, 3) + Dot4(ref w, 4, ref x0, 31) + Dot4(ref w, 8, ref x0, 59) + Dot4(ref w, 12, ref x0, 87);
+            z[1] = PatchDot(ref w, ref x0, 3);
             // patch 2 (p = 0, q = 2) reads rows 0..3, columns 6..9
-            z[2] = Dot4(ref w, 0, ref x0, 6) + Dot4(ref w, 4, ref x0, 34) + Dot4(ref w, 8, ref x0, 62) + Dot4(ref w, 12, ref x0, 90);
+            z[2] = PatchDot(ref w, ref x0, 6);
             // patch 3 (p = 0, q = 3) reads rows 0..3, columns 9..12
-            z[3] = Dot4(ref w, 0, ref x0, 9) + Dot4(ref w, 4, ref x0, 37) + Dot4(ref w, 8, ref x0, 65) + Dot4(ref w, 12, ref x0, 93);
+            z[3] = PatchDot(ref w, ref x0, 9);
             // patch 4 (p = 0, q = 4) reads rows 0..3, columns 12..15
-            z[4] = Dot4(ref w, 0, ref x0, 12) + Dot4(ref w, 4, ref x0, 40) + Dot4(ref w, 8, ref x0, 68) + Dot4(ref w, 12, ref x0, 96);
+            z[4] = PatchDot(ref w, ref x0, 12);
             // patch 5 (p = 0, q = 5) reads rows 0..3, columns 15..18
-            z[5] = Dot4(ref w, 0, ref x0, 15) + Dot4(ref w, 4, ref x0, 43) + Dot4(ref w, 8, ref x0, 71) + Dot4(ref w, 12, ref x0, 99);
+            z[5] = PatchDot(ref w, ref x0, 15);
             // patch 6 (p = 0, q = 6) reads rows 0..3, columns 18..21
-            z[6] = Dot4(ref w, 0, ref x0, 18) + Dot4(ref w, 4, ref x0, 46) + Dot4(ref w, 8, ref x0, 74) + Dot4(ref w, 12, ref x0, 102);
+            z[6] = PatchDot(ref w, ref x0, 18);
             // patch 7 (p = 0, q = 7) reads rows 0..3, columns 21..24
-            z[7] = Dot4(ref w, 0, ref x0, 21) + Dot4(ref w, 4, ref x0, 49) + Dot4(ref w, 8, ref x0, 77) + Dot4(ref w, 12, ref x0, 105);
+            z[7] = PatchDot(ref w, ref x0, 21);
             // patch 8 (p = 0, q = 8) reads rows 0..3, columns 24..27
-            z[8] = Dot4(ref w, 0, ref x0, 24) + Dot4(ref w, 4, ref x0, 52) + Dot4(ref w, 8, ref x0, 80) + Dot4(ref w, 12, ref x0, 108);
+            z[8] = PatchDot(ref w, ref x0, 24);
             // patch 9 (p = 1, q = 0) reads rows 3..6, columns 0..3
-            z[9] = Dot4(ref w, 0, ref x0, 84) + Dot4(ref w, 4, ref x0, 112) + Dot4(ref w, 8, ref x0, 140) + Dot4(ref w, 12, ref x0, 168);
+            z[9] = PatchDot(ref w, ref x0, 84);
             // patch 10 (p = 1, q = 1) reads rows 3..6, columns 3..6
-            z[10] = Dot4(ref w, 0, ref x0, 87) + Dot4(ref w, 4, ref x0, 115) + Dot4(ref w, 8, ref x0, 143) + Dot4(ref w, 12, ref x0, 171);
+            z[10] = PatchDot(ref w, ref x0, 87);
             // patch 11 (p = 1, q = 2) reads rows 3..6, columns 6..9
-            z[11] = Dot4(ref w, 0, ref x0, 90) + Dot4(ref w, 4, ref x0, 118) + Dot4(ref w, 8, ref x0, 146) + Dot4(ref w, 12, ref x0, 174);
+            z[11] = PatchDot(ref w, ref x0, 90);
             // patch 12 (p = 1, q = 3) reads rows 3..6, columns 9..12
-            z[12] = Dot4(ref w, 0, ref x0, 93) + Dot4(ref w, 4, ref x0, 121) + Dot4(ref w, 8, ref x0, 149) + Dot4(ref w, 12, ref x0, 177);
+            z[12] = PatchDot(ref w, ref x0, 93);
             // patch 13 (p = 1, q = 4) reads rows 3..6, columns 12..15
-            z[13] = Dot4(ref w, 0, ref x0, 96) + Dot4(ref w, 4, ref x0, 124) + Dot4(ref w, 8, ref x0, 152) + Dot4(ref w, 12, ref x0, 180);
+            z[13] = PatchDot(ref w, ref x0, 96);
             // patch 14 (p = 1, q = 5) reads rows 3..6, columns 15..18
-            z[14] = Dot4(ref w, 0, ref x0, 99) + Dot4(ref w, 4, ref x0, 127) + Dot4(ref w, 8, ref x0, 155) + Dot4(ref w, 12, ref x0, 183);
+            z[14] = PatchDot(ref w, ref x0, 99);
             // patch 15 (p = 1, q = 6) reads rows 3..6, columns 18..21
-            z[15] = Dot4(ref w, 0, ref x0, 102) + Dot4(ref w, 4, ref x0, 130) + Dot4(ref w, 8, ref x0, 158) + Dot4(ref w, 12, ref x0, 186);
+            z[15] = PatchDot(ref w, ref x0, 102);
             // patch 16 (p = 1, q = 7) reads rows 3..6, columns 21..24
-            z[16] = Dot4(ref w, 0, ref x0, 105) + Dot4(ref w, 4, ref x0, 133) + Dot4(ref w, 8, ref x0, 161) + Dot4(ref w, 12, ref x0, 189);
+            z[16] = PatchDot(ref w, ref x0, 105);
             // patch 17 (p = 1, q = 8) reads rows 3..6, columns 24..27
-            z[17] = Dot4(ref w, 0, ref x0, 108) + Dot4(ref w, 4, ref x0, 136) + Dot4(ref w, 8, ref x0, 164) + Dot4(ref w, 12, ref x0, 192);
+            z[17] = PatchDot(ref w, ref x0, 108);
             // patch 18 (p = 2, q = 0) reads rows 6..9, columns 0..3
-            z[18] = Dot4(ref w, 0, ref x0, 168) + Dot4(ref w, 4, ref x0, 196) + Dot4(ref w, 8, ref x0, 224) + Dot4(ref w, 12, ref x0, 252);
+            z[18] = PatchDot(ref w, ref x0, 168);
             // patch 19 (p = 2, q = 1) reads rows 6..9, columns 3..6
-            z[19] = Dot4(ref w, 0, ref x0, 171) + Dot4(ref w, 4, ref x0, 199) + Dot4(ref w, 8, ref x0, 227) + Dot4(ref w, 12, ref x0, 255);
+            z[19] = PatchDot(ref w, ref x0, 171);
             // patch 20 (p = 2, q = 2) reads rows 6..9, columns 6..9
-            z[20] = Dot4(ref w, 0, ref x0, 174) + Dot4(ref w, 4, ref x0, 202) + Dot4(ref w, 8, ref x0, 230) + Dot4(ref w, 12, ref x0, 258);
+            z[20] = PatchDot(ref w, ref x0, 174);
             // patch 21 (p = 2, q = 3) reads rows 6..9, columns 9..12
-            z[21] = Dot4(ref w, 0, ref x0, 177) + Dot4(ref w, 4, ref x0, 205) + Dot4(ref w, 8, ref x0, 233) + Dot4(ref w, 12, ref x0, 261);
+            z[21] = PatchDot(ref w, ref x0, 177);
             // patch 22 (p = 2, q = 4) reads rows 6..9, columns 12..15
-            z[22] = Dot4(ref w, 0, ref x0, 180) + Dot4(ref w, 4, ref x0, 208) + Dot4(ref w, 8, ref x0, 236) + Dot4(ref w, 12, ref x0, 264);
+            z[22] = PatchDot(ref w, ref x0, 180);
             // patch 23 (p = 2, q = 5) reads rows 6..9, columns 15..18
-            z[23] = Dot4(ref w, 0, ref x0, 183) + Dot4(ref w, 4, ref x0, 211) + Dot4(ref w, 8, ref x0, 239) + Dot4(ref w, 12, ref x0, 267);
+            z[23] = PatchDot(ref w, ref x0, 183);
             // patch 24 (p = 2, q = 6) reads rows 6..9, columns 18..21
-            z[24] = Dot4(ref w, 0, ref x0, 186) + Dot4(ref w, 4, ref x0, 214) + Dot4(ref w, 8, ref x0, 242) + Dot4(ref w, 12, ref x0, 270);
+            z[24] = PatchDot(ref w, ref x0, 186);
             // patch 25 (p = 2, q = 7) reads rows 6..9, columns 21..24
-            z[25] = Dot4(ref w, 0, ref x0, 189) + Dot4(ref w, 4, ref x0, 217) + Dot4(ref w, 8, ref x0, 245) + Dot4(ref w, 12, ref x0, 273);
+            z[25] = PatchDot(ref w, ref x0, 189);
             // patch 26 (p = 2, q = 8) reads rows 6..9, columns 24..27
-            z[26] = Dot4(ref w, 0, ref x0, 192) + Dot4(ref w, 4, ref x0, 220) + Dot4(ref w, 8, ref x0, 248) + Dot4(ref w, 12, ref x0, 276);
+            z[26] = PatchDot(ref w, ref x0, 192);
             // patch 27 (p = 3, q = 0) reads rows 9..12, columns 0..3
-            z[27] = Dot4(ref w, 0, ref x0, 252) + Dot4(ref w, 4, ref x0, 280) + Dot4(ref w, 8, ref x0, 308) + Dot4(ref w, 12, ref x0, 336);
+            z[27] = PatchDot(ref w, ref x0, 252);
             // patch 28 (p = 3, q = 1) reads rows 9..12, columns 3..6
-            z[28] = Dot4(ref w, 0, ref x0, 255) + Dot4(ref w, 4, ref x0, 283) + Dot4(ref w, 8, ref x0, 311) + Dot4(ref w, 12, ref x0, 339);
+            z[28] = PatchDot(ref w, ref x0, 255);
             // patch 29 (p = 3, q = 2) reads rows 9..12, columns 6..9
-            z[29] = Dot4(ref w, 0, ref x0, 258) + Dot4(ref w, 4, ref x0, 286) + Dot4(ref w, 8, ref x0, 314) + Dot4(ref w, 12, ref x0, 342);
+            z[29] = PatchDot(ref w, ref x0, 258);
             // patch 30 (p = 3, q = 3) reads rows 9..12, columns 9..12
-            z[30] = Dot4(ref w, 0, ref x0, 261) + Dot4(ref w, 4, ref x0, 289) + Dot4(ref w, 8, ref x0, 317) + Dot4(ref w, 12, ref x0, 345);
+            z[30] = PatchDot(ref w, ref x0, 261);
             // patch 31 (p = 3, q = 4) reads rows 9..12, columns 12..15
-            z[31] = Dot4(ref w, 0, ref x0, 264) + Dot4(ref w, 4, ref x0, 292) + Dot4(ref w, 8, ref x0, 320) + Dot4(ref w, 12, ref x0, 348);
+            z[31] = PatchDot(ref w, ref x0, 264);
             // patch 32 (p = 3, q = 5) reads rows 9..12, columns 15..18
-            z[32] = Dot4(ref w, 0, ref x0, 267) + Dot4(ref w, 4, ref x0, 295) + Dot4(ref w, 8, ref x0, 323) + Dot4(ref w, 12, ref x0, 351);
+            z[32] = PatchDot(ref w, ref x0, 267);
             // patch 33 (p = 3, q = 6) reads rows 9..12, columns 18..21
-            z[33] = Dot4(ref w, 0, ref x0, 270) + Dot4(ref w, 4, ref x0, 298) + Dot4(ref w, 8, ref x0, 326) + Dot4(ref w, 12, ref x0, 354);
+            z[33] = PatchDot(ref w, ref x0, 270);
             // patch 34 (p = 3, q = 7) reads rows 9..12, columns 21..24
-            z[34] = Dot4(ref w, 0, ref x0, 273) + Dot4(ref w, 4, ref x0, 301) + Dot4(ref w, 8, ref x0, 329) + Dot4(ref w, 12, ref x0, 357);
+            z[34] = PatchDot(ref w, ref x0, 273);
             // patch 35 (p = 3, q = 8) reads rows 9..12, columns 24..27
-            z[35] = Dot4(ref w, 0, ref x0, 276) + Dot4(ref w, 4, ref x0, 304) + Dot4(ref w, 8, ref x0, 332) + Dot4(ref w, 12, ref x0, 360);
+            z[35] = PatchDot(ref w, ref x0, 276);
             // patch 36 (p = 4, q = 0) reads rows 12..15, columns 0..3
-            z[36] = Dot4(ref w, 0, ref x0, 336) + Dot4(ref w, 4, ref x0, 364) + Dot4(ref w, 8, ref x0, 392) + Dot4(ref w, 12, ref x0, 420);
+            z[36] = PatchDot(ref w, ref x0, 336);
             // patch 37 (p = 4, q = 1) reads rows 12..15, columns 3..6
-            z[37] = Dot4(ref w, 0, ref x0, 339) + Dot4(ref w, 4, ref x0, 367) + Dot4(ref w, 8, ref x0, 395) + Dot4(ref w, 12, ref x0, 423);
+            z[37] = PatchDot(ref w, ref x0, 339);
             // patch 38 (p = 4, q = 2) reads rows 12..15, columns 6..9
-            z[38] = Dot4(ref w, 0, ref x0, 342) + Dot4(ref w, 4, ref x0, 370) + Dot4(ref w, 8, ref x0, 398) + Dot4(ref w, 12, ref x0, 426);
+            z[38] = PatchDot(ref w, ref x0, 342);
             // patch 39 (p = 4, q = 3) reads rows 12..15, columns 9..12
-            z[39] = Dot4(ref w, 0, ref x0, 345) + Dot4(ref w, 4, ref x0, 373) + Dot4(ref w, 8, ref x0, 401) + Dot4(ref w, 12, ref x0, 429);
+            z[39] = PatchDot(ref w, ref x0, 345);
             // patch 40 (p = 4, q = 4) reads rows 12..15, columns 12..15
-            z[40] = Dot4(ref w, 0, ref x0, 348) + Dot4(ref w, 4, ref x0, 376) + Dot4(ref w, 8, ref x0, 404) + Dot4(ref w, 12, ref x0, 432);
+            z[40] = PatchDot(ref w, ref x0, 348);
             // patch 41 (p = 4, q = 5) reads rows 12..15, columns 15..18
-            z[41] = Dot4(ref w, 0, ref x0, 351) + Dot4(ref w, 4, ref x0, 379) + Dot4(ref w, 8, ref x0, 407) + Dot4(ref w, 12, ref x0, 435);
+            z[41] = PatchDot(ref w, ref x0, 351);
             // patch 42 (p = 4, q = 6) reads rows 12..15, columns 18..21
-            z[42] = Dot4(ref w, 0, ref x0, 354) + Dot4(ref w, 4, ref x0, 382) + Dot4(ref w, 8, ref x0, 410) + Dot4(ref w, 12, ref x0, 438);
+            z[42] = PatchDot(ref w, ref x0, 354);
             // patch 43 (p = 4, q = 7) reads rows 12..15, columns 21..24
-            z[43] = Dot4(ref w, 0, ref x0, 357) + Dot4(ref w, 4, ref x0, 385) + Dot4(ref w, 8, ref x0, 413) + Dot4(ref w, 12, ref x0, 441);
+            z[43] = PatchDot(ref w, ref x0, 357);
             // patch 44 (p = 4, q = 8) reads rows 12..15, columns 24..27
-            z[44] = Dot4(ref w, 0, ref x0, 360) + Dot4(ref w, 4, ref x0, 388) + Dot4(ref w, 8, ref x0, 416) + Dot4(ref w, 12, ref x0, 444);
+            z[44] = PatchDot(ref w, ref x0, 360);
             // patch 45 (p = 5, q = 0) reads rows 15..18, columns 0..3
-            z[45] = Dot4(ref w, 0, ref x0, 420) + Dot4(ref w, 4, ref x0, 448) + Dot4(ref w, 8, ref x0, 476) + Dot4(ref w, 12, ref x0, 504);
+            z[45] = PatchDot(ref w, ref x0, 420);
             // patch 46 (p = 5, q = 1) reads rows 15..18, columns 3..6
-            z[46] = Dot4(ref w, 0, ref x0, 423) + Dot4(ref w, 4, ref x0, 451) + Dot4(ref w, 8, ref x0, 479) + Dot4(ref w, 12, ref x0, 507);
+            z[46] = PatchDot(ref w, ref x0, 423);
             // patch 47 (p = 5, q = 2) reads rows 15..18, columns 6..9
-            z[47] = Dot4(ref w, 0, ref x0, 426) + Dot4(ref w, 4, ref x0, 454) + Dot4(ref w, 8, ref x0, 482) + Dot4(ref w, 12, ref x0, 510);
+            z[47] = PatchDot(ref w, ref x0, 426);
             // patch 48 (p = 5, q = 3) reads rows 15..18, columns 9..12
-            z[48] = Dot4(ref w, 0, ref x0, 429) + Dot4(ref w, 4, ref x0, 457) + Dot4(ref w, 8, ref x0, 485) + Dot4(ref w, 12, ref x0, 513);
+            z[48] = PatchDot(ref w, ref x0, 429);
             // patch 49 (p = 5, q = 4) reads rows 15..18, columns 12..15
-            z[49] = Dot4(ref w, 0, ref x0, 432) + Dot4(ref w, 4, ref x0, 460) + Dot4(ref w, 8, ref x0, 488) + Dot4(ref w, 12, ref x0, 516);
+            z[49] = PatchDot(ref w, ref x0, 432);
             // patch 50 (p = 5, q = 5) reads rows 15..18, columns 15..18
-            z[50] = Dot4(ref w, 0, ref x0, 435) + Dot4(ref w, 4, ref x0, 463) + Dot4(ref w, 8, ref x0, 491) + Dot4(ref w, 12, ref x0, 519);
+            z[50] = PatchDot(ref w, ref x0, 435);
             // patch 51 (p = 5, q = 6) reads rows 15..18, columns 18..21
-            z[51] = Dot4(ref w, 0, ref x0, 438) + Dot4(ref w, 4, ref x0, 466) + Dot4(ref w, 8, ref x0, 494) + Dot4(ref w, 12, ref x0, 522);
+            z[51] = PatchDot(ref w, ref x0, 438);
             // patch 52 (p = 5, q = 7) reads rows 15..18, columns 21..24
-            z[52] = Dot4(ref w, 0, ref x0, 441) + Dot4(ref w, 4, ref x0, 469) + Dot4(ref w, 8, ref x0, 497) + Dot4(ref w, 12, ref x0, 525);
+            z[52] = PatchDot(ref w, ref x0, 441);
             // patch 53 (p = 5, q = 8) reads rows 15..18, columns 24..27
-            z[53] = Dot4(ref w, 0, ref x0, 444) + Dot4(ref w, 4, ref x0, 472) + Dot4(ref w, 8, ref x0, 500) + Dot4(ref w, 12, ref x0, 528);
+            z[53] = PatchDot(ref w, ref x0, 444);
             // patch 54 (p = 6, q = 0) reads rows 18..21, columns 0..3
-            z[54] = Dot4(ref w, 0, ref x0, 504) + Dot4(ref w, 4, ref x0, 532) + Dot4(ref w, 8, ref x0, 560) + Dot4(ref w, 12, ref x0, 588);
+            z[54] = PatchDot(ref w, ref x0, 504);
             // patch 55 (p = 6, q = 1) reads rows 18..21, columns 3..6
-            z[55] = Dot4(ref w, 0, ref x0, 507) + Dot4(ref w, 4, ref x0, 535) + Dot4(ref w, 8, ref x0, 563) + Dot4(ref w, 12, ref x0, 591);
+            z[55] = PatchDot(ref w, ref x0, 507);
             // patch 56 (p = 6, q = 2) reads rows 18..21, columns 6..9
-            z[56] = Dot4(ref w, 0, ref x0, 510) + Dot4(ref w, 4, ref x0, 538) + Dot4(ref w, 8, ref x0, 566) + Dot4(ref w, 12, ref x0, 594);
+            z[56] = PatchDot(ref w, ref x0, 510);
             // patch 57 (p = 6, q = 3) reads rows 18..21, columns 9..12
-            z[57] = Dot4(ref w, 0, ref x0, 513) + Dot4(ref w, 4, ref x0, 541) + Dot4(ref w, 8, ref x0, 569) + Dot4(ref w, 12, ref x0, 597);
+            z[57] = PatchDot(ref w, ref x0, 513);
             // patch 58 (p = 6, q = 4) reads rows 18..21, columns 12..15
-            z[58] = Dot4(ref w, 0, ref x0, 516) + Dot4(ref w, 4, ref x0, 544) + Dot4(ref w, 8, ref x0, 572) + Dot4(ref w, 12, ref x0, 600);
+            z[58] = PatchDot(ref w, ref x0, 516);
             // patch 59 (p = 6, q = 5) reads rows 18..21, columns 15..18
-            z[59] = Dot4(ref w, 0, ref x0, 519) + Dot4(ref w, 4, ref x0, 547) + Dot4(ref w, 8, ref x0, 575) + Dot4(ref w, 12, ref x0, 603);
+            z[59] = PatchDot(ref w, ref x0, 519);
             // patch 60 (p = 6, q = 6) reads rows 18..21, columns 18..21
-            z[60] = Dot4(ref w, 0, ref x0, 522) + Dot4(ref w, 4, ref x0, 550) + Dot4(ref w, 8, ref x0, 578) + Dot4(ref w, 12, ref x0, 606);
+            z[60] = PatchDot(ref w, ref x0, 522);
             // patch 61 (p = 6, q = 7) reads rows 18..21, columns 21..24
-            z[61] = Dot4(ref w, 0, ref x0, 525) + Dot4(ref w, 4, ref x0, 553) + Dot4(ref w, 8, ref x0, 581) + Dot4(ref w, 12, ref x0, 609);
+            z[61] = PatchDot(ref w, ref x0, 525);
             // patch 62 (p = 6, q = 8) reads rows 18..21, columns 24..27
-            z[62] = Dot4(ref w, 0, ref x0, 528) + Dot4(ref w, 4, ref x0, 556) + Dot4(ref w, 8, ref x0, 584) + Dot4(ref w, 12, ref x0, 612);
+            z[62] = PatchDot(ref w, ref x0, 528);
             // patch 63 (p = 7, q = 0) reads rows 21..24, columns 0..3
-            z[63] = Dot4(ref w, 0, ref x0, 588) + Dot4(ref w, 4, ref x0, 616) + Dot4(ref w, 8, ref x0, 644) + Dot4(ref w, 12, ref x0, 672);
+            z[63] = PatchDot(ref w, ref x0, 588);
             // patch 64 (p = 7, q = 1) reads rows 21..24, columns 3..6
-            z[64] = Dot4(ref w, 0, ref x0, 591) + Dot4(ref w, 4, ref x0, 619) + Dot4(ref w, 8, ref x0, 647) + Dot4(ref w, 12, ref x0, 675);
+            z[64] = PatchDot(ref w, ref x0, 591);
             // patch 65 (p = 7, q = 2) reads rows 21..24, columns 6..9
-            z[65] = Dot4(ref w, 0, ref x0, 594) + Dot4(ref w, 4, ref x0, 622) + Dot4(ref w, 8, ref x0, 650) + Dot4(ref w, 12, ref x0, 678);
+            z[65] = PatchDot(ref w, ref x0, 594);
             // patch 66 (p = 7, q = 3) reads rows 21..24, columns 9..12
-            z[66] = Dot4(ref w, 0, ref x0, 597) + Dot4(ref w, 4, ref x0, 625) + Dot4(ref w, 8, ref x0, 653) + Dot4(ref w, 12, ref x0, 681);
+            z[66] = PatchDot(ref w, ref x0, 597);
             // patch 67 (p = 7, q = 4) reads rows 21..24, columns 12..15
-            z[67] = Dot4(ref w, 0, ref x0, 600) + Dot4(ref w, 4, ref x0, 628) + Dot4(ref w, 8, ref x0, 656) + Dot4(ref w, 12, ref x0, 684);
+            z[67] = PatchDot(ref w, ref x0, 600);
             // patch 68 (p = 7, q = 5) reads rows 21..24, columns 15..18
-            z[68] = Dot4(ref w, 0, ref x0, 603) + Dot4(ref w, 4, ref x0, 631) + Dot4(ref w, 8, ref x0, 659) + Dot4(ref w, 12, ref x0, 687);
+            z[68] = PatchDot(ref w, ref x0, 603);
             // patch 69 (p = 7, q = 6) reads rows 21..24, columns 18..21
-            z[69] = Dot4(ref w, 0, ref x0, 606) + Dot4(ref w, 4, ref x0, 634) + Dot4(ref w, 8, ref x0, 662) + Dot4(ref w, 12, ref x0, 690);
+            z[69] = PatchDot(ref w, ref x0, 606);
             // patch 70 (p = 7, q = 7) reads rows 21..24, columns 21..24
-            z[70] = Dot4(ref w, 0, ref x0, 609) + Dot4(ref w, 4, ref x0, 637) + Dot4(ref w, 8, ref x0, 665) + Dot4(ref w, 12, ref x0, 693);
+            z[70] = PatchDot(ref w, ref x0, 609);
             // patch 71 (p = 7, q = 8) reads rows 21..24, columns 24..27
-            z[71] = Dot4(ref w, 0, ref x0, 612) + Dot4(ref w, 4, ref x0, 640) + Dot4(ref w, 8, ref x0, 668) + Dot4(ref w, 12, ref x0, 696);
+            z[71] = PatchDot(ref w, ref x0, 612);
             // patch 72 (p = 8, q = 0) reads rows 24..27, columns 0..3
-            z[72] = Dot4(ref w, 0, ref x0, 672) + Dot4(ref w, 4, ref x0, 700) + Dot4(ref w, 8, ref x0, 728) + Dot4(ref w, 12, ref x0, 756);
+            z[72] = PatchDot(ref w, ref x0, 672);
             // patch 73 (p = 8, q = 1) reads rows 24..27, columns 3..6
-            z[73] = Dot4(ref w, 0, ref x0, 675) + Dot4(ref w, 4, ref x0, 703) + Dot4(ref w, 8, ref x0, 731) + Dot4(ref w, 12, ref x0, 759);
+            z[73] = PatchDot(ref w, ref x0, 675);
             // patch 74 (p = 8, q = 2) reads rows 24..27, columns 6..9
-            z[74] = Dot4(ref w, 0, ref x0, 678) + Dot4(ref w, 4, ref x0, 706) + Dot4(ref w, 8, ref x0, 734) + Dot4(ref w, 12, ref x0, 762);
+            z[74] = PatchDot(ref w, ref x0, 678);
             // patch 75 (p = 8, q = 3) reads rows 24..27, columns 9..12
-            z[75] = Dot4(ref w, 0, ref x0, 681) + Dot4(ref w, 4, ref x0, 709) + Dot4(ref w, 8, ref x0, 737) + Dot4(ref w, 12, ref x0, 765);
+            z[75] = PatchDot(ref w, ref x0, 681);
             // patch 76 (p = 8, q = 4) reads rows 24..27, columns 12..15
-            z[76] = Dot4(ref w, 0, ref x0, 684) + Dot4(ref w, 4, ref x0, 712) + Dot4(ref w, 8, ref x0, 740) + Dot4(ref w, 12, ref x0, 768);
+            z[76] = PatchDot(ref w, ref x0, 684);
             // patch 77 (p = 8, q = 5) reads rows 24..27, columns 15..18
-            z[77] = Dot4(ref w, 0, ref x0, 687) + Dot4(ref w, 4, ref x0, 715) + Dot4(ref w, 8, ref x0, 743) + Dot4(ref w, 12, ref x0, 771);
+            z[77] = PatchDot(ref w, ref x0, 687);
             // patch 78 (p = 8, q = 6) reads rows 24..27, columns 18..21
-            z[78] = Dot4(ref w, 0, ref x0, 690) + Dot4(ref w, 4, ref x0, 718) + Dot4(ref w, 8, ref x0, 746) + Dot4(ref w, 12, ref x0, 774);
+            z[78] = PatchDot(ref w, ref x0, 690);
             // patch 79 (p = 8, q = 7) reads rows 24..27, columns 21..24
-            z[79] = Dot4(ref w, 0, ref x0, 693) + Dot4(ref w, 4, ref x0, 721) + Dot4(ref w, 8, ref x0, 749) + Dot4(ref w, 12, ref x0, 777);
+            z[79] = PatchDot(ref w, ref x0, 693);
             // patch 80 (p = 8, q = 8) reads rows 24..27, columns 24..27
-            z[80] = Dot4(ref w, 0, ref x0, 696) + Dot4(ref w, 4, ref x0, 724) + Dot4(ref w, 8, ref x0, 752) + Dot4(ref w, 12, ref x0, 780);
+            z[80] = PatchDot(ref w, ref x0, 696);
         }
 
-        /// <summary>target += c_j P_j x for every patch j (target has length r).</summary>
+        /// <summary>target += scale · Σ_j c_j P_j x over every patch j (target has length r).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void PatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, global::System.Span<double> target)
+        private static void PatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target)
         {
             ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
-            // patch 0 (p = 0, q = 0) reads rows 0..3, columns 0..3
-            Axpy4(c[0], ref x0, 0, ref t, 0);
-            Axpy4(c[0], ref x0, 28, ref t, 4);
-            Axpy4(c[0], ref x0, 56, ref t, 8);
-            Axpy4(c[0], ref x0, 84, ref t, 12);
-            // patch 1 (p = 0, q = 1) reads rows 0..3, columns 3..6
-            Axpy4(c[1], ref x0, 3, ref t, 0);
-            Axpy4(c[1], ref x0, 31, ref t, 4);
-            Axpy4(c[1], ref x0, 59, ref t, 8);
-            Axpy4(c[1], ref x0, 87, ref t, 12);
-            // patch 2 (p = 0, q = 2) reads rows 0..3, columns 6..9
-            Axpy4(c[2], ref x0, 6, ref t, 0);
-            Axpy4(c[2], ref x0, 34, ref t, 4);
-            Axpy4(c[2], ref x0, 62, ref t, 8);
-            Axpy4(c[2], ref x0, 90, ref t, 12);
-            // patch 3 (p = 0, q = 3) reads rows 0..3, columns 9..12
-            Axpy4(c[3], ref x0, 9, ref t, 0);
-            Axpy4(c[3], ref x0, 37, ref t, 4);
-            Axpy4(c[3], ref x0, 65, ref t, 8);
-            Axpy4(c[3], ref x0, 93, ref t, 12);
-            // patch 4 (p = 0, q = 4) reads rows 0..3, columns 12..15
-            Axpy4(c[4], ref x0, 12, ref t, 0);
-            Axpy4(c[4], ref x0, 40, ref t, 4);
-            Axpy4(c[4], ref x0, 68, ref t, 8);
-            Axpy4(c[4], ref x0, 96, ref t, 12);
-            // patch 5 (p = 0, q = 5) reads rows 0..3, columns 15..18
-            Axpy4(c[5], ref x0, 15, ref t, 0);
-            Axpy4(c[5], ref x0, 43, ref t, 4);
-            Axpy4(c[5], ref x0, 71, ref t, 8);
-            Axpy4(c[5], ref x0, 99, ref t, 12);
-            // patch 6 (p = 0, q = 6) reads rows 0..3, columns 18..21
-            Axpy4(c[6], ref x0, 18, ref t, 0);
-            Axpy4(c[6], ref x0, 46, ref t, 4);
-            Axpy4(c[6], ref x0, 74, ref t, 8);
-            Axpy4(c[6], ref x0, 102, ref t, 12);
-            // patch 7 (p = 0, q = 7) reads rows 0..3, columns 21..24
-            Axpy4(c[7], ref x0, 21, ref t, 0);
-            Axpy4(c[7], ref x0, 49, ref t, 4);
-            Axpy4(c[7], ref x0, 77, ref t, 8);
-            Axpy4(c[7], ref x0, 105, ref t, 12);
-            // patch 8 (p = 0, q = 8) reads rows 0..3, columns 24..27
-            Axpy4(c[8], ref x0, 24, ref t, 0);
-            Axpy4(c[8], ref x0, 52, ref t, 4);
-            Axpy4(c[8], ref x0, 80, ref t, 8);
-            Axpy4(c[8], ref x0, 108, ref t, 12);
-            // patch 9 (p = 1, q = 0) reads rows 3..6, columns 0..3
-            Axpy4(c[9], ref x0, 84, ref t, 0);
-            Axpy4(c[9], ref x0, 112, ref t, 4);
-            Axpy4(c[9], ref x0, 140, ref t, 8);
-            Axpy4(c[9], ref x0, 168, ref t, 12);
-            // patch 10 (p = 1, q = 1) reads rows 3..6, columns 3..6
-            Axpy4(c[10], ref x0, 87, ref t, 0);
-            Axpy4(c[10], ref x0, 115, ref t, 4);
-            Axpy4(c[10], ref x0, 143, ref t, 8);
-            Axpy4(c[10], ref x0, 171, ref t, 12);
-            // patch 11 (p = 1, q = 2) reads rows 3..6, columns 6..9
-            Axpy4(c[11], ref x0, 90, ref t, 0);
-            Axpy4(c[11], ref x0, 118, ref t, 4);
-            Axpy4(c[11], ref x0, 146, ref t, 8);
-            Axpy4(c[11], ref x0, 174, ref t, 12);
-            // patch 12 (p = 1, q = 3) reads rows 3..6, columns 9..12
-            Axpy4(c[12], ref x0, 93, ref t, 0);
-            Axpy4(c[12], ref x0, 121, ref t, 4);
-            Axpy4(c[12], ref x0, 149, ref t, 8);
-            Axpy4(c[12], ref x0, 177, ref t, 12);
-            // patch 13 (p = 1, q = 4) reads rows 3..6, columns 12..15
-            Axpy4(c[13], ref x0, 96, ref t, 0);
-            Axpy4(c[13], ref x0, 124, ref t, 4);
-            Axpy4(c[13], ref x0, 152, ref t, 8);
-            Axpy4(c[13], ref x0, 180, ref t, 12);
-            // patch 14 (p = 1, q = 5) reads rows 3..6, columns 15..18
-            Axpy4(c[14], ref x0, 99, ref t, 0);
-            Axpy4(c[14], ref x0, 127, ref t, 4);
-            Axpy4(c[14], ref x0, 155, ref t, 8);
-            Axpy4(c[14], ref x0, 183, ref t, 12);
-            // patch 15 (p = 1, q = 6) reads rows 3..6, columns 18..21
-            Axpy4(c[15], ref x0, 102, ref t, 0);
-            Axpy4(c[15], ref x0, 130, ref t, 4);
-            Axpy4(c[15], ref x0, 158, ref t, 8);
-            Axpy4(c[15], ref x0, 186, ref t, 12);
-            // patch 16 (p = 1, q = 7) reads rows 3..6, columns 21..24
-            Axpy4(c[16], ref x0, 105, ref t, 0);
-            Axpy4(c[16], ref x0, 133, ref t, 4);
-            Axpy4(c[16], ref x0, 161, ref t, 8);
-            Axpy4(c[16], ref x0, 189, ref t, 12);
-            // patch 17 (p = 1, q = 8) reads rows 3..6, columns 24..27
-            Axpy4(c[17], ref x0, 108, ref t, 0);
-            Axpy4(c[17], ref x0, 136, ref t, 4);
-            Axpy4(c[17], ref x0, 164, ref t, 8);
-            Axpy4(c[17], ref x0, 192, ref t, 12);
-            // patch 18 (p = 2, q = 0) reads rows 6..9, columns 0..3
-            Axpy4(c[18], ref x0, 168, ref t, 0);
-            Axpy4(c[18], ref x0, 196, ref t, 4);
-            Axpy4(c[18], ref x0, 224, ref t, 8);
-            Axpy4(c[18], ref x0, 252, ref t, 12);
-            // patch 19 (p = 2, q = 1) reads rows 6..9, columns 3..6
-            Axpy4(c[19], ref x0, 171, ref t, 0);
-            Axpy4(c[19], ref x0, 199, ref t, 4);
-            Axpy4(c[19], ref x0, 227, ref t, 8);
-            Axpy4(c[19], ref x0, 255, ref t, 12);
-            // patch 20 (p = 2, q = 2) reads rows 6..9, columns 6..9
-            Axpy4(c[20], ref x0, 174, ref t, 0);
-            Axpy4(c[20], ref x0, 202, ref t, 4);
-            Axpy4(c[20], ref x0, 230, ref t, 8);
-            Axpy4(c[20], ref x0, 258, ref t, 12);
-            // patch 21 (p = 2, q = 3) reads rows 6..9, columns 9..12
-            Axpy4(c[21], ref x0, 177, ref t, 0);
-            Axpy4(c[21], ref x0, 205, ref t, 4);
-            Axpy4(c[21], ref x0, 233, ref t, 8);
-            Axpy4(c[21], ref x0, 261, ref t, 12);
-            // patch 22 (p = 2, q = 4) reads rows 6..9, columns 12..15
-            Axpy4(c[22], ref x0, 180, ref t, 0);
-            Axpy4(c[22], ref x0, 208, ref t, 4);
-            Axpy4(c[22], ref x0, 236, ref t, 8);
-            Axpy4(c[22], ref x0, 264, ref t, 12);
-            // patch 23 (p = 2, q = 5) reads rows 6..9, columns 15..18
-            Axpy4(c[23], ref x0, 183, ref t, 0);
-            Axpy4(c[23], ref x0, 211, ref t, 4);
-            Axpy4(c[23], ref x0, 239, ref t, 8);
-            Axpy4(c[23], ref x0, 267, ref t, 12);
-            // patch 24 (p = 2, q = 6) reads rows 6..9, columns 18..21
-            Axpy4(c[24], ref x0, 186, ref t, 0);
-            Axpy4(c[24], ref x0, 214, ref t, 4);
-            Axpy4(c[24], ref x0, 242, ref t, 8);
-            Axpy4(c[24], ref x0, 270, ref t, 12);
-            // patch 25 (p = 2, q = 7) reads rows 6..9, columns 21..24
-            Axpy4(c[25], ref x0, 189, ref t, 0);
-            Axpy4(c[25], ref x0, 217, ref t, 4);
-            Axpy4(c[25], ref x0, 245, ref t, 8);
-            Axpy4(c[25], ref x0, 273, ref t, 12);
-            // patch 26 (p = 2, q = 8) reads rows 6..9, columns 24..27
-            Axpy4(c[26], ref x0, 192, ref t, 0);
-            Axpy4(c[26], ref x0, 220, ref t, 4);
-            Axpy4(c[26], ref x0, 248, ref t, 8);
-            Axpy4(c[26], ref x0, 276, ref t, 12);
-            // patch 27 (p = 3, q = 0) reads rows 9..12, columns 0..3
-            Axpy4(c[27], ref x0, 252, ref t, 0);
-            Axpy4(c[27], ref x0, 280, ref t, 4);
-            Axpy4(c[27], ref x0, 308, ref t, 8);
-            Axpy4(c[27], ref x0, 336, ref t, 12);
-            // patch 28 (p = 3, q = 1) reads rows 9..12, columns 3..6
-            Axpy4(c[28], ref x0, 255, ref t, 0);
-            Axpy4(c[28], ref x0, 283, ref t, 4);
-            Axpy4(c[28], ref x0, 311, ref t, 8);
-            Axpy4(c[28], ref x0, 339, ref t, 12);
-            // patch 29 (p = 3, q = 2) reads rows 9..12, columns 6..9
-            Axpy4(c[29], ref x0, 258, ref t, 0);
-            Axpy4(c[29], ref x0, 286, ref t, 4);
-            Axpy4(c[29], ref x0, 314, ref t, 8);
-            Axpy4(c[29], ref x0, 342, ref t, 12);
-            // patch 30 (p = 3, q = 3) reads rows 9..12, columns 9..12
-            Axpy4(c[30], ref x0, 261, ref t, 0);
-            Axpy4(c[30], ref x0, 289, ref t, 4);
-            Axpy4(c[30], ref x0, 317, ref t, 8);
-            Axpy4(c[30], ref x0, 345, ref t, 12);
-            // patch 31 (p = 3, q = 4) reads rows 9..12, columns 12..15
-            Axpy4(c[31], ref x0, 264, ref t, 0);
-            Axpy4(c[31], ref x0, 292, ref t, 4);
-            Axpy4(c[31], ref x0, 320, ref t, 8);
-            Axpy4(c[31], ref x0, 348, ref t, 12);
-            // patch 32 (p = 3, q = 5) reads rows 9..12, columns 15..18
-            Axpy4(c[32], ref x0, 267, ref t, 0);
-            Axpy4(c[32], ref x0, 295, ref t, 4);
-            Axpy4(c[32], ref x0, 323, ref t, 8);
-            Axpy4(c[32], ref x0, 351, ref t, 12);
-            // patch 33 (p = 3, q = 6) reads rows 9..12, columns 18..21
-            Axpy4(c[33], ref x0, 270, ref t, 0);
-            Axpy4(c[33], ref x0, 298, ref t, 4);
-            Axpy4(c[33], ref x0, 326, ref t, 8);
-            Axpy4(c[33], ref x0, 354, ref t, 12);
-            // patch 34 (p = 3, q = 7) reads rows 9..12, columns 21..24
-            Axpy4(c[34], ref x0, 273, ref t, 0);
-            Axpy4(c[34], ref x0, 301, ref t, 4);
-            Axpy4(c[34], ref x0, 329, ref t, 8);
-            Axpy4(c[34], ref x0, 357, ref t, 12);
-            // patch 35 (p = 3, q = 8) reads rows 9..12, columns 24..27
-            Axpy4(c[35], ref x0, 276, ref t, 0);
-            Axpy4(c[35], ref x0, 304, ref t, 4);
-            Axpy4(c[35], ref x0, 332, ref t, 8);
-            Axpy4(c[35], ref x0, 360, ref t, 12);
-            // patch 36 (p = 4, q = 0) reads rows 12..15, columns 0..3
-            Axpy4(c[36], ref x0, 336, ref t, 0);
-            Axpy4(c[36], ref x0, 364, ref t, 4);
-            Axpy4(c[36], ref x0, 392, ref t, 8);
-            Axpy4(c[36], ref x0, 420, ref t, 12);
-            // patch 37 (p = 4, q = 1) reads rows 12..15, columns 3..6
-            Axpy4(c[37], ref x0, 339, ref t, 0);
-            Axpy4(c[37], ref x0, 367, ref t, 4);
-            Axpy4(c[37], ref x0, 395, ref t, 8);
-            Axpy4(c[37], ref x0, 423, ref t, 12);
-            // patch 38 (p = 4, q = 2) reads rows 12..15, columns 6..9
-            Axpy4(c[38], ref x0, 342, ref t, 0);
-            Axpy4(c[38], ref x0, 370, ref t, 4);
-            Axpy4(c[38], ref x0, 398, ref t, 8);
-            Axpy4(c[38], ref x0, 426, ref t, 12);
-            // patch 39 (p = 4, q = 3) reads rows 12..15, columns 9..12
-            Axpy4(c[39], ref x0, 345, ref t, 0);
-            Axpy4(c[39], ref x0, 373, ref t, 4);
-            Axpy4(c[39], ref x0, 401, ref t, 8);
-            Axpy4(c[39], ref x0, 429, ref t, 12);
-            // patch 40 (p = 4, q = 4) reads rows 12..15, columns 12..15
-            Axpy4(c[40], ref x0, 348, ref t, 0);
-            Axpy4(c[40], ref x0, 376, ref t, 4);
-            Axpy4(c[40], ref x0, 404, ref t, 8);
-            Axpy4(c[40], ref x0, 432, ref t, 12);
-            // patch 41 (p = 4, q = 5) reads rows 12..15, columns 15..18
-            Axpy4(c[41], ref x0, 351, ref t, 0);
-            Axpy4(c[41], ref x0, 379, ref t, 4);
-            Axpy4(c[41], ref x0, 407, ref t, 8);
-            Axpy4(c[41], ref x0, 435, ref t, 12);
-            // patch 42 (p = 4, q = 6) reads rows 12..15, columns 18..21
-            Axpy4(c[42], ref x0, 354, ref t, 0);
-            Axpy4(c[42], ref x0, 382, ref t, 4);
-            Axpy4(c[42], ref x0, 410, ref t, 8);
-            Axpy4(c[42], ref x0, 438, ref t, 12);
-            // patch 43 (p = 4, q = 7) reads rows 12..15, columns 21..24
-            Axpy4(c[43], ref x0, 357, ref t, 0);
-            Axpy4(c[43], ref x0, 385, ref t, 4);
-            Axpy4(c[43], ref x0, 413, ref t, 8);
-            Axpy4(c[43], ref x0, 441, ref t, 12);
-            // patch 44 (p = 4, q = 8) reads rows 12..15, columns 24..27
-            Axpy4(c[44], ref x0, 360, ref t, 0);
-            Axpy4(c[44], ref x0, 388, ref t, 4);
-            Axpy4(c[44], ref x0, 416, ref t, 8);
-            Axpy4(c[44], ref x0, 444, ref t, 12);
-            // patch 45 (p = 5, q = 0) reads rows 15..18, columns 0..3
-            Axpy4(c[45], ref x0, 420, ref t, 0);
-            Axpy4(c[45], ref x0, 448, ref t, 4);
-            Axpy4(c[45], ref x0, 476, ref t, 8);
-            Axpy4(c[45], ref x0, 504, ref t, 12);
-            // patch 46 (p = 5, q = 1) reads rows 15..18, columns 3..6
-            Axpy4(c[46], ref x0, 423, ref t, 0);
-            Axpy4(c[46], ref x0, 451, ref t, 4);
-            Axpy4(c[46], ref x0, 479, ref t, 8);
-            Axpy4(c[46], ref x0, 507, ref t, 12);
-            // patch 47 (p = 5, q = 2) reads rows 15..18, columns 6..9
-            Axpy4(c[47], ref x0, 426, ref t, 0);
-            Axpy4(c[47], ref x0, 454, ref t, 4);
-            Axpy4(c[47], ref x0, 482, ref t, 8);
-            Axpy4(c[47], ref x0, 510, ref t, 12);
-            // patch 48 (p = 5, q = 3) reads rows 15..18, columns 9..12
-            Axpy4(c[48], ref x0, 429, ref t, 0);
-            Axpy4(c[48], ref x0, 457, ref t, 4);
-            Axpy4(c[48], ref x0, 485, ref t, 8);
-            Axpy4(c[48], ref x0, 513, ref t, 12);
-            // patch 49 (p = 5, q = 4) reads rows 15..18, columns 12..15
-            Axpy4(c[49], ref x0, 432, ref t, 0);
-            Axpy4(c[49], ref x0, 460, ref t, 4);
-            Axpy4(c[49], ref x0, 488, ref t, 8);
-            Axpy4(c[49], ref x0, 516, ref t, 12);
-            // patch 50 (p = 5, q = 5) reads rows 15..18, columns 15..18
-            Axpy4(c[50], ref x0, 435, ref t, 0);
-            Axpy4(c[50], ref x0, 463, ref t, 4);
-            Axpy4(c[50], ref x0, 491, ref t, 8);
-            Axpy4(c[50], ref x0, 519, ref t, 12);
-            // patch 51 (p = 5, q = 6) reads rows 15..18, columns 18..21
-            Axpy4(c[51], ref x0, 438, ref t, 0);
-            Axpy4(c[51], ref x0, 466, ref t, 4);
-            Axpy4(c[51], ref x0, 494, ref t, 8);
-            Axpy4(c[51], ref x0, 522, ref t, 12);
-            // patch 52 (p = 5, q = 7) reads rows 15..18, columns 21..24
-            Axpy4(c[52], ref x0, 441, ref t, 0);
-            Axpy4(c[52], ref x0, 469, ref t, 4);
-            Axpy4(c[52], ref x0, 497, ref t, 8);
-            Axpy4(c[52], ref x0, 525, ref t, 12);
-            // patch 53 (p = 5, q = 8) reads rows 15..18, columns 24..27
-            Axpy4(c[53], ref x0, 444, ref t, 0);
-            Axpy4(c[53], ref x0, 472, ref t, 4);
-            Axpy4(c[53], ref x0, 500, ref t, 8);
-            Axpy4(c[53], ref x0, 528, ref t, 12);
-            // patch 54 (p = 6, q = 0) reads rows 18..21, columns 0..3
-            Axpy4(c[54], ref x0, 504, ref t, 0);
-            Axpy4(c[54], ref x0, 532, ref t, 4);
-            Axpy4(c[54], ref x0, 560, ref t, 8);
-            Axpy4(c[54], ref x0, 588, ref t, 12);
-            // patch 55 (p = 6, q = 1) reads rows 18..21, columns 3..6
-            Axpy4(c[55], ref x0, 507, ref t, 0);
-            Axpy4(c[55], ref x0, 535, ref t, 4);
-            Axpy4(c[55], ref x0, 563, ref t, 8);
-            Axpy4(c[55], ref x0, 591, ref t, 12);
-            // patch 56 (p = 6, q = 2) reads rows 18..21, columns 6..9
-            Axpy4(c[56], ref x0, 510, ref t, 0);
-            Axpy4(c[56], ref x0, 538, ref t, 4);
-            Axpy4(c[56], ref x0, 566, ref t, 8);
-            Axpy4(c[56], ref x0, 594, ref t, 12);
-            // patch 57 (p = 6, q = 3) reads rows 18..21, columns 9..12
-            Axpy4(c[57], ref x0, 513, ref t, 0);
-            Axpy4(c[57], ref x0, 541, ref t, 4);
-            Axpy4(c[57], ref x0, 569, ref t, 8);
-            Axpy4(c[57], ref x0, 597, ref t, 12);
-            // patch 58 (p = 6, q = 4) reads rows 18..21, columns 12..15
-            Axpy4(c[58], ref x0, 516, ref t, 0);
-            Axpy4(c[58], ref x0, 544, ref t, 4);
-            Axpy4(c[58], ref x0, 572, ref t, 8);
-            Axpy4(c[58], ref x0, 600, ref t, 12);
-            // patch 59 (p = 6, q = 5) reads rows 18..21, columns 15..18
-            Axpy4(c[59], ref x0, 519, ref t, 0);
-            Axpy4(c[59], ref x0, 547, ref t, 4);
-            Axpy4(c[59], ref x0, 575, ref t, 8);
-            Axpy4(c[59], ref x0, 603, ref t, 12);
-            // patch 60 (p = 6, q = 6) reads rows 18..21, columns 18..21
-            Axpy4(c[60], ref x0, 522, ref t, 0);
-            Axpy4(c[60], ref x0, 550, ref t, 4);
-            Axpy4(c[60], ref x0, 578, ref t, 8);
-            Axpy4(c[60], ref x0, 606, ref t, 12);
-            // patch 61 (p = 6, q = 7) reads rows 18..21, columns 21..24
-            Axpy4(c[61], ref x0, 525, ref t, 0);
-            Axpy4(c[61], ref x0, 553, ref t, 4);
-            Axpy4(c[61], ref x0, 581, ref t, 8);
-            Axpy4(c[61], ref x0, 609, ref t, 12);
-            // patch 62 (p = 6, q = 8) reads rows 18..21, columns 24..27
-            Axpy4(c[62], ref x0, 528, ref t, 0);
-            Axpy4(c[62], ref x0, 556, ref t, 4);
-            Axpy4(c[62], ref x0, 584, ref t, 8);
-            Axpy4(c[62], ref x0, 612, ref t, 12);
-            // patch 63 (p = 7, q = 0) reads rows 21..24, columns 0..3
-            Axpy4(c[63], ref x0, 588, ref t, 0);
-            Axpy4(c[63], ref x0, 616, ref t, 4);
-            Axpy4(c[63], ref x0, 644, ref t, 8);
-            Axpy4(c[63], ref x0, 672, ref t, 12);
-            // patch 64 (p = 7, q = 1) reads rows 21..24, columns 3..6
-            Axpy4(c[64], ref x0, 591, ref t, 0);
-            Axpy4(c[64], ref x0, 619, ref t, 4);
-            Axpy4(c[64], ref x0, 647, ref t, 8);
-            Axpy4(c[64], ref x0, 675, ref t, 12);
-            // patch 65 (p = 7, q = 2) reads rows 21..24, columns 6..9
-            Axpy4(c[65], ref x0, 594, ref t, 0);
-            Axpy4(c[65], ref x0, 622, ref t, 4);
-            Axpy4(c[65], ref x0, 650, ref t, 8);
-            Axpy4(c[65], ref x0, 678, ref t, 12);
-            // patch 66 (p = 7, q = 3) reads rows 21..24, columns 9..12
-            Axpy4(c[66], ref x0, 597, ref t, 0);
-            Axpy4(c[66], ref x0, 625, ref t, 4);
-            Axpy4(c[66], ref x0, 653, ref t, 8);
-            Axpy4(c[66], ref x0, 681, ref t, 12);
-            // patch 67 (p = 7, q = 4) reads rows 21..24, columns 12..15
-            Axpy4(c[67], ref x0, 600, ref t, 0);
-            Axpy4(c[67], ref x0, 628, ref t, 4);
-            Axpy4(c[67], ref x0, 656, ref t, 8);
-            Axpy4(c[67], ref x0, 684, ref t, 12);
-            // patch 68 (p = 7, q = 5) reads rows 21..24, columns 15..18
-            Axpy4(c[68], ref x0, 603, ref t, 0);
-            Axpy4(c[68], ref x0, 631, ref t, 4);
-            Axpy4(c[68], ref x0, 659, ref t, 8);
-            Axpy4(c[68], ref x0, 687, ref t, 12);
-            // patch 69 (p = 7, q = 6) reads rows 21..24, columns 18..21
-            Axpy4(c[69], ref x0, 606, ref t, 0);
-            Axpy4(c[69], ref x0, 634, ref t, 4);
-            Axpy4(c[69], ref x0, 662, ref t, 8);
-            Axpy4(c[69], ref x0, 690, ref t, 12);
-            // patch 70 (p = 7, q = 7) reads rows 21..24, columns 21..24
-            Axpy4(c[70], ref x0, 609, ref t, 0);
-            Axpy4(c[70], ref x0, 637, ref t, 4);
-            Axpy4(c[70], ref x0, 665, ref t, 8);
-            Axpy4(c[70], ref x0, 693, ref t, 12);
-            // patch 71 (p = 7, q = 8) reads rows 21..24, columns 24..27
-            Axpy4(c[71], ref x0, 612, ref t, 0);
-            Axpy4(c[71], ref x0, 640, ref t, 4);
-            Axpy4(c[71], ref x0, 668, ref t, 8);
-            Axpy4(c[71], ref x0, 696, ref t, 12);
-            // patch 72 (p = 8, q = 0) reads rows 24..27, columns 0..3
-            Axpy4(c[72], ref x0, 672, ref t, 0);
-            Axpy4(c[72], ref x0, 700, ref t, 4);
-            Axpy4(c[72], ref x0, 728, ref t, 8);
-            Axpy4(c[72], ref x0, 756, ref t, 12);
-            // patch 73 (p = 8, q = 1) reads rows 24..27, columns 3..6
-            Axpy4(c[73], ref x0, 675, ref t, 0);
-            Axpy4(c[73], ref x0, 703, ref t, 4);
-            Axpy4(c[73], ref x0, 731, ref t, 8);
-            Axpy4(c[73], ref x0, 759, ref t, 12);
-            // patch 74 (p = 8, q = 2) reads rows 24..27, columns 6..9
-            Axpy4(c[74], ref x0, 678, ref t, 0);
-            Axpy4(c[74], ref x0, 706, ref t, 4);
-            Axpy4(c[74], ref x0, 734, ref t, 8);
-            Axpy4(c[74], ref x0, 762, ref t, 12);
-            // patch 75 (p = 8, q = 3) reads rows 24..27, columns 9..12
-            Axpy4(c[75], ref x0, 681, ref t, 0);
-            Axpy4(c[75], ref x0, 709, ref t, 4);
-            Axpy4(c[75], ref x0, 737, ref t, 8);
-            Axpy4(c[75], ref x0, 765, ref t, 12);
-            // patch 76 (p = 8, q = 4) reads rows 24..27, columns 12..15
-            Axpy4(c[76], ref x0, 684, ref t, 0);
-            Axpy4(c[76], ref x0, 712, ref t, 4);
-            Axpy4(c[76], ref x0, 740, ref t, 8);
-            Axpy4(c[76], ref x0, 768, ref t, 12);
-            // patch 77 (p = 8, q = 5) reads rows 24..27, columns 15..18
-            Axpy4(c[77], ref x0, 687, ref t, 0);
-            Axpy4(c[77], ref x0, 715, ref t, 4);
-            Axpy4(c[77], ref x0, 743, ref t, 8);
-            Axpy4(c[77], ref x0, 771, ref t, 12);
-            // patch 78 (p = 8, q = 6) reads rows 24..27, columns 18..21
-            Axpy4(c[78], ref x0, 690, ref t, 0);
-            Axpy4(c[78], ref x0, 718, ref t, 4);
-            Axpy4(c[78], ref x0, 746, ref t, 8);
-            Axpy4(c[78], ref x0, 774, ref t, 12);
-            // patch 79 (p = 8, q = 7) reads rows 24..27, columns 21..24
-            Axpy4(c[79], ref x0, 693, ref t, 0);
-            Axpy4(c[79], ref x0, 721, ref t, 4);
-            Axpy4(c[79], ref x0, 749, ref t, 8);
-            Axpy4(c[79], ref x0, 777, ref t, 12);
-            // patch 80 (p = 8, q = 8) reads rows 24..27, columns 24..27
-            Axpy4(c[80], ref x0, 696, ref t, 0);
-            Axpy4(c[80], ref x0, 724, ref t, 4);
-            Axpy4(c[80], ref x0, 752, ref t, 8);
-            Axpy4(c[80], ref x0, 780, ref t, 12);
+            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                // Σ_j c_j P_j x in registers (1 Vector256 per run (4 runs)); patch j adds into set j mod 2, so 2 chains of fused multiply-adds run side by side; then target += scale · Σ once.
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_r0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_r1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_r2_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_r3_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_r0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_r1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_r2_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_r3_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                // patch j starts at x[PatchStart(j)]; consecutive patches go to the sets in turn.
+                int j = 0;
+                for (; j + 1 < K; j += 2)
+                {
+                    Accumulate4(c[j], ref x0, PatchStart(j), ref acc0_r0_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 28, ref acc0_r1_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 56, ref acc0_r2_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 84, ref acc0_r3_0);
+                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1), ref acc1_r0_0);
+                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 28, ref acc1_r1_0);
+                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 56, ref acc1_r2_0);
+                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 84, ref acc1_r3_0);
+                }
+                for (; j < K; j++)
+                {
+                    Accumulate4(c[j], ref x0, PatchStart(j), ref acc0_r0_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 28, ref acc0_r1_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 56, ref acc0_r2_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 84, ref acc0_r3_0);
+                }
+                global::System.Runtime.Intrinsics.Vector256<double> scale4 = global::System.Runtime.Intrinsics.Vector256.Create(scale);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r0_0 + acc1_r0_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 0)), ref t, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r1_0 + acc1_r1_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 4)), ref t, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r2_0 + acc1_r2_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 8)), ref t, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r3_0 + acc1_r3_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 12)), ref t, 12);
+            }
+            else
+            {
+                // Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.
+                int j = 0;
+                for (int p = 0; p < KH; p++)
+                {
+                    for (int q = 0; q < KW; q++, j++)
+                    {
+                        // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
+                        nuint start = (nuint)(p * SH * Width + q * SW);
+                        double cj = scale * c[j];
+                        for (int i = 0; i < RH; i++)
+                            Axpy4(cj, ref x0, start + (nuint)(i * Width), ref t, (nuint)(i * RW));
+                    }
+                }
+            }
+        }
+
+        /// <summary>target += scale / ‖Σ‖² · Σ with Σ = Σ_j c_j P_j x over every patch j, unless Σ = 0 (target and scratch have length r).</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        private static void NormalizedPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target, global::System.Span<double> scratch)
+        {
+            ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
+            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            {
+                // Σ_j c_j P_j x in registers (1 Vector256 per run (4 runs)); patch j adds into set j mod 2, so 2 chains of fused multiply-adds run side by side; then target += scale / ‖Σ‖² · Σ once (unless Σ = 0).
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_r0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_r1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_r2_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc0_r3_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_r0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_r1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_r2_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                global::System.Runtime.Intrinsics.Vector256<double> acc1_r3_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                // patch j starts at x[PatchStart(j)]; consecutive patches go to the sets in turn.
+                int j = 0;
+                for (; j + 1 < K; j += 2)
+                {
+                    Accumulate4(c[j], ref x0, PatchStart(j), ref acc0_r0_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 28, ref acc0_r1_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 56, ref acc0_r2_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 84, ref acc0_r3_0);
+                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1), ref acc1_r0_0);
+                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 28, ref acc1_r1_0);
+                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 56, ref acc1_r2_0);
+                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 84, ref acc1_r3_0);
+                }
+                for (; j < K; j++)
+                {
+                    Accumulate4(c[j], ref x0, PatchStart(j), ref acc0_r0_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 28, ref acc0_r1_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 56, ref acc0_r2_0);
+                    Accumulate4(c[j], ref x0, PatchStart(j) + 84, ref acc0_r3_0);
+                }
+                global::System.Runtime.Intrinsics.Vector256<double> sum_r0_0 = acc0_r0_0 + acc1_r0_0;
+                global::System.Runtime.Intrinsics.Vector256<double> sum_r1_0 = acc0_r1_0 + acc1_r1_0;
+                global::System.Runtime.Intrinsics.Vector256<double> sum_r2_0 = acc0_r2_0 + acc1_r2_0;
+                global::System.Runtime.Intrinsics.Vector256<double> sum_r3_0 = acc0_r3_0 + acc1_r3_0;
+                double norm2 = global::System.Runtime.Intrinsics.Vector256.Sum(sum_r0_0 * sum_r0_0 + sum_r1_0 * sum_r1_0 + sum_r2_0 * sum_r2_0 + sum_r3_0 * sum_r3_0);
+                if (!(norm2 > 0.0))
+                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                double step = scale / norm2;
+                global::System.Runtime.Intrinsics.Vector256<double> step4 = global::System.Runtime.Intrinsics.Vector256.Create(step);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r0_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 0)), ref t, 0);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r1_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 4)), ref t, 4);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r2_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 8)), ref t, 8);
+                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r3_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 12)), ref t, 12);
+            }
+            else
+            {
+                // Too many taps to hold Σ in registers at these lanes: Σ is built in scratch, patch by patch.
+                scratch.Clear();
+                ref double u = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+                int j = 0;
+                for (int p = 0; p < KH; p++)
+                {
+                    for (int q = 0; q < KW; q++, j++)
+                    {
+                        // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
+                        nuint start = (nuint)(p * SH * Width + q * SW);
+                        for (int i = 0; i < RH; i++)
+                            Axpy4(c[j], ref x0, start + (nuint)(i * Width), ref u, (nuint)(i * RW));
+                    }
+                }
+                double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(scratch, scratch);
+                if (norm2 > 0.0)
+                    global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
+            }
         }
 
         /// <summary>z_j = w_non · P_j^non x for every patch j.</summary>
@@ -815,464 +567,258 @@ namespace App
             ref double w = ref _nonOverlappingFilter[0];
             ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             // patch 0 (p = 0, q = 0): non-overlapping rows 1..2, columns 1..2
-            z[0] = Dot2(ref w, 0, ref x0, 29) + Dot2(ref w, 2, ref x0, 57);
+            z[0] = NonOverlappingPatchDot(ref w, ref x0, 29);
             // patch 1 (p = 0, q = 1): non-overlapping rows 1..2, columns 4..5
-            z[1] = Dot2(ref w, 0, ref x0, 32) + Dot2(ref w, 2, ref x0, 60);
+            z[1] = NonOverlappingPatchDot(ref w, ref x0, 32);
             // patch 2 (p = 0, q = 2): non-overlapping rows 1..2, columns 7..8
-            z[2] = Dot2(ref w, 0, ref x0, 35) + Dot2(ref w, 2, ref x0, 63);
+            z[2] = NonOverlappingPatchDot(ref w, ref x0, 35);
             // patch 3 (p = 0, q = 3): non-overlapping rows 1..2, columns 10..11
-            z[3] = Dot2(ref w, 0, ref x0, 38) + Dot2(ref w, 2, ref x0, 66);
+            z[3] = NonOverlappingPatchDot(ref w, ref x0, 38);
             // patch 4 (p = 0, q = 4): non-overlapping rows 1..2, columns 13..14
-            z[4] = Dot2(ref w, 0, ref x0, 41) + Dot2(ref w, 2, ref x0, 69);
+            z[4] = NonOverlappingPatchDot(ref w, ref x0, 41);
             // patch 5 (p = 0, q = 5): non-overlapping rows 1..2, columns 16..17
-            z[5] = Dot2(ref w, 0, ref x0, 44) + Dot2(ref w, 2, ref x0, 72);
+            z[5] = NonOverlappingPatchDot(ref w, ref x0, 44);
             // patch 6 (p = 0, q = 6): non-overlapping rows 1..2, columns 19..20
-            z[6] = Dot2(ref w, 0, ref x0, 47) + Dot2(ref w, 2, ref x0, 75);
+            z[6] = NonOverlappingPatchDot(ref w, ref x0, 47);
             // patch 7 (p = 0, q = 7): non-overlapping rows 1..2, columns 22..23
-            z[7] = Dot2(ref w, 0, ref x0, 50) + Dot2(ref w, 2, ref x0, 78);
+            z[7] = NonOverlappingPatchDot(ref w, ref x0, 50);
             // patch 8 (p = 0, q = 8): non-overlapping rows 1..2, columns 25..26
-            z[8] = Dot2(ref w, 0, ref x0, 53) + Dot2(ref w, 2, ref x0, 81);
+            z[8] = NonOverlappingPatchDot(ref w, ref x0, 53);
             // patch 9 (p = 1, q = 0): non-overlapping rows 4..5, columns 1..2
-            z[9] = Dot2(ref w, 0, ref x0, 113) + Dot2(ref w, 2, ref x0, 141);
+            z[9] = NonOverlappingPatchDot(ref w, ref x0, 113);
             // patch 10 (p = 1, q = 1): non-overlapping rows 4..5, columns 4..5
-            z[10] = Dot2(ref w, 0, ref x0, 116) + Dot2(ref w, 2, ref x0, 144);
+            z[10] = NonOverlappingPatchDot(ref w, ref x0, 116);
             // patch 11 (p = 1, q = 2): non-overlapping rows 4..5, columns 7..8
-            z[11] = Dot2(ref w, 0, ref x0, 119) + Dot2(ref w, 2, ref x0, 147);
+            z[11] = NonOverlappingPatchDot(ref w, ref x0, 119);
             // patch 12 (p = 1, q = 3): non-overlapping rows 4..5, columns 10..11
-            z[12] = Dot2(ref w, 0, ref x0, 122) + Dot2(ref w, 2, ref x0, 150);
+            z[12] = NonOverlappingPatchDot(ref w, ref x0, 122);
             // patch 13 (p = 1, q = 4): non-overlapping rows 4..5, columns 13..14
-            z[13] = Dot2(ref w, 0, ref x0, 125) + Dot2(ref w, 2, ref x0, 153);
+            z[13] = NonOverlappingPatchDot(ref w, ref x0, 125);
             // patch 14 (p = 1, q = 5): non-overlapping rows 4..5, columns 16..17
-            z[14] = Dot2(ref w, 0, ref x0, 128) + Dot2(ref w, 2, ref x0, 156);
+            z[14] = NonOverlappingPatchDot(ref w, ref x0, 128);
             // patch 15 (p = 1, q = 6): non-overlapping rows 4..5, columns 19..20
-            z[15] = Dot2(ref w, 0, ref x0, 131) + Dot2(ref w, 2, ref x0, 159);
+            z[15] = NonOverlappingPatchDot(ref w, ref x0, 131);
             // patch 16 (p = 1, q = 7): non-overlapping rows 4..5, columns 22..23
-            z[16] = Dot2(ref w, 0, ref x0, 134) + Dot2(ref w, 2, ref x0, 162);
+            z[16] = NonOverlappingPatchDot(ref w, ref x0, 134);
             // patch 17 (p = 1, q = 8): non-overlapping rows 4..5, columns 25..26
-            z[17] = Dot2(ref w, 0, ref x0, 137) + Dot2(ref w, 2, ref x0, 165);
+            z[17] = NonOverlappingPatchDot(ref w, ref x0, 137);
             // patch 18 (p = 2, q = 0): non-overlapping rows 7..8, columns 1..2
-            z[18] = Dot2(ref w, 0, ref x0, 197) + Dot2(ref w, 2, ref x0, 225);
+            z[18] = NonOverlappingPatchDot(ref w, ref x0, 197);
             // patch 19 (p = 2, q = 1): non-overlapping rows 7..8, columns 4..5
-            z[19] = Dot2(ref w, 0, ref x0, 200) + Dot2(ref w, 2, ref x0, 228);
+            z[19] = NonOverlappingPatchDot(ref w, ref x0, 200);
             // patch 20 (p = 2, q = 2): non-overlapping rows 7..8, columns 7..8
-            z[20] = Dot2(ref w, 0, ref x0, 203) + Dot2(ref w, 2, ref x0, 231);
+            z[20] = NonOverlappingPatchDot(ref w, ref x0, 203);
             // patch 21 (p = 2, q = 3): non-overlapping rows 7..8, columns 10..11
-            z[21] = Dot2(ref w, 0, ref x0, 206) + Dot2(ref w, 2, ref x0, 234);
+            z[21] = NonOverlappingPatchDot(ref w, ref x0, 206);
             // patch 22 (p = 2, q = 4): non-overlapping rows 7..8, columns 13..14
-            z[22] = Dot2(ref w, 0, ref x0, 209) + Dot2(ref w, 2, ref x0, 237);
+            z[22] = NonOverlappingPatchDot(ref w, ref x0, 209);
             // patch 23 (p = 2, q = 5): non-overlapping rows 7..8, columns 16..17
-            z[23] = Dot2(ref w, 0, ref x0, 212) + Dot2(ref w, 2, ref x0, 240);
+            z[23] = NonOverlappingPatchDot(ref w, ref x0, 212);
             // patch 24 (p = 2, q = 6): non-overlapping rows 7..8, columns 19..20
-            z[24] = Dot2(ref w, 0, ref x0, 215) + Dot2(ref w, 2, ref x0, 243);
+            z[24] = NonOverlappingPatchDot(ref w, ref x0, 215);
             // patch 25 (p = 2, q = 7): non-overlapping rows 7..8, columns 22..23
-            z[25] = Dot2(ref w, 0, ref x0, 218) + Dot2(ref w, 2, ref x0, 246);
+            z[25] = NonOverlappingPatchDot(ref w, ref x0, 218);
             // patch 26 (p = 2, q = 8): non-overlapping rows 7..8, columns 25..26
-            z[26] = Dot2(ref w, 0, ref x0, 221) + Dot2(ref w, 2, ref x0, 249);
+            z[26] = NonOverlappingPatchDot(ref w, ref x0, 221);
             // patch 27 (p = 3, q = 0): non-overlapping rows 10..11, columns 1..2
-            z[27] = Dot2(ref w, 0, ref x0, 281) + Dot2(ref w, 2, ref x0, 309);
+            z[27] = NonOverlappingPatchDot(ref w, ref x0, 281);
             // patch 28 (p = 3, q = 1): non-overlapping rows 10..11, columns 4..5
-            z[28] = Dot2(ref w, 0, ref x0, 284) + Dot2(ref w, 2, ref x0, 312);
+            z[28] = NonOverlappingPatchDot(ref w, ref x0, 284);
             // patch 29 (p = 3, q = 2): non-overlapping rows 10..11, columns 7..8
-            z[29] = Dot2(ref w, 0, ref x0, 287) + Dot2(ref w, 2, ref x0, 315);
+            z[29] = NonOverlappingPatchDot(ref w, ref x0, 287);
             // patch 30 (p = 3, q = 3): non-overlapping rows 10..11, columns 10..11
-            z[30] = Dot2(ref w, 0, ref x0, 290) + Dot2(ref w, 2, ref x0, 318);
+            z[30] = NonOverlappingPatchDot(ref w, ref x0, 290);
             // patch 31 (p = 3, q = 4): non-overlapping rows 10..11, columns 13..14
-            z[31] = Dot2(ref w, 0, ref x0, 293) + Dot2(ref w, 2, ref x0, 321);
+            z[31] = NonOverlappingPatchDot(ref w, ref x0, 293);
             // patch 32 (p = 3, q = 5): non-overlapping rows 10..11, columns 16..17
-            z[32] = Dot2(ref w, 0, ref x0, 296) + Dot2(ref w, 2, ref x0, 324);
+            z[32] = NonOverlappingPatchDot(ref w, ref x0, 296);
             // patch 33 (p = 3, q = 6): non-overlapping rows 10..11, columns 19..20
-            z[33] = Dot2(ref w, 0, ref x0, 299) + Dot2(ref w, 2, ref x0, 327);
+            z[33] = NonOverlappingPatchDot(ref w, ref x0, 299);
             // patch 34 (p = 3, q = 7): non-overlapping rows 10..11, columns 22..23
-            z[34] = Dot2(ref w, 0, ref x0, 302) + Dot2(ref w, 2, ref x0, 330);
+            z[34] = NonOverlappingPatchDot(ref w, ref x0, 302);
             // patch 35 (p = 3, q = 8): non-overlapping rows 10..11, columns 25..26
-            z[35] = Dot2(ref w, 0, ref x0, 305) + Dot2(ref w, 2, ref x0, 333);
+            z[35] = NonOverlappingPatchDot(ref w, ref x0, 305);
             // patch 36 (p = 4, q = 0): non-overlapping rows 13..14, columns 1..2
-            z[36] = Dot2(ref w, 0, ref x0, 365) + Dot2(ref w, 2, ref x0, 393);
+            z[36] = NonOverlappingPatchDot(ref w, ref x0, 365);
             // patch 37 (p = 4, q = 1): non-overlapping rows 13..14, columns 4..5
-            z[37] = Dot2(ref w, 0, ref x0, 368) + Dot2(ref w, 2, ref x0, 396);
+            z[37] = NonOverlappingPatchDot(ref w, ref x0, 368);
             // patch 38 (p = 4, q = 2): non-overlapping rows 13..14, columns 7..8
-            z[38] = Dot2(ref w, 0, ref x0, 371) + Dot2(ref w, 2, ref x0, 399);
+            z[38] = NonOverlappingPatchDot(ref w, ref x0, 371);
             // patch 39 (p = 4, q = 3): non-overlapping rows 13..14, columns 10..11
-            z[39] = Dot2(ref w, 0, ref x0, 374) + Dot2(ref w, 2, ref x0, 402);
+            z[39] = NonOverlappingPatchDot(ref w, ref x0, 374);
             // patch 40 (p = 4, q = 4): non-overlapping rows 13..14, columns 13..14
-            z[40] = Dot2(ref w, 0, ref x0, 377) + Dot2(ref w, 2, ref x0, 405);
+            z[40] = NonOverlappingPatchDot(ref w, ref x0, 377);
             // patch 41 (p = 4, q = 5): non-overlapping rows 13..14, columns 16..17
-            z[41] = Dot2(ref w, 0, ref x0, 380) + Dot2(ref w, 2, ref x0, 408);
+            z[41] = NonOverlappingPatchDot(ref w, ref x0, 380);
             // patch 42 (p = 4, q = 6): non-overlapping rows 13..14, columns 19..20
-            z[42] = Dot2(ref w, 0, ref x0, 383) + Dot2(ref w, 2, ref x0, 411);
+            z[42] = NonOverlappingPatchDot(ref w, ref x0, 383);
             // patch 43 (p = 4, q = 7): non-overlapping rows 13..14, columns 22..23
-            z[43] = Dot2(ref w, 0, ref x0, 386) + Dot2(ref w, 2, ref x0, 414);
+            z[43] = NonOverlappingPatchDot(ref w, ref x0, 386);
             // patch 44 (p = 4, q = 8): non-overlapping rows 13..14, columns 25..26
-            z[44] = Dot2(ref w, 0, ref x0, 389) + Dot2(ref w, 2, ref x0, 417);
+            z[44] = NonOverlappingPatchDot(ref w, ref x0, 389);
             // patch 45 (p = 5, q = 0): non-overlapping rows 16..17, columns 1..2
-            z[45] = Dot2(ref w, 0, ref x0, 449) + Dot2(ref w, 2, ref x0, 477);
+            z[45] = NonOverlappingPatchDot(ref w, ref x0, 449);
             // patch 46 (p = 5, q = 1): non-overlapping rows 16..17, columns 4..5
-            z[46] = Dot2(ref w, 0, ref x0, 452) + Dot2(ref w, 2, ref x0, 480);
+            z[46] = NonOverlappingPatchDot(ref w, ref x0, 452);
             // patch 47 (p = 5, q = 2): non-overlapping rows 16..17, columns 7..8
-            z[47] = Dot2(ref w, 0, ref x0, 455) + Dot2(ref w, 2, ref x0, 483);
+            z[47] = NonOverlappingPatchDot(ref w, ref x0, 455);
             // patch 48 (p = 5, q = 3): non-overlapping rows 16..17, columns 10..11
-            z[48] = Dot2(ref w, 0, ref x0, 458) + Dot2(ref w, 2, ref x0, 486);
+            z[48] = NonOverlappingPatchDot(ref w, ref x0, 458);
             // patch 49 (p = 5, q = 4): non-overlapping rows 16..17, columns 13..14
-            z[49] = Dot2(ref w, 0, ref x0, 461) + Dot2(ref w, 2, ref x0, 489);
+            z[49] = NonOverlappingPatchDot(ref w, ref x0, 461);
             // patch 50 (p = 5, q = 5): non-overlapping rows 16..17, columns 16..17
-            z[50] = Dot2(ref w, 0, ref x0, 464) + Dot2(ref w, 2, ref x0, 492);
+            z[50] = NonOverlappingPatchDot(ref w, ref x0, 464);
             // patch 51 (p = 5, q = 6): non-overlapping rows 16..17, columns 19..20
-            z[51] = Dot2(ref w, 0, ref x0, 467) + Dot2(ref w, 2, ref x0, 495);
+            z[51] = NonOverlappingPatchDot(ref w, ref x0, 467);
             // patch 52 (p = 5, q = 7): non-overlapping rows 16..17, columns 22..23
-            z[52] = Dot2(ref w, 0, ref x0, 470) + Dot2(ref w, 2, ref x0, 498);
+            z[52] = NonOverlappingPatchDot(ref w, ref x0, 470);
             // patch 53 (p = 5, q = 8): non-overlapping rows 16..17, columns 25..26
-            z[53] = Dot2(ref w, 0, ref x0, 473) + Dot2(ref w, 2, ref x0, 501);
+            z[53] = NonOverlappingPatchDot(ref w, ref x0, 473);
             // patch 54 (p = 6, q = 0): non-overlapping rows 19..20, columns 1..2
-            z[54] = Dot2(ref w, 0, ref x0, 533) + Dot2(ref w, 2, ref x0, 561);
+            z[54] = NonOverlappingPatchDot(ref w, ref x0, 533);
             // patch 55 (p = 6, q = 1): non-overlapping rows 19..20, columns 4..5
-            z[55] = Dot2(ref w, 0, ref x0, 536) + Dot2(ref w, 2, ref x0, 564);
+            z[55] = NonOverlappingPatchDot(ref w, ref x0, 536);
             // patch 56 (p = 6, q = 2): non-overlapping rows 19..20, columns 7..8
-            z[56] = Dot2(ref w, 0, ref x0, 539) + Dot2(ref w, 2, ref x0, 567);
+            z[56] = NonOverlappingPatchDot(ref w, ref x0, 539);
             // patch 57 (p = 6, q = 3): non-overlapping rows 19..20, columns 10..11
-            z[57] = Dot2(ref w, 0, ref x0, 542) + Dot2(ref w, 2, ref x0, 570);
+            z[57] = NonOverlappingPatchDot(ref w, ref x0, 542);
             // patch 58 (p = 6, q = 4): non-overlapping rows 19..20, columns 13..14
-            z[58] = Dot2(ref w, 0, ref x0, 545) + Dot2(ref w, 2, ref x0, 573);
+            z[58] = NonOverlappingPatchDot(ref w, ref x0, 545);
             // patch 59 (p = 6, q = 5): non-overlapping rows 19..20, columns 16..17
-            z[59] = Dot2(ref w, 0, ref x0, 548) + Dot2(ref w, 2, ref x0, 576);
+            z[59] = NonOverlappingPatchDot(ref w, ref x0, 548);
             // patch 60 (p = 6, q = 6): non-overlapping rows 19..20, columns 19..20
-            z[60] = Dot2(ref w, 0, ref x0, 551) + Dot2(ref w, 2, ref x0, 579);
+            z[60] = NonOverlappingPatchDot(ref w, ref x0, 551);
             // patch 61 (p = 6, q = 7): non-overlapping rows 19..20, columns 22..23
-            z[61] = Dot2(ref w, 0, ref x0, 554) + Dot2(ref w, 2, ref x0, 582);
+            z[61] = NonOverlappingPatchDot(ref w, ref x0, 554);
             // patch 62 (p = 6, q = 8): non-overlapping rows 19..20, columns 25..26
-            z[62] = Dot2(ref w, 0, ref x0, 557) + Dot2(ref w, 2, ref x0, 585);
+            z[62] = NonOverlappingPatchDot(ref w, ref x0, 557);
             // patch 63 (p = 7, q = 0): non-overlapping rows 22..23, columns 1..2
-            z[63] = Dot2(ref w, 0, ref x0, 617) + Dot2(ref w, 2, ref x0, 645);
+            z[63] = NonOverlappingPatchDot(ref w, ref x0, 617);
             // patch 64 (p = 7, q = 1): non-overlapping rows 22..23, columns 4..5
-            z[64] = Dot2(ref w, 0, ref x0, 620) + Dot2(ref w, 2, ref x0, 648);
+            z[64] = NonOverlappingPatchDot(ref w, ref x0, 620);
             // patch 65 (p = 7, q = 2): non-overlapping rows 22..23, columns 7..8
-            z[65] = Dot2(ref w, 0, ref x0, 623) + Dot2(ref w, 2, ref x0, 651);
+            z[65] = NonOverlappingPatchDot(ref w, ref x0, 623);
             // patch 66 (p = 7, q = 3): non-overlapping rows 22..23, columns 10..11
-            z[66] = Dot2(ref w, 0, ref x0, 626) + Dot2(ref w, 2, ref x0, 654);
+            z[66] = NonOverlappingPatchDot(ref w, ref x0, 626);
             // patch 67 (p = 7, q = 4): non-overlapping rows 22..23, columns 13..14
-            z[67] = Dot2(ref w, 0, ref x0, 629) + Dot2(ref w, 2, ref x0, 657);
+            z[67] = NonOverlappingPatchDot(ref w, ref x0, 629);
             // patch 68 (p = 7, q = 5): non-overlapping rows 22..23, columns 16..17
-            z[68] = Dot2(ref w, 0, ref x0, 632) + Dot2(ref w, 2, ref x0, 660);
+            z[68] = NonOverlappingPatchDot(ref w, ref x0, 632);
             // patch 69 (p = 7, q = 6): non-overlapping rows 22..23, columns 19..20
-            z[69] = Dot2(ref w, 0, ref x0, 635) + Dot2(ref w, 2, ref x0, 663);
+            z[69] = NonOverlappingPatchDot(ref w, ref x0, 635);
             // patch 70 (p = 7, q = 7): non-overlapping rows 22..23, columns 22..23
-            z[70] = Dot2(ref w, 0, ref x0, 638) + Dot2(ref w, 2, ref x0, 666);
+            z[70] = NonOverlappingPatchDot(ref w, ref x0, 638);
             // patch 71 (p = 7, q = 8): non-overlapping rows 22..23, columns 25..26
-            z[71] = Dot2(ref w, 0, ref x0, 641) + Dot2(ref w, 2, ref x0, 669);
+            z[71] = NonOverlappingPatchDot(ref w, ref x0, 641);
             // patch 72 (p = 8, q = 0): non-overlapping rows 25..26, columns 1..2
-            z[72] = Dot2(ref w, 0, ref x0, 701) + Dot2(ref w, 2, ref x0, 729);
+            z[72] = NonOverlappingPatchDot(ref w, ref x0, 701);
             // patch 73 (p = 8, q = 1): non-overlapping rows 25..26, columns 4..5
-            z[73] = Dot2(ref w, 0, ref x0, 704) + Dot2(ref w, 2, ref x0, 732);
+            z[73] = NonOverlappingPatchDot(ref w, ref x0, 704);
             // patch 74 (p = 8, q = 2): non-overlapping rows 25..26, columns 7..8
-            z[74] = Dot2(ref w, 0, ref x0, 707) + Dot2(ref w, 2, ref x0, 735);
+            z[74] = NonOverlappingPatchDot(ref w, ref x0, 707);
             // patch 75 (p = 8, q = 3): non-overlapping rows 25..26, columns 10..11
-            z[75] = Dot2(ref w, 0, ref x0, 710) + Dot2(ref w, 2, ref x0, 738);
+            z[75] = NonOverlappingPatchDot(ref w, ref x0, 710);
             // patch 76 (p = 8, q = 4): non-overlapping rows 25..26, columns 13..14
-            z[76] = Dot2(ref w, 0, ref x0, 713) + Dot2(ref w, 2, ref x0, 741);
+            z[76] = NonOverlappingPatchDot(ref w, ref x0, 713);
             // patch 77 (p = 8, q = 5): non-overlapping rows 25..26, columns 16..17
-            z[77] = Dot2(ref w, 0, ref x0, 716) + Dot2(ref w, 2, ref x0, 744);
+            z[77] = NonOverlappingPatchDot(ref w, ref x0, 716);
             // patch 78 (p = 8, q = 6): non-overlapping rows 25..26, columns 19..20
-            z[78] = Dot2(ref w, 0, ref x0, 719) + Dot2(ref w, 2, ref x0, 747);
+            z[78] = NonOverlappingPatchDot(ref w, ref x0, 719);
             // patch 79 (p = 8, q = 7): non-overlapping rows 25..26, columns 22..23
-            z[79] = Dot2(ref w, 0, ref x0, 722) + Dot2(ref w, 2, ref x0, 750);
+            z[79] = NonOverlappingPatchDot(ref w, ref x0, 722);
             // patch 80 (p = 8, q = 8): non-overlapping rows 25..26, columns 25..26
-            z[80] = Dot2(ref w, 0, ref x0, 725) + Dot2(ref w, 2, ref x0, 753);
+            z[80] = NonOverlappingPatchDot(ref w, ref x0, 725);
         }
 
-        /// <summary>target += c_j P_j^non x for every patch j (target has length |T_non|).</summary>
+        /// <summary>target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        private static void NonOverlappingPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, global::System.Span<double> target)
+        private static void NonOverlappingPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target)
         {
             ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
-            // patch 0 (p = 0, q = 0): non-overlapping rows 1..2, columns 1..2
-            Axpy2(c[0], ref x0, 29, ref t, 0);
-            Axpy2(c[0], ref x0, 57, ref t, 2);
-            // patch 1 (p = 0, q = 1): non-overlapping rows 1..2, columns 4..5
-            Axpy2(c[1], ref x0, 32, ref t, 0);
-            Axpy2(c[1], ref x0, 60, ref t, 2);
-            // patch 2 (p = 0, q = 2): non-overlapping rows 1..2, columns 7..8
-            Axpy2(c[2], ref x0, 35, ref t, 0);
-            Axpy2(c[2], ref x0, 63, ref t, 2);
-            // patch 3 (p = 0, q = 3): non-overlapping rows 1..2, columns 10..11
-            Axpy2(c[3], ref x0, 38, ref t, 0);
-            Axpy2(c[3], ref x0, 66, ref t, 2);
-            // patch 4 (p = 0, q = 4): non-overlapping rows 1..2, columns 13..14
-            Axpy2(c[4], ref x0, 41, ref t, 0);
-            Axpy2(c[4], ref x0, 69, ref t, 2);
-            // patch 5 (p = 0, q = 5): non-overlapping rows 1..2, columns 16..17
-            Axpy2(c[5], ref x0, 44, ref t, 0);
-            Axpy2(c[5], ref x0, 72, ref t, 2);
-            // patch 6 (p = 0, q = 6): non-overlapping rows 1..2, columns 19..20
-            Axpy2(c[6], ref x0, 47, ref t, 0);
-            Axpy2(c[6], ref x0, 75, ref t, 2);
-            // patch 7 (p = 0, q = 7): non-overlapping rows 1..2, columns 22..23
-            Axpy2(c[7], ref x0, 50, ref t, 0);
-            Axpy2(c[7], ref x0, 78, ref t, 2);
-            // patch 8 (p = 0, q = 8): non-overlapping rows 1..2, columns 25..26
-            Axpy2(c[8], ref x0, 53, ref t, 0);
-            Axpy2(c[8], ref x0, 81, ref t, 2);
-            // patch 9 (p = 1, q = 0): non-overlapping rows 4..5, columns 1..2
-            Axpy2(c[9], ref x0, 113, ref t, 0);
-            Axpy2(c[9], ref x0, 141, ref t, 2);
-            // patch 10 (p = 1, q = 1): non-overlapping rows 4..5, columns 4..5
-            Axpy2(c[10], ref x0, 116, ref t, 0);
-            Axpy2(c[10], ref x0, 144, ref t, 2);
-            // patch 11 (p = 1, q = 2): non-overlapping rows 4..5, columns 7..8
-            Axpy2(c[11], ref x0, 119, ref t, 0);
-            Axpy2(c[11], ref x0, 147, ref t, 2);
-            // patch 12 (p = 1, q = 3): non-overlapping rows 4..5, columns 10..11
-            Axpy2(c[12], ref x0, 122, ref t, 0);
-            Axpy2(c[12], ref x0, 150, ref t, 2);
-            // patch 13 (p = 1, q = 4): non-overlapping rows 4..5, columns 13..14
-            Axpy2(c[13], ref x0, 125, ref t, 0);
-            Axpy2(c[13], ref x0, 153, ref t, 2);
-            // patch 14 (p = 1, q = 5): non-overlapping rows 4..5, columns 16..17
-            Axpy2(c[14], ref x0, 128, ref t, 0);
-            Axpy2(c[14], ref x0, 156, ref t, 2);
-            // patch 15 (p = 1, q = 6): non-overlapping rows 4..5, columns 19..20
-            Axpy2(c[15], ref x0, 131, ref t, 0);
-            Axpy2(c[15], ref x0, 159, ref t, 2);
-            // patch 16 (p = 1, q = 7): non-overlapping rows 4..5, columns 22..23
-            Axpy2(c[16], ref x0, 134, ref t, 0);
-            Axpy2(c[16], ref x0, 162, ref t, 2);
-            // patch 17 (p = 1, q = 8): non-overlapping rows 4..5, columns 25..26
-            Axpy2(c[17], ref x0, 137, ref t, 0);
-            Axpy2(c[17], ref x0, 165, ref t, 2);
-            // patch 18 (p = 2, q = 0): non-overlapping rows 7..8, columns 1..2
-            Axpy2(c[18], ref x0, 197, ref t, 0);
-            Axpy2(c[18], ref x0, 225, ref t, 2);
-            // patch 19 (p = 2, q = 1): non-overlapping rows 7..8, columns 4..5
-            Axpy2(c[19], ref x0, 200, ref t, 0);
-            Axpy2(c[19], ref x0, 228, ref t, 2);
-            // patch 20 (p = 2, q = 2): non-overlapping rows 7..8, columns 7..8
-            Axpy2(c[20], ref x0, 203, ref t, 0);
-            Axpy2(c[20], ref x0, 231, ref t, 2);
-            // patch 21 (p = 2, q = 3): non-overlapping rows 7..8, columns 10..11
-            Axpy2(c[21], ref x0, 206, ref t, 0);
-            Axpy2(c[21], ref x0, 234, ref t, 2);
-            // patch 22 (p = 2, q = 4): non-overlapping rows 7..8, columns 13..14
-            Axpy2(c[22], ref x0, 209, ref t, 0);
-            Axpy2(c[22], ref x0, 237, ref t, 2);
-            // patch 23 (p = 2, q = 5): non-overlapping rows 7..8, columns 16..17
-            Axpy2(c[23], ref x0, 212, ref t, 0);
-            Axpy2(c[23], ref x0, 240, ref t, 2);
-            // patch 24 (p = 2, q = 6): non-overlapping rows 7..8, columns 19..20
-            Axpy2(c[24], ref x0, 215, ref t, 0);
-            Axpy2(c[24], ref x0, 243, ref t, 2);
-            // patch 25 (p = 2, q = 7): non-overlapping rows 7..8, columns 22..23
-            Axpy2(c[25], ref x0, 218, ref t, 0);
-            Axpy2(c[25], ref x0, 246, ref t, 2);
-            // patch 26 (p = 2, q = 8): non-overlapping rows 7..8, columns 25..26
-            Axpy2(c[26], ref x0, 221, ref t, 0);
-            Axpy2(c[26], ref x0, 249, ref t, 2);
-            // patch 27 (p = 3, q = 0): non-overlapping rows 10..11, columns 1..2
-            Axpy2(c[27], ref x0, 281, ref t, 0);
-            Axpy2(c[27], ref x0, 309, ref t, 2);
-            // patch 28 (p = 3, q = 1): non-overlapping rows 10..11, columns 4..5
-            Axpy2(c[28], ref x0, 284, ref t, 0);
-            Axpy2(c[28], ref x0, 312, ref t, 2);
-            // patch 29 (p = 3, q = 2): non-overlapping rows 10..11, columns 7..8
-            Axpy2(c[29], ref x0, 287, ref t, 0);
-            Axpy2(c[29], ref x0, 315, ref t, 2);
-            // patch 30 (p = 3, q = 3): non-overlapping rows 10..11, columns 10..11
-            Axpy2(c[30], ref x0, 290, ref t, 0);
-            Axpy2(c[30], ref x0, 318, ref t, 2);
-            // patch 31 (p = 3, q = 4): non-overlapping rows 10..11, columns 13..14
-            Axpy2(c[31], ref x0, 293, ref t, 0);
-            Axpy2(c[31], ref x0, 321, ref t, 2);
-            // patch 32 (p = 3, q = 5): non-overlapping rows 10..11, columns 16..17
-            Axpy2(c[32], ref x0, 296, ref t, 0);
-            Axpy2(c[32], ref x0, 324, ref t, 2);
-            // patch 33 (p = 3, q = 6): non-overlapping rows 10..11, columns 19..20
-            Axpy2(c[33], ref x0, 299, ref t, 0);
-            Axpy2(c[33], ref x0, 327, ref t, 2);
-            // patch 34 (p = 3, q = 7): non-overlapping rows 10..11, columns 22..23
-            Axpy2(c[34], ref x0, 302, ref t, 0);
-            Axpy2(c[34], ref x0, 330, ref t, 2);
-            // patch 35 (p = 3, q = 8): non-overlapping rows 10..11, columns 25..26
-            Axpy2(c[35], ref x0, 305, ref t, 0);
-            Axpy2(c[35], ref x0, 333, ref t, 2);
-            // patch 36 (p = 4, q = 0): non-overlapping rows 13..14, columns 1..2
-            Axpy2(c[36], ref x0, 365, ref t, 0);
-            Axpy2(c[36], ref x0, 393, ref t, 2);
-            // patch 37 (p = 4, q = 1): non-overlapping rows 13..14, columns 4..5
-            Axpy2(c[37], ref x0, 368, ref t, 0);
-            Axpy2(c[37], ref x0, 396, ref t, 2);
-            // patch 38 (p = 4, q = 2): non-overlapping rows 13..14, columns 7..8
-            Axpy2(c[38], ref x0, 371, ref t, 0);
-            Axpy2(c[38], ref x0, 399, ref t, 2);
-            // patch 39 (p = 4, q = 3): non-overlapping rows 13..14, columns 10..11
-            Axpy2(c[39], ref x0, 374, ref t, 0);
-            Axpy2(c[39], ref x0, 402, ref t, 2);
-            // patch 40 (p = 4, q = 4): non-overlapping rows 13..14, columns 13..14
-            Axpy2(c[40], ref x0, 377, ref t, 0);
-            Axpy2(c[40], ref x0, 405, ref t, 2);
-            // patch 41 (p = 4, q = 5): non-overlapping rows 13..14, columns 16..17
-            Axpy2(c[41], ref x0, 380, ref t, 0);
-            Axpy2(c[41], ref x0, 408, ref t, 2);
-            // patch 42 (p = 4, q = 6): non-overlapping rows 13..14, columns 19..20
-            Axpy2(c[42], ref x0, 383, ref t, 0);
-            Axpy2(c[42], ref x0, 411, ref t, 2);
-            // patch 43 (p = 4, q = 7): non-overlapping rows 13..14, columns 22..23
-            Axpy2(c[43], ref x0, 386, ref t, 0);
-            Axpy2(c[43], ref x0, 414, ref t, 2);
-            // patch 44 (p = 4, q = 8): non-overlapping rows 13..14, columns 25..26
-            Axpy2(c[44], ref x0, 389, ref t, 0);
-            Axpy2(c[44], ref x0, 417, ref t, 2);
-            // patch 45 (p = 5, q = 0): non-overlapping rows 16..17, columns 1..2
-            Axpy2(c[45], ref x0, 449, ref t, 0);
-            Axpy2(c[45], ref x0, 477, ref t, 2);
-            // patch 46 (p = 5, q = 1): non-overlapping rows 16..17, columns 4..5
-            Axpy2(c[46], ref x0, 452, ref t, 0);
-            Axpy2(c[46], ref x0, 480, ref t, 2);
-            // patch 47 (p = 5, q = 2): non-overlapping rows 16..17, columns 7..8
-            Axpy2(c[47], ref x0, 455, ref t, 0);
-            Axpy2(c[47], ref x0, 483, ref t, 2);
-            // patch 48 (p = 5, q = 3): non-overlapping rows 16..17, columns 10..11
-            Axpy2(c[48], ref x0, 458, ref t, 0);
-            Axpy2(c[48], ref x0, 486, ref t, 2);
-            // patch 49 (p = 5, q = 4): non-overlapping rows 16..17, columns 13..14
-            Axpy2(c[49], ref x0, 461, ref t, 0);
-            Axpy2(c[49], ref x0, 489, ref t, 2);
-            // patch 50 (p = 5, q = 5): non-overlapping rows 16..17, columns 16..17
-            Axpy2(c[50], ref x0, 464, ref t, 0);
-            Axpy2(c[50], ref x0, 492, ref t, 2);
-            // patch 51 (p = 5, q = 6): non-overlapping rows 16..17, columns 19..20
-            Axpy2(c[51], ref x0, 467, ref t, 0);
-            Axpy2(c[51], ref x0, 495, ref t, 2);
-            // patch 52 (p = 5, q = 7): non-overlapping rows 16..17, columns 22..23
-            Axpy2(c[52], ref x0, 470, ref t, 0);
-            Axpy2(c[52], ref x0, 498, ref t, 2);
-            // patch 53 (p = 5, q = 8): non-overlapping rows 16..17, columns 25..26
-            Axpy2(c[53], ref x0, 473, ref t, 0);
-            Axpy2(c[53], ref x0, 501, ref t, 2);
-            // patch 54 (p = 6, q = 0): non-overlapping rows 19..20, columns 1..2
-            Axpy2(c[54], ref x0, 533, ref t, 0);
-            Axpy2(c[54], ref x0, 561, ref t, 2);
-            // patch 55 (p = 6, q = 1): non-overlapping rows 19..20, columns 4..5
-            Axpy2(c[55], ref x0, 536, ref t, 0);
-            Axpy2(c[55], ref x0, 564, ref t, 2);
-            // patch 56 (p = 6, q = 2): non-overlapping rows 19..20, columns 7..8
-            Axpy2(c[56], ref x0, 539, ref t, 0);
-            Axpy2(c[56], ref x0, 567, ref t, 2);
-            // patch 57 (p = 6, q = 3): non-overlapping rows 19..20, columns 10..11
-            Axpy2(c[57], ref x0, 542, ref t, 0);
-            Axpy2(c[57], ref x0, 570, ref t, 2);
-            // patch 58 (p = 6, q = 4): non-overlapping rows 19..20, columns 13..14
-            Axpy2(c[58], ref x0, 545, ref t, 0);
-            Axpy2(c[58], ref x0, 573, ref t, 2);
-            // patch 59 (p = 6, q = 5): non-overlapping rows 19..20, columns 16..17
-            Axpy2(c[59], ref x0, 548, ref t, 0);
-            Axpy2(c[59], ref x0, 576, ref t, 2);
-            // patch 60 (p = 6, q = 6): non-overlapping rows 19..20, columns 19..20
-            Axpy2(c[60], ref x0, 551, ref t, 0);
-            Axpy2(c[60], ref x0, 579, ref t, 2);
-            // patch 61 (p = 6, q = 7): non-overlapping rows 19..20, columns 22..23
-            Axpy2(c[61], ref x0, 554, ref t, 0);
-            Axpy2(c[61], ref x0, 582, ref t, 2);
-            // patch 62 (p = 6, q = 8): non-overlapping rows 19..20, columns 25..26
-            Axpy2(c[62], ref x0, 557, ref t, 0);
-            Axpy2(c[62], ref x0, 585, ref t, 2);
-            // patch 63 (p = 7, q = 0): non-overlapping rows 22..23, columns 1..2
-            Axpy2(c[63], ref x0, 617, ref t, 0);
-            Axpy2(c[63], ref x0, 645, ref t, 2);
-            // patch 64 (p = 7, q = 1): non-overlapping rows 22..23, columns 4..5
-            Axpy2(c[64], ref x0, 620, ref t, 0);
-            Axpy2(c[64], ref x0, 648, ref t, 2);
-            // patch 65 (p = 7, q = 2): non-overlapping rows 22..23, columns 7..8
-            Axpy2(c[65], ref x0, 623, ref t, 0);
-            Axpy2(c[65], ref x0, 651, ref t, 2);
-            // patch 66 (p = 7, q = 3): non-overlapping rows 22..23, columns 10..11
-            Axpy2(c[66], ref x0, 626, ref t, 0);
-            Axpy2(c[66], ref x0, 654, ref t, 2);
-            // patch 67 (p = 7, q = 4): non-overlapping rows 22..23, columns 13..14
-            Axpy2(c[67], ref x0, 629, ref t, 0);
-            Axpy2(c[67], ref x0, 657, ref t, 2);
-            // patch 68 (p = 7, q = 5): non-overlapping rows 22..23, columns 16..17
-            Axpy2(c[68], ref x0, 632, ref t, 0);
-            Axpy2(c[68], ref x0, 660, ref t, 2);
-            // patch 69 (p = 7, q = 6): non-overlapping rows 22..23, columns 19..20
-            Axpy2(c[69], ref x0, 635, ref t, 0);
-            Axpy2(c[69], ref x0, 663, ref t, 2);
-            // patch 70 (p = 7, q = 7): non-overlapping rows 22..23, columns 22..23
-            Axpy2(c[70], ref x0, 638, ref t, 0);
-            Axpy2(c[70], ref x0, 666, ref t, 2);
-            // patch 71 (p = 7, q = 8): non-overlapping rows 22..23, columns 25..26
-            Axpy2(c[71], ref x0, 641, ref t, 0);
-            Axpy2(c[71], ref x0, 669, ref t, 2);
-            // patch 72 (p = 8, q = 0): non-overlapping rows 25..26, columns 1..2
-            Axpy2(c[72], ref x0, 701, ref t, 0);
-            Axpy2(c[72], ref x0, 729, ref t, 2);
-            // patch 73 (p = 8, q = 1): non-overlapping rows 25..26, columns 4..5
-            Axpy2(c[73], ref x0, 704, ref t, 0);
-            Axpy2(c[73], ref x0, 732, ref t, 2);
-            // patch 74 (p = 8, q = 2): non-overlapping rows 25..26, columns 7..8
-            Axpy2(c[74], ref x0, 707, ref t, 0);
-            Axpy2(c[74], ref x0, 735, ref t, 2);
-            // patch 75 (p = 8, q = 3): non-overlapping rows 25..26, columns 10..11
-            Axpy2(c[75], ref x0, 710, ref t, 0);
-            Axpy2(c[75], ref x0, 738, ref t, 2);
-            // patch 76 (p = 8, q = 4): non-overlapping rows 25..26, columns 13..14
-            Axpy2(c[76], ref x0, 713, ref t, 0);
-            Axpy2(c[76], ref x0, 741, ref t, 2);
-            // patch 77 (p = 8, q = 5): non-overlapping rows 25..26, columns 16..17
-            Axpy2(c[77], ref x0, 716, ref t, 0);
-            Axpy2(c[77], ref x0, 744, ref t, 2);
-            // patch 78 (p = 8, q = 6): non-overlapping rows 25..26, columns 19..20
-            Axpy2(c[78], ref x0, 719, ref t, 0);
-            Axpy2(c[78], ref x0, 747, ref t, 2);
-            // patch 79 (p = 8, q = 7): non-overlapping rows 25..26, columns 22..23
-            Axpy2(c[79], ref x0, 722, ref t, 0);
-            Axpy2(c[79], ref x0, 750, ref t, 2);
-            // patch 80 (p = 8, q = 8): non-overlapping rows 25..26, columns 25..26
-            Axpy2(c[80], ref x0, 725, ref t, 0);
-            Axpy2(c[80], ref x0, 753, ref t, 2);
+            // Σ_j c_j P_j x in registers (2 doubles per run (2 runs)); patch j adds into set j mod 2, so 2 chains of fused multiply-adds run side by side; then target += scale · Σ once.
+            double acc0_r0_0 = 0.0;
+            double acc0_r0_1 = 0.0;
+            double acc0_r1_0 = 0.0;
+            double acc0_r1_1 = 0.0;
+            double acc1_r0_0 = 0.0;
+            double acc1_r0_1 = 0.0;
+            double acc1_r1_0 = 0.0;
+            double acc1_r1_1 = 0.0;
+            // patch j starts at x[PatchStart(j)]; consecutive patches go to the sets in turn.
+            int j = 0;
+            for (; j + 1 < K; j += 2)
+            {
+                Accumulate2(c[j], ref x0, PatchStart(j) + 29, ref acc0_r0_0, ref acc0_r0_1);
+                Accumulate2(c[j], ref x0, PatchStart(j) + 57, ref acc0_r1_0, ref acc0_r1_1);
+                Accumulate2(c[j + 1], ref x0, PatchStart(j + 1) + 29, ref acc1_r0_0, ref acc1_r0_1);
+                Accumulate2(c[j + 1], ref x0, PatchStart(j + 1) + 57, ref acc1_r1_0, ref acc1_r1_1);
+            }
+            for (; j < K; j++)
+            {
+                Accumulate2(c[j], ref x0, PatchStart(j) + 29, ref acc0_r0_0, ref acc0_r0_1);
+                Accumulate2(c[j], ref x0, PatchStart(j) + 57, ref acc0_r1_0, ref acc0_r1_1);
+            }
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 0) = global::System.Math.FusedMultiplyAdd(acc0_r0_0 + acc1_r0_0, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 0));
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 1) = global::System.Math.FusedMultiplyAdd(acc0_r0_1 + acc1_r0_1, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 1));
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 2) = global::System.Math.FusedMultiplyAdd(acc0_r1_0 + acc1_r1_0, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 2));
+            global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 3) = global::System.Math.FusedMultiplyAdd(acc0_r1_1 + acc1_r1_1, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 3));
         }
 
-        /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 2; the callers checked the bounds.</summary>
+        /// <summary>w · P x for the patch part starting at x[start]: 4 runs of 4 taps, weights at u·4, inputs at start + u·28; one horizontal sum. The callers checked the bounds.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static double Dot2(ref double w, nuint wOffset, ref double x, nuint xOffset)
-        {
-            double scalar = 0.0;
-            for (nuint i = 0; i < 2; i++)
-                scalar += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, wOffset + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
-            return scalar;
-        }
-
-        /// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; 2; the callers checked the bounds.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static void Axpy2(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
-        {
-            for (nuint i = 0; i < 2; i++)
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref t, tOffset + i) += c * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
-        }
-
-        /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 4; the callers checked the bounds.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private static double Dot4(ref double w, nuint wOffset, ref double x, nuint xOffset)
+        private static double PatchDot(ref double w, ref double x, nuint start)
         {
             if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
             {
-                global::System.Runtime.Intrinsics.Vector256<double> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset);
-                double total = global::System.Runtime.Intrinsics.Vector256.Sum(sum0);
-                return total;
+                global::System.Runtime.Intrinsics.Vector256<double> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, start);
+                sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 4), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, start + 28), sum0);
+                sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 8), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, start + 56), sum0);
+                sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 12), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, start + 84), sum0);
+                return global::System.Runtime.Intrinsics.Vector256.Sum(sum0);
             }
             double scalar = 0.0;
-            for (nuint i = 0; i < 4; i++)
-                scalar += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, wOffset + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
+            for (nuint u = 0; u < 4; u++)
+                for (nuint i = 0; i < 4; i++)
+                    scalar += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, u * 4 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start + u * 28 + i);
             return scalar;
+        }
+
+        /// <summary>w · P x for the patch part starting at x[start]: 2 runs of 2 taps, weights at u·2, inputs at start + u·28; one horizontal sum. The callers checked the bounds.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static double NonOverlappingPatchDot(ref double w, ref double x, nuint start)
+        {
+            double scalar = 0.0;
+            for (nuint u = 0; u < 2; u++)
+                for (nuint i = 0; i < 2; i++)
+                    scalar += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, u * 2 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start + u * 28 + i);
+            return scalar;
+        }
+
+        /// <summary>Where patch j starts in x: P_j[0].</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static nuint PatchStart(int j) => (nuint)(j / KW * SH * Width + j % KW * SW);
+
+        /// <summary>acc += c · x[xOffset .. xOffset + 1] as 2 doubles, by fused multiply-adds; the callers checked the bounds.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Accumulate2(double c, ref double x, nuint xOffset, ref double acc0, ref double acc1)
+        {
+            acc0 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset), c, acc0);
+            acc1 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + 1), c, acc1);
+        }
+
+        /// <summary>acc += c · x[xOffset .. xOffset + 3] as 1 Vector256, by fused multiply-adds; the callers checked the bounds.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static void Accumulate4(double c, ref double x, nuint xOffset, ref global::System.Runtime.Intrinsics.Vector256<double> acc0)
+        {
+            global::System.Runtime.Intrinsics.Vector256<double> c4 = global::System.Runtime.Intrinsics.Vector256.Create(c);
+            acc0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);
         }
 
         /// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; 4; the callers checked the bounds.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static void Axpy4(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
         {
-            if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-            {
-                global::System.Runtime.Intrinsics.Vector256<double> scale = global::System.Runtime.Intrinsics.Vector256.Create(c);
-                global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset), ref t, tOffset);
-                return;
-            }
             for (nuint i = 0; i < 4; i++)
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref t, tOffset + i) += c * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
         }

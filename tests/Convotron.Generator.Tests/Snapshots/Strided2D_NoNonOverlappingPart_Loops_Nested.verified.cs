@@ -78,10 +78,7 @@ namespace App
                 global::System.Span<double> z = _preActivations;
                 global::System.Span<double> a = _outputWeights;
                 PatchDots(x, z);
-                double f = 0.0;
-                for (int j = 0; j < K; j++)
-                    f += a[j] * Sigma(z[j]);
-                return f;
+                return ActivatedSum(a, z);
             }
 
             /// <inheritdoc/>
@@ -100,13 +97,8 @@ namespace App
             public double ConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate)
             {
                 double residual = y - Predict(x);
-                double scale = learningRate * residual;
-                global::System.Span<double> a = _outputWeights;
-                global::System.Span<double> c = _coefficients;
-                for (int j = 0; j < K; j++)
-                    c[j] = scale * a[j];
                 // w += η (y − f(x)) Σ_j a_j P_j x
-                PatchAxpys(x, c, _filter);
+                PatchAxpys(x, _outputWeights, learningRate * residual, _filter);
                 return residual;
             }
 
@@ -115,12 +107,8 @@ namespace App
             public double NormalizedConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu)
             {
                 double residual = y - Predict(x);
-                global::System.Span<double> u = _direction;
-                u.Clear();
-                PatchAxpys(x, _outputWeights, u);
-                double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(u, u);
-                if (norm2 > 0.0)
-                    global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(u, mu * residual / norm2, _filter, _filter);
+                // w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0
+                NormalizedPatchAxpys(x, _outputWeights, mu * residual, _filter, _direction);
                 return residual;
             }
 
@@ -147,21 +135,15 @@ namespace App
                 global::System.Span<double> a = _outputWeights;
                 global::System.Span<double> c = _coefficients;
                 PatchDots(x, z);
-                double f = 0.0;
+                double error = ActivatedSum(a, z) - y;
+                // ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
                 for (int j = 0; j < K; j++)
                 {
-                    double hidden = Sigma(z[j]);
-                    outputGradient[j] = hidden;
-                    f += a[j] * hidden;
+                    outputGradient[j] = error * Sigma(z[j]);
+                    c[j] = a[j] * SigmaDerivative(z[j]);
                 }
-                double error = f - y;
-                for (int j = 0; j < K; j++)
-                    outputGradient[j] *= error;
-                // ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
                 filterGradient.Clear();
-                for (int j = 0; j < K; j++)
-                    c[j] = error * a[j] * SigmaDerivative(z[j]);
-                PatchAxpys(x, c, filterGradient);
+                PatchAxpys(x, c, error, filterGradient);
                 return -error;
             }
 
@@ -179,6 +161,57 @@ namespace App
 
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static double SigmaDerivative(double z) => z > 0.0 ? 1.0 : ActivationSlope;
+
+            /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static double ActivatedSum(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> z)
+            {
+                ref double a0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(a);
+                ref double z0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(z);
+                double f = 0.0;
+                nuint j = 0;
+                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+                {
+                    global::System.Runtime.Intrinsics.Vector512<double> sum0 = global::System.Runtime.Intrinsics.Vector512<double>.Zero, sum1 = global::System.Runtime.Intrinsics.Vector512<double>.Zero;
+                    for (; j + 16 <= K; j += 16)
+                    {
+                        sum0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z0, j)), sum0);
+                        sum1 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j + 8), Sigma(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z0, j + 8)), sum1);
+                    }
+                    if (j + 8 <= K)
+                    {
+                        sum0 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref z0, j)), sum0);
+                        j += 8;
+                    }
+                    f = global::System.Runtime.Intrinsics.Vector512.Sum(sum0 + sum1);
+                }
+                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    global::System.Runtime.Intrinsics.Vector256<double> sum0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero, sum1 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    for (; j + 8 <= K; j += 8)
+                    {
+                        sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z0, j)), sum0);
+                        sum1 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j + 4), Sigma(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z0, j + 4)), sum1);
+                    }
+                    if (j + 4 <= K)
+                    {
+                        sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref a0, j), Sigma(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref z0, j)), sum0);
+                        j += 4;
+                    }
+                    f = global::System.Runtime.Intrinsics.Vector256.Sum(sum0 + sum1);
+                }
+                for (; j < K; j++)
+                    f += global::System.Runtime.CompilerServices.Unsafe.Add(ref a0, j) * Sigma(global::System.Runtime.CompilerServices.Unsafe.Add(ref z0, j));
+                return f;
+            }
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector512<double> Sigma(global::System.Runtime.Intrinsics.Vector512<double> z) =>
+                global::System.Runtime.Intrinsics.Vector512.ConditionalSelect(global::System.Runtime.Intrinsics.Vector512.GreaterThanOrEqual(z, global::System.Runtime.Intrinsics.Vector512<double>.Zero), z, z * ActivationSlope);
+
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static global::System.Runtime.Intrinsics.Vector256<double> Sigma(global::System.Runtime.Intrinsics.Vector256<double> z) =>
+                global::System.Runtime.Intrinsics.Vector256.ConditionalSelect(global::System.Runtime.Intrinsics.Vector256.GreaterThanOrEqual(z, global::System.Runtime.Intrinsics.Vector256<double>.Zero), z, z * ActivationSlope);
 
             /// <summary>This geometry has no non-overlapping taps, so Du &amp; Goel's stage 1 does not apply.</summary>
             private static double ThrowNoNonOverlappingPart()
@@ -200,61 +233,189 @@ namespace App
                     {
                         // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
                         nuint start = (nuint)(p * SH * Width + q * SW);
-                        double sum = 0.0;
-                        for (int i = 0; i < RH; i++)
-                            sum += Dot5(ref w, (nuint)(i * RW), ref x0, start + (nuint)(i * Width));
-                        z[j] = sum;
+                        z[j] = PatchDot(ref w, ref x0, start);
                     }
                 }
             }
 
-            /// <summary>target += c_j P_j x for every patch j (target has length r).</summary>
+            /// <summary>target += scale · Σ_j c_j P_j x over every patch j (target has length r).</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            private static void PatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, global::System.Span<double> target)
+            private static void PatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target)
             {
                 ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
                 ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
-                int j = 0;
-                for (int p = 0; p < KH; p++)
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    for (int q = 0; q < KW; q++, j++)
+                    // Σ_j c_j P_j x in registers (1 Vector256 + 1 double per run (5 runs)), then target += scale · Σ once.
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r0_1 = 0.0;
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r1_1 = 0.0;
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r2_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r2_1 = 0.0;
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r3_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r3_1 = 0.0;
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r4_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r4_1 = 0.0;
+                    // patch j starts at x[PatchStart(j)].
+                    int j = 0;
+                    for (; j < K; j++)
                     {
-                        // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
-                        nuint start = (nuint)(p * SH * Width + q * SW);
-                        for (int i = 0; i < RH; i++)
-                            Axpy5(c[j], ref x0, start + (nuint)(i * Width), ref t, (nuint)(i * RW));
+                        Accumulate5(c[j], ref x0, PatchStart(j), ref acc0_r0_0, ref acc0_r0_1);
+                        Accumulate5(c[j], ref x0, PatchStart(j) + 48, ref acc0_r1_0, ref acc0_r1_1);
+                        Accumulate5(c[j], ref x0, PatchStart(j) + 96, ref acc0_r2_0, ref acc0_r2_1);
+                        Accumulate5(c[j], ref x0, PatchStart(j) + 144, ref acc0_r3_0, ref acc0_r3_1);
+                        Accumulate5(c[j], ref x0, PatchStart(j) + 192, ref acc0_r4_0, ref acc0_r4_1);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256<double> scale4 = global::System.Runtime.Intrinsics.Vector256.Create(scale);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r0_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 0)), ref t, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 4) = global::System.Math.FusedMultiplyAdd(acc0_r0_1, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 4));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r1_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 5)), ref t, 5);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 9) = global::System.Math.FusedMultiplyAdd(acc0_r1_1, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 9));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r2_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 10)), ref t, 10);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 14) = global::System.Math.FusedMultiplyAdd(acc0_r2_1, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 14));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r3_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 15)), ref t, 15);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 19) = global::System.Math.FusedMultiplyAdd(acc0_r3_1, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 19));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(acc0_r4_0, scale4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 20)), ref t, 20);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 24) = global::System.Math.FusedMultiplyAdd(acc0_r4_1, scale, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 24));
+                }
+                else
+                {
+                    // Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.
+                    int j = 0;
+                    for (int p = 0; p < KH; p++)
+                    {
+                        for (int q = 0; q < KW; q++, j++)
+                        {
+                            // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
+                            nuint start = (nuint)(p * SH * Width + q * SW);
+                            double cj = scale * c[j];
+                            for (int i = 0; i < RH; i++)
+                                Axpy5(cj, ref x0, start + (nuint)(i * Width), ref t, (nuint)(i * RW));
+                        }
                     }
                 }
             }
 
-            /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 5; the callers checked the bounds.</summary>
+            /// <summary>target += scale / ‖Σ‖² · Σ with Σ = Σ_j c_j P_j x over every patch j, unless Σ = 0 (target and scratch have length r).</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+            private static void NormalizedPatchAxpys(global::System.ReadOnlySpan<double> x, global::System.ReadOnlySpan<double> c, double scale, global::System.Span<double> target, global::System.Span<double> scratch)
+            {
+                ref double x0 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+                ref double t = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(target);
+                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+                {
+                    // Σ_j c_j P_j x in registers (1 Vector256 + 1 double per run (5 runs)), then target += scale / ‖Σ‖² · Σ once (unless Σ = 0).
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r0_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r0_1 = 0.0;
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r1_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r1_1 = 0.0;
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r2_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r2_1 = 0.0;
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r3_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r3_1 = 0.0;
+                    global::System.Runtime.Intrinsics.Vector256<double> acc0_r4_0 = global::System.Runtime.Intrinsics.Vector256<double>.Zero;
+                    double acc0_r4_1 = 0.0;
+                    // patch j starts at x[PatchStart(j)].
+                    int j = 0;
+                    for (; j < K; j++)
+                    {
+                        Accumulate5(c[j], ref x0, PatchStart(j), ref acc0_r0_0, ref acc0_r0_1);
+                        Accumulate5(c[j], ref x0, PatchStart(j) + 48, ref acc0_r1_0, ref acc0_r1_1);
+                        Accumulate5(c[j], ref x0, PatchStart(j) + 96, ref acc0_r2_0, ref acc0_r2_1);
+                        Accumulate5(c[j], ref x0, PatchStart(j) + 144, ref acc0_r3_0, ref acc0_r3_1);
+                        Accumulate5(c[j], ref x0, PatchStart(j) + 192, ref acc0_r4_0, ref acc0_r4_1);
+                    }
+                    global::System.Runtime.Intrinsics.Vector256<double> sum_r0_0 = acc0_r0_0;
+                    double sum_r0_1 = acc0_r0_1;
+                    global::System.Runtime.Intrinsics.Vector256<double> sum_r1_0 = acc0_r1_0;
+                    double sum_r1_1 = acc0_r1_1;
+                    global::System.Runtime.Intrinsics.Vector256<double> sum_r2_0 = acc0_r2_0;
+                    double sum_r2_1 = acc0_r2_1;
+                    global::System.Runtime.Intrinsics.Vector256<double> sum_r3_0 = acc0_r3_0;
+                    double sum_r3_1 = acc0_r3_1;
+                    global::System.Runtime.Intrinsics.Vector256<double> sum_r4_0 = acc0_r4_0;
+                    double sum_r4_1 = acc0_r4_1;
+                    double norm2 = global::System.Runtime.Intrinsics.Vector256.Sum(sum_r0_0 * sum_r0_0 + sum_r1_0 * sum_r1_0 + sum_r2_0 * sum_r2_0 + sum_r3_0 * sum_r3_0 + sum_r4_0 * sum_r4_0) + sum_r0_1 * sum_r0_1 + sum_r1_1 * sum_r1_1 + sum_r2_1 * sum_r2_1 + sum_r3_1 * sum_r3_1 + sum_r4_1 * sum_r4_1;
+                    if (!(norm2 > 0.0))
+                        return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                    double step = scale / norm2;
+                    global::System.Runtime.Intrinsics.Vector256<double> step4 = global::System.Runtime.Intrinsics.Vector256.Create(step);
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r0_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 0)), ref t, 0);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 4) = global::System.Math.FusedMultiplyAdd(sum_r0_1, step, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 4));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r1_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 5)), ref t, 5);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 9) = global::System.Math.FusedMultiplyAdd(sum_r1_1, step, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 9));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r2_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 10)), ref t, 10);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 14) = global::System.Math.FusedMultiplyAdd(sum_r2_1, step, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 14));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r3_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 15)), ref t, 15);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 19) = global::System.Math.FusedMultiplyAdd(sum_r3_1, step, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 19));
+                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(sum_r4_0, step4, global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, 20)), ref t, 20);
+                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 24) = global::System.Math.FusedMultiplyAdd(sum_r4_1, step, global::System.Runtime.CompilerServices.Unsafe.Add(ref t, 24));
+                }
+                else
+                {
+                    // Too many taps to hold Σ in registers at these lanes: Σ is built in scratch, patch by patch.
+                    scratch.Clear();
+                    ref double u = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(scratch);
+                    int j = 0;
+                    for (int p = 0; p < KH; p++)
+                    {
+                        for (int q = 0; q < KW; q++, j++)
+                        {
+                            // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
+                            nuint start = (nuint)(p * SH * Width + q * SW);
+                            for (int i = 0; i < RH; i++)
+                                Axpy5(c[j], ref x0, start + (nuint)(i * Width), ref u, (nuint)(i * RW));
+                        }
+                    }
+                    double norm2 = global::System.Numerics.Tensors.TensorPrimitives.Dot<double>(scratch, scratch);
+                    if (norm2 > 0.0)
+                        global::System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
+                }
+            }
+
+            /// <summary>w · P x for the patch part starting at x[start]: 5 runs of 5 taps, weights at u·5, inputs at start + u·48; one horizontal sum. The callers checked the bounds.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-            private static double Dot5(ref double w, nuint wOffset, ref double x, nuint xOffset)
+            private static double PatchDot(ref double w, ref double x, nuint start)
             {
                 if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
                 {
-                    global::System.Runtime.Intrinsics.Vector256<double> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, wOffset) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset);
-                    double total = global::System.Runtime.Intrinsics.Vector256.Sum(sum0);
-                    total += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, wOffset + 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + 4);
-                    return total;
+                    global::System.Runtime.Intrinsics.Vector256<double> sum0 = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 0) * global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, start);
+                    double sum1 = global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 4) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start + 4);
+                    sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 5), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, start + 48), sum0);
+                    sum1 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 9), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start + 52), sum1);
+                    sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 10), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, start + 96), sum0);
+                    sum1 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 14), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start + 100), sum1);
+                    sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 15), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, start + 144), sum0);
+                    sum1 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 19), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start + 148), sum1);
+                    sum0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref w, 20), global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, start + 192), sum0);
+                    sum1 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref w, 24), global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start + 196), sum1);
+                    return global::System.Runtime.Intrinsics.Vector256.Sum(sum0) + sum1;
                 }
                 double scalar = 0.0;
-                for (nuint i = 0; i < 5; i++)
-                    scalar += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, wOffset + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
+                for (nuint u = 0; u < 5; u++)
+                    for (nuint i = 0; i < 5; i++)
+                        scalar += global::System.Runtime.CompilerServices.Unsafe.Add(ref w, u * 5 + i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, start + u * 48 + i);
                 return scalar;
+            }
+
+            /// <summary>Where patch j starts in x: P_j[0].</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static nuint PatchStart(int j) => (nuint)(j / KW * SH * Width + j % KW * SW);
+
+            /// <summary>acc += c · x[xOffset .. xOffset + 4] as 1 Vector256 + 1 double, by fused multiply-adds; the callers checked the bounds.</summary>
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            private static void Accumulate5(double c, ref double x, nuint xOffset, ref global::System.Runtime.Intrinsics.Vector256<double> acc0, ref double acc1)
+            {
+                global::System.Runtime.Intrinsics.Vector256<double> c4 = global::System.Runtime.Intrinsics.Vector256.Create(c);
+                acc0 = global::System.Runtime.Intrinsics.Vector256.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);
+                acc1 = global::System.Math.FusedMultiplyAdd(global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + 4), c, acc1);
             }
 
             /// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; 5; the callers checked the bounds.</summary>
             [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
             private static void Axpy5(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
             {
-                if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                {
-                    global::System.Runtime.Intrinsics.Vector256<double> scale = global::System.Runtime.Intrinsics.Vector256.Create(c);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref x, xOffset) * scale + global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref t, tOffset), ref t, tOffset);
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref t, tOffset + 4) += c * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + 4);
-                    return;
-                }
                 for (nuint i = 0; i < 5; i++)
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref t, tOffset + i) += c * global::System.Runtime.CompilerServices.Unsafe.Add(ref x, xOffset + i);
             }
