@@ -1,5 +1,7 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Convotron;
 
@@ -167,20 +169,65 @@ public sealed class DynamicConvNet : IConvNet
 
         double fNon = 0.0;
         Array.Clear(v);
-        for (int j = 0; j < a.Length; j++)
+        PatchRuns runs = _nonRuns;
+        int[] first = runs.First, starts = runs.Start, tapsOf = runs.Tap, lengths = runs.Length;
+        ref double x0 = ref MemoryMarshal.GetReference(x);
+        double alpha = Activation.Alpha;
+        if (Geometry.Layout == PatchLayout.Strided1D && wNon.Length < 8)
         {
-            z[j] = PatchDot(_nonRuns, j, wNon, x);
-            fNon += a[j] * Activation.Apply(z[j]);
-            PatchAxpy(_nonRuns, j, a[j], x, v);
+            // Strided 1D: patch j's non-overlapping part is x[j·s + T0 ..], one short run; no run tables.
+            int stride = Geometry.Stride, width = wNon.Length;
+            ref double xs = ref Unsafe.Add(ref x0, _nonTaps[0]);
+            for (int j = 0; j < a.Length; j++, xs = ref Unsafe.Add(ref xs, stride))
+            {
+                double zj = 0.0, aj = a[j];
+                for (int i = 0; i < width; i++)
+                {
+                    double xi = Unsafe.Add(ref xs, i);
+                    zj += wNon[i] * xi;
+                    v[i] += aj * xi;
+                }
+                z[j] = zj;
+                fNon += aj * (zj >= 0.0 ? zj : alpha * zj);
+            }
+        }
+        else
+        {
+            for (int j = 0; j < a.Length; j++)
+            {
+                // z_j and v += a_j P_j^non x in one pass over the non-overlapping runs: vector kernels
+                // for long runs, one fused scalar loop for short ones (often 2 taps).
+                double zj = 0.0, aj = a[j];
+                for (int n = first[j]; n < first[j + 1]; n++)
+                {
+                    int start = starts[n], tap = tapsOf[n], length = lengths[n];
+                    if (length >= 8)
+                    {
+                        ReadOnlySpan<double> run = x.Slice(start, length);
+                        zj += SpanKernels.Dot(wNon.AsSpan(tap, length), run);
+                        SpanKernels.Axpy(aj, run, v.AsSpan(tap, length));
+                        continue;
+                    }
+                    ref double xs = ref Unsafe.Add(ref x0, start);
+                    for (int i = 0; i < length; i++)
+                    {
+                        double xi = Unsafe.Add(ref xs, i);
+                        zj += wNon[tap + i] * xi;
+                        v[tap + i] += aj * xi;
+                    }
+                }
+                z[j] = zj;
+                fNon += aj * (zj >= 0.0 ? zj : alpha * zj);
+            }
         }
         double c = Activation.UnbiasingFactor;
         double e = c * (fNon - y);
-        double wNorm2 = TensorPrimitives.Dot<double>(wNon, wNon);
-        double aNorm2 = TensorPrimitives.Dot<double>(a, a);
+        double wNorm2 = SpanKernels.Dot(wNon, wNon);
+        double aNorm2 = SpanKernels.Dot(a, a);
         double eta = rate;
         if (normalized)
         {
-            double scale = c * c * (TensorPrimitives.Dot<double>(v, v) + TensorPrimitives.Dot<double>(z, z));
+            double scale = c * c * (SpanKernels.Dot(v, v) + SpanKernels.Dot(z, z));
             eta = scale > 0.0 ? rate / scale : 0.0;
         }
         double balance = 0.25 * (wNorm2 - aNorm2);
@@ -196,34 +243,24 @@ public sealed class DynamicConvNet : IConvNet
     private static double PatchDot(PatchRuns runs, int j, ReadOnlySpan<double> w, ReadOnlySpan<double> x)
     {
         int first = runs.First[j], last = runs.First[j + 1];
-        if (last - first == 1)
-            return TensorPrimitives.Dot(w.Slice(runs.Tap[first], runs.Length[first]), x.Slice(runs.Start[first], runs.Length[first]));
         double sum = 0.0;
         for (int n = first; n < last; n++)
         {
             int length = runs.Length[n];
-            sum += length == 1
-                ? w[runs.Tap[n]] * x[runs.Start[n]]
-                : TensorPrimitives.Dot(w.Slice(runs.Tap[n], length), x.Slice(runs.Start[n], length));
+            sum += SpanKernels.Dot(w.Slice(runs.Tap[n], length), x.Slice(runs.Start[n], length));
         }
         return sum;
     }
 
-    /// <summary>target += scale · P_j x, run by run.</summary>
+    /// <summary>target += scale · P_j x, run by run; nothing to do when scale is 0 (e.g. a ReLU unit that is off).</summary>
     private static void PatchAxpy(PatchRuns runs, int j, double scale, ReadOnlySpan<double> x, Span<double> target)
     {
+        if (scale == 0.0)
+            return;
         for (int n = runs.First[j]; n < runs.First[j + 1]; n++)
         {
             int length = runs.Length[n];
-            if (length == 1)
-            {
-                target[runs.Tap[n]] += scale * x[runs.Start[n]];
-            }
-            else
-            {
-                Span<double> slice = target.Slice(runs.Tap[n], length);
-                TensorPrimitives.MultiplyAdd(x.Slice(runs.Start[n], length), scale, slice, slice);
-            }
+            SpanKernels.Axpy(scale, x.Slice(runs.Start[n], length), target.Slice(runs.Tap[n], length));
         }
     }
 }
