@@ -26,6 +26,9 @@ public static class CliApp
     public static int Run(string[] args, TextWriter output, TextWriter error, bool interactive = false)
     {
         ArgumentNullException.ThrowIfNull(args);
+        // The commands parallelise over runs themselves; MathNet's own parallel loops inside the
+        // small least-squares solves would only contend with them for the cores.
+        MathNet.Numerics.Control.UseSingleThread();
         var environment = new CliEnvironment(output, error, interactive);
         RootCommand root = Build(environment);
         ParseResult parse = root.Parse(args);

@@ -55,6 +55,12 @@ public sealed record RefinementResult(long SamplesUsed, int Rounds, LearningCurv
 /// normalised Convotron steps move w with that a fixed; the two alternate. Starting from any
 /// Algorithm-1 result it drives the error down by many orders of magnitude.
 /// </summary>
+/// <remarks>
+/// The solves use MathNet.Numerics, whose managed provider runs parallel loops of its own; a
+/// program that already runs learners in parallel should call
+/// <c>MathNet.Numerics.Control.UseSingleThread()</c> once (the CLI does: it doubled sweep
+/// throughput on two cores).
+/// </remarks>
 public static class Refinement
 {
     internal static ArgumentException NonFiniteSample(string stage, long step) => new(
