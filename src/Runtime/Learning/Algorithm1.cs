@@ -263,16 +263,7 @@ public static class Algorithm1
             var flipped = model.Clone();
             TensorPrimitives.Negate<double>(flipped.Filter, flipped.Filter);
             TensorPrimitives.Negate<double>(flipped.OutputWeights, flipped.OutputWeights);
-            double current = 0.0, other = 0.0;
-            for (int n = 0; n < options.Stage1SignCheckSamples; n++)
-            {
-                double y = source.Next(x);
-                double e = model.Predict(x) - y, ef = flipped.Predict(x) - y;
-                if (!double.IsFinite(e) || !double.IsFinite(ef))
-                    throw Refinement.NonFiniteSample("the stage-1 sign check", n + 1);
-                current += e * e;
-                other += ef * ef;
-            }
+            var (current, other) = MeanSquaredErrors(model, flipped, source, options.Stage1SignCheckSamples, x, "the stage-1 sign check", cancellationToken);
             result.TrainingSamples += options.Stage1SignCheckSamples;
             if (other < current)
             {
@@ -341,21 +332,9 @@ public static class Algorithm1
         result.TrainingSamples += options.Stage2Steps;
 
         // Stage 3: fresh validation samples decide the sign.
-        double positiveSum = 0.0, negativeSum = 0.0;
-        for (long n = 0; n < options.ValidationSamples; n++)
-        {
-            if ((n & 1023) == 0)
-                cancellationToken.ThrowIfCancellationRequested();
-            double y = source.Next(x);
-            double ep = model.Predict(x) - y, en = negative.Predict(x) - y;
-            if (!double.IsFinite(ep) || !double.IsFinite(en))
-                throw Refinement.NonFiniteSample("validation", n + 1);
-            positiveSum += ep * ep;
-            negativeSum += en * en;
-        }
+        (result.ValidationMsePositive, result.ValidationMseNegative) =
+            MeanSquaredErrors(model, negative, source, options.ValidationSamples, x, "validation", cancellationToken);
         result.ValidationSamples = options.ValidationSamples;
-        result.ValidationMsePositive = positiveSum / options.ValidationSamples;
-        result.ValidationMseNegative = negativeSum / options.ValidationSamples;
         result.ChosenSign = result.ValidationMseNegative < result.ValidationMsePositive ? -1 : 1;
         if (result.ChosenSign < 0)
         {
@@ -383,6 +362,25 @@ public static class Algorithm1
             }
             progress?.Report(new LearningProgress(stage, step, options.Stage2Steps, best));
         }
+    }
+
+    /// <summary>The mean squared errors of two models on the same <paramref name="count"/> fresh samples.</summary>
+    private static (double First, double Second) MeanSquaredErrors(IConvNet first, IConvNet second, ISampleSource source, long count,
+        double[] x, string stage, CancellationToken cancellationToken)
+    {
+        double firstSum = 0.0, secondSum = 0.0;
+        for (long n = 0; n < count; n++)
+        {
+            if ((n & 1023) == 0)
+                cancellationToken.ThrowIfCancellationRequested();
+            double y = source.Next(x);
+            double e1 = first.Predict(x) - y, e2 = second.Predict(x) - y;
+            if (!double.IsFinite(e1) || !double.IsFinite(e2))
+                throw Refinement.NonFiniteSample(stage, n + 1);
+            firstSum += e1 * e1;
+            secondSum += e2 * e2;
+        }
+        return (firstSum / count, secondSum / count);
     }
 
     /// <summary>Fills <paramref name="destination"/> with a direction uniform on the unit sphere.</summary>
