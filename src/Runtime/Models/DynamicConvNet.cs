@@ -27,6 +27,8 @@ public sealed class DynamicConvNet : IConvNet
     private readonly double[] _z;
     private readonly double[] _wNon;
     private readonly double[] _v;
+    private readonly int _stride1D;
+    private readonly double _unbiasingFactor;
 
     /// <summary>A model of the given geometry and activation with w = 0 and a = 0.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="geometry"/> is null.</exception>
@@ -48,6 +50,8 @@ public sealed class DynamicConvNet : IConvNet
                 nonIndices[j * _nonTaps.Length + n] = patch[_nonTaps[n]];
         }
         _nonRuns = _nonTaps.Length > 0 ? PatchRuns.Build(_nonTaps.Length, k, nonIndices) : _runs;
+        _stride1D = geometry.Stride;
+        _unbiasingFactor = activation.UnbiasingFactor;
         _u = new double[r];
         _z = new double[k];
         _wNon = new double[_nonTaps.Length];
@@ -155,6 +159,7 @@ public sealed class DynamicConvNet : IConvNet
     /// <inheritdoc/>
     public IConvNet Clone() => new DynamicConvNet(Geometry, Activation, _w, _a);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private double Stage1Step(ReadOnlySpan<double> x, double y, double rate, bool normalized,
                               ReadOnlySpan<double> filterNoise, ReadOnlySpan<double> outputNoise)
     {
@@ -164,19 +169,25 @@ public sealed class DynamicConvNet : IConvNet
         Guard.Length(filterNoise.Length, _nonTaps.Length, "|T_non|");
         Guard.Length(outputNoise.Length, _a.Length, "k");
         double[] wNon = _wNon, v = _v, z = _z, a = _a;
-        for (int n = 0; n < _nonTaps.Length; n++)
-            wNon[n] = _w[_nonTaps[n]];
+        int[] nonTaps = _nonTaps;
+        double wNorm2 = 0.0, aNorm2 = 0.0;
+        for (int n = 0; n < nonTaps.Length; n++)
+        {
+            double wn = _w[nonTaps[n]];
+            wNon[n] = wn;
+            wNorm2 += wn * wn;
+            v[n] = 0.0;
+        }
 
         double fNon = 0.0;
-        Array.Clear(v);
         PatchRuns runs = _nonRuns;
         int[] first = runs.First, starts = runs.Start, tapsOf = runs.Tap, lengths = runs.Length;
         ref double x0 = ref MemoryMarshal.GetReference(x);
         double alpha = Activation.Alpha;
-        if (Geometry.Layout == PatchLayout.Strided1D && wNon.Length < 8)
+        if (_stride1D > 0 && wNon.Length < 8)
         {
             // Strided 1D: patch j's non-overlapping part is x[j·s + T0 ..], one short run; no run tables.
-            int stride = Geometry.Stride, width = wNon.Length;
+            int stride = _stride1D, width = wNon.Length;
             ref double xs = ref Unsafe.Add(ref x0, _nonTaps[0]);
             for (int j = 0; j < a.Length; j++, xs = ref Unsafe.Add(ref xs, stride))
             {
@@ -189,6 +200,7 @@ public sealed class DynamicConvNet : IConvNet
                 }
                 z[j] = zj;
                 fNon += aj * (zj >= 0.0 ? zj : alpha * zj);
+                aNorm2 += aj * aj;
             }
         }
         else
@@ -218,12 +230,11 @@ public sealed class DynamicConvNet : IConvNet
                 }
                 z[j] = zj;
                 fNon += aj * (zj >= 0.0 ? zj : alpha * zj);
+                aNorm2 += aj * aj;
             }
         }
-        double c = Activation.UnbiasingFactor;
+        double c = _unbiasingFactor;
         double e = c * (fNon - y);
-        double wNorm2 = SpanKernels.Dot(wNon, wNon);
-        double aNorm2 = SpanKernels.Dot(a, a);
         double eta = rate;
         if (normalized)
         {
@@ -232,10 +243,11 @@ public sealed class DynamicConvNet : IConvNet
         }
         double balance = 0.25 * (wNorm2 - aNorm2);
         // w_non ← w_non − η(e v + ¼(‖w_non‖² − ‖a‖²) w_non) + ξ_w, and a likewise, from the same old values.
+        double keepW = 1.0 - eta * balance, keepA = 1.0 + eta * balance, step = eta * e;
         for (int n = 0; n < wNon.Length; n++)
-            _w[_nonTaps[n]] = wNon[n] - eta * (e * v[n] + balance * wNon[n]) + filterNoise[n];
+            _w[nonTaps[n]] = keepW * wNon[n] - step * v[n] + filterNoise[n];
         for (int j = 0; j < a.Length; j++)
-            a[j] = a[j] - eta * (e * z[j] - balance * a[j]) + outputNoise[j];
+            a[j] = keepA * a[j] - step * z[j] + outputNoise[j];
         return y - fNon;
     }
 
