@@ -346,7 +346,7 @@ public static class Algorithm1
         if (testSet is not null)
         {
             result.TestMse = Metrics.MeanSquaredError(model, testSet);
-            result.RelativeTestMse = ConvotronLearner.Relative(result.TestMse, testSet);
+            result.RelativeTestMse = Metrics.Relative(result.TestMse, testSet);
         }
 
         void Evaluate(long step)

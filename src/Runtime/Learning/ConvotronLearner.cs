@@ -114,7 +114,7 @@ public static class ConvotronLearner
         watch.CheckParameters(options.Samples);
         Evaluate(options.Samples);
         double mse = testSet is null ? double.NaN : curve.Last;
-        double relative = testSet is null ? double.NaN : Relative(mse, testSet);
+        double relative = testSet is null ? double.NaN : Metrics.Relative(mse, testSet);
         return new ConvotronResult<TModel>(model, curve, options.Samples, mse, relative);
 
         void Evaluate(long step)
@@ -129,5 +129,4 @@ public static class ConvotronLearner
         }
     }
 
-    internal static double Relative(double mse, DataSet data) => data.LabelVariance > 0.0 ? mse / data.LabelVariance : mse;
 }

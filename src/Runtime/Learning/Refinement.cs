@@ -142,7 +142,7 @@ public static class Refinement
         }
         watch.CheckParameters(used);
         Evaluate();
-        double mse = curve.Last, relative = testSet is null ? double.NaN : ConvotronLearner.Relative(mse, testSet);
+        double mse = curve.Last, relative = testSet is null ? double.NaN : Metrics.Relative(mse, testSet);
         return new RefinementResult(used, rounds, curve, mse, relative);
 
         void Evaluate()

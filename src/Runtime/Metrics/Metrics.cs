@@ -22,11 +22,10 @@ public static class Metrics
     }
 
     /// <summary>The MSE divided by Var(y): comparable across strides and distributions (1 is the error of predicting the mean).</summary>
-    public static double RelativeMeanSquaredError(IConvNet model, DataSet data)
-    {
-        double mse = MeanSquaredError(model, data);
-        return data.LabelVariance > 0.0 ? mse / data.LabelVariance : mse;
-    }
+    public static double RelativeMeanSquaredError(IConvNet model, DataSet data) => Relative(MeanSquaredError(model, data), data);
+
+    /// <summary>An MSE on <paramref name="data"/> divided by its Var(y); the MSE itself when Var(y) = 0.</summary>
+    internal static double Relative(double mse, DataSet data) => data.LabelVariance > 0.0 ? mse / data.LabelVariance : mse;
 
     /// <summary>The sign-free angle arccos(|a·b| / (‖a‖‖b‖)) in radians, in [0, π/2]; π/2 when either vector is 0.</summary>
     public static double Angle(ReadOnlySpan<double> a, ReadOnlySpan<double> b)

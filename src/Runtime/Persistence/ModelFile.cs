@@ -94,7 +94,7 @@ public static class ModelFile
         {
             try
             {
-                return Read(document.RootElement, source);
+                return Read(document.RootElement);
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or KeyNotFoundException)
             {
@@ -153,7 +153,7 @@ public static class ModelFile
         json.WriteEndArray();
     }
 
-    private static LoadedModel Read(JsonElement root, string source)
+    private static LoadedModel Read(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
             throw new FormatException("the top level must be a JSON object.");
@@ -202,7 +202,6 @@ public static class ModelFile
             preprocessing = new Preprocessing(mean, Property(pre, "inputScale").GetDouble(), Property(pre, "labelMean").GetDouble(),
                 Property(pre, "labelScale").GetDouble(), whitening);
         }
-        _ = source;
         return new LoadedModel(new DynamicConvNet(geometry, activation, filter, outputWeights), preprocessing);
     }
 
