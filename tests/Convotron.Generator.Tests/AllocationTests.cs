@@ -44,7 +44,10 @@ public sealed class AllocationTests
             ("Filter/OutputWeights/Geometry/Activation", () => { _ = model.Filter[0] + model.OutputWeights[0]; _ = model.Geometry; _ = model.Activation; }),
         ];
         foreach ((string name, Action call) in kernels)
-            Assert.True(AllocatedBytes(call) == 0, $"{c.Name}: {name} allocated {AllocatedBytes(call)} bytes over {Calls} calls");
+        {
+            long bytes = AllocatedBytes(call);
+            Assert.True(bytes == 0, $"{c.Name}: {name} allocated {bytes} bytes over {Calls} calls");
+        }
     }
 
     [Fact]
@@ -55,13 +58,23 @@ public sealed class AllocationTests
         Assert.True(AllocatedBytes(() => model.Clone()) > 0);
     }
 
+    /// <summary>
+    /// Bytes allocated over <see cref="Calls"/> calls, the least of three measurements: a kernel that
+    /// allocates per call shows in every one, while the runtime's own one-off allocations on this
+    /// thread (tiered recompilation of a hot method) show in at most one.
+    /// </summary>
     private static long AllocatedBytes(Action call)
     {
         for (int i = 0; i < 100; i++)
             call(); // warm up: JIT and static initialisation allocate once
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Calls; i++)
-            call();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        long least = long.MaxValue;
+        for (int round = 0; round < 3; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Calls; i++)
+                call();
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return least;
     }
 }
