@@ -13,11 +13,11 @@ public static class Cases
     public static readonly IReadOnlyDictionary<string, (PatchGeometry Geometry, Func<IConvNet> Naive, Func<IConvNet>? Generated)> All =
         new Dictionary<string, (PatchGeometry, Func<IConvNet>, Func<IConvNet>?)>
         {
-            ["1d-160-16-9"] = (G160x16s9.Geometry, () => new NaiveConvNet<G160x16s9>(), GeneratedModels.Create("1d-160-16-9")),
-            ["1d-160-16-16"] = (G160x16s16.Geometry, () => new NaiveConvNet<G160x16s16>(), GeneratedModels.Create("1d-160-16-16")),
-            ["1d-4096-64-33"] = (G4096x64s33.Geometry, () => new NaiveConvNet<G4096x64s33>(), GeneratedModels.Create("1d-4096-64-33")),
-            ["2d-28-4-3"] = (G28x28f4s3.Geometry, () => new NaiveConvNet<G28x28f4s3>(), GeneratedModels.Create("2d-28-4-3")),
-            ["2d-28-5-2"] = (G28x28f5s2.Geometry, () => new NaiveConvNet<G28x28f5s2>(), GeneratedModels.Create("2d-28-5-2")),
+            ["1d-160-16-9"] = (G160x16s9.Geometry, () => new NaiveConvNet<G160x16s9>(), GeneratedModels.Create(G160x16s9.Geometry)),
+            ["1d-160-16-16"] = (G160x16s16.Geometry, () => new NaiveConvNet<G160x16s16>(), GeneratedModels.Create(G160x16s16.Geometry)),
+            ["1d-4096-64-33"] = (G4096x64s33.Geometry, () => new NaiveConvNet<G4096x64s33>(), GeneratedModels.Create(G4096x64s33.Geometry)),
+            ["2d-28-4-3"] = (G28x28f4s3.Geometry, () => new NaiveConvNet<G28x28f4s3>(), GeneratedModels.Create(G28x28f4s3.Geometry)),
+            ["2d-28-5-2"] = (G28x28f5s2.Geometry, () => new NaiveConvNet<G28x28f5s2>(), GeneratedModels.Create(G28x28f5s2.Geometry)),
         };
 
     public static IConvNet Create(string geometry, string implementation)

@@ -3,18 +3,19 @@ using Convotron;
 
 namespace Convotron.Benchmarks;
 
-/// <summary>The [ConvNet] / [ConvNet2D] classes of the benchmark geometries.</summary>
+/// <summary>The [ConvNet] / [ConvNet2D] classes of the benchmark geometries, found through the generated registry.</summary>
 public static class GeneratedModels
 {
-    public static Func<IConvNet>? Create(string name) => name switch
+    /// <summary>The factory of the generated ReLU model compiled for <paramref name="geometry"/>, or null if there is none.</summary>
+    public static Func<IConvNet>? Create(PatchGeometry geometry)
     {
-        "1d-160-16-9" => static () => new Net160s9(),
-        "1d-160-16-16" => static () => new Net160s16(),
-        "1d-4096-64-33" => static () => new Net4096s33(),
-        "2d-28-4-3" => static () => new Digits4x4s3(),
-        "2d-28-5-2" => static () => new Digits5x5s2(),
-        _ => null,
-    };
+        foreach (ConvNetModelInfo model in Convotron.Generated.ConvNetRegistry.Models)
+        {
+            if (model.Geometry == geometry && model.Activation == Activation.ReLU)
+                return model.Create;
+        }
+        return null;
+    }
 }
 
 [ConvNet(r: 16, s: 9, d: 160)]

@@ -16,7 +16,7 @@ namespace Convotron.Benchmarks;
 public static class Program
 {
     public static string[] Implementations =>
-        GeneratedModels.Create("1d-160-16-9") is null ? [Cases.Dynamic, Cases.Naive] : [Cases.Generated, Cases.Dynamic, Cases.Naive];
+        Cases.All["1d-160-16-9"].Generated is null ? [Cases.Dynamic, Cases.Naive] : [Cases.Generated, Cases.Dynamic, Cases.Naive];
 
     public static int Main(string[] args)
     {

@@ -11,21 +11,6 @@ namespace Convotron.Generator
 {
     public sealed partial class ConvNetGenerator
     {
-        /// <summary>Names of the members the emitter adds, which the class itself may not have.</summary>
-        private static readonly string[] s_reserved1D =
-        {
-            "D", "R", "S", "K", "CompiledGeometry", "CompiledActivation", "Geometry", "Activation", "Filter", "OutputWeights",
-            "Predict", "HiddenActivations", "ConvotronStep", "NormalizedConvotronStep", "DoubleConvotronStep",
-            "NormalizedDoubleConvotronStep", "Gradient", "Clone",
-        };
-
-        private static readonly string[] s_reserved2D =
-        {
-            "D", "R", "K", "Height", "Width", "RH", "RW", "SH", "SW", "KH", "KW", "CompiledGeometry", "CompiledActivation",
-            "Geometry", "Activation", "Filter", "OutputWeights", "Predict", "HiddenActivations", "ConvotronStep",
-            "NormalizedConvotronStep", "DoubleConvotronStep", "NormalizedDoubleConvotronStep", "Gradient", "Clone",
-        };
-
         private static readonly ParseResult s_nothing = new(null, EquatableArray<DiagnosticInfo>.Empty);
 
         /// <summary>
@@ -36,7 +21,7 @@ namespace Convotron.Generator
         private static ParseResult Parse(GeneratorAttributeSyntaxContext context, ConvNetKind kind, CancellationToken cancellationToken)
         {
             if (context.TargetSymbol is not INamedTypeSymbol type
-                || context.TargetNode is not ClassDeclarationSyntax declaration
+                || context.TargetNode is not TypeDeclarationSyntax declaration
                 || context.Attributes.Length != 1)
             {
                 return s_nothing;
@@ -72,10 +57,27 @@ namespace Convotron.Generator
             }
 
             bool valid = true;
+            LocationInfo? identifier = LocationInfo.From(declaration.Identifier.GetLocation());
+            if (declaration is RecordDeclarationSyntax record)
+            {
+                string keyword = record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record";
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RecordNotSupported, identifier, name, keyword,
+                    declaration.Identifier.ValueText));
+                return Result(null, diagnostics);
+            }
+
+            // The generated code needs C# 12 (inline arrays; file-local types are C# 11).
+            if (declaration.SyntaxTree.Options is CSharpParseOptions { LanguageVersion: var version } && version < LanguageVersion.CSharp12)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LanguageVersionTooOld, attributeLocation, name,
+                    version.ToDisplayString(), LanguageVersion.CSharp12.ToDisplayString()));
+                valid = false;
+            }
+
             if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassMustBePartial,
-                    LocationInfo.From(declaration.Identifier.GetLocation()), name, ""));
+                    identifier, name, ""));
                 valid = false;
             }
 
@@ -120,14 +122,15 @@ namespace Convotron.Generator
                 valid = false;
             }
 
-            // The generated constants (and members) may not share the class's name (CS0542).
-            string[] reserved = kind == ConvNetKind.Strided1D ? s_reserved1D : s_reserved2D;
-            if (System.Array.IndexOf(reserved, declaration.Identifier.ValueText) >= 0)
+            // The generated members may not share the class's name (CS0542), nor a user member's (CS0102, CS0111).
+            bool is2D = kind == ConvNetKind.Strided2D;
+            if (EmittedNames.Meaning(declaration.Identifier.ValueText, is2D) is not null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameCollidesWithConstant,
-                    LocationInfo.From(declaration.Identifier.GetLocation()), declaration.Identifier.ValueText));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameCollidesWithConstant, identifier,
+                    declaration.Identifier.ValueText));
                 valid = false;
             }
+            valid &= CheckMemberClashes(type, name, is2D, diagnostics, cancellationToken);
 
             // Arguments: the compiler reports missing, extra or mistyped ones; then there is no model.
             if (!TryReadArguments(attribute, kind, out int[] values, out double alpha))
@@ -136,10 +139,11 @@ namespace Convotron.Generator
             LocationInfo? LocationOf(string parameter) =>
                 argumentLocations.TryGetValue(parameter, out LocationInfo? location) && location is not null ? location : attributeLocation;
 
-            GeometryError? error = kind == ConvNetKind.Strided1D
-                ? GeometryMath.ValidateStrided1D(values[0], values[1], values[2])
-                : GeometryMath.ValidateStrided2D(values[0], values[1], values[2], values[3], values[4], values[5]);
-            if (error is not null)
+            // Every invalid argument is reported, each at its argument.
+            List<GeometryError> errors = kind == ConvNetKind.Strided1D
+                ? GeometryMath.Strided1DErrors(values[0], values[1], values[2])
+                : GeometryMath.Strided2DErrors(values[0], values[1], values[2], values[3], values[4], values[5]);
+            foreach (GeometryError error in errors)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidGeometry, LocationOf(error.Parameter),
                     name, error.Message, error.Parameter));
@@ -181,6 +185,54 @@ namespace Convotron.Generator
                     geometry, name, Invariant(plan.PatchTerms), Invariant(GeometryPlan.MaxUnrolledTerms)));
             }
             return Result(model, diagnostics);
+        }
+
+        /// <summary>
+        /// CNV0012 at each user member or nested type whose name the generated class also declares (from the one table
+        /// in <see cref="EmittedNames"/>), and at a user parameterless instance constructor. False when there is any.
+        /// </summary>
+        private static bool CheckMemberClashes(INamedTypeSymbol type, string name, bool is2D, List<DiagnosticInfo> diagnostics,
+            CancellationToken cancellationToken)
+        {
+            bool clean = true;
+            foreach (ISymbol member in type.GetMembers())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (member.IsImplicitlyDeclared)
+                    continue;
+                string memberName = member.Name;
+                string what;
+                if (member is IMethodSymbol { MethodKind: MethodKind.Constructor } constructor)
+                {
+                    if (constructor.IsStatic || constructor.Parameters.Length > 0)
+                        continue;
+                    memberName = EmittedNames.Constructor;
+                    what = "a constructor";
+                }
+                else if (member is IMethodSymbol { MethodKind: not MethodKind.Ordinary })
+                {
+                    continue; // operators, accessors, explicit interface implementations: no name to clash
+                }
+                else
+                {
+                    what = member is INamedTypeSymbol ? "a nested type" : "a member";
+                }
+                if (EmittedNames.Meaning(memberName, is2D) is not { } meaning)
+                    continue;
+                LocationInfo? location = null;
+                foreach (Location candidate in member.Locations)
+                {
+                    if (candidate.IsInSource)
+                    {
+                        location = LocationInfo.From(candidate);
+                        break;
+                    }
+                }
+                string shown = memberName == EmittedNames.Constructor ? type.Name + "()" : memberName;
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberCollidesWithGenerated, location, name, what, shown, meaning));
+                clean = false;
+            }
+            return clean;
         }
 
         private static ParseResult Result(ConvNetModel? model, List<DiagnosticInfo> diagnostics) =>

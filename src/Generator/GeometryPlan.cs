@@ -23,9 +23,6 @@ namespace Convotron.Generator
         /// <summary>Buffers up to this many doubles (64 KiB) are inline arrays; longer ones are allocated once per instance.</summary>
         public const int MaxInlineLength = 8192;
 
-        /// <summary>Axes up to this long take their tap set from GeometryMath, which materialises it.</summary>
-        private const int MaxMaterialisedAxis = 1 << 22;
-
         private GeometryPlan(ConvNetModel model)
         {
             Model = model;
@@ -33,8 +30,8 @@ namespace Convotron.Generator
             KW = GeometryMath.PatchCount1D(model.RW, model.SW, model.Width);
             K = KH * KW;
             PatchTerms = (long)K * model.R;
-            (FirstNonRow, NonRows) = NonOverlappingRange(model.RH, model.SH, model.Height);
-            (FirstNonColumn, NonColumns) = NonOverlappingRange(model.RW, model.SW, model.Width);
+            (FirstNonRow, NonRows) = GeometryMath.NonOverlappingRange1D(model.RH, model.SH, model.Height);
+            (FirstNonColumn, NonColumns) = GeometryMath.NonOverlappingRange1D(model.RW, model.SW, model.Width);
             if (NonRows == 0 || NonColumns == 0)
                 NonRows = NonColumns = FirstNonRow = FirstNonColumn = 0;
             UnreadCoordinates = model.Is2D
@@ -90,23 +87,5 @@ namespace Convotron.Generator
         public string GeometryText { get; }
 
         public static GeometryPlan Create(ConvNetModel model) => new(model);
-
-        /// <summary>One axis's non-overlapping taps, a contiguous range by the closed form: (first, count).</summary>
-        private static (int First, int Count) NonOverlappingRange(int r, int s, int n)
-        {
-            if (r <= MaxMaterialisedAxis)
-            {
-                int[] taps = GeometryMath.NonOverlappingTaps1D(r, s, n);
-                return taps.Length == 0 ? (0, 0) : (taps[0], taps.Length);
-            }
-            // An axis of millions of taps: the same closed form as GeometryMath.NonOverlappingTaps1D,
-            // without materialising the list (it would cost the compiler gigabytes).
-            int k = GeometryMath.PatchCount1D(r, s, n);
-            if (k == 1 || s >= r)
-                return (0, r);
-            if (s >= r / 2 + 1)
-                return (r - s, 2 * s - r);
-            return (0, 0);
-        }
     }
 }

@@ -34,44 +34,73 @@ namespace Convotron.Geometry
         /// </summary>
         public const int MaxIndexEntries = int.MaxValue / 2;
 
-        /// <summary>Validates a strided 1D geometry; null when valid.</summary>
-        public static GeometryError? ValidateStrided1D(int r, int s, int d)
+        /// <summary>Validates a strided 1D geometry; null when valid, else the first of <see cref="Strided1DErrors"/>.</summary>
+        public static GeometryError? ValidateStrided1D(int r, int s, int d) => First(Strided1DErrors(r, s, d));
+
+        /// <summary>Validates a strided 2D geometry; null when valid, else the first of <see cref="Strided2DErrors"/>.</summary>
+        public static GeometryError? ValidateStrided2D(int rh, int rw, int sh, int sw, int height, int width) =>
+            First(Strided2DErrors(rh, rw, sh, sw, height, width));
+
+        /// <summary>
+        /// Every reason a strided 1D geometry is invalid (empty when valid): each parameter is checked on
+        /// its own where it can be, so that <c>r: -1, s: -5, d: -3</c> names all three. Messages are
+        /// culture-invariant.
+        /// </summary>
+        public static List<GeometryError> Strided1DErrors(int r, int s, int d)
         {
+            var errors = new List<GeometryError>();
             if (d < 1)
-                return new GeometryError("d", $"Input size d must be at least 1; got {d}.");
-            if (r < 1 || r > d)
-                return new GeometryError("r", $"Filter size r must be in [1, d] = [1, {d}]; got {r}.");
+                errors.Add(new GeometryError("d", Invariant($"Input size d must be at least 1; got {d}.")));
+            if (r < 1 || (d >= 1 && r > d))
+                errors.Add(new GeometryError("r", d >= 1
+                    ? Invariant($"Filter size r must be in [1, d] = [1, {d}]; got {r}.")
+                    : Invariant($"Filter size r must be in [1, d]; got {r}.")));
             if (s < 1)
-                return new GeometryError("s", $"Stride s must be at least 1; got {s}.");
-            long k = (d - r) / s + 1;
-            if (k * r > MaxIndexEntries)
-                return new GeometryError("d", $"Geometry too large: k·r = {k}·{r} = {k * r} patch index entries exceeds the limit {MaxIndexEntries}; use a larger stride or a smaller input.");
-            return null;
+                errors.Add(new GeometryError("s", Invariant($"Stride s must be at least 1; got {s}.")));
+            if (errors.Count == 0)
+            {
+                long k = (d - r) / s + 1;
+                if (k * r > MaxIndexEntries)
+                    errors.Add(new GeometryError("d", Invariant($"Geometry too large: k·r = {k}·{r} = {k * r} patch index entries exceeds the limit {MaxIndexEntries}; use a larger stride or a smaller input.")));
+            }
+            return errors;
         }
 
-        /// <summary>Validates a strided 2D geometry; null when valid.</summary>
-        public static GeometryError? ValidateStrided2D(int rh, int rw, int sh, int sw, int height, int width)
+        /// <summary>Every reason a strided 2D geometry is invalid (empty when valid), as <see cref="Strided1DErrors"/>.</summary>
+        public static List<GeometryError> Strided2DErrors(int rh, int rw, int sh, int sw, int height, int width)
         {
+            var errors = new List<GeometryError>();
             if (height < 1)
-                return new GeometryError("height", $"Image height must be at least 1; got {height}.");
+                errors.Add(new GeometryError("height", Invariant($"Image height must be at least 1; got {height}.")));
             if (width < 1)
-                return new GeometryError("width", $"Image width must be at least 1; got {width}.");
-            if ((long)height * width > int.MaxValue)
-                return new GeometryError("width", $"Input size height·width = {height}·{width} = {(long)height * width} overflows int (max {int.MaxValue}); use a smaller image.");
-            if (rh < 1 || rh > height)
-                return new GeometryError("rh", $"Filter height rh must be in [1, height] = [1, {height}]; got {rh}.");
-            if (rw < 1 || rw > width)
-                return new GeometryError("rw", $"Filter width rw must be in [1, width] = [1, {width}]; got {rw}.");
+                errors.Add(new GeometryError("width", Invariant($"Image width must be at least 1; got {width}.")));
+            else if ((long)height * width > int.MaxValue)
+                errors.Add(new GeometryError("width", Invariant($"Input size height·width = {height}·{width} = {(long)height * width} overflows int (max {int.MaxValue}); use a smaller image.")));
+            if (rh < 1 || (height >= 1 && rh > height))
+                errors.Add(new GeometryError("rh", height >= 1
+                    ? Invariant($"Filter height rh must be in [1, height] = [1, {height}]; got {rh}.")
+                    : Invariant($"Filter height rh must be in [1, height]; got {rh}.")));
+            if (rw < 1 || (width >= 1 && rw > width))
+                errors.Add(new GeometryError("rw", width >= 1
+                    ? Invariant($"Filter width rw must be in [1, width] = [1, {width}]; got {rw}.")
+                    : Invariant($"Filter width rw must be in [1, width]; got {rw}.")));
             if (sh < 1)
-                return new GeometryError("sh", $"Vertical stride sh must be at least 1; got {sh}.");
+                errors.Add(new GeometryError("sh", Invariant($"Vertical stride sh must be at least 1; got {sh}.")));
             if (sw < 1)
-                return new GeometryError("sw", $"Horizontal stride sw must be at least 1; got {sw}.");
-            long k = (long)((height - rh) / sh + 1) * ((width - rw) / sw + 1);
-            long r = (long)rh * rw;
-            if (k * r > MaxIndexEntries)
-                return new GeometryError("height", $"Geometry too large: k·r = {k}·{r} = {k * r} patch index entries exceeds the limit {MaxIndexEntries}; use larger strides or a smaller image.");
-            return null;
+                errors.Add(new GeometryError("sw", Invariant($"Horizontal stride sw must be at least 1; got {sw}.")));
+            if (errors.Count == 0)
+            {
+                long k = (long)((height - rh) / sh + 1) * ((width - rw) / sw + 1);
+                long r = (long)rh * rw;
+                if (k * r > MaxIndexEntries)
+                    errors.Add(new GeometryError("height", Invariant($"Geometry too large: k·r = {k}·{r} = {k * r} patch index entries exceeds the limit {MaxIndexEntries}; use larger strides or a smaller image.")));
+            }
+            return errors;
         }
+
+        private static GeometryError? First(List<GeometryError> errors) => errors.Count == 0 ? null : errors[0];
+
+        private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 
         /// <summary>k = ⌊(d − r)/s⌋ + 1 of a validated 1D geometry.</summary>
         public static int PatchCount1D(int r, int s, int d) => (d - r) / s + 1;
@@ -112,7 +141,7 @@ namespace Convotron.Geometry
             indices = Array.Empty<int>();
             r = 0;
             if (d < 1)
-                return new GeometryError("d", $"Input size d must be at least 1; got {d}.");
+                return new GeometryError("d", Invariant($"Input size d must be at least 1; got {d}."));
             if (patches is null)
                 return new GeometryError("patches", "The patch list must not be null.");
             if (patches.Count < 1)
@@ -123,25 +152,25 @@ namespace Convotron.Geometry
             if (r < 1)
                 return new GeometryError("patches", "Patch 0 is empty; every patch must have length r in [1, d].");
             if (r > d)
-                return new GeometryError("patches", $"Patch 0 has {r} indices; every patch must have length r in [1, d] = [1, {d}].");
+                return new GeometryError("patches", Invariant($"Patch 0 has {r} indices; every patch must have length r in [1, d] = [1, {d}]."));
             if ((long)patches.Count * r > MaxIndexEntries)
-                return new GeometryError("patches", $"Geometry too large: k·r = {(long)patches.Count * r} exceeds the limit {MaxIndexEntries}.");
+                return new GeometryError("patches", Invariant($"Geometry too large: k·r = {(long)patches.Count * r} exceeds the limit {MaxIndexEntries}."));
             var flat = new int[patches.Count * r];
             var seen = new int[d];
             for (int j = 0; j < patches.Count; j++)
             {
                 int[]? patch = patches[j];
                 if (patch is null)
-                    return new GeometryError("patches", $"Patch {j} is null.");
+                    return new GeometryError("patches", Invariant($"Patch {j} is null."));
                 if (patch.Length != r)
-                    return new GeometryError("patches", $"Patches must all have the same length r = {r} (the length of patch 0); patch {j} has {patch.Length}.");
+                    return new GeometryError("patches", Invariant($"Patches must all have the same length r = {r} (the length of patch 0); patch {j} has {patch.Length}."));
                 for (int t = 0; t < r; t++)
                 {
                     int index = patch[t];
                     if (index < 0 || index >= d)
-                        return new GeometryError("patches", $"Patch {j}, tap {t}: index {index} is outside [0, d) = [0, {d}).");
+                        return new GeometryError("patches", Invariant($"Patch {j}, tap {t}: index {index} is outside [0, d) = [0, {d})."));
                     if (seen[index] == j + 1)
-                        return new GeometryError("patches", $"Patch {j} reads index {index} twice; the indices within a patch must be distinct.");
+                        return new GeometryError("patches", Invariant($"Patch {j} reads index {index} twice; the indices within a patch must be distinct."));
                     seen[index] = j + 1;
                     flat[j * r + t] = index;
                 }
@@ -176,12 +205,23 @@ namespace Convotron.Geometry
         /// <summary>The closed form of <see cref="NonOverlappingTaps"/> for strided 1D patches (tested against the definition).</summary>
         public static int[] NonOverlappingTaps1D(int r, int s, int d)
         {
+            (int first, int count) = NonOverlappingRange1D(r, s, d);
+            return Range(first, count);
+        }
+
+        /// <summary>
+        /// <see cref="NonOverlappingTaps1D"/> as the contiguous range it always is, (first, count), without
+        /// materialising it (an axis may have millions of taps): all r taps when one patch or s ≥ r; the
+        /// middle 2s − r taps from r − s when ⌊r/2⌋ + 1 ≤ s &lt; r; else none, (0, 0).
+        /// </summary>
+        public static (int First, int Count) NonOverlappingRange1D(int r, int s, int d)
+        {
             int k = PatchCount1D(r, s, d);
             if (k == 1 || s >= r)
-                return Range(0, r);
+                return (0, r);
             if (s >= r / 2 + 1)
-                return Range(r - s, 2 * s - r);
-            return Array.Empty<int>();
+                return (r - s, 2 * s - r);
+            return (0, 0);
         }
 
         /// <summary>

@@ -20,6 +20,8 @@ public sealed class CachingTests
     [
         ConvNetGenerator.TrackingNames.ConvNet1D,
         ConvNetGenerator.TrackingNames.ConvNet2D,
+        ConvNetGenerator.TrackingNames.Models1D,
+        ConvNetGenerator.TrackingNames.Models2D,
         ConvNetGenerator.TrackingNames.RegistryModels,
     ];
 
@@ -86,6 +88,32 @@ public sealed class CachingTests
         Assert.All(Outputs(second.Result, ConvNetGenerator.TrackingNames.ConvNet2D),
             reason => Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, reason.ToString()));
         AssertNoCompilerObjects(second.Result);
+    }
+
+    [Fact]
+    public void A_line_added_above_the_attribute_keeps_the_models_and_their_sources_cached()
+    {
+        CSharpCompilation compilation = CreateCompilation(Models, Other);
+        Run first = RunGenerator(compilation);
+
+        // The models' own file: a comment line above the first attribute moves every class (and Broken's CNV0002) down.
+        SyntaxTree modelsTree = compilation.SyntaxTrees.Single(tree => tree.FilePath == "Source0.cs");
+        string moved = Models.Replace("[ConvNet(r: 16", "// the filter of the text model\n[ConvNet(r: 16", StringComparison.Ordinal);
+        Assert.NotEqual(Models, moved);
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(modelsTree, CSharpSyntaxTree.ParseText(moved, LatestParseOptions, path: "Source0.cs"));
+        Run second = RunGenerator(edited, first.Driver);
+
+        // The parse results changed (Broken's diagnostic moved) ...
+        Assert.Contains(IncrementalStepRunReason.Modified, Outputs(second.Result, ConvNetGenerator.TrackingNames.ConvNet1D));
+        Diagnostic broken = Assert.Single(second.GeneratorDiagnostics, d => d.Id == "CNV0002");
+        Assert.Equal(Position(moved, "r: 0"), Start(broken));
+        // ... but the models, which hold no location, did not: nothing is emitted again.
+        foreach (string step in new[] { ConvNetGenerator.TrackingNames.Models1D, ConvNetGenerator.TrackingNames.Models2D, ConvNetGenerator.TrackingNames.RegistryModels })
+        {
+            Assert.All(Outputs(second.Result, step), reason =>
+                Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {reason}"));
+        }
+        Assert.Equal(first.Result.GeneratedTrees.Select(t => t.ToString()), second.Result.GeneratedTrees.Select(t => t.ToString()));
     }
 
     private static IEnumerable<IncrementalStepRunReason> Outputs(GeneratorDriverRunResult result, string step) =>

@@ -43,7 +43,10 @@ public sealed class DiagnosticTests
         Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
         Assert.Equal(Position(source, "Net;"), Start(diagnostic));
         Assert.Contains("partial", diagnostic.GetMessage());
-        Assert.Equal("docs/diagnostics/CNV0001.md", diagnostic.Descriptor.HelpLinkUri);
+        Assert.Equal("https://github.com/convotron/convotron/blob/main/docs/diagnostics/CNV0001.md", diagnostic.Descriptor.HelpLinkUri);
+        Assert.True(System.Uri.IsWellFormedUriString(diagnostic.Descriptor.HelpLinkUri, System.UriKind.Absolute));
+        Assert.Contains("partial", diagnostic.Descriptor.Description.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains(WellKnownDiagnosticTags.NotConfigurable, diagnostic.Descriptor.CustomTags);
     }
 
     [Fact]
@@ -239,7 +242,7 @@ public sealed class DiagnosticTests
     public void Every_descriptor_has_a_help_page_in_the_repository()
     {
         string root = RepositoryRoot();
-        foreach (string id in new[] { "CNV0001", "CNV0002", "CNV0003", "CNV0004", "CNV0005", "CNV0006", "CNV0007", "CNV0008", "CNV0009", "CNV0010" })
+        foreach (string id in new[] { "CNV0001", "CNV0002", "CNV0003", "CNV0004", "CNV0005", "CNV0006", "CNV0007", "CNV0008", "CNV0009", "CNV0010", "CNV0011", "CNV0012", "CNV0013" })
         {
             string page = System.IO.Path.Combine(root, "docs", "diagnostics", id + ".md");
             Assert.True(System.IO.File.Exists(page), page);

@@ -183,7 +183,7 @@ public sealed class DynamicConvNet : IConvNet
         PatchRuns runs = _nonRuns;
         int[] first = runs.First, starts = runs.Start, tapsOf = runs.Tap, lengths = runs.Length;
         ref double x0 = ref MemoryMarshal.GetReference(x);
-        double alpha = Activation.Alpha;
+        Activation activation = Activation;
         if (_stride1D > 0 && wNon.Length < 8)
         {
             // Strided 1D: patch j's non-overlapping part is x[j·s + T0 ..], one short run; no run tables.
@@ -199,7 +199,7 @@ public sealed class DynamicConvNet : IConvNet
                     v[i] += aj * xi;
                 }
                 z[j] = zj;
-                fNon += aj * (zj >= 0.0 ? zj : alpha * zj);
+                fNon += aj * activation.Apply(zj);
                 aNorm2 += aj * aj;
             }
         }
@@ -229,7 +229,7 @@ public sealed class DynamicConvNet : IConvNet
                     }
                 }
                 z[j] = zj;
-                fNon += aj * (zj >= 0.0 ? zj : alpha * zj);
+                fNon += aj * activation.Apply(zj);
                 aNorm2 += aj * aj;
             }
         }

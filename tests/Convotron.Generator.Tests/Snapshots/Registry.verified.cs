@@ -4,15 +4,19 @@
 
 namespace Convotron.Generated
 {
-    /// <summary>Every [ConvNet] / [ConvNet2D] model class of this assembly that the assembly can name, sorted by name.</summary>
+    /// <summary>Every [ConvNet] / [ConvNet2D] model class of this assembly that the assembly can name, sorted by
+    /// name.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Convotron.Generator", "1.0.0")]
     internal static class ConvNetRegistry
     {
         /// <summary>The models: name, geometry, activation and a factory (w = 0, a = 0).</summary>
         public static global::System.Collections.Generic.IReadOnlyList<global::Convotron.ConvNetModelInfo> Models { get; } =
             global::System.Array.AsReadOnly(new global::Convotron.ConvNetModelInfo[]
             {
-                new global::Convotron.ConvNetModelInfo("App.A", global::App.A.CompiledGeometry, global::App.A.CompiledActivation, static () => new global::App.A()),
-                new global::Convotron.ConvNetModelInfo("App.B", global::App.B.CompiledGeometry, global::App.B.CompiledActivation, static () => new global::App.B()),
+                new global::Convotron.ConvNetModelInfo("App.A",
+                    global::App.A.CompiledGeometry, global::App.A.CompiledActivation, static () => new global::App.A()),
+                new global::Convotron.ConvNetModelInfo("App.B",
+                    global::App.B.CompiledGeometry, global::App.B.CompiledActivation, static () => new global::App.B()),
             });
     }
 }

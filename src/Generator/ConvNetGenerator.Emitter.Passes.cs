@@ -1,0 +1,375 @@
+using System;
+using System.Collections.Generic;
+using Convotron.Generator.Models;
+
+namespace Convotron.Generator
+{
+    // Writes the patch passes of the kernels class: z_j = w · P_j x for every patch (PatchDots), and
+    // target += scale · Σ_j c_j P_j x (PatchAxpys) in its register forms and its in-memory form, as the plan decided.
+    public sealed partial class ConvNetGenerator
+    {
+        private static void EmitPatchPasses(IndentedWriter writer, KernelPlan plan)
+        {
+            KernelPlan.PassPlan whole = plan.Whole;
+            PatchDots(writer, plan, whole, "z_j = w · P_j x for every patch j.");
+            PatchAxpys(writer, plan, whole, "target += scale · Σ_j c_j P_j x over every patch j (target has length r).", normalized: false);
+            PatchAxpys(writer, plan, whole,
+                "target += scale / ‖Σ‖² · Σ with Σ = Σ_j c_j P_j x over every patch j, unless Σ = 0 (target, scratch: length r).",
+                normalized: true);
+            if (plan.NonOverlapping is { } non)
+            {
+                PatchDots(writer, plan, non, "z_j = w_non · P_j^non x for every patch j.");
+                PatchAxpys(writer, plan, non, "target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).",
+                    normalized: false);
+            }
+        }
+
+        private static void PatchDots(IndentedWriter writer, KernelPlan plan, KernelPlan.PassPlan pass, string summary)
+        {
+            GeometryPlan geometry = plan.Geometry;
+            Runs runs = pass.Runs;
+            writer.WriteLine($"/// <summary>{summary}</summary>");
+            writer.WriteLine(AggressiveOptimization);
+            using (writer.Block($"private static void {pass.DotsName}(ReadOnlySpan<double> weights, ReadOnlySpan<double> x, Span<double> z)"))
+            {
+                writer.WriteLine("ref double w = ref MemoryMarshal.GetReference(weights);");
+                writer.WriteLine("ref double x0 = ref MemoryMarshal.GetReference(x);");
+                if (pass.FusesDot)
+                {
+                    if (geometry.Unrolled)
+                    {
+                        for (int j = 0; j < geometry.K; j++)
+                        {
+                            int start = geometry.PatchOffsets![j] + runs.FirstInput;
+                            writer.WriteLine(Invariant($"z[{j}] = {pass.FusedDotName}(ref w, ref x0, {start}); // ") + PatchComment(geometry, j, pass.IsNonOverlapping));
+                        }
+                    }
+                    else
+                    {
+                        Func<string, string[]> body = start => new[] { $"z[j] = {pass.FusedDotName}(ref w, ref x0, {start});" };
+                        EmitPatchLoop(writer, geometry, pass, body, body);
+                    }
+                }
+                else if (geometry.Unrolled)
+                {
+                    for (int j = 0; j < geometry.K; j++)
+                    {
+                        var terms = new List<string>();
+                        for (int i = 0; i < runs.Count; i++)
+                        {
+                            int input = geometry.PatchOffsets![j] + runs.FirstInput + i * runs.InputStride;
+                            terms.Add(Invariant($"{pass.DotName}(ref w, {i * runs.WeightStride}, ref x0, {input})"));
+                        }
+                        WriteSum(writer, Invariant($"z[{j}] = "), terms, "; // " + PatchComment(geometry, j, pass.IsNonOverlapping));
+                    }
+                }
+                else
+                {
+                    EmitPatchLoop(writer, geometry, pass, single: start => new[] { $"z[j] = {pass.DotName}(ref w, 0, ref x0, {start});" },
+                        multiple: start => new[]
+                        {
+                            "double sum = 0.0;",
+                            $"for (int i = 0; i < {runs.CountText}; i++)",
+                            $"    sum += {pass.DotName}(ref w, (nuint)(i * {runs.WeightStrideText}), ref x0, {start} + (nuint)(i * {runs.InputStrideText}));",
+                            "z[j] = sum;",
+                        });
+                }
+            }
+            writer.WriteLine();
+        }
+
+        /// <summary>"head t0 + t1 + …tail", broken into lines of at most <see cref="MaxLineLength"/> characters.</summary>
+        private static void WriteSum(IndentedWriter writer, string head, List<string> terms, string tail)
+        {
+            string line = head + string.Join(" + ", terms) + tail;
+            if (writer.Fits(line))
+            {
+                writer.WriteLine(line);
+                return;
+            }
+            writer.WriteLine(head.TrimEnd());
+            using (writer.Indent())
+            {
+                for (int i = 0; i < terms.Count; i++)
+                    writer.WriteLine((i == 0 ? "" : "+ ") + terms[i] + (i == terms.Count - 1 ? tail : ""));
+            }
+        }
+
+        private static void PatchAxpys(IndentedWriter writer, KernelPlan plan, KernelPlan.PassPlan pass, string summary, bool normalized)
+        {
+            Runs runs = pass.Runs;
+            writer.WriteLine($"/// <summary>{summary}</summary>");
+            writer.WriteLine(AggressiveOptimization);
+            string name = normalized ? pass.NormalizedAxpysName : pass.AxpysName;
+            string scratch = normalized ? ", Span<double> scratch" : "";
+            writer.WriteLine($"private static void {name}(");
+            using (writer.Indent())
+                writer.WriteLine($"ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale, Span<double> target{scratch})");
+            using (writer.Block())
+            {
+                writer.WriteLine("ref double x0 = ref MemoryMarshal.GetReference(x);");
+                writer.WriteLine("ref double t = ref MemoryMarshal.GetReference(target);");
+                // The IsHardwareAccelerated checks are constants to the JIT: one branch survives.
+                var branches = new List<(string? Condition, Action Body)>();
+                foreach (KernelPlan.RegisterForm register in pass.Registers)
+                {
+                    KernelPlan.RegisterForm form = register;
+                    branches.Add((form.Width is null ? null : $"{form.Width.Type}.IsHardwareAccelerated",
+                        () => EmitRegisterAxpys(writer, plan, pass, form, normalized)));
+                }
+                if (pass.NeedsMemoryForm)
+                    branches.Add((null, () => EmitMemoryAxpys(writer, plan, pass, normalized)));
+                EmitBranches(writer, branches);
+            }
+            writer.WriteLine();
+        }
+
+        /// <summary>The in-memory form: Σ (or the target) updated patch by patch through Axpy{L}.</summary>
+        private static void EmitMemoryAxpys(IndentedWriter writer, KernelPlan plan, KernelPlan.PassPlan pass, bool normalized)
+        {
+            Runs runs = pass.Runs;
+            string axpy = pass.AxpyName;
+            string Rows(string coefficient, string start, string target) =>
+                $"    {axpy}({coefficient}, ref x0, {start} + (nuint)(i * {runs.InputStrideText}), ref {target}, (nuint)(i * {runs.WeightStrideText}));";
+            if (normalized)
+            {
+                writer.WriteLine("// Too many taps to hold Σ in registers at these lanes: Σ is built in scratch, patch by patch.");
+                writer.WriteLine("scratch.Clear();");
+                writer.WriteLine("ref double u = ref MemoryMarshal.GetReference(scratch);");
+                EmitPatchLoop(writer, plan.Geometry, pass,
+                    single: start => new[] { $"{axpy}(c[j], ref x0, {start}, ref u, 0);" },
+                    multiple: start => new[] { $"for (int i = 0; i < {runs.CountText}; i++)", Rows("c[j]", start, "u") });
+                writer.WriteLine("double norm2 = TensorPrimitives.Dot<double>(scratch, scratch);");
+                writer.WriteLine("if (norm2 > 0.0)");
+                using (writer.Indent())
+                    writer.WriteLine("TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);");
+                return;
+            }
+            writer.WriteLine("// Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.");
+            EmitPatchLoop(writer, plan.Geometry, pass,
+                single: start => new[] { $"{axpy}(scale * c[j], ref x0, {start}, ref t, 0);" },
+                multiple: start => new[] { "double cj = scale * c[j];", $"for (int i = 0; i < {runs.CountText}; i++)", Rows("cj", start, "t") });
+        }
+
+        /// <summary>The accumulator of set s, run u, slot m.</summary>
+        private static string Accumulator(Runs runs, int set, int run, int slot) =>
+            runs.Count == 1 ? Invariant($"acc{set}_{slot}") : Invariant($"acc{set}_r{run}_{slot}");
+
+        private static string AccumulateCall(KernelPlan.PassPlan pass, KernelPlan.RegisterForm register, string coefficient, string input, int set, int run)
+        {
+            var accumulators = new List<string>();
+            for (int m = 0; m < register.Slots.Length; m++)
+                accumulators.Add("ref " + Accumulator(pass.Runs, set, run, m));
+            return $"{pass.AccumulateName}({coefficient}, ref x0, {input}, {string.Join(", ", accumulators)});";
+        }
+
+        /// <summary>target += scale · Σ_j c_j P_j x with the sum held in registers: loaded never, stored once.</summary>
+        private static void EmitRegisterAxpys(IndentedWriter writer, KernelPlan plan, KernelPlan.PassPlan pass, KernelPlan.RegisterForm register,
+            bool normalized)
+        {
+            GeometryPlan geometry = plan.Geometry;
+            Runs runs = pass.Runs;
+            string perRun = runs.Count == 1 ? "" : Invariant($" per run ({runs.Count} runs)");
+            string then = normalized ? "then target += scale / ‖Σ‖² · Σ once (unless Σ = 0)" : "then target += scale · Σ once";
+            writer.WriteLine($"// Σ_j c_j P_j x in registers ({register.Description}{perRun}); {then}.");
+            if (register.Sets > 1)
+                writer.WriteLine(Invariant($"// Patch j adds into set j mod {register.Sets}: {register.Sets} chains of fused multiply-adds side by side."));
+            for (int set = 0; set < register.Sets; set++)
+            {
+                for (int run = 0; run < runs.Count; run++)
+                {
+                    var names = new List<string>();
+                    for (int m = 0; m < register.Slots.Length; m++)
+                        names.Add($"{Accumulator(runs, set, run, m)} = {register.Slots[m].Zero}");
+                    // Slots of one run share a type unless the run ends in narrower lanes.
+                    for (int m = 0; m < register.Slots.Length;)
+                    {
+                        int n = m;
+                        while (n < register.Slots.Length && register.Slots[n].Width == register.Slots[m].Width)
+                            n++;
+                        writer.WriteLine($"{register.Slots[m].Declared} {string.Join(", ", names.GetRange(m, n - m))};");
+                        m = n;
+                    }
+                }
+            }
+            if (pass.UnrollsRegisters)
+            {
+                for (int j = 0; j < geometry.K; j++)
+                {
+                    for (int run = 0; run < runs.Count; run++)
+                    {
+                        int input = geometry.PatchOffsets![j] + runs.FirstInput + run * runs.InputStride;
+                        writer.WriteLine(AccumulateCall(pass, register, Invariant($"c[{j}]"), Invariant($"{input}"), j % register.Sets, run));
+                    }
+                }
+            }
+            else
+            {
+                // The loop form: patch j starts at PatchStart(j); the sets take consecutive patches.
+                void Patch(string index, int set)
+                {
+                    for (int run = 0; run < runs.Count; run++)
+                    {
+                        int delta = runs.FirstInput + run * runs.InputStride;
+                        string input = delta == 0 ? $"PatchStart({index})" : Invariant($"PatchStart({index}) + {delta}");
+                        writer.WriteLine(AccumulateCall(pass, register, $"c[{index}]", input, set, run));
+                    }
+                }
+                writer.WriteLine("int j = 0;");
+                if (register.Sets > 1)
+                {
+                    using (writer.Block(Invariant($"for (; j + {register.Sets - 1} < K; j += {register.Sets})")))
+                    {
+                        for (int set = 0; set < register.Sets; set++)
+                            Patch(set == 0 ? "j" : Invariant($"j + {set}"), set);
+                    }
+                }
+                using (writer.Block("for (; j < K; j++)"))
+                    Patch("j", 0);
+            }
+            var sums = new List<(string Sum, Slot Slot, int Offset)>();
+            for (int run = 0; run < runs.Count; run++)
+            {
+                for (int m = 0; m < register.Slots.Length; m++)
+                    sums.Add((PairwiseSum(runs, register.Sets, run, m), register.Slots[m], run * runs.WeightStride + register.Slots[m].Offset));
+            }
+            if (normalized)
+            {
+                EmitNormalizedEpilogue(writer, runs, sums);
+                return;
+            }
+            // Fold the sets into the target: t = Σ · scale + t.
+            EmitTargetUpdate(writer, sums, "scale");
+        }
+
+        /// <summary>t[offset] = sum · factor + t[offset] for each slot, with one broadcast of the factor per vector width.</summary>
+        private static void EmitTargetUpdate(IndentedWriter writer, List<(string Sum, Slot Slot, int Offset)> sums, string factor)
+        {
+            var broadcasts = new HashSet<int>();
+            foreach ((string _, Slot slot, int _) in sums)
+            {
+                if (slot.Width is { } width && broadcasts.Add(width.Lanes))
+                    writer.WriteLine(Invariant($"{width.Of} {factor}{width.Lanes} = {width.Type}.Create({factor});"));
+            }
+            foreach ((string sum, Slot slot, int offset) in sums)
+            {
+                writer.WriteLine(slot.Width is not { } width
+                    ? Invariant($"Unsafe.Add(ref t, {offset}) = Math.FusedMultiplyAdd({sum}, {factor}, Unsafe.Add(ref t, {offset}));")
+                    : Invariant($"{width.Type}.FusedMultiplyAdd({sum}, {factor}{width.Lanes}, {width.Type}.LoadUnsafe(ref t, {offset}))") +
+                        Invariant($".StoreUnsafe(ref t, {offset});"));
+            }
+        }
+
+        /// <summary>Σ (summing the sets), ‖Σ‖², and target += scale / ‖Σ‖² · Σ unless ‖Σ‖² = 0 — Σ never leaves the registers.</summary>
+        private static void EmitNormalizedEpilogue(IndentedWriter writer, Runs runs, List<(string Sum, Slot Slot, int Offset)> sets)
+        {
+            var sums = new List<(string Sum, Slot Slot, int Offset)>();
+            for (int i = 0; i < sets.Count; i++)
+            {
+                string name = Invariant($"sum{i}");
+                writer.WriteLine($"{sets[i].Slot.Declared} {name} = {sets[i].Sum};");
+                sums.Add((name, sets[i].Slot, sets[i].Offset));
+            }
+            var terms = new List<string>();
+            foreach (VectorWidth width in KernelPlan.VectorWidths)
+            {
+                var group = new List<string>();
+                foreach ((string name, Slot slot, int _) in sums)
+                {
+                    if (slot.Width == width)
+                        group.Add($"{name} * {name}");
+                }
+                if (group.Count > 0)
+                    terms.Add($"{width.Type}.Sum({string.Join(" + ", group)})");
+            }
+            foreach ((string name, Slot slot, int _) in sums)
+            {
+                if (slot.Width is null)
+                    terms.Add($"{name} * {name}");
+            }
+            WriteSum(writer, "double norm2 = ", terms, ";");
+            writer.WriteLine("if (!(norm2 > 0.0))");
+            using (writer.Indent())
+                writer.WriteLine("return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)");
+            writer.WriteLine("double step = scale / norm2;");
+            EmitTargetUpdate(writer, sums, "step");
+        }
+
+        private static string PairwiseSum(Runs runs, int sets, int run, int slot)
+        {
+            var terms = new List<string>();
+            for (int set = 0; set < sets; set++)
+                terms.Add(Accumulator(runs, set, run, slot));
+            while (terms.Count > 1)
+            {
+                var next = new List<string>();
+                for (int i = 0; i + 1 < terms.Count; i += 2)
+                    next.Add(terms.Count == 2 ? $"{terms[i]} + {terms[i + 1]}" : $"({terms[i]} + {terms[i + 1]})");
+                if (terms.Count % 2 == 1)
+                    next.Add(terms[terms.Count - 1]);
+                terms = next;
+            }
+            return terms[0];
+        }
+
+        /// <summary>The loop form of a patch pass: patch j = (p, q) starts at p·sh·width + q·sw.</summary>
+        private static void EmitPatchLoop(IndentedWriter writer, GeometryPlan plan, KernelPlan.PassPlan pass,
+            Func<string, string[]> single, Func<string, string[]> multiple)
+        {
+            Runs runs = pass.Runs;
+            string start = runs.FirstInput == 0 ? "start" : Invariant($"start + {runs.FirstInput}");
+            if (!plan.Model.Is2D)
+            {
+                using (writer.Block("for (int j = 0; j < K; j++)"))
+                {
+                    int first = plan.FirstNonColumn, last = plan.FirstNonColumn + plan.NonColumns - 1;
+                    writer.WriteLine(pass.IsNonOverlapping
+                        ? Invariant($"// patch j starts at x[j·s]; its non-overlapping part is x[j·s + {first} .. j·s + {last}]")
+                        : "// patch j reads x[j·s .. j·s + r − 1]");
+                    writer.WriteLine("nuint start = (nuint)(j * S);");
+                    Body();
+                }
+                return;
+            }
+            writer.WriteLine("int j = 0;");
+            using (writer.Block("for (int p = 0; p < KH; p++)"))
+            {
+                using (writer.Block("for (int q = 0; q < KW; q++, j++)"))
+                {
+                    writer.WriteLine(pass.IsNonOverlapping
+                        ? Invariant($"// patch (p, q) starts at row p·sh, column q·sw; its non-overlapping part is {plan.NonRows} rows × ") +
+                            Invariant($"{plan.NonColumns} columns from ({plan.FirstNonRow}, {plan.FirstNonColumn})")
+                        : "// patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1");
+                    writer.WriteLine("nuint start = (nuint)(p * SH * Width + q * SW);");
+                    Body();
+                }
+            }
+
+            void Body()
+            {
+                foreach (string line in runs.Count == 1 ? single(start) : multiple(start))
+                    writer.WriteLine(line);
+            }
+        }
+
+        /// <summary>What patch j (or its non-overlapping part) reads, for a comment: "x[9..24]" or "rows 3..6 × columns 0..3".</summary>
+        private static string PatchComment(GeometryPlan plan, int j, bool nonOverlapping)
+        {
+            ConvNetModel model = plan.Model;
+            int offset = plan.PatchOffsets![j];
+            if (!model.Is2D)
+            {
+                int first = nonOverlapping ? offset + plan.FirstNonColumn : offset;
+                return Invariant($"x[{first}..{first + (nonOverlapping ? plan.NonColumns : model.RW) - 1}]");
+            }
+            int row = offset / model.Width, column = offset % model.Width;
+            if (nonOverlapping)
+            {
+                row += plan.FirstNonRow;
+                column += plan.FirstNonColumn;
+            }
+            int rows = nonOverlapping ? plan.NonRows : model.RH, columns = nonOverlapping ? plan.NonColumns : model.RW;
+            return Invariant($"rows {row}..{row + rows - 1} × columns {column}..{column + columns - 1}");
+        }
+    }
+}

@@ -1,0 +1,357 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace Convotron.Generator
+{
+    /// <summary>
+    /// Every decision about the code of one model, made once from its <see cref="GeometryPlan"/>: the runs each
+    /// patch pass walks, whether a pass's dot products are fused into one helper, its register forms (lanes,
+    /// accumulator layout, interleaved sets), whether it is unrolled or loops over <c>PatchStart(j)</c>, whether it
+    /// needs the in-memory fallback, and the names and reachable widths of every run helper. The emitter only reads
+    /// it. A pure function of the model, so built where needed rather than carried through the pipeline.
+    /// </summary>
+    internal sealed class KernelPlan
+    {
+        /// <summary>Register passes list their patches one by one up to this many runs per lane width; beyond, a loop over PatchStart(j).</summary>
+        public const int MaxUnrolledRegisterRuns = 160;
+
+        /// <summary>Patches of several runs up to this many accumulators get one dot-product helper with a single horizontal sum.</summary>
+        public const int MaxFusedDotSlots = 16;
+
+        /// <summary>Σ_j a_j σ(z_j) takes vector lanes from this many patches; below, four scalar chains.</summary>
+        public const int MinVectorActivatedSum = 32;
+
+        /// <summary>Dot products of up to this many vectors are unrolled; longer ones loop over blocks of four.</summary>
+        public const int MaxUnrolledDotVectors = 8;
+
+        /// <summary>In-memory multiply-adds of up to this many vectors are unrolled; longer ones loop.</summary>
+        public const int MaxUnrolledAxpyVectors = 4;
+
+        /// <summary>The SIMD widths of the generated code, widest first: the one ladder every vector helper descends.</summary>
+        public static readonly IReadOnlyList<VectorWidth> VectorWidths = new[] { new VectorWidth("Vector512", 8), new VectorWidth("Vector256", 4) };
+
+        private KernelPlan(GeometryPlan geometry)
+        {
+            Geometry = geometry;
+            var passes = new List<PassPlan> { new PassPlan(this, PassKind.Whole, WholePatchRuns(geometry)) };
+            if (geometry.NonOverlappingTapCount > 0)
+                passes.Add(new PassPlan(this, PassKind.NonOverlapping, NonOverlappingRuns(geometry)));
+            Passes = passes;
+
+            var dots = new SortedSet<int>();
+            var accumulators = new SortedDictionary<string, AccumulatorHelper>(StringComparer.Ordinal);
+            var axpys = new SortedDictionary<int, HashSet<int>>();
+            foreach (PassPlan pass in passes)
+            {
+                if (!pass.FusesDot)
+                    dots.Add(pass.Runs.Length);
+                foreach (RegisterForm register in pass.Registers)
+                {
+                    string key = string.Format(CultureInfo.InvariantCulture, "{0:D8} {1:D4} {2}", pass.Runs.Length, register.Slots.Length, register.Description);
+                    accumulators[key] = new AccumulatorHelper(pass.Runs.Length, register.Slots);
+                }
+                if (pass.NeedsMemoryForm)
+                {
+                    // Axpy{L} skips the widths whose register form already handles every caller of that length.
+                    var covered = new HashSet<int>();
+                    foreach (RegisterForm register in pass.Registers)
+                        covered.Add(register.Lanes);
+                    if (axpys.TryGetValue(pass.Runs.Length, out HashSet<int>? previous))
+                        covered.IntersectWith(previous);
+                    axpys[pass.Runs.Length] = covered;
+                }
+                UsesPatchStart |= pass.Registers.Count > 0 && !pass.UnrollsRegisters;
+            }
+            DotLengths = new List<int>(dots);
+            Accumulators = new List<AccumulatorHelper>(accumulators.Values);
+            var axpyHelpers = new List<AxpyHelper>();
+            foreach (KeyValuePair<int, HashSet<int>> axpy in axpys)
+                axpyHelpers.Add(new AxpyHelper(axpy.Key, axpy.Value));
+            Axpys = axpyHelpers;
+            VectorizesActivatedSum = geometry.K >= MinVectorActivatedSum;
+        }
+
+        public GeometryPlan Geometry { get; }
+
+        /// <summary>The pass over whole patches, then (when there are non-overlapping taps) the pass over their non-overlapping parts.</summary>
+        public IReadOnlyList<PassPlan> Passes { get; }
+
+        public PassPlan Whole => Passes[0];
+
+        public PassPlan? NonOverlapping => Passes.Count > 1 ? Passes[1] : null;
+
+        /// <summary>The run lengths L of the Dot{L} helpers (passes whose dot products are not fused).</summary>
+        public IReadOnlyList<int> DotLengths { get; }
+
+        /// <summary>The Accumulate{L} helpers of the register forms, one per distinct layout.</summary>
+        public IReadOnlyList<AccumulatorHelper> Accumulators { get; }
+
+        /// <summary>The Axpy{L} helpers of the in-memory forms.</summary>
+        public IReadOnlyList<AxpyHelper> Axpys { get; }
+
+        /// <summary>Whether some register pass loops over PatchStart(j) (so the helper is emitted).</summary>
+        public bool UsesPatchStart { get; }
+
+        /// <summary>Whether Σ_j a_j σ(z_j) takes vector lanes (and the vector σ overloads are emitted).</summary>
+        public bool VectorizesActivatedSum { get; }
+
+        public static KernelPlan Create(GeometryPlan geometry) => new(geometry);
+
+        private static Runs WholePatchRuns(GeometryPlan plan) =>
+            new(plan.Model.RH, plan.Model.RW, plan.Model.RW, 0, plan.Model.Width, wholePatch: true);
+
+        private static Runs NonOverlappingRuns(GeometryPlan plan) =>
+            new(plan.NonRows, plan.NonColumns, plan.NonColumns, plan.FirstNonRow * plan.Model.Width + plan.FirstNonColumn, plan.Model.Width, wholePatch: false);
+
+        /// <summary>Accumulators a register form may hold per lane width (zmm0–31 with AVX-512, else 16 registers), leaving room for the loads.</summary>
+        private static int RegisterBudget(int lanes) => lanes == 8 ? 24 : 12;
+
+        /// <summary>
+        /// The register forms of a multiply-add pass over runs, widest lanes first, each only where its accumulators
+        /// fit in registers; the last has no condition when even the scalar form fits (otherwise the pass also needs
+        /// the in-memory form).
+        /// </summary>
+        private static List<RegisterForm> RegisterForms(GeometryPlan plan, Runs runs)
+        {
+            var result = new List<RegisterForm>();
+            var widths = new List<VectorWidth?>(VectorWidths) { null };
+            foreach (VectorWidth? width in widths)
+            {
+                int lanes = width?.Lanes ?? 1;
+                if (width is not null && lanes > runs.Length)
+                    continue;
+                Slot[] slots = Layout(runs.Length, lanes);
+                int perSet = slots.Length * runs.Count;
+                if (perSet > RegisterBudget(lanes))
+                    continue;
+                // An FMA has ~4 cycles of latency and two issue per cycle: about 8 independent accumulators keep
+                // the units busy, so patches alternate between sets until there are that many.
+                int sets = Math.Max(1, Math.Min(4, (8 + perSet - 1) / perSet));
+                sets = Math.Min(sets, plan.K);
+                while (sets > 1 && sets * perSet > RegisterBudget(lanes))
+                    sets--;
+                result.Add(new RegisterForm(width, DescribeSlots(slots), slots, sets));
+                if (width is null)
+                    break;
+            }
+            return result;
+        }
+
+        /// <summary>A run of length taps as the widest vectors up to maxLanes, then narrower ones, then scalars.</summary>
+        public static Slot[] Layout(int length, int maxLanes)
+        {
+            var slots = new List<Slot>();
+            int offset = 0;
+            foreach (VectorWidth width in VectorWidths)
+            {
+                if (width.Lanes > maxLanes)
+                    continue;
+                for (; offset + width.Lanes <= length; offset += width.Lanes)
+                    slots.Add(new Slot(width, offset));
+            }
+            for (; offset < length; offset++)
+                slots.Add(new Slot(null, offset));
+            return slots.ToArray();
+        }
+
+        /// <summary>"2 Vector512 + 1 double": the layout in words, for comments (and to tell layouts apart).</summary>
+        public static string DescribeSlots(Slot[] slots)
+        {
+            var parts = new List<string>();
+            for (int i = 0; i < slots.Length;)
+            {
+                int n = i;
+                while (n < slots.Length && slots[n].Width == slots[i].Width)
+                    n++;
+                string kind = slots[i].Width?.Type ?? (n - i > 1 ? "doubles" : "double");
+                parts.Add(string.Format(CultureInfo.InvariantCulture, "{0} {1}", n - i, kind));
+                i = n;
+            }
+            return string.Join(" + ", parts);
+        }
+
+        /// <summary>Which part of each patch a pass reads.</summary>
+        public enum PassKind
+        {
+            Whole,
+            NonOverlapping,
+        }
+
+        /// <summary>One patch pass (dot products z_j, and multiply-adds Σ_j c_j P_j x) and every decision about its code.</summary>
+        public sealed class PassPlan
+        {
+            public PassPlan(KernelPlan owner, PassKind kind, Runs runs)
+            {
+                Kind = kind;
+                Runs = runs;
+                GeometryPlan plan = owner.Geometry;
+                FusesDot = runs.Count > 1 && runs.Count * Layout(runs.Length, 4).Length <= MaxFusedDotSlots;
+                Registers = RegisterForms(plan, runs);
+                NeedsMemoryForm = Registers.Count == 0 || Registers[Registers.Count - 1].Width is not null;
+                UnrollsRegisters = plan.Unrolled && (long)plan.K * runs.Count <= MaxUnrolledRegisterRuns;
+                string prefix = kind == PassKind.Whole ? "" : "NonOverlapping";
+                FusedDotName = prefix + "PatchDot";
+                DotsName = prefix + "PatchDots";
+                AxpysName = prefix + "PatchAxpys";
+                NormalizedAxpysName = "Normalized" + AxpysName;
+            }
+
+            public PassKind Kind { get; }
+
+            public bool IsNonOverlapping => Kind == PassKind.NonOverlapping;
+
+            public Runs Runs { get; }
+
+            /// <summary>Whether the dot product of a patch's several runs is one helper (<see cref="FusedDotName"/>) with one horizontal sum.</summary>
+            public bool FusesDot { get; }
+
+            /// <summary>The register forms of the multiply-add pass, widest first (see <see cref="RegisterForms"/>).</summary>
+            public IReadOnlyList<RegisterForm> Registers { get; }
+
+            /// <summary>Whether some hardware takes the in-memory form (Axpy{L} patch by patch): no register form is unconditional.</summary>
+            public bool NeedsMemoryForm { get; }
+
+            /// <summary>Whether the register forms list the patches one by one (else they loop over PatchStart(j)).</summary>
+            public bool UnrollsRegisters { get; }
+
+            public string FusedDotName { get; }
+
+            public string DotsName { get; }
+
+            public string AxpysName { get; }
+
+            /// <summary>The normalized multiply-add pass (target += scale / ‖Σ‖² · Σ), emitted for the whole-patch pass only.</summary>
+            public string NormalizedAxpysName { get; }
+
+            /// <summary>The helper computing one run's dot product: Dot{L}.</summary>
+            public string DotName => "Dot" + Runs.Length.ToString(CultureInfo.InvariantCulture);
+
+            public string AxpyName => "Axpy" + Runs.Length.ToString(CultureInfo.InvariantCulture);
+
+            public string AccumulateName => "Accumulate" + Runs.Length.ToString(CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>One lane width's register form of a multiply-add pass: its accumulator layout and number of interleaved sets.</summary>
+        public sealed class RegisterForm
+        {
+            public RegisterForm(VectorWidth? width, string description, Slot[] slots, int sets)
+            {
+                Width = width;
+                Description = description;
+                Slots = slots;
+                Sets = sets;
+            }
+
+            /// <summary>The widest lanes, or null for the unconditional scalar form.</summary>
+            public VectorWidth? Width { get; }
+
+            public int Lanes => Width?.Lanes ?? 1;
+
+            public string Description { get; }
+
+            /// <summary>The accumulators of one run (the same for every run).</summary>
+            public Slot[] Slots { get; }
+
+            public int Sets { get; }
+        }
+
+        /// <summary>An Accumulate{L} helper: acc += c · x[..] over one run of Length taps in the given accumulators.</summary>
+        public sealed class AccumulatorHelper
+        {
+            public AccumulatorHelper(int length, Slot[] slots)
+            {
+                Length = length;
+                Slots = slots;
+            }
+
+            public int Length { get; }
+
+            public Slot[] Slots { get; }
+        }
+
+        /// <summary>An Axpy{L} helper and the lane widths it never reaches (their register form handles every caller).</summary>
+        public sealed class AxpyHelper
+        {
+            public AxpyHelper(int length, HashSet<int> unreachableLanes)
+            {
+                Length = length;
+                UnreachableLanes = unreachableLanes;
+            }
+
+            public int Length { get; }
+
+            public HashSet<int> UnreachableLanes { get; }
+        }
+    }
+
+    /// <summary>A SIMD width of the generated code: the vector type's name (in scope by a using directive) and its lanes of double.</summary>
+    internal sealed class VectorWidth
+    {
+        public VectorWidth(string type, int lanes)
+        {
+            Type = type;
+            Lanes = lanes;
+        }
+
+        public string Type { get; }
+
+        public int Lanes { get; }
+
+        /// <summary>"Vector512&lt;double&gt;".</summary>
+        public string Of => Type + "<double>";
+    }
+
+    /// <summary>The runs one patch pass walks: count runs of length, weight offset i·weightStride, input offset first + i·inputStride from the patch's start.</summary>
+    internal readonly struct Runs
+    {
+        public Runs(int count, int length, int weightStride, int firstInput, int inputStride, bool wholePatch)
+        {
+            Count = count;
+            Length = length;
+            WeightStride = weightStride;
+            FirstInput = firstInput;
+            InputStride = inputStride;
+            WholePatch = wholePatch;
+        }
+
+        /// <summary>Whether these are the rh runs of rw taps of a whole patch (so the loops can name RH, RW and Width).</summary>
+        public bool WholePatch { get; }
+
+        public string CountText => WholePatch ? "RH" : Count.ToString(CultureInfo.InvariantCulture);
+
+        public string WeightStrideText => WholePatch ? "RW" : WeightStride.ToString(CultureInfo.InvariantCulture);
+
+        public string InputStrideText => WholePatch ? "Width" : InputStride.ToString(CultureInfo.InvariantCulture);
+
+        public int Count { get; }
+
+        public int Length { get; }
+
+        public int WeightStride { get; }
+
+        public int FirstInput { get; }
+
+        public int InputStride { get; }
+    }
+
+    /// <summary>One accumulator of a run: a vector of Width's lanes (or a scalar when Width is null) at Offset within the run.</summary>
+    internal readonly struct Slot
+    {
+        public Slot(VectorWidth? width, int offset)
+        {
+            Width = width;
+            Offset = offset;
+        }
+
+        public VectorWidth? Width { get; }
+
+        public int Lanes => Width?.Lanes ?? 1;
+
+        public int Offset { get; }
+
+        public string Declared => Width?.Of ?? "double";
+
+        public string Zero => Width is null ? "0.0" : "default";
+    }
+}
