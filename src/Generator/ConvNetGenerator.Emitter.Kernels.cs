@@ -83,9 +83,8 @@ namespace Convotron.Generator
             }
             writer.WriteLine();
             writer.WriteLine(AggressiveOptimization);
-            writer.WriteLine("public static double ConvotronStep(");
-            using (writer.Indent())
-                writer.WriteLine("Span<double> w, ReadOnlySpan<double> a, Span<double> z, ReadOnlySpan<double> x, double y, double learningRate)");
+            writer.WriteLine("public static double ConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z, ReadOnlySpan<double> x, " +
+                "double y, double learningRate)");
             using (writer.Block())
             {
                 writer.WriteLine("double residual = y - Predict(w, a, z, x);");
@@ -95,21 +94,19 @@ namespace Convotron.Generator
             }
             writer.WriteLine();
             writer.WriteLine(AggressiveOptimization);
-            writer.WriteLine("public static double NormalizedConvotronStep(");
-            using (writer.Indent())
-                writer.WriteLine("Span<double> w, ReadOnlySpan<double> a, Span<double> z, Span<double> u, ReadOnlySpan<double> x, double y, double mu)");
+            writer.WriteLine("public static double NormalizedConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z, " +
+                "Span<double> u, ReadOnlySpan<double> x, double y, double mu)");
             using (writer.Block())
             {
                 writer.WriteLine("double residual = y - Predict(w, a, z, x);");
                 writer.WriteLine("// w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0");
-                writer.WriteLine($"{plan.Whole.NormalizedAxpysName}(x, a, mu * residual, w, u);");
+                writer.WriteLine($"{axpys}(x, a, mu * residual, w, normalized: true, u);");
                 writer.WriteLine("return residual;");
             }
             writer.WriteLine();
             writer.WriteLine(AggressiveOptimization);
-            writer.WriteLine("public static double Gradient(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z, Span<double> c,");
-            using (writer.Indent())
-                writer.WriteLine("ReadOnlySpan<double> x, double y, Span<double> filterGradient, Span<double> outputGradient)");
+            writer.WriteLine("public static double Gradient(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z, Span<double> c, " +
+                "ReadOnlySpan<double> x, double y, Span<double> filterGradient, Span<double> outputGradient)");
             using (writer.Block())
             {
                 writer.WriteLine("Guard.Length(x.Length, D, \"d\");");
@@ -219,12 +216,9 @@ namespace Convotron.Generator
             KernelPlan.PassPlan non = plan.NonOverlapping!;
             writer.WriteLine("/// <summary>Du &amp; Goel's stage 1 (Double Convotron) on w_non and a; see IConvNet.DoubleConvotronStep.</summary>");
             writer.WriteLine(AggressiveOptimization);
-            writer.WriteLine("public static double Stage1Step(Span<double> w, Span<double> wNon, Span<double> v, Span<double> z, Span<double> a,");
-            using (writer.Indent())
-            {
-                writer.WriteLine("ReadOnlySpan<double> x, double y, double rate, bool normalized,");
-                writer.WriteLine("ReadOnlySpan<double> filterNoise, ReadOnlySpan<double> outputNoise)");
-            }
+            writer.WriteLine("public static double Stage1Step(Span<double> w, Span<double> wNon, Span<double> v, Span<double> z, Span<double> a, " +
+                "ReadOnlySpan<double> x, double y, double rate, bool normalized, ReadOnlySpan<double> filterNoise, " +
+                "ReadOnlySpan<double> outputNoise)");
             using (writer.Block())
             {
                 writer.WriteLine("Guard.Length(x.Length, D, \"d\");");

@@ -12,15 +12,12 @@ namespace Convotron.Generator
         {
             KernelPlan.PassPlan whole = plan.Whole;
             PatchDots(writer, plan, whole, "z_j = w · P_j x for every patch j.");
-            PatchAxpys(writer, plan, whole, "target += scale · Σ_j c_j P_j x over every patch j (target has length r).", normalized: false);
-            PatchAxpys(writer, plan, whole,
-                "target += scale / ‖Σ‖² · Σ with Σ = Σ_j c_j P_j x over every patch j, unless Σ = 0 (target, scratch: length r).",
-                normalized: true);
+            PatchAxpys(writer, plan, whole, "target += scale · Σ with Σ = Σ_j c_j P_j x over every patch j (target has length r); " +
+                "normalized: target += scale / ‖Σ‖² · Σ unless Σ = 0 (scratch has length r).");
             if (plan.NonOverlapping is { } non)
             {
                 PatchDots(writer, plan, non, "z_j = w_non · P_j^non x for every patch j.");
-                PatchAxpys(writer, plan, non, "target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).",
-                    normalized: false);
+                PatchAxpys(writer, plan, non, "target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).");
             }
         }
 
@@ -95,16 +92,13 @@ namespace Convotron.Generator
             }
         }
 
-        private static void PatchAxpys(IndentedWriter writer, KernelPlan plan, KernelPlan.PassPlan pass, string summary, bool normalized)
+        private static void PatchAxpys(IndentedWriter writer, KernelPlan plan, KernelPlan.PassPlan pass, string summary)
         {
-            Runs runs = pass.Runs;
             writer.WriteLine($"/// <summary>{summary}</summary>");
             writer.WriteLine(AggressiveOptimization);
-            string name = normalized ? pass.NormalizedAxpysName : pass.AxpysName;
-            string scratch = normalized ? ", Span<double> scratch" : "";
-            writer.WriteLine($"private static void {name}(");
-            using (writer.Indent())
-                writer.WriteLine($"ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale, Span<double> target{scratch})");
+            string normalized = pass.HasNormalizedForm ? ", bool normalized = false, Span<double> scratch = default" : "";
+            writer.WriteLine($"private static void {pass.AxpysName}(ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale, " +
+                $"Span<double> target{normalized})");
             using (writer.Block())
             {
                 writer.WriteLine("ref double x0 = ref MemoryMarshal.GetReference(x);");
@@ -115,37 +109,39 @@ namespace Convotron.Generator
                 {
                     KernelPlan.RegisterForm form = register;
                     branches.Add((form.Width is null ? null : $"{form.Width.Type}.IsHardwareAccelerated",
-                        () => EmitRegisterAxpys(writer, plan, pass, form, normalized)));
+                        () => EmitRegisterAxpys(writer, plan, pass, form)));
                 }
                 if (pass.NeedsMemoryForm)
-                    branches.Add((null, () => EmitMemoryAxpys(writer, plan, pass, normalized)));
+                    branches.Add((null, () => EmitMemoryAxpys(writer, plan, pass)));
                 EmitBranches(writer, branches);
             }
             writer.WriteLine();
         }
 
         /// <summary>The in-memory form: Σ (or the target) updated patch by patch through Axpy{L}.</summary>
-        private static void EmitMemoryAxpys(IndentedWriter writer, KernelPlan plan, KernelPlan.PassPlan pass, bool normalized)
+        private static void EmitMemoryAxpys(IndentedWriter writer, KernelPlan plan, KernelPlan.PassPlan pass)
         {
             Runs runs = pass.Runs;
             string axpy = pass.AxpyName;
             string Rows(string coefficient, string start, string target) =>
                 $"    {axpy}({coefficient}, ref x0, {start} + (nuint)(i * {runs.InputStrideText}), ref {target}, (nuint)(i * {runs.WeightStrideText}));";
-            if (normalized)
+            writer.WriteLine("// Too many taps to hold Σ in registers at these lanes: the sum is built in memory, patch by patch.");
+            if (pass.HasNormalizedForm)
             {
-                writer.WriteLine("// Too many taps to hold Σ in registers at these lanes: Σ is built in scratch, patch by patch.");
-                writer.WriteLine("scratch.Clear();");
-                writer.WriteLine("ref double u = ref MemoryMarshal.GetReference(scratch);");
-                EmitPatchLoop(writer, plan.Geometry, pass,
-                    single: start => new[] { $"{axpy}(c[j], ref x0, {start}, ref u, 0);" },
-                    multiple: start => new[] { $"for (int i = 0; i < {runs.CountText}; i++)", Rows("c[j]", start, "u") });
-                writer.WriteLine("double norm2 = TensorPrimitives.Dot<double>(scratch, scratch);");
-                writer.WriteLine("if (norm2 > 0.0)");
-                using (writer.Indent())
-                    writer.WriteLine("TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);");
-                return;
+                using (writer.Block("if (normalized)"))
+                {
+                    writer.WriteLine("scratch.Clear();");
+                    writer.WriteLine("ref double u = ref MemoryMarshal.GetReference(scratch);");
+                    EmitPatchLoop(writer, plan.Geometry, pass,
+                        single: start => new[] { $"{axpy}(c[j], ref x0, {start}, ref u, 0);" },
+                        multiple: start => new[] { $"for (int i = 0; i < {runs.CountText}; i++)", Rows("c[j]", start, "u") });
+                    writer.WriteLine("double norm2 = TensorPrimitives.Dot<double>(scratch, scratch);");
+                    writer.WriteLine("if (norm2 > 0.0)");
+                    using (writer.Indent())
+                        writer.WriteLine("TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);");
+                    writer.WriteLine("return;");
+                }
             }
-            writer.WriteLine("// Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.");
             EmitPatchLoop(writer, plan.Geometry, pass,
                 single: start => new[] { $"{axpy}(scale * c[j], ref x0, {start}, ref t, 0);" },
                 multiple: start => new[] { "double cj = scale * c[j];", $"for (int i = 0; i < {runs.CountText}; i++)", Rows("cj", start, "t") });
@@ -163,15 +159,13 @@ namespace Convotron.Generator
             return $"{pass.AccumulateName}({coefficient}, ref x0, {input}, {string.Join(", ", accumulators)});";
         }
 
-        /// <summary>target += scale · Σ_j c_j P_j x with the sum held in registers: loaded never, stored once.</summary>
-        private static void EmitRegisterAxpys(IndentedWriter writer, KernelPlan plan, KernelPlan.PassPlan pass, KernelPlan.RegisterForm register,
-            bool normalized)
+        /// <summary>target += scale · Σ_j c_j P_j x (or the normalized form) with the sum held in registers: loaded never, stored once.</summary>
+        private static void EmitRegisterAxpys(IndentedWriter writer, KernelPlan plan, KernelPlan.PassPlan pass, KernelPlan.RegisterForm register)
         {
             GeometryPlan geometry = plan.Geometry;
             Runs runs = pass.Runs;
             string perRun = runs.Count == 1 ? "" : Invariant($" per run ({runs.Count} runs)");
-            string then = normalized ? "then target += scale / ‖Σ‖² · Σ once (unless Σ = 0)" : "then target += scale · Σ once";
-            writer.WriteLine($"// Σ_j c_j P_j x in registers ({register.Description}{perRun}); {then}.");
+            writer.WriteLine($"// Σ_j c_j P_j x in registers ({register.Description}{perRun}), then one update of the target.");
             if (register.Sets > 1)
                 writer.WriteLine(Invariant($"// Patch j adds into set j mod {register.Sets}: {register.Sets} chains of fused multiply-adds side by side."));
             for (int set = 0; set < register.Sets; set++)
@@ -227,18 +221,27 @@ namespace Convotron.Generator
                 using (writer.Block("for (; j < K; j++)"))
                     Patch("j", 0);
             }
+            // Σ: the sets summed pairwise.
             var sums = new List<(string Sum, Slot Slot, int Offset)>();
             for (int run = 0; run < runs.Count; run++)
             {
                 for (int m = 0; m < register.Slots.Length; m++)
-                    sums.Add((PairwiseSum(runs, register.Sets, run, m), register.Slots[m], run * runs.WeightStride + register.Slots[m].Offset));
+                {
+                    string sum = PairwiseSum(runs, register.Sets, run, m);
+                    if (register.Sets > 1)
+                    {
+                        string name = Invariant($"sum{sums.Count}");
+                        writer.WriteLine($"{register.Slots[m].Declared} {name} = {sum};");
+                        sum = name;
+                    }
+                    sums.Add((sum, register.Slots[m], run * runs.WeightStride + register.Slots[m].Offset));
+                }
             }
-            if (normalized)
+            if (pass.HasNormalizedForm)
             {
-                EmitNormalizedEpilogue(writer, runs, sums);
-                return;
+                using (writer.Block("if (normalized)"))
+                    EmitNormalizedEpilogue(writer, sums);
             }
-            // Fold the sets into the target: t = Σ · scale + t.
             EmitTargetUpdate(writer, sums, "scale");
         }
 
@@ -260,16 +263,9 @@ namespace Convotron.Generator
             }
         }
 
-        /// <summary>Σ (summing the sets), ‖Σ‖², and target += scale / ‖Σ‖² · Σ unless ‖Σ‖² = 0 — Σ never leaves the registers.</summary>
-        private static void EmitNormalizedEpilogue(IndentedWriter writer, Runs runs, List<(string Sum, Slot Slot, int Offset)> sets)
+        /// <summary>‖Σ‖², and target += scale / ‖Σ‖² · Σ unless ‖Σ‖² = 0 — Σ never leaves the registers.</summary>
+        private static void EmitNormalizedEpilogue(IndentedWriter writer, List<(string Sum, Slot Slot, int Offset)> sums)
         {
-            var sums = new List<(string Sum, Slot Slot, int Offset)>();
-            for (int i = 0; i < sets.Count; i++)
-            {
-                string name = Invariant($"sum{i}");
-                writer.WriteLine($"{sets[i].Slot.Declared} {name} = {sets[i].Sum};");
-                sums.Add((name, sets[i].Slot, sets[i].Offset));
-            }
             var terms = new List<string>();
             foreach (VectorWidth width in KernelPlan.VectorWidths)
             {
@@ -293,6 +289,7 @@ namespace Convotron.Generator
                 writer.WriteLine("return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)");
             writer.WriteLine("double step = scale / norm2;");
             EmitTargetUpdate(writer, sums, "step");
+            writer.WriteLine("return;");
         }
 
         private static string PairwiseSum(Runs runs, int sets, int run, int slot)
@@ -331,8 +328,7 @@ namespace Convotron.Generator
                 }
                 return;
             }
-            writer.WriteLine("int j = 0;");
-            using (writer.Block("for (int p = 0; p < KH; p++)"))
+            using (writer.Block("for (int p = 0, j = 0; p < KH; p++)"))
             {
                 using (writer.Block("for (int q = 0; q < KW; q++, j++)"))
                 {

@@ -84,9 +84,8 @@ namespace Convotron.Generator
                 parameters.Add(Invariant($"ref {slots[m].Declared} acc{m}"));
             writer.WriteLine(Invariant($"/// <summary>acc += c · x[xOffset .. xOffset + {helper.Length - 1}] as {KernelPlan.DescribeSlots(slots)}.</summary>"));
             writer.WriteLine(AggressiveInlining);
-            writer.WriteLine(Invariant($"private static void Accumulate{helper.Length}(double c, ref double x, nuint xOffset,"));
-            using (writer.Indent())
-                WriteList(writer, parameters, ")");
+            writer.WriteLine(Invariant($"private static void Accumulate{helper.Length}(double c, ref double x, nuint xOffset, ") +
+                string.Join(", ", parameters) + ")");
             using (writer.Block())
             {
                 var broadcasts = new HashSet<int>();
@@ -105,25 +104,6 @@ namespace Convotron.Generator
                 }
             }
             writer.WriteLine();
-        }
-
-        /// <summary>Comma-separated items, as many per line as fit in <see cref="MaxLineLength"/>, the last followed by tail.</summary>
-        private static void WriteList(IndentedWriter writer, List<string> items, string tail)
-        {
-            var line = new System.Text.StringBuilder();
-            for (int i = 0; i < items.Count; i++)
-            {
-                string item = items[i] + (i == items.Count - 1 ? tail : ",");
-                if (line.Length > 0 && !writer.Fits(line + " " + item))
-                {
-                    writer.WriteLine(line.ToString());
-                    line.Clear();
-                }
-                if (line.Length > 0)
-                    line.Append(' ');
-                line.Append(item);
-            }
-            writer.WriteLine(line.ToString());
         }
 
         private static void EmitDot(IndentedWriter writer, int length)

@@ -194,7 +194,7 @@ namespace Convotron.Generator
                 FusedDotName = prefix + "PatchDot";
                 DotsName = prefix + "PatchDots";
                 AxpysName = prefix + "PatchAxpys";
-                NormalizedAxpysName = "Normalized" + AxpysName;
+                HasNormalizedForm = kind == PassKind.Whole;
             }
 
             public PassKind Kind { get; }
@@ -221,8 +221,11 @@ namespace Convotron.Generator
 
             public string AxpysName { get; }
 
-            /// <summary>The normalized multiply-add pass (target += scale / ‖Σ‖² · Σ), emitted for the whole-patch pass only.</summary>
-            public string NormalizedAxpysName { get; }
+            /// <summary>
+            /// Whether the multiply-add pass also has the normalized form (target += scale / ‖Σ‖² · Σ, chosen by a
+            /// <c>normalized</c> argument, sharing the accumulation): the whole-patch pass only.
+            /// </summary>
+            public bool HasNormalizedForm { get; }
 
             /// <summary>The helper computing one run's dot product: Dot{L}.</summary>
             public string DotName => "Dot" + Runs.Length.ToString(CultureInfo.InvariantCulture);

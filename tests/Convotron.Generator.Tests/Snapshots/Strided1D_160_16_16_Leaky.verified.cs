@@ -149,9 +149,8 @@ namespace Convotron.Generated
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static double ConvotronStep(
-            Span<double> w, ReadOnlySpan<double> a, Span<double> z, ReadOnlySpan<double> x, double y,
-                double learningRate)
+        public static double ConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
+            ReadOnlySpan<double> x, double y, double learningRate)
         {
             double residual = y - Predict(w, a, z, x);
             // w += η (y − f(x)) Σ_j a_j P_j x
@@ -160,13 +159,12 @@ namespace Convotron.Generated
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static double NormalizedConvotronStep(
-            Span<double> w, ReadOnlySpan<double> a, Span<double> z, Span<double> u, ReadOnlySpan<double> x, double y,
-                double mu)
+        public static double NormalizedConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
+            Span<double> u, ReadOnlySpan<double> x, double y, double mu)
         {
             double residual = y - Predict(w, a, z, x);
             // w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0
-            NormalizedPatchAxpys(x, a, mu * residual, w, u);
+            PatchAxpys(x, a, mu * residual, w, normalized: true, u);
             return residual;
         }
 
@@ -220,8 +218,7 @@ namespace Convotron.Generated
         /// IConvNet.DoubleConvotronStep.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static double Stage1Step(Span<double> w, Span<double> wNon, Span<double> v, Span<double> z,
-            Span<double> a,
-            ReadOnlySpan<double> x, double y, double rate, bool normalized,
+            Span<double> a, ReadOnlySpan<double> x, double y, double rate, bool normalized,
             ReadOnlySpan<double> filterNoise, ReadOnlySpan<double> outputNoise)
         {
             Guard.Length(x.Length, D, "d");
@@ -270,86 +267,17 @@ namespace Convotron.Generated
             z[9] = Dot16(ref w, 0, ref x0, 144); // x[144..159]
         }
 
-        /// <summary>target += scale · Σ_j c_j P_j x over every patch j (target has length r).</summary>
+        /// <summary>target += scale · Σ with Σ = Σ_j c_j P_j x over every patch j (target has length r); normalized:
+        /// target += scale / ‖Σ‖² · Σ unless Σ = 0 (scratch has length r).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void PatchAxpys(
-            ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale, Span<double> target)
+        private static void PatchAxpys(ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale,
+            Span<double> target, bool normalized = false, Span<double> scratch = default)
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double t = ref MemoryMarshal.GetReference(target);
             if (Vector512.IsHardwareAccelerated)
             {
-                // Σ_j c_j P_j x in registers (2 Vector512); then target += scale · Σ once.
-                // Patch j adds into set j mod 4: 4 chains of fused multiply-adds side by side.
-                Vector512<double> acc0_0 = default, acc0_1 = default;
-                Vector512<double> acc1_0 = default, acc1_1 = default;
-                Vector512<double> acc2_0 = default, acc2_1 = default;
-                Vector512<double> acc3_0 = default, acc3_1 = default;
-                Accumulate16(c[0], ref x0, 0, ref acc0_0, ref acc0_1);
-                Accumulate16(c[1], ref x0, 16, ref acc1_0, ref acc1_1);
-                Accumulate16(c[2], ref x0, 32, ref acc2_0, ref acc2_1);
-                Accumulate16(c[3], ref x0, 48, ref acc3_0, ref acc3_1);
-                Accumulate16(c[4], ref x0, 64, ref acc0_0, ref acc0_1);
-                Accumulate16(c[5], ref x0, 80, ref acc1_0, ref acc1_1);
-                Accumulate16(c[6], ref x0, 96, ref acc2_0, ref acc2_1);
-                Accumulate16(c[7], ref x0, 112, ref acc3_0, ref acc3_1);
-                Accumulate16(c[8], ref x0, 128, ref acc0_0, ref acc0_1);
-                Accumulate16(c[9], ref x0, 144, ref acc1_0, ref acc1_1);
-                Vector512<double> scale8 = Vector512.Create(scale);
-                Vector512.FusedMultiplyAdd((acc0_0 + acc1_0) + (acc2_0 + acc3_0), scale8, Vector512.LoadUnsafe(ref t,
-                    0)).StoreUnsafe(ref t, 0);
-                Vector512.FusedMultiplyAdd((acc0_1 + acc1_1) + (acc2_1 + acc3_1), scale8, Vector512.LoadUnsafe(ref t,
-                    8)).StoreUnsafe(ref t, 8);
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                // Σ_j c_j P_j x in registers (4 Vector256); then target += scale · Σ once.
-                // Patch j adds into set j mod 2: 2 chains of fused multiply-adds side by side.
-                Vector256<double> acc0_0 = default, acc0_1 = default, acc0_2 = default, acc0_3 = default;
-                Vector256<double> acc1_0 = default, acc1_1 = default, acc1_2 = default, acc1_3 = default;
-                Accumulate16(c[0], ref x0, 0, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
-                Accumulate16(c[1], ref x0, 16, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
-                Accumulate16(c[2], ref x0, 32, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
-                Accumulate16(c[3], ref x0, 48, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
-                Accumulate16(c[4], ref x0, 64, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
-                Accumulate16(c[5], ref x0, 80, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
-                Accumulate16(c[6], ref x0, 96, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
-                Accumulate16(c[7], ref x0, 112, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
-                Accumulate16(c[8], ref x0, 128, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
-                Accumulate16(c[9], ref x0, 144, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
-                Vector256<double> scale4 = Vector256.Create(scale);
-                Vector256.FusedMultiplyAdd(acc0_0 + acc1_0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t,
-                    0);
-                Vector256.FusedMultiplyAdd(acc0_1 + acc1_1, scale4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t,
-                    4);
-                Vector256.FusedMultiplyAdd(acc0_2 + acc1_2, scale4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t,
-                    8);
-                Vector256.FusedMultiplyAdd(acc0_3 + acc1_3, scale4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t,
-                    12);
-            }
-            else
-            {
-                // Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.
-                for (int j = 0; j < K; j++)
-                {
-                    // patch j reads x[j·s .. j·s + r − 1]
-                    nuint start = (nuint)(j * S);
-                    Axpy16(scale * c[j], ref x0, start, ref t, 0);
-                }
-            }
-        }
-
-        /// <summary>target += scale / ‖Σ‖² · Σ with Σ = Σ_j c_j P_j x over every patch j, unless Σ = 0 (target,
-        /// scratch: length r).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NormalizedPatchAxpys(
-            ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale, Span<double> target, Span<double> scratch)
-        {
-            ref double x0 = ref MemoryMarshal.GetReference(x);
-            ref double t = ref MemoryMarshal.GetReference(target);
-            if (Vector512.IsHardwareAccelerated)
-            {
-                // Σ_j c_j P_j x in registers (2 Vector512); then target += scale / ‖Σ‖² · Σ once (unless Σ = 0).
+                // Σ_j c_j P_j x in registers (2 Vector512), then one update of the target.
                 // Patch j adds into set j mod 4: 4 chains of fused multiply-adds side by side.
                 Vector512<double> acc0_0 = default, acc0_1 = default;
                 Vector512<double> acc1_0 = default, acc1_1 = default;
@@ -367,17 +295,24 @@ namespace Convotron.Generated
                 Accumulate16(c[9], ref x0, 144, ref acc1_0, ref acc1_1);
                 Vector512<double> sum0 = (acc0_0 + acc1_0) + (acc2_0 + acc3_0);
                 Vector512<double> sum1 = (acc0_1 + acc1_1) + (acc2_1 + acc3_1);
-                double norm2 = Vector512.Sum(sum0 * sum0 + sum1 * sum1);
-                if (!(norm2 > 0.0))
-                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
-                double step = scale / norm2;
-                Vector512<double> step8 = Vector512.Create(step);
-                Vector512.FusedMultiplyAdd(sum0, step8, Vector512.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                Vector512.FusedMultiplyAdd(sum1, step8, Vector512.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
+                if (normalized)
+                {
+                    double norm2 = Vector512.Sum(sum0 * sum0 + sum1 * sum1);
+                    if (!(norm2 > 0.0))
+                        return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                    double step = scale / norm2;
+                    Vector512<double> step8 = Vector512.Create(step);
+                    Vector512.FusedMultiplyAdd(sum0, step8, Vector512.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+                    Vector512.FusedMultiplyAdd(sum1, step8, Vector512.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
+                    return;
+                }
+                Vector512<double> scale8 = Vector512.Create(scale);
+                Vector512.FusedMultiplyAdd(sum0, scale8, Vector512.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+                Vector512.FusedMultiplyAdd(sum1, scale8, Vector512.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                // Σ_j c_j P_j x in registers (4 Vector256); then target += scale / ‖Σ‖² · Σ once (unless Σ = 0).
+                // Σ_j c_j P_j x in registers (4 Vector256), then one update of the target.
                 // Patch j adds into set j mod 2: 2 chains of fused multiply-adds side by side.
                 Vector256<double> acc0_0 = default, acc0_1 = default, acc0_2 = default, acc0_3 = default;
                 Vector256<double> acc1_0 = default, acc1_1 = default, acc1_2 = default, acc1_3 = default;
@@ -395,30 +330,49 @@ namespace Convotron.Generated
                 Vector256<double> sum1 = acc0_1 + acc1_1;
                 Vector256<double> sum2 = acc0_2 + acc1_2;
                 Vector256<double> sum3 = acc0_3 + acc1_3;
-                double norm2 = Vector256.Sum(sum0 * sum0 + sum1 * sum1 + sum2 * sum2 + sum3 * sum3);
-                if (!(norm2 > 0.0))
-                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
-                double step = scale / norm2;
-                Vector256<double> step4 = Vector256.Create(step);
-                Vector256.FusedMultiplyAdd(sum0, step4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                Vector256.FusedMultiplyAdd(sum1, step4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
-                Vector256.FusedMultiplyAdd(sum2, step4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
-                Vector256.FusedMultiplyAdd(sum3, step4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
+                if (normalized)
+                {
+                    double norm2 = Vector256.Sum(sum0 * sum0 + sum1 * sum1 + sum2 * sum2 + sum3 * sum3);
+                    if (!(norm2 > 0.0))
+                        return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                    double step = scale / norm2;
+                    Vector256<double> step4 = Vector256.Create(step);
+                    Vector256.FusedMultiplyAdd(sum0, step4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+                    Vector256.FusedMultiplyAdd(sum1, step4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
+                    Vector256.FusedMultiplyAdd(sum2, step4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
+                    Vector256.FusedMultiplyAdd(sum3, step4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
+                    return;
+                }
+                Vector256<double> scale4 = Vector256.Create(scale);
+                Vector256.FusedMultiplyAdd(sum0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+                Vector256.FusedMultiplyAdd(sum1, scale4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
+                Vector256.FusedMultiplyAdd(sum2, scale4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
+                Vector256.FusedMultiplyAdd(sum3, scale4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
             }
             else
             {
-                // Too many taps to hold Σ in registers at these lanes: Σ is built in scratch, patch by patch.
-                scratch.Clear();
-                ref double u = ref MemoryMarshal.GetReference(scratch);
+                // Too many taps to hold Σ in registers at these lanes: the sum is built in memory, patch by patch.
+                if (normalized)
+                {
+                    scratch.Clear();
+                    ref double u = ref MemoryMarshal.GetReference(scratch);
+                    for (int j = 0; j < K; j++)
+                    {
+                        // patch j reads x[j·s .. j·s + r − 1]
+                        nuint start = (nuint)(j * S);
+                        Axpy16(c[j], ref x0, start, ref u, 0);
+                    }
+                    double norm2 = TensorPrimitives.Dot<double>(scratch, scratch);
+                    if (norm2 > 0.0)
+                        TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
+                    return;
+                }
                 for (int j = 0; j < K; j++)
                 {
                     // patch j reads x[j·s .. j·s + r − 1]
                     nuint start = (nuint)(j * S);
-                    Axpy16(c[j], ref x0, start, ref u, 0);
+                    Axpy16(scale * c[j], ref x0, start, ref t, 0);
                 }
-                double norm2 = TensorPrimitives.Dot<double>(scratch, scratch);
-                if (norm2 > 0.0)
-                    TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
             }
         }
 
@@ -443,14 +397,14 @@ namespace Convotron.Generated
 
         /// <summary>target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NonOverlappingPatchAxpys(
-            ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale, Span<double> target)
+        private static void NonOverlappingPatchAxpys(ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale,
+            Span<double> target)
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double t = ref MemoryMarshal.GetReference(target);
             if (Vector512.IsHardwareAccelerated)
             {
-                // Σ_j c_j P_j x in registers (2 Vector512); then target += scale · Σ once.
+                // Σ_j c_j P_j x in registers (2 Vector512), then one update of the target.
                 // Patch j adds into set j mod 4: 4 chains of fused multiply-adds side by side.
                 Vector512<double> acc0_0 = default, acc0_1 = default;
                 Vector512<double> acc1_0 = default, acc1_1 = default;
@@ -466,15 +420,15 @@ namespace Convotron.Generated
                 Accumulate16(c[7], ref x0, 112, ref acc3_0, ref acc3_1);
                 Accumulate16(c[8], ref x0, 128, ref acc0_0, ref acc0_1);
                 Accumulate16(c[9], ref x0, 144, ref acc1_0, ref acc1_1);
+                Vector512<double> sum0 = (acc0_0 + acc1_0) + (acc2_0 + acc3_0);
+                Vector512<double> sum1 = (acc0_1 + acc1_1) + (acc2_1 + acc3_1);
                 Vector512<double> scale8 = Vector512.Create(scale);
-                Vector512.FusedMultiplyAdd((acc0_0 + acc1_0) + (acc2_0 + acc3_0), scale8, Vector512.LoadUnsafe(ref t,
-                    0)).StoreUnsafe(ref t, 0);
-                Vector512.FusedMultiplyAdd((acc0_1 + acc1_1) + (acc2_1 + acc3_1), scale8, Vector512.LoadUnsafe(ref t,
-                    8)).StoreUnsafe(ref t, 8);
+                Vector512.FusedMultiplyAdd(sum0, scale8, Vector512.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+                Vector512.FusedMultiplyAdd(sum1, scale8, Vector512.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                // Σ_j c_j P_j x in registers (4 Vector256); then target += scale · Σ once.
+                // Σ_j c_j P_j x in registers (4 Vector256), then one update of the target.
                 // Patch j adds into set j mod 2: 2 chains of fused multiply-adds side by side.
                 Vector256<double> acc0_0 = default, acc0_1 = default, acc0_2 = default, acc0_3 = default;
                 Vector256<double> acc1_0 = default, acc1_1 = default, acc1_2 = default, acc1_3 = default;
@@ -488,19 +442,19 @@ namespace Convotron.Generated
                 Accumulate16(c[7], ref x0, 112, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
                 Accumulate16(c[8], ref x0, 128, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
                 Accumulate16(c[9], ref x0, 144, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+                Vector256<double> sum0 = acc0_0 + acc1_0;
+                Vector256<double> sum1 = acc0_1 + acc1_1;
+                Vector256<double> sum2 = acc0_2 + acc1_2;
+                Vector256<double> sum3 = acc0_3 + acc1_3;
                 Vector256<double> scale4 = Vector256.Create(scale);
-                Vector256.FusedMultiplyAdd(acc0_0 + acc1_0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t,
-                    0);
-                Vector256.FusedMultiplyAdd(acc0_1 + acc1_1, scale4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t,
-                    4);
-                Vector256.FusedMultiplyAdd(acc0_2 + acc1_2, scale4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t,
-                    8);
-                Vector256.FusedMultiplyAdd(acc0_3 + acc1_3, scale4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t,
-                    12);
+                Vector256.FusedMultiplyAdd(sum0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+                Vector256.FusedMultiplyAdd(sum1, scale4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
+                Vector256.FusedMultiplyAdd(sum2, scale4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
+                Vector256.FusedMultiplyAdd(sum3, scale4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
             }
             else
             {
-                // Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.
+                // Too many taps to hold Σ in registers at these lanes: the sum is built in memory, patch by patch.
                 for (int j = 0; j < K; j++)
                 {
                     // patch j starts at x[j·s]; its non-overlapping part is x[j·s + 0 .. j·s + 15]
@@ -540,8 +494,8 @@ namespace Convotron.Generated
 
         /// <summary>acc += c · x[xOffset .. xOffset + 15] as 2 Vector512.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Accumulate16(double c, ref double x, nuint xOffset,
-            ref Vector512<double> acc0, ref Vector512<double> acc1)
+        private static void Accumulate16(double c, ref double x, nuint xOffset, ref Vector512<double> acc0,
+            ref Vector512<double> acc1)
         {
             Vector512<double> c8 = Vector512.Create(c);
             acc0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, xOffset), c8, acc0);
@@ -550,9 +504,8 @@ namespace Convotron.Generated
 
         /// <summary>acc += c · x[xOffset .. xOffset + 15] as 4 Vector256.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Accumulate16(double c, ref double x, nuint xOffset,
-            ref Vector256<double> acc0, ref Vector256<double> acc1, ref Vector256<double> acc2,
-            ref Vector256<double> acc3)
+        private static void Accumulate16(double c, ref double x, nuint xOffset, ref Vector256<double> acc0,
+            ref Vector256<double> acc1, ref Vector256<double> acc2, ref Vector256<double> acc3)
         {
             Vector256<double> c4 = Vector256.Create(c);
             acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);

@@ -147,9 +147,8 @@ namespace Convotron.Generated
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static double ConvotronStep(
-            Span<double> w, ReadOnlySpan<double> a, Span<double> z, ReadOnlySpan<double> x, double y,
-                double learningRate)
+        public static double ConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
+            ReadOnlySpan<double> x, double y, double learningRate)
         {
             double residual = y - Predict(w, a, z, x);
             // w += η (y − f(x)) Σ_j a_j P_j x
@@ -158,13 +157,12 @@ namespace Convotron.Generated
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static double NormalizedConvotronStep(
-            Span<double> w, ReadOnlySpan<double> a, Span<double> z, Span<double> u, ReadOnlySpan<double> x, double y,
-                double mu)
+        public static double NormalizedConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
+            Span<double> u, ReadOnlySpan<double> x, double y, double mu)
         {
             double residual = y - Predict(w, a, z, x);
             // w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0
-            NormalizedPatchAxpys(x, a, mu * residual, w, u);
+            PatchAxpys(x, a, mu * residual, w, normalized: true, u);
             return residual;
         }
 
@@ -255,8 +253,7 @@ namespace Convotron.Generated
         /// IConvNet.DoubleConvotronStep.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static double Stage1Step(Span<double> w, Span<double> wNon, Span<double> v, Span<double> z,
-            Span<double> a,
-            ReadOnlySpan<double> x, double y, double rate, bool normalized,
+            Span<double> a, ReadOnlySpan<double> x, double y, double rate, bool normalized,
             ReadOnlySpan<double> filterNoise, ReadOnlySpan<double> outputNoise)
         {
             Guard.Length(x.Length, D, "d");
@@ -301,16 +298,17 @@ namespace Convotron.Generated
             }
         }
 
-        /// <summary>target += scale · Σ_j c_j P_j x over every patch j (target has length r).</summary>
+        /// <summary>target += scale · Σ with Σ = Σ_j c_j P_j x over every patch j (target has length r); normalized:
+        /// target += scale / ‖Σ‖² · Σ unless Σ = 0 (scratch has length r).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void PatchAxpys(
-            ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale, Span<double> target)
+        private static void PatchAxpys(ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale,
+            Span<double> target, bool normalized = false, Span<double> scratch = default)
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double t = ref MemoryMarshal.GetReference(target);
             if (Vector512.IsHardwareAccelerated)
             {
-                // Σ_j c_j P_j x in registers (8 Vector512); then target += scale · Σ once.
+                // Σ_j c_j P_j x in registers (8 Vector512), then one update of the target.
                 Vector512<double> acc0_0 = default, acc0_1 = default, acc0_2 = default, acc0_3 = default,
                     acc0_4 = default, acc0_5 = default, acc0_6 = default, acc0_7 = default;
                 int j = 0;
@@ -318,6 +316,25 @@ namespace Convotron.Generated
                 {
                     Accumulate64(c[j], ref x0, PatchStart(j), ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3,
                         ref acc0_4, ref acc0_5, ref acc0_6, ref acc0_7);
+                }
+                if (normalized)
+                {
+                    double norm2 =
+                        Vector512.Sum(acc0_0 * acc0_0 + acc0_1 * acc0_1 + acc0_2 * acc0_2 + acc0_3 * acc0_3
+                            + acc0_4 * acc0_4 + acc0_5 * acc0_5 + acc0_6 * acc0_6 + acc0_7 * acc0_7);
+                    if (!(norm2 > 0.0))
+                        return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                    double step = scale / norm2;
+                    Vector512<double> step8 = Vector512.Create(step);
+                    Vector512.FusedMultiplyAdd(acc0_0, step8, Vector512.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+                    Vector512.FusedMultiplyAdd(acc0_1, step8, Vector512.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
+                    Vector512.FusedMultiplyAdd(acc0_2, step8, Vector512.LoadUnsafe(ref t, 16)).StoreUnsafe(ref t, 16);
+                    Vector512.FusedMultiplyAdd(acc0_3, step8, Vector512.LoadUnsafe(ref t, 24)).StoreUnsafe(ref t, 24);
+                    Vector512.FusedMultiplyAdd(acc0_4, step8, Vector512.LoadUnsafe(ref t, 32)).StoreUnsafe(ref t, 32);
+                    Vector512.FusedMultiplyAdd(acc0_5, step8, Vector512.LoadUnsafe(ref t, 40)).StoreUnsafe(ref t, 40);
+                    Vector512.FusedMultiplyAdd(acc0_6, step8, Vector512.LoadUnsafe(ref t, 48)).StoreUnsafe(ref t, 48);
+                    Vector512.FusedMultiplyAdd(acc0_7, step8, Vector512.LoadUnsafe(ref t, 56)).StoreUnsafe(ref t, 56);
+                    return;
                 }
                 Vector512<double> scale8 = Vector512.Create(scale);
                 Vector512.FusedMultiplyAdd(acc0_0, scale8, Vector512.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
@@ -331,73 +348,28 @@ namespace Convotron.Generated
             }
             else
             {
-                // Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.
+                // Too many taps to hold Σ in registers at these lanes: the sum is built in memory, patch by patch.
+                if (normalized)
+                {
+                    scratch.Clear();
+                    ref double u = ref MemoryMarshal.GetReference(scratch);
+                    for (int j = 0; j < K; j++)
+                    {
+                        // patch j reads x[j·s .. j·s + r − 1]
+                        nuint start = (nuint)(j * S);
+                        Axpy64(c[j], ref x0, start, ref u, 0);
+                    }
+                    double norm2 = TensorPrimitives.Dot<double>(scratch, scratch);
+                    if (norm2 > 0.0)
+                        TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
+                    return;
+                }
                 for (int j = 0; j < K; j++)
                 {
                     // patch j reads x[j·s .. j·s + r − 1]
                     nuint start = (nuint)(j * S);
                     Axpy64(scale * c[j], ref x0, start, ref t, 0);
                 }
-            }
-        }
-
-        /// <summary>target += scale / ‖Σ‖² · Σ with Σ = Σ_j c_j P_j x over every patch j, unless Σ = 0 (target,
-        /// scratch: length r).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NormalizedPatchAxpys(
-            ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale, Span<double> target, Span<double> scratch)
-        {
-            ref double x0 = ref MemoryMarshal.GetReference(x);
-            ref double t = ref MemoryMarshal.GetReference(target);
-            if (Vector512.IsHardwareAccelerated)
-            {
-                // Σ_j c_j P_j x in registers (8 Vector512); then target += scale / ‖Σ‖² · Σ once (unless Σ = 0).
-                Vector512<double> acc0_0 = default, acc0_1 = default, acc0_2 = default, acc0_3 = default,
-                    acc0_4 = default, acc0_5 = default, acc0_6 = default, acc0_7 = default;
-                int j = 0;
-                for (; j < K; j++)
-                {
-                    Accumulate64(c[j], ref x0, PatchStart(j), ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3,
-                        ref acc0_4, ref acc0_5, ref acc0_6, ref acc0_7);
-                }
-                Vector512<double> sum0 = acc0_0;
-                Vector512<double> sum1 = acc0_1;
-                Vector512<double> sum2 = acc0_2;
-                Vector512<double> sum3 = acc0_3;
-                Vector512<double> sum4 = acc0_4;
-                Vector512<double> sum5 = acc0_5;
-                Vector512<double> sum6 = acc0_6;
-                Vector512<double> sum7 = acc0_7;
-                double norm2 =
-                    Vector512.Sum(sum0 * sum0 + sum1 * sum1 + sum2 * sum2 + sum3 * sum3 + sum4 * sum4 + sum5 * sum5
-                        + sum6 * sum6 + sum7 * sum7);
-                if (!(norm2 > 0.0))
-                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
-                double step = scale / norm2;
-                Vector512<double> step8 = Vector512.Create(step);
-                Vector512.FusedMultiplyAdd(sum0, step8, Vector512.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                Vector512.FusedMultiplyAdd(sum1, step8, Vector512.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
-                Vector512.FusedMultiplyAdd(sum2, step8, Vector512.LoadUnsafe(ref t, 16)).StoreUnsafe(ref t, 16);
-                Vector512.FusedMultiplyAdd(sum3, step8, Vector512.LoadUnsafe(ref t, 24)).StoreUnsafe(ref t, 24);
-                Vector512.FusedMultiplyAdd(sum4, step8, Vector512.LoadUnsafe(ref t, 32)).StoreUnsafe(ref t, 32);
-                Vector512.FusedMultiplyAdd(sum5, step8, Vector512.LoadUnsafe(ref t, 40)).StoreUnsafe(ref t, 40);
-                Vector512.FusedMultiplyAdd(sum6, step8, Vector512.LoadUnsafe(ref t, 48)).StoreUnsafe(ref t, 48);
-                Vector512.FusedMultiplyAdd(sum7, step8, Vector512.LoadUnsafe(ref t, 56)).StoreUnsafe(ref t, 56);
-            }
-            else
-            {
-                // Too many taps to hold Σ in registers at these lanes: Σ is built in scratch, patch by patch.
-                scratch.Clear();
-                ref double u = ref MemoryMarshal.GetReference(scratch);
-                for (int j = 0; j < K; j++)
-                {
-                    // patch j reads x[j·s .. j·s + r − 1]
-                    nuint start = (nuint)(j * S);
-                    Axpy64(c[j], ref x0, start, ref u, 0);
-                }
-                double norm2 = TensorPrimitives.Dot<double>(scratch, scratch);
-                if (norm2 > 0.0)
-                    TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
             }
         }
 
@@ -418,12 +390,12 @@ namespace Convotron.Generated
 
         /// <summary>target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NonOverlappingPatchAxpys(
-            ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale, Span<double> target)
+        private static void NonOverlappingPatchAxpys(ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale,
+            Span<double> target)
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double t = ref MemoryMarshal.GetReference(target);
-            // Σ_j c_j P_j x in registers (2 doubles); then target += scale · Σ once.
+            // Σ_j c_j P_j x in registers (2 doubles), then one update of the target.
             // Patch j adds into set j mod 4: 4 chains of fused multiply-adds side by side.
             double acc0_0 = 0.0, acc0_1 = 0.0;
             double acc1_0 = 0.0, acc1_1 = 0.0;
@@ -441,10 +413,10 @@ namespace Convotron.Generated
             {
                 Accumulate2(c[j], ref x0, PatchStart(j) + 31, ref acc0_0, ref acc0_1);
             }
-            Unsafe.Add(ref t, 0) = Math.FusedMultiplyAdd((acc0_0 + acc1_0) + (acc2_0 + acc3_0), scale, Unsafe.Add(ref t,
-                0));
-            Unsafe.Add(ref t, 1) = Math.FusedMultiplyAdd((acc0_1 + acc1_1) + (acc2_1 + acc3_1), scale, Unsafe.Add(ref t,
-                1));
+            double sum0 = (acc0_0 + acc1_0) + (acc2_0 + acc3_0);
+            double sum1 = (acc0_1 + acc1_1) + (acc2_1 + acc3_1);
+            Unsafe.Add(ref t, 0) = Math.FusedMultiplyAdd(sum0, scale, Unsafe.Add(ref t, 0));
+            Unsafe.Add(ref t, 1) = Math.FusedMultiplyAdd(sum1, scale, Unsafe.Add(ref t, 1));
         }
 
         /// <summary>Where patch j starts in x: P_j[0].</summary>
@@ -508,8 +480,7 @@ namespace Convotron.Generated
 
         /// <summary>acc += c · x[xOffset .. xOffset + 1] as 2 doubles.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Accumulate2(double c, ref double x, nuint xOffset,
-            ref double acc0, ref double acc1)
+        private static void Accumulate2(double c, ref double x, nuint xOffset, ref double acc0, ref double acc1)
         {
             acc0 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset), c, acc0);
             acc1 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset + 1), c, acc1);
@@ -517,10 +488,10 @@ namespace Convotron.Generated
 
         /// <summary>acc += c · x[xOffset .. xOffset + 63] as 8 Vector512.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Accumulate64(double c, ref double x, nuint xOffset,
-            ref Vector512<double> acc0, ref Vector512<double> acc1, ref Vector512<double> acc2,
-            ref Vector512<double> acc3, ref Vector512<double> acc4, ref Vector512<double> acc5,
-            ref Vector512<double> acc6, ref Vector512<double> acc7)
+        private static void Accumulate64(double c, ref double x, nuint xOffset, ref Vector512<double> acc0,
+            ref Vector512<double> acc1, ref Vector512<double> acc2, ref Vector512<double> acc3,
+            ref Vector512<double> acc4, ref Vector512<double> acc5, ref Vector512<double> acc6,
+            ref Vector512<double> acc7)
         {
             Vector512<double> c8 = Vector512.Create(c);
             acc0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, xOffset), c8, acc0);

@@ -164,9 +164,8 @@ namespace Convotron.Generated
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static double ConvotronStep(
-            Span<double> w, ReadOnlySpan<double> a, Span<double> z, ReadOnlySpan<double> x, double y,
-                double learningRate)
+        public static double ConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
+            ReadOnlySpan<double> x, double y, double learningRate)
         {
             double residual = y - Predict(w, a, z, x);
             // w += η (y − f(x)) Σ_j a_j P_j x
@@ -175,13 +174,12 @@ namespace Convotron.Generated
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static double NormalizedConvotronStep(
-            Span<double> w, ReadOnlySpan<double> a, Span<double> z, Span<double> u, ReadOnlySpan<double> x, double y,
-                double mu)
+        public static double NormalizedConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
+            Span<double> u, ReadOnlySpan<double> x, double y, double mu)
         {
             double residual = y - Predict(w, a, z, x);
             // w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0
-            NormalizedPatchAxpys(x, a, mu * residual, w, u);
+            PatchAxpys(x, a, mu * residual, w, normalized: true, u);
             return residual;
         }
 
@@ -272,8 +270,7 @@ namespace Convotron.Generated
         /// IConvNet.DoubleConvotronStep.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static double Stage1Step(Span<double> w, Span<double> wNon, Span<double> v, Span<double> z,
-            Span<double> a,
-            ReadOnlySpan<double> x, double y, double rate, bool normalized,
+            Span<double> a, ReadOnlySpan<double> x, double y, double rate, bool normalized,
             ReadOnlySpan<double> filterNoise, ReadOnlySpan<double> outputNoise)
         {
             Guard.Length(x.Length, D, "d");
@@ -400,84 +397,17 @@ namespace Convotron.Generated
             z[80] = PatchDot(ref w, ref x0, 696); // rows 24..27 × columns 24..27
         }
 
-        /// <summary>target += scale · Σ_j c_j P_j x over every patch j (target has length r).</summary>
+        /// <summary>target += scale · Σ with Σ = Σ_j c_j P_j x over every patch j (target has length r); normalized:
+        /// target += scale / ‖Σ‖² · Σ unless Σ = 0 (scratch has length r).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void PatchAxpys(
-            ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale, Span<double> target)
+        private static void PatchAxpys(ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale,
+            Span<double> target, bool normalized = false, Span<double> scratch = default)
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double t = ref MemoryMarshal.GetReference(target);
             if (Vector256.IsHardwareAccelerated)
             {
-                // Σ_j c_j P_j x in registers (1 Vector256 per run (4 runs)); then target += scale · Σ once.
-                // Patch j adds into set j mod 2: 2 chains of fused multiply-adds side by side.
-                Vector256<double> acc0_r0_0 = default;
-                Vector256<double> acc0_r1_0 = default;
-                Vector256<double> acc0_r2_0 = default;
-                Vector256<double> acc0_r3_0 = default;
-                Vector256<double> acc1_r0_0 = default;
-                Vector256<double> acc1_r1_0 = default;
-                Vector256<double> acc1_r2_0 = default;
-                Vector256<double> acc1_r3_0 = default;
-                int j = 0;
-                for (; j + 1 < K; j += 2)
-                {
-                    Accumulate4(c[j], ref x0, PatchStart(j), ref acc0_r0_0);
-                    Accumulate4(c[j], ref x0, PatchStart(j) + 28, ref acc0_r1_0);
-                    Accumulate4(c[j], ref x0, PatchStart(j) + 56, ref acc0_r2_0);
-                    Accumulate4(c[j], ref x0, PatchStart(j) + 84, ref acc0_r3_0);
-                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1), ref acc1_r0_0);
-                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 28, ref acc1_r1_0);
-                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 56, ref acc1_r2_0);
-                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 84, ref acc1_r3_0);
-                }
-                for (; j < K; j++)
-                {
-                    Accumulate4(c[j], ref x0, PatchStart(j), ref acc0_r0_0);
-                    Accumulate4(c[j], ref x0, PatchStart(j) + 28, ref acc0_r1_0);
-                    Accumulate4(c[j], ref x0, PatchStart(j) + 56, ref acc0_r2_0);
-                    Accumulate4(c[j], ref x0, PatchStart(j) + 84, ref acc0_r3_0);
-                }
-                Vector256<double> scale4 = Vector256.Create(scale);
-                Vector256.FusedMultiplyAdd(acc0_r0_0 + acc1_r0_0, scale4, Vector256.LoadUnsafe(ref t,
-                    0)).StoreUnsafe(ref t, 0);
-                Vector256.FusedMultiplyAdd(acc0_r1_0 + acc1_r1_0, scale4, Vector256.LoadUnsafe(ref t,
-                    4)).StoreUnsafe(ref t, 4);
-                Vector256.FusedMultiplyAdd(acc0_r2_0 + acc1_r2_0, scale4, Vector256.LoadUnsafe(ref t,
-                    8)).StoreUnsafe(ref t, 8);
-                Vector256.FusedMultiplyAdd(acc0_r3_0 + acc1_r3_0, scale4, Vector256.LoadUnsafe(ref t,
-                    12)).StoreUnsafe(ref t, 12);
-            }
-            else
-            {
-                // Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.
-                int j = 0;
-                for (int p = 0; p < KH; p++)
-                {
-                    for (int q = 0; q < KW; q++, j++)
-                    {
-                        // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
-                        nuint start = (nuint)(p * SH * Width + q * SW);
-                        double cj = scale * c[j];
-                        for (int i = 0; i < RH; i++)
-                            Axpy4(cj, ref x0, start + (nuint)(i * Width), ref t, (nuint)(i * RW));
-                    }
-                }
-            }
-        }
-
-        /// <summary>target += scale / ‖Σ‖² · Σ with Σ = Σ_j c_j P_j x over every patch j, unless Σ = 0 (target,
-        /// scratch: length r).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NormalizedPatchAxpys(
-            ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale, Span<double> target, Span<double> scratch)
-        {
-            ref double x0 = ref MemoryMarshal.GetReference(x);
-            ref double t = ref MemoryMarshal.GetReference(target);
-            if (Vector256.IsHardwareAccelerated)
-            {
-                // Σ_j c_j P_j x in registers (1 Vector256 per run (4 runs)); then target += scale / ‖Σ‖² · Σ once
-                // (unless Σ = 0).
+                // Σ_j c_j P_j x in registers (1 Vector256 per run (4 runs)), then one update of the target.
                 // Patch j adds into set j mod 2: 2 chains of fused multiply-adds side by side.
                 Vector256<double> acc0_r0_0 = default;
                 Vector256<double> acc0_r1_0 = default;
@@ -510,35 +440,58 @@ namespace Convotron.Generated
                 Vector256<double> sum1 = acc0_r1_0 + acc1_r1_0;
                 Vector256<double> sum2 = acc0_r2_0 + acc1_r2_0;
                 Vector256<double> sum3 = acc0_r3_0 + acc1_r3_0;
-                double norm2 = Vector256.Sum(sum0 * sum0 + sum1 * sum1 + sum2 * sum2 + sum3 * sum3);
-                if (!(norm2 > 0.0))
-                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
-                double step = scale / norm2;
-                Vector256<double> step4 = Vector256.Create(step);
-                Vector256.FusedMultiplyAdd(sum0, step4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                Vector256.FusedMultiplyAdd(sum1, step4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
-                Vector256.FusedMultiplyAdd(sum2, step4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
-                Vector256.FusedMultiplyAdd(sum3, step4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
+                if (normalized)
+                {
+                    double norm2 = Vector256.Sum(sum0 * sum0 + sum1 * sum1 + sum2 * sum2 + sum3 * sum3);
+                    if (!(norm2 > 0.0))
+                        return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                    double step = scale / norm2;
+                    Vector256<double> step4 = Vector256.Create(step);
+                    Vector256.FusedMultiplyAdd(sum0, step4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+                    Vector256.FusedMultiplyAdd(sum1, step4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
+                    Vector256.FusedMultiplyAdd(sum2, step4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
+                    Vector256.FusedMultiplyAdd(sum3, step4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
+                    return;
+                }
+                Vector256<double> scale4 = Vector256.Create(scale);
+                Vector256.FusedMultiplyAdd(sum0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+                Vector256.FusedMultiplyAdd(sum1, scale4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
+                Vector256.FusedMultiplyAdd(sum2, scale4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
+                Vector256.FusedMultiplyAdd(sum3, scale4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
             }
             else
             {
-                // Too many taps to hold Σ in registers at these lanes: Σ is built in scratch, patch by patch.
-                scratch.Clear();
-                ref double u = ref MemoryMarshal.GetReference(scratch);
-                int j = 0;
-                for (int p = 0; p < KH; p++)
+                // Too many taps to hold Σ in registers at these lanes: the sum is built in memory, patch by patch.
+                if (normalized)
+                {
+                    scratch.Clear();
+                    ref double u = ref MemoryMarshal.GetReference(scratch);
+                    for (int p = 0, j = 0; p < KH; p++)
+                    {
+                        for (int q = 0; q < KW; q++, j++)
+                        {
+                            // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
+                            nuint start = (nuint)(p * SH * Width + q * SW);
+                            for (int i = 0; i < RH; i++)
+                                Axpy4(c[j], ref x0, start + (nuint)(i * Width), ref u, (nuint)(i * RW));
+                        }
+                    }
+                    double norm2 = TensorPrimitives.Dot<double>(scratch, scratch);
+                    if (norm2 > 0.0)
+                        TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
+                    return;
+                }
+                for (int p = 0, j = 0; p < KH; p++)
                 {
                     for (int q = 0; q < KW; q++, j++)
                     {
                         // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
                         nuint start = (nuint)(p * SH * Width + q * SW);
+                        double cj = scale * c[j];
                         for (int i = 0; i < RH; i++)
-                            Axpy4(c[j], ref x0, start + (nuint)(i * Width), ref u, (nuint)(i * RW));
+                            Axpy4(cj, ref x0, start + (nuint)(i * Width), ref t, (nuint)(i * RW));
                     }
                 }
-                double norm2 = TensorPrimitives.Dot<double>(scratch, scratch);
-                if (norm2 > 0.0)
-                    TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
             }
         }
 
@@ -634,12 +587,12 @@ namespace Convotron.Generated
 
         /// <summary>target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NonOverlappingPatchAxpys(
-            ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale, Span<double> target)
+        private static void NonOverlappingPatchAxpys(ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale,
+            Span<double> target)
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double t = ref MemoryMarshal.GetReference(target);
-            // Σ_j c_j P_j x in registers (2 doubles per run (2 runs)); then target += scale · Σ once.
+            // Σ_j c_j P_j x in registers (2 doubles per run (2 runs)), then one update of the target.
             // Patch j adds into set j mod 2: 2 chains of fused multiply-adds side by side.
             double acc0_r0_0 = 0.0, acc0_r0_1 = 0.0;
             double acc0_r1_0 = 0.0, acc0_r1_1 = 0.0;
@@ -658,10 +611,14 @@ namespace Convotron.Generated
                 Accumulate2(c[j], ref x0, PatchStart(j) + 29, ref acc0_r0_0, ref acc0_r0_1);
                 Accumulate2(c[j], ref x0, PatchStart(j) + 57, ref acc0_r1_0, ref acc0_r1_1);
             }
-            Unsafe.Add(ref t, 0) = Math.FusedMultiplyAdd(acc0_r0_0 + acc1_r0_0, scale, Unsafe.Add(ref t, 0));
-            Unsafe.Add(ref t, 1) = Math.FusedMultiplyAdd(acc0_r0_1 + acc1_r0_1, scale, Unsafe.Add(ref t, 1));
-            Unsafe.Add(ref t, 2) = Math.FusedMultiplyAdd(acc0_r1_0 + acc1_r1_0, scale, Unsafe.Add(ref t, 2));
-            Unsafe.Add(ref t, 3) = Math.FusedMultiplyAdd(acc0_r1_1 + acc1_r1_1, scale, Unsafe.Add(ref t, 3));
+            double sum0 = acc0_r0_0 + acc1_r0_0;
+            double sum1 = acc0_r0_1 + acc1_r0_1;
+            double sum2 = acc0_r1_0 + acc1_r1_0;
+            double sum3 = acc0_r1_1 + acc1_r1_1;
+            Unsafe.Add(ref t, 0) = Math.FusedMultiplyAdd(sum0, scale, Unsafe.Add(ref t, 0));
+            Unsafe.Add(ref t, 1) = Math.FusedMultiplyAdd(sum1, scale, Unsafe.Add(ref t, 1));
+            Unsafe.Add(ref t, 2) = Math.FusedMultiplyAdd(sum2, scale, Unsafe.Add(ref t, 2));
+            Unsafe.Add(ref t, 3) = Math.FusedMultiplyAdd(sum3, scale, Unsafe.Add(ref t, 3));
         }
 
         /// <summary>w · P x for the patch part at x[start]: 4 runs of 4 taps, weights at u·4,
@@ -705,8 +662,7 @@ namespace Convotron.Generated
 
         /// <summary>acc += c · x[xOffset .. xOffset + 1] as 2 doubles.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Accumulate2(double c, ref double x, nuint xOffset,
-            ref double acc0, ref double acc1)
+        private static void Accumulate2(double c, ref double x, nuint xOffset, ref double acc0, ref double acc1)
         {
             acc0 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset), c, acc0);
             acc1 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset + 1), c, acc1);
@@ -714,8 +670,7 @@ namespace Convotron.Generated
 
         /// <summary>acc += c · x[xOffset .. xOffset + 3] as 1 Vector256.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Accumulate4(double c, ref double x, nuint xOffset,
-            ref Vector256<double> acc0)
+        private static void Accumulate4(double c, ref double x, nuint xOffset, ref Vector256<double> acc0)
         {
             Vector256<double> c4 = Vector256.Create(c);
             acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);

@@ -164,9 +164,8 @@ namespace Convotron.Generated
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static double ConvotronStep(
-            Span<double> w, ReadOnlySpan<double> a, Span<double> z, ReadOnlySpan<double> x, double y,
-                double learningRate)
+        public static double ConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
+            ReadOnlySpan<double> x, double y, double learningRate)
         {
             double residual = y - Predict(w, a, z, x);
             // w += η (y − f(x)) Σ_j a_j P_j x
@@ -175,13 +174,12 @@ namespace Convotron.Generated
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static double NormalizedConvotronStep(
-            Span<double> w, ReadOnlySpan<double> a, Span<double> z, Span<double> u, ReadOnlySpan<double> x, double y,
-                double mu)
+        public static double NormalizedConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
+            Span<double> u, ReadOnlySpan<double> x, double y, double mu)
         {
             double residual = y - Predict(w, a, z, x);
             // w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0
-            NormalizedPatchAxpys(x, a, mu * residual, w, u);
+            PatchAxpys(x, a, mu * residual, w, normalized: true, u);
             return residual;
         }
 
@@ -274,8 +272,7 @@ namespace Convotron.Generated
         {
             ref double w = ref MemoryMarshal.GetReference(weights);
             ref double x0 = ref MemoryMarshal.GetReference(x);
-            int j = 0;
-            for (int p = 0; p < KH; p++)
+            for (int p = 0, j = 0; p < KH; p++)
             {
                 for (int q = 0; q < KW; q++, j++)
                 {
@@ -286,16 +283,17 @@ namespace Convotron.Generated
             }
         }
 
-        /// <summary>target += scale · Σ_j c_j P_j x over every patch j (target has length r).</summary>
+        /// <summary>target += scale · Σ with Σ = Σ_j c_j P_j x over every patch j (target has length r); normalized:
+        /// target += scale / ‖Σ‖² · Σ unless Σ = 0 (scratch has length r).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void PatchAxpys(
-            ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale, Span<double> target)
+        private static void PatchAxpys(ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale,
+            Span<double> target, bool normalized = false, Span<double> scratch = default)
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double t = ref MemoryMarshal.GetReference(target);
             if (Vector256.IsHardwareAccelerated)
             {
-                // Σ_j c_j P_j x in registers (1 Vector256 + 1 double per run (5 runs)); then target += scale · Σ once.
+                // Σ_j c_j P_j x in registers (1 Vector256 + 1 double per run (5 runs)), then one update of the target.
                 Vector256<double> acc0_r0_0 = default;
                 double acc0_r0_1 = 0.0;
                 Vector256<double> acc0_r1_0 = default;
@@ -314,6 +312,35 @@ namespace Convotron.Generated
                     Accumulate5(c[j], ref x0, PatchStart(j) + 96, ref acc0_r2_0, ref acc0_r2_1);
                     Accumulate5(c[j], ref x0, PatchStart(j) + 144, ref acc0_r3_0, ref acc0_r3_1);
                     Accumulate5(c[j], ref x0, PatchStart(j) + 192, ref acc0_r4_0, ref acc0_r4_1);
+                }
+                if (normalized)
+                {
+                    double norm2 =
+                        Vector256.Sum(acc0_r0_0 * acc0_r0_0 + acc0_r1_0 * acc0_r1_0 + acc0_r2_0 * acc0_r2_0
+                            + acc0_r3_0 * acc0_r3_0 + acc0_r4_0 * acc0_r4_0)
+                        + acc0_r0_1 * acc0_r0_1
+                        + acc0_r1_1 * acc0_r1_1
+                        + acc0_r2_1 * acc0_r2_1
+                        + acc0_r3_1 * acc0_r3_1
+                        + acc0_r4_1 * acc0_r4_1;
+                    if (!(norm2 > 0.0))
+                        return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                    double step = scale / norm2;
+                    Vector256<double> step4 = Vector256.Create(step);
+                    Vector256.FusedMultiplyAdd(acc0_r0_0, step4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+                    Unsafe.Add(ref t, 4) = Math.FusedMultiplyAdd(acc0_r0_1, step, Unsafe.Add(ref t, 4));
+                    Vector256.FusedMultiplyAdd(acc0_r1_0, step4, Vector256.LoadUnsafe(ref t, 5)).StoreUnsafe(ref t, 5);
+                    Unsafe.Add(ref t, 9) = Math.FusedMultiplyAdd(acc0_r1_1, step, Unsafe.Add(ref t, 9));
+                    Vector256.FusedMultiplyAdd(acc0_r2_0, step4, Vector256.LoadUnsafe(ref t, 10)).StoreUnsafe(ref t,
+                        10);
+                    Unsafe.Add(ref t, 14) = Math.FusedMultiplyAdd(acc0_r2_1, step, Unsafe.Add(ref t, 14));
+                    Vector256.FusedMultiplyAdd(acc0_r3_0, step4, Vector256.LoadUnsafe(ref t, 15)).StoreUnsafe(ref t,
+                        15);
+                    Unsafe.Add(ref t, 19) = Math.FusedMultiplyAdd(acc0_r3_1, step, Unsafe.Add(ref t, 19));
+                    Vector256.FusedMultiplyAdd(acc0_r4_0, step4, Vector256.LoadUnsafe(ref t, 20)).StoreUnsafe(ref t,
+                        20);
+                    Unsafe.Add(ref t, 24) = Math.FusedMultiplyAdd(acc0_r4_1, step, Unsafe.Add(ref t, 24));
+                    return;
                 }
                 Vector256<double> scale4 = Vector256.Create(scale);
                 Vector256.FusedMultiplyAdd(acc0_r0_0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
@@ -329,9 +356,27 @@ namespace Convotron.Generated
             }
             else
             {
-                // Too many taps to hold Σ in registers at these lanes: the target is updated in memory, patch by patch.
-                int j = 0;
-                for (int p = 0; p < KH; p++)
+                // Too many taps to hold Σ in registers at these lanes: the sum is built in memory, patch by patch.
+                if (normalized)
+                {
+                    scratch.Clear();
+                    ref double u = ref MemoryMarshal.GetReference(scratch);
+                    for (int p = 0, j = 0; p < KH; p++)
+                    {
+                        for (int q = 0; q < KW; q++, j++)
+                        {
+                            // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
+                            nuint start = (nuint)(p * SH * Width + q * SW);
+                            for (int i = 0; i < RH; i++)
+                                Axpy5(c[j], ref x0, start + (nuint)(i * Width), ref u, (nuint)(i * RW));
+                        }
+                    }
+                    double norm2 = TensorPrimitives.Dot<double>(scratch, scratch);
+                    if (norm2 > 0.0)
+                        TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
+                    return;
+                }
+                for (int p = 0, j = 0; p < KH; p++)
                 {
                     for (int q = 0; q < KW; q++, j++)
                     {
@@ -342,91 +387,6 @@ namespace Convotron.Generated
                             Axpy5(cj, ref x0, start + (nuint)(i * Width), ref t, (nuint)(i * RW));
                     }
                 }
-            }
-        }
-
-        /// <summary>target += scale / ‖Σ‖² · Σ with Σ = Σ_j c_j P_j x over every patch j, unless Σ = 0 (target,
-        /// scratch: length r).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NormalizedPatchAxpys(
-            ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale, Span<double> target, Span<double> scratch)
-        {
-            ref double x0 = ref MemoryMarshal.GetReference(x);
-            ref double t = ref MemoryMarshal.GetReference(target);
-            if (Vector256.IsHardwareAccelerated)
-            {
-                // Σ_j c_j P_j x in registers (1 Vector256 + 1 double per run (5 runs)); then target += scale / ‖Σ‖² ·
-                // Σ once (unless Σ = 0).
-                Vector256<double> acc0_r0_0 = default;
-                double acc0_r0_1 = 0.0;
-                Vector256<double> acc0_r1_0 = default;
-                double acc0_r1_1 = 0.0;
-                Vector256<double> acc0_r2_0 = default;
-                double acc0_r2_1 = 0.0;
-                Vector256<double> acc0_r3_0 = default;
-                double acc0_r3_1 = 0.0;
-                Vector256<double> acc0_r4_0 = default;
-                double acc0_r4_1 = 0.0;
-                int j = 0;
-                for (; j < K; j++)
-                {
-                    Accumulate5(c[j], ref x0, PatchStart(j), ref acc0_r0_0, ref acc0_r0_1);
-                    Accumulate5(c[j], ref x0, PatchStart(j) + 48, ref acc0_r1_0, ref acc0_r1_1);
-                    Accumulate5(c[j], ref x0, PatchStart(j) + 96, ref acc0_r2_0, ref acc0_r2_1);
-                    Accumulate5(c[j], ref x0, PatchStart(j) + 144, ref acc0_r3_0, ref acc0_r3_1);
-                    Accumulate5(c[j], ref x0, PatchStart(j) + 192, ref acc0_r4_0, ref acc0_r4_1);
-                }
-                Vector256<double> sum0 = acc0_r0_0;
-                double sum1 = acc0_r0_1;
-                Vector256<double> sum2 = acc0_r1_0;
-                double sum3 = acc0_r1_1;
-                Vector256<double> sum4 = acc0_r2_0;
-                double sum5 = acc0_r2_1;
-                Vector256<double> sum6 = acc0_r3_0;
-                double sum7 = acc0_r3_1;
-                Vector256<double> sum8 = acc0_r4_0;
-                double sum9 = acc0_r4_1;
-                double norm2 =
-                    Vector256.Sum(sum0 * sum0 + sum2 * sum2 + sum4 * sum4 + sum6 * sum6 + sum8 * sum8)
-                    + sum1 * sum1
-                    + sum3 * sum3
-                    + sum5 * sum5
-                    + sum7 * sum7
-                    + sum9 * sum9;
-                if (!(norm2 > 0.0))
-                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
-                double step = scale / norm2;
-                Vector256<double> step4 = Vector256.Create(step);
-                Vector256.FusedMultiplyAdd(sum0, step4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                Unsafe.Add(ref t, 4) = Math.FusedMultiplyAdd(sum1, step, Unsafe.Add(ref t, 4));
-                Vector256.FusedMultiplyAdd(sum2, step4, Vector256.LoadUnsafe(ref t, 5)).StoreUnsafe(ref t, 5);
-                Unsafe.Add(ref t, 9) = Math.FusedMultiplyAdd(sum3, step, Unsafe.Add(ref t, 9));
-                Vector256.FusedMultiplyAdd(sum4, step4, Vector256.LoadUnsafe(ref t, 10)).StoreUnsafe(ref t, 10);
-                Unsafe.Add(ref t, 14) = Math.FusedMultiplyAdd(sum5, step, Unsafe.Add(ref t, 14));
-                Vector256.FusedMultiplyAdd(sum6, step4, Vector256.LoadUnsafe(ref t, 15)).StoreUnsafe(ref t, 15);
-                Unsafe.Add(ref t, 19) = Math.FusedMultiplyAdd(sum7, step, Unsafe.Add(ref t, 19));
-                Vector256.FusedMultiplyAdd(sum8, step4, Vector256.LoadUnsafe(ref t, 20)).StoreUnsafe(ref t, 20);
-                Unsafe.Add(ref t, 24) = Math.FusedMultiplyAdd(sum9, step, Unsafe.Add(ref t, 24));
-            }
-            else
-            {
-                // Too many taps to hold Σ in registers at these lanes: Σ is built in scratch, patch by patch.
-                scratch.Clear();
-                ref double u = ref MemoryMarshal.GetReference(scratch);
-                int j = 0;
-                for (int p = 0; p < KH; p++)
-                {
-                    for (int q = 0; q < KW; q++, j++)
-                    {
-                        // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
-                        nuint start = (nuint)(p * SH * Width + q * SW);
-                        for (int i = 0; i < RH; i++)
-                            Axpy5(c[j], ref x0, start + (nuint)(i * Width), ref u, (nuint)(i * RW));
-                    }
-                }
-                double norm2 = TensorPrimitives.Dot<double>(scratch, scratch);
-                if (norm2 > 0.0)
-                    TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
             }
         }
 
@@ -466,8 +426,8 @@ namespace Convotron.Generated
 
         /// <summary>acc += c · x[xOffset .. xOffset + 4] as 1 Vector256 + 1 double.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Accumulate5(double c, ref double x, nuint xOffset,
-            ref Vector256<double> acc0, ref double acc1)
+        private static void Accumulate5(double c, ref double x, nuint xOffset, ref Vector256<double> acc0,
+            ref double acc1)
         {
             Vector256<double> c4 = Vector256.Create(c);
             acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);
