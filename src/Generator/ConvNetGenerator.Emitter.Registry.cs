@@ -16,20 +16,23 @@ namespace Convotron.Generator
             writer.WriteLine();
             using (writer.Block("namespace Convotron.Generated"))
             {
+                writer.WriteLine("using System;");
+                writer.WriteLine("using System.Collections.Generic;");
+                writer.WriteLine();
                 writer.WriteLine("/// <summary>Every [ConvNet] / [ConvNet2D] model class of this assembly that the assembly can name, sorted by name.</summary>");
                 writer.WriteLine(GeneratedCode);
                 using (writer.Block("internal static class ConvNetRegistry"))
                 {
                     writer.WriteLine("/// <summary>The models: name, geometry, activation and a factory (w = 0, a = 0).</summary>");
-                    writer.WriteLine("public static global::System.Collections.Generic.IReadOnlyList<global::Convotron.ConvNetModelInfo> Models { get; } =");
+                    writer.WriteLine("public static IReadOnlyList<ConvNetModelInfo> Models { get; } =");
                     using (writer.Indent())
                     {
-                        using (writer.Block("global::System.Array.AsReadOnly(new global::Convotron.ConvNetModelInfo[]", "});"))
+                        using (writer.Block("Array.AsReadOnly(new ConvNetModelInfo[]", "});"))
                         {
                             foreach (ConvNetModel model in models)
                             {
                                 string type = GlobalName(model);
-                                writer.WriteLine($"new global::Convotron.ConvNetModelInfo(\"{model.FullName}\",");
+                                writer.WriteLine($"new ConvNetModelInfo(\"{model.FullName}\",");
                                 using (writer.Indent())
                                     writer.WriteLine($"{type}.CompiledGeometry, {type}.CompiledActivation, static () => new {type}()),");
                             }

@@ -4,18 +4,21 @@
 
 namespace Convotron.Generated
 {
+    using System;
+    using System.Collections.Generic;
+
     /// <summary>Every [ConvNet] / [ConvNet2D] model class of this assembly that the assembly can name, sorted by
     /// name.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Convotron.Generator", "1.0.0")]
     internal static class ConvNetRegistry
     {
         /// <summary>The models: name, geometry, activation and a factory (w = 0, a = 0).</summary>
-        public static global::System.Collections.Generic.IReadOnlyList<global::Convotron.ConvNetModelInfo> Models { get; } =
-            global::System.Array.AsReadOnly(new global::Convotron.ConvNetModelInfo[]
+        public static IReadOnlyList<ConvNetModelInfo> Models { get; } =
+            Array.AsReadOnly(new ConvNetModelInfo[]
             {
-                new global::Convotron.ConvNetModelInfo("App.A",
+                new ConvNetModelInfo("App.A",
                     global::App.A.CompiledGeometry, global::App.A.CompiledActivation, static () => new global::App.A()),
-                new global::Convotron.ConvNetModelInfo("App.B",
+                new ConvNetModelInfo("App.B",
                     global::App.B.CompiledGeometry, global::App.B.CompiledActivation, static () => new global::App.B()),
             });
     }
