@@ -60,10 +60,11 @@ namespace Convotron.Generator
             }
         }
 
+        /// <summary>The entry points the model's members call; inlined into them (the members are the optimised methods).</summary>
         private static void EmitEntryPoints(IndentedWriter writer, KernelPlan plan)
         {
             string dots = plan.Whole.DotsName, axpys = plan.Whole.AxpysName;
-            writer.WriteLine(AggressiveOptimization);
+            writer.WriteLine(AggressiveInlining);
             using (writer.Block("public static double Predict(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z, ReadOnlySpan<double> x)"))
             {
                 writer.WriteLine("Guard.Length(x.Length, D, \"d\");");
@@ -71,7 +72,7 @@ namespace Convotron.Generator
                 writer.WriteLine("return ActivatedSum(a, z);");
             }
             writer.WriteLine();
-            writer.WriteLine(AggressiveOptimization);
+            writer.WriteLine(AggressiveInlining);
             using (writer.Block("public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> hidden)"))
             {
                 writer.WriteLine("Guard.Length(x.Length, D, \"d\");");
@@ -82,7 +83,7 @@ namespace Convotron.Generator
                     writer.WriteLine("hidden[j] = Sigma(hidden[j]);");
             }
             writer.WriteLine();
-            writer.WriteLine(AggressiveOptimization);
+            writer.WriteLine(AggressiveInlining);
             writer.WriteLine("public static double ConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z, ReadOnlySpan<double> x, " +
                 "double y, double learningRate)");
             using (writer.Block())
@@ -93,7 +94,7 @@ namespace Convotron.Generator
                 writer.WriteLine("return residual;");
             }
             writer.WriteLine();
-            writer.WriteLine(AggressiveOptimization);
+            writer.WriteLine(AggressiveInlining);
             writer.WriteLine("public static double NormalizedConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z, " +
                 "Span<double> u, ReadOnlySpan<double> x, double y, double mu)");
             using (writer.Block())
@@ -104,7 +105,7 @@ namespace Convotron.Generator
                 writer.WriteLine("return residual;");
             }
             writer.WriteLine();
-            writer.WriteLine(AggressiveOptimization);
+            writer.WriteLine(AggressiveInlining);
             writer.WriteLine("public static double Gradient(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z, Span<double> c, " +
                 "ReadOnlySpan<double> x, double y, Span<double> filterGradient, Span<double> outputGradient)");
             using (writer.Block())

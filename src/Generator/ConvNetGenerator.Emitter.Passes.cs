@@ -75,7 +75,7 @@ namespace Convotron.Generator
             writer.WriteLine();
         }
 
-        /// <summary>"head t0 + t1 + …tail", broken into lines of at most <see cref="MaxLineLength"/> characters.</summary>
+        /// <summary>"head t0 + t1 + …tail", broken into lines of at most <see cref="IndentedWriter.MaxLineLength"/> characters.</summary>
         private static void WriteSum(IndentedWriter writer, string head, List<string> terms, string tail)
         {
             string line = head + string.Join(" + ", terms) + tail;

@@ -190,7 +190,8 @@ namespace Convotron.Generator
                     continue;
                 }
                 Member(writer, signature, $"{kernels}.Stage1Step({w}, {EmittedNames.NonOverlappingFilter}, " +
-                    $"{EmittedNames.NonOverlappingDirection}, {z}, {a}, x, y, {rate}, normalized: {normalized}, filterNoise, outputNoise)");
+                    $"{EmittedNames.NonOverlappingDirection}, {z}, {a}, x, y, {rate}, normalized: {normalized}, filterNoise, outputNoise)",
+                    optimized: false);
             }
             Member(writer, $"double Gradient({GlobalReadOnlySpan} x, double y, {GlobalSpan} filterGradient, {GlobalSpan} outputGradient)",
                 $"{kernels}.Gradient({w}, {a}, {z}, {EmittedNames.Coefficients}, x, y, filterGradient, outputGradient)");
@@ -205,11 +206,20 @@ namespace Convotron.Generator
             }
         }
 
-        /// <summary>A public member forwarding to the kernels class, which checks the arguments.</summary>
-        private static void Member(IndentedWriter writer, string signature, string expression)
+        /// <summary>
+        /// A public member forwarding to the kernels class, which checks the arguments. The hot members are jitted fully
+        /// optimised at once and inline their kernel entry point, so the forwarding costs no call.
+        /// </summary>
+        private static void Member(IndentedWriter writer, string signature, string expression, bool optimized = true)
         {
             writer.WriteLine();
             writer.WriteLine("/// <inheritdoc/>");
+            if (optimized)
+            {
+                writer.WriteLine("[global::System.Runtime.CompilerServices.MethodImpl(");
+                using (writer.Indent())
+                    writer.WriteLine("global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+            }
             writer.WriteLine($"public {signature} =>");
             using (writer.Indent())
                 writer.WriteLine(expression + ";");

@@ -13,6 +13,7 @@ namespace Convotron.Generator.Tests;
 /// The generator never throws, whatever it is fed (as the Regex generator's tests prove for
 /// patterns): every prefix of a source with attribute usages, and random argument values.
 /// </summary>
+[Collection(TimingCollection.Name)] // its sweep has a time bound: not beside the heavy compilations of other tests
 public sealed class RobustnessTests
 {
     private const string Source = """

@@ -53,19 +53,27 @@ namespace App
         public global::System.Span<double> OutputWeights => _outputWeights;
 
         /// <inheritdoc/>
+        [global::System.Runtime.CompilerServices.MethodImpl(
+            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public double Predict(global::System.ReadOnlySpan<double> x) =>
             global::Convotron.Generated.WideKernels.Predict(_filter, _outputWeights, _preActivations, x);
 
         /// <inheritdoc/>
+        [global::System.Runtime.CompilerServices.MethodImpl(
+            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void HiddenActivations(global::System.ReadOnlySpan<double> x, global::System.Span<double> hidden) =>
             global::Convotron.Generated.WideKernels.HiddenActivations(_filter, x, hidden);
 
         /// <inheritdoc/>
+        [global::System.Runtime.CompilerServices.MethodImpl(
+            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public double ConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate) =>
             global::Convotron.Generated.WideKernels.ConvotronStep(_filter, _outputWeights, _preActivations, x, y,
                 learningRate);
 
         /// <inheritdoc/>
+        [global::System.Runtime.CompilerServices.MethodImpl(
+            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public double NormalizedConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu) =>
             global::Convotron.Generated.WideKernels.NormalizedConvotronStep(_filter, _outputWeights, _preActivations,
                 _direction, x, y, mu);
@@ -83,6 +91,8 @@ namespace App
                 _preActivations, _outputWeights, x, y, mu, normalized: true, filterNoise, outputNoise);
 
         /// <inheritdoc/>
+        [global::System.Runtime.CompilerServices.MethodImpl(
+            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public double Gradient(global::System.ReadOnlySpan<double> x, double y,
             global::System.Span<double> filterGradient, global::System.Span<double> outputGradient) =>
             global::Convotron.Generated.WideKernels.Gradient(_filter, _outputWeights, _preActivations, _coefficients, x,
@@ -127,7 +137,7 @@ namespace Convotron.Generated
         /// <summary>Du &amp; Goel's c = 2 / (1 + α).</summary>
         private const double UnbiasingFactor = 2.0 / (1.0 + ActivationSlope);
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Predict(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z,
             ReadOnlySpan<double> x)
         {
@@ -136,7 +146,7 @@ namespace Convotron.Generated
             return ActivatedSum(a, z);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> hidden)
         {
             Guard.Length(x.Length, D, "d");
@@ -146,7 +156,7 @@ namespace Convotron.Generated
                 hidden[j] = Sigma(hidden[j]);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double ConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
             ReadOnlySpan<double> x, double y, double learningRate)
         {
@@ -156,7 +166,7 @@ namespace Convotron.Generated
             return residual;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double NormalizedConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
             Span<double> u, ReadOnlySpan<double> x, double y, double mu)
         {
@@ -166,7 +176,7 @@ namespace Convotron.Generated
             return residual;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Gradient(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z, Span<double> c,
             ReadOnlySpan<double> x, double y, Span<double> filterGradient, Span<double> outputGradient)
         {

@@ -67,19 +67,27 @@ namespace App
         public global::System.Span<double> OutputWeights => _outputWeights;
 
         /// <inheritdoc/>
+        [global::System.Runtime.CompilerServices.MethodImpl(
+            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public double Predict(global::System.ReadOnlySpan<double> x) =>
             global::Convotron.Generated.MnistKernels.Predict(_filter, _outputWeights, _preActivations, x);
 
         /// <inheritdoc/>
+        [global::System.Runtime.CompilerServices.MethodImpl(
+            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void HiddenActivations(global::System.ReadOnlySpan<double> x, global::System.Span<double> hidden) =>
             global::Convotron.Generated.MnistKernels.HiddenActivations(_filter, x, hidden);
 
         /// <inheritdoc/>
+        [global::System.Runtime.CompilerServices.MethodImpl(
+            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public double ConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate) =>
             global::Convotron.Generated.MnistKernels.ConvotronStep(_filter, _outputWeights, _preActivations, x, y,
                 learningRate);
 
         /// <inheritdoc/>
+        [global::System.Runtime.CompilerServices.MethodImpl(
+            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public double NormalizedConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu) =>
             global::Convotron.Generated.MnistKernels.NormalizedConvotronStep(_filter, _outputWeights, _preActivations,
                 _direction, x, y, mu);
@@ -99,6 +107,8 @@ namespace App
                 outputNoise);
 
         /// <inheritdoc/>
+        [global::System.Runtime.CompilerServices.MethodImpl(
+            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public double Gradient(global::System.ReadOnlySpan<double> x, double y,
             global::System.Span<double> filterGradient, global::System.Span<double> outputGradient) =>
             global::Convotron.Generated.MnistKernels.Gradient(_filter, _outputWeights, _preActivations, _coefficients,
@@ -144,7 +154,7 @@ namespace Convotron.Generated
         /// <summary>Du &amp; Goel's c = 2 / (1 + α).</summary>
         private const double UnbiasingFactor = 2.0 / (1.0 + ActivationSlope);
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Predict(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z,
             ReadOnlySpan<double> x)
         {
@@ -153,7 +163,7 @@ namespace Convotron.Generated
             return ActivatedSum(a, z);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> hidden)
         {
             Guard.Length(x.Length, D, "d");
@@ -163,7 +173,7 @@ namespace Convotron.Generated
                 hidden[j] = Sigma(hidden[j]);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double ConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
             ReadOnlySpan<double> x, double y, double learningRate)
         {
@@ -173,7 +183,7 @@ namespace Convotron.Generated
             return residual;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double NormalizedConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
             Span<double> u, ReadOnlySpan<double> x, double y, double mu)
         {
@@ -183,7 +193,7 @@ namespace Convotron.Generated
             return residual;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Gradient(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z, Span<double> c,
             ReadOnlySpan<double> x, double y, Span<double> filterGradient, Span<double> outputGradient)
         {

@@ -67,19 +67,27 @@ namespace App
             public global::System.Span<double> OutputWeights => _outputWeights;
 
             /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(
+                global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public double Predict(global::System.ReadOnlySpan<double> x) =>
                 global::Convotron.Generated.EdgesKernels.Predict(_filter, _outputWeights, _preActivations, x);
 
             /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(
+                global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void HiddenActivations(global::System.ReadOnlySpan<double> x, global::System.Span<double> hidden) =>
                 global::Convotron.Generated.EdgesKernels.HiddenActivations(_filter, x, hidden);
 
             /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(
+                global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public double ConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate) =>
                 global::Convotron.Generated.EdgesKernels.ConvotronStep(_filter, _outputWeights, _preActivations, x, y,
                     learningRate);
 
             /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(
+                global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public double NormalizedConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu) =>
                 global::Convotron.Generated.EdgesKernels.NormalizedConvotronStep(_filter, _outputWeights,
                     _preActivations, _direction, x, y, mu);
@@ -103,6 +111,8 @@ namespace App
             }
 
             /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(
+                global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public double Gradient(global::System.ReadOnlySpan<double> x, double y,
                 global::System.Span<double> filterGradient, global::System.Span<double> outputGradient) =>
                 global::Convotron.Generated.EdgesKernels.Gradient(_filter, _outputWeights, _preActivations,
@@ -144,7 +154,7 @@ namespace Convotron.Generated
         /// <summary>The activation slope α: σ(z) = z for z ≥ 0, α·z otherwise.</summary>
         private const double ActivationSlope = 0.3;
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Predict(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z,
             ReadOnlySpan<double> x)
         {
@@ -153,7 +163,7 @@ namespace Convotron.Generated
             return ActivatedSum(a, z);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> hidden)
         {
             Guard.Length(x.Length, D, "d");
@@ -163,7 +173,7 @@ namespace Convotron.Generated
                 hidden[j] = Sigma(hidden[j]);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double ConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
             ReadOnlySpan<double> x, double y, double learningRate)
         {
@@ -173,7 +183,7 @@ namespace Convotron.Generated
             return residual;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double NormalizedConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
             Span<double> u, ReadOnlySpan<double> x, double y, double mu)
         {
@@ -183,7 +193,7 @@ namespace Convotron.Generated
             return residual;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static double Gradient(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z, Span<double> c,
             ReadOnlySpan<double> x, double y, Span<double> filterGradient, Span<double> outputGradient)
         {
