@@ -18,6 +18,8 @@ pids=()
 start=$(date +%s)
 say() { echo "slurm-test: $*"; }
 fail() { echo "slurm-test: FAILED: $*" >&2; exit 1; }
+# shellcheck source=common.sh
+source "$root/scripts/common.sh"
 
 cleanup() {
     local code=$?
@@ -57,15 +59,7 @@ trap 'exit 130' INT TERM
 need=()
 command -v slurmctld >/dev/null 2>&1 && command -v slurmd >/dev/null 2>&1 && command -v sbatch >/dev/null 2>&1 || need+=(slurm-wlm)
 command -v munged >/dev/null 2>&1 || need+=(munge)
-if [ "${#need[@]}" -gt 0 ]; then
-    say "installing ${need[*]} from Debian"
-    [ "$(id -u)" -eq 0 ] || fail "installing ${need[*]} needs root"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get -o DPkg::Lock::Timeout=600 update -qq >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "apt-get update"; }
-    # policy-rc.d keeps the packages' own services from starting outside the temporary directory.
-    apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" >>"$work/apt.log" 2>&1 \
-        || { cat "$work/apt.log"; fail "apt-get install ${need[*]}"; }
-fi
+install_debian_packages "$work" "${need[@]}" || fail "installing ${need[*]}"
 
 # ---- the tool -----------------------------------------------------------------------------------
 say "building the convotron tool"
