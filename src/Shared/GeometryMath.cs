@@ -180,7 +180,7 @@ namespace Convotron.Geometry
         }
 
         /// <summary>
-        /// T_non of ALGORITHMS.md by its definition: the taps t such that, for every patch j,
+        /// T_non of docs/ALGORITHMS.md by its definition: the taps t such that, for every patch j,
         /// coordinate P_j[t] is read by no other patch. Ascending.
         /// </summary>
         public static int[] NonOverlappingTaps(int d, int r, int[] indices)

@@ -3,7 +3,7 @@ using System;
 namespace Convotron.Tests;
 
 /// <summary>
-/// The model's formulas written the slowest, plainest way, straight from ALGORITHMS.md, with
+/// The model's formulas written the slowest, plainest way, straight from docs/ALGORITHMS.md, with
 /// patches gathered index by index: the oracle the kernels are checked against.
 /// </summary>
 internal static class Reference
@@ -38,7 +38,7 @@ internal static class Reference
         return u;
     }
 
-    /// <summary>Stage 1's g and h (ALGORITHMS.md) with the factor c given explicitly.</summary>
+    /// <summary>Stage 1's g and h (docs/ALGORITHMS.md) with the factor c given explicitly.</summary>
     public static (double[] G, double[] H, double Residual) StageOne(PatchGeometry g, Activation act, ReadOnlySpan<double> w,
         ReadOnlySpan<double> a, ReadOnlySpan<double> x, double y, double c)
     {

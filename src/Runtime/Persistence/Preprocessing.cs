@@ -7,7 +7,7 @@ namespace Convotron;
 /// data: x' = W (x − μ) / scale (W the optional whitening matrix, else the identity) and
 /// y' = (y − labelMean) / labelScale; predictions map back as y = labelMean + labelScale·f(x').
 /// Centring and one global scale keep the convolutional structure; full whitening does not
-/// (ALGORITHMS.md), which is why it is opt-in.
+/// (docs/ALGORITHMS.md, "Preprocessing of a user's data"), which is why it is opt-in.
 /// </summary>
 /// <remarks>Immutable and safe to share between threads.</remarks>
 public sealed class Preprocessing
