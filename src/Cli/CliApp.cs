@@ -26,7 +26,11 @@ public static class CliApp
     /// <param name="output">Where results and progress go.</param>
     /// <param name="error">Where error messages go.</param>
     /// <param name="interactive">True when <paramref name="output"/> is a terminal (Spectre progress bars).</param>
-    public static int Run(string[] args, TextWriter output, TextWriter error, bool interactive = false)
+    public static int Run(string[] args, TextWriter output, TextWriter error, bool interactive = false) =>
+        Run(args, output, error, interactive, extend: null);
+
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter, bool)"/>, with commands added to the tree first (the tests' seam for faults no real command has).</summary>
+    internal static int Run(string[] args, TextWriter output, TextWriter error, bool interactive, Action<RootCommand>? extend)
     {
         ArgumentNullException.ThrowIfNull(args);
         // The commands parallelise over runs themselves; MathNet's own parallel loops inside the
@@ -34,6 +38,7 @@ public static class CliApp
         MathNet.Numerics.Control.UseSingleThread();
         var environment = new CliEnvironment(output, error, interactive);
         RootCommand root = Build(environment);
+        extend?.Invoke(root);
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
