@@ -39,6 +39,7 @@ internal static class FitCommand
         command.SetAction(parse =>
         {
             MemoryBudget budget = common.Budget(parse);
+            CheckInputCount(parse.GetValue(data)!, parse.GetValue(geometryOption)!);
             var settings = new Settings
             {
                 DataPath = parse.GetValue(data)!,
@@ -74,6 +75,16 @@ internal static class FitCommand
     internal static (string What, Func<(double D, double R, double K), double> Bytes, string Remedy) DataNeeds(string dataPath, bool whiten) =>
         ($"reading and fitting {dataPath}", s => Table.ReadBytes(dataPath) + 3.0 * Table.ValueBytes(dataPath) + (whiten ? 48.0 * s.D * s.D : 0.0),
          "use a smaller data file (a sample of its rows)");
+
+    /// <summary>
+    /// Refuses a geometry whose d disagrees with the data's first row before the geometry is built
+    /// (a d of 10⁸ would allocate its patch tables first). The full check follows after reading.
+    /// </summary>
+    private static void CheckInputCount(string dataPath, string geometryText)
+    {
+        if (Parsing.Shape(geometryText) is { } shape && Table.PeekColumns(dataPath) is int columns && shape.D != columns - 1)
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--geometry: {geometryText.Trim()} has d = {shape.D:N0} inputs but {dataPath} has {columns - 1} input columns (plus the label)."));
+    }
 
     internal sealed class Settings
     {

@@ -32,6 +32,29 @@ internal sealed class Table(string path, IReadOnlyList<string>? header, int colu
     /// <summary>Roughly the bytes of the values in <paramref name="path"/>: 8 per number (a CSV number with its separator takes about 8 characters).</summary>
     public static double ValueBytes(string path) => FileBytes(path);
 
+    /// <summary>The number of fields in the first line of a CSV file without quotes, or null (no such file, .npy, quoted fields).</summary>
+    public static int? PeekColumns(string path)
+    {
+        if (path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) || !File.Exists(path))
+            return null;
+        try
+        {
+            using var reader = new StreamReader(path);
+            var line = new System.Text.StringBuilder();
+            int c;
+            while ((c = reader.Read()) >= 0 && c != '\n' && c != '\r' && line.Length < 1 << 24)
+                line.Append((char)c);
+            string first = line.ToString();
+            if (first.Length == 0 || first.Contains('"', StringComparison.Ordinal) || first.Contains(';', StringComparison.Ordinal) || c >= 0 && c != '\n' && c != '\r')
+                return null;
+            return first.Split(',').Length;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     private static double FileBytes(string path)
     {
         try
