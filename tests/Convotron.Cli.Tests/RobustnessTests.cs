@@ -109,6 +109,19 @@ public class RobustnessTests
     }
 
     [Fact]
+    public void A_small_model_file_with_a_huge_geometry_is_refused_before_loading()
+    {
+        string directory = Cli.TempDirectory("huge-model");
+        string model = Path.Combine(directory, "m.json");
+        File.WriteAllText(model, "{\"format\": \"convotron-model\", \"version\": 1, \"geometry\": {\"spec\": \"1d:r=1,s=2000000000,d=2000000000\"}, \"alpha\": 0, \"filter\": [1], \"outputWeights\": [1]}");
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        Cli.Result result = Cli.Run("predict", model, SampleData, "--out", directory, "--max-memory", "1G");
+        Assert.Equal(CliApp.UsageError, result.ExitCode);
+        Assert.Contains("would need about", result.Error, StringComparison.Ordinal);
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 64 << 20);
+    }
+
+    [Fact]
     public void Geometry_lists_every_patch_of_a_small_geometry_and_caps_a_large_one()
     {
         string small = Cli.TempDirectory("geometry-small");
@@ -285,6 +298,38 @@ public class RobustnessTests
         string report = message.Split("details are in ")[1].TrimEnd('\n', '.');
         Assert.Contains("a bug inside the runtime", File.ReadAllText(report), StringComparison.Ordinal);
         File.Delete(report);
+    }
+
+    [Fact]
+    public void Out_of_memory_and_failures_inside_parallel_work_are_one_line_with_their_meaning()
+    {
+        static (int Code, string Error) Run(Func<int> action)
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            int code = CliApp.Run(["fault"], output, error, interactive: false, root =>
+            {
+                var fault = new Command("fault");
+                fault.SetAction(_ => action());
+                root.Subcommands.Add(fault);
+            });
+            return (code, error.ToString());
+        }
+
+        (int code, string error) = Run(() => throw new OutOfMemoryException());
+        Assert.Equal(CliApp.Failure, code);
+        Assert.StartsWith("error: out of memory", error, StringComparison.Ordinal);
+        Assert.Contains("--max-memory", error, StringComparison.Ordinal);
+        Assert.Single(error.TrimEnd('\n').Split('\n'));
+
+        // A usage error raised on a worker thread keeps its meaning (exit 2), not an AggregateException trace.
+        (code, error) = Run(() =>
+        {
+            System.Threading.Tasks.Parallel.For(0, 4, i => throw new Convotron.Cli.Infrastructure.UsageException("--thing: not allowed."));
+            return 0;
+        });
+        Assert.Equal(CliApp.UsageError, code);
+        Assert.Equal("error: --thing: not allowed.", error.TrimEnd('\n'));
     }
 
     // 7. Smaller traps.

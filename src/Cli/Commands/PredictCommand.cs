@@ -27,7 +27,11 @@ internal static class PredictCommand
         command.SetAction(parse =>
         {
             string modelPath = parse.GetValue(modelArgument)!, dataPath = parse.GetValue(data)!;
-            common.Budget(parse).Require($"reading {dataPath}", Table.ReadBytes(dataPath) + 3.0 * Table.ValueBytes(dataPath), "predict on a smaller file (split its rows)");
+            MemoryBudget budget = common.Budget(parse);
+            budget.Require($"reading {dataPath}", Table.ReadBytes(dataPath) + 3.0 * Table.ValueBytes(dataPath), "predict on a smaller file (split its rows)");
+            // A model file is small even when its geometry is huge (1d:r=1,s=D,d=D): check before loading builds it.
+            if (GeometrySpec(modelPath) is string spec && Parsing.Shape(spec) is { } shape)
+                budget.Require($"the model {modelPath} ({spec}): its patch tables and model", Parsing.GeometryBytes(shape) + 8.0 * (2 * shape.D + shape.K + shape.R), "check that the model file is the one meant");
             Target target = Target.Of(parse.GetValue(common.Out) ?? Path.Combine("results", "predict"), parse.GetValue(common.Force));
             var context = new CommandContext(environment.Output, environment.Error, environment.Interactive, target.Directory);
             return Run(modelPath, dataPath, parse.GetValue(label), target, context);
@@ -67,6 +71,32 @@ internal static class PredictCommand
             using var reader = new StreamReader(path);
             return reader.ReadLine() is "prediction" or "prediction,label";
         }
+    }
+
+    /// <summary>The "geometry": {"spec": …} of a model file, read without building anything; null when absent or unreadable (loading reports why).</summary>
+    internal static string? GeometrySpec(string modelPath)
+    {
+        try
+        {
+            if (!File.Exists(modelPath) || new FileInfo(modelPath).Length > 1L << 30)
+                return null;
+            var reader = new System.Text.Json.Utf8JsonReader(File.ReadAllBytes(modelPath));
+            bool inGeometry = false;
+            while (reader.Read())
+            {
+                if (reader.TokenType != System.Text.Json.JsonTokenType.PropertyName)
+                    continue;
+                if (reader.CurrentDepth == 1)
+                    inGeometry = reader.ValueTextEquals("geometry");
+                else if (inGeometry && reader.CurrentDepth == 2 && reader.ValueTextEquals("spec") && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.String)
+                    return reader.GetString();
+            }
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            // Malformed: ModelFile.Load reports it with its place.
+        }
+        return null;
     }
 
     /// <summary>predict's summary file (not summary.txt, which belongs to the command that made the directory).</summary>
