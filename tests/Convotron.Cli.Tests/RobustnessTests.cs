@@ -141,6 +141,9 @@ public class RobustnessTests
         Cli.Result bad = Cli.Run("geometry", "--geometry", "1d:r=8,s=6,d=32", "--max-memory", "lots", "--out", Cli.TempDirectory("mm"));
         Assert.Equal(CliApp.UsageError, bad.ExitCode);
         Assert.Contains("--max-memory", bad.Error, StringComparison.Ordinal);
+        Assert.Contains("not a memory size", bad.Error, StringComparison.Ordinal);
+        Cli.Result good = Cli.Run("geometry", "--geometry", "1d:r=8,s=6,d=32", "--max-memory", "512M", "--out", Cli.TempDirectory("mm"));
+        Assert.True(good.ExitCode == 0, good.Error);
     }
 
     // 4. sweep merge of an incomplete grid; settings mismatch named.
