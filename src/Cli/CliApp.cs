@@ -15,15 +15,22 @@ public static class CliApp
     /// <summary>Exit code of a run that failed at run time (unreadable data file, diverged learner, I/O).</summary>
     public const int Failure = 1;
 
-    /// <summary>Exit code of invalid arguments.</summary>
+    /// <summary>Exit code of invalid arguments: an option, an argument or a file named by the user (out of range, unwritable, too large for the memory budget).</summary>
     public const int UsageError = 2;
+
+    /// <summary>Exit code of an internal error: an unexpected exception, a bug in convotron rather than a mistake in the user's options or files.</summary>
+    public const int InternalError = 3;
 
     /// <summary>Parses <paramref name="args"/> and runs the command; the in-process entry point of the tests.</summary>
     /// <param name="args">The command line without the program name.</param>
     /// <param name="output">Where results and progress go.</param>
     /// <param name="error">Where error messages go.</param>
     /// <param name="interactive">True when <paramref name="output"/> is a terminal (Spectre progress bars).</param>
-    public static int Run(string[] args, TextWriter output, TextWriter error, bool interactive = false)
+    public static int Run(string[] args, TextWriter output, TextWriter error, bool interactive = false) =>
+        Run(args, output, error, interactive, extend: null);
+
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter, bool)"/>, with commands added to the tree first (the tests' seam for faults no real command has).</summary>
+    internal static int Run(string[] args, TextWriter output, TextWriter error, bool interactive, Action<RootCommand>? extend)
     {
         ArgumentNullException.ThrowIfNull(args);
         // The commands parallelise over runs themselves; MathNet's own parallel loops inside the
@@ -31,18 +38,19 @@ public static class CliApp
         MathNet.Numerics.Control.UseSingleThread();
         var environment = new CliEnvironment(output, error, interactive);
         RootCommand root = Build(environment);
+        extend?.Invoke(root);
         ParseResult parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
             foreach (var parseError in parse.Errors)
-                error.WriteLine("error: " + parseError.Message);
+                error.WriteLine("error: " + UserText.ParseError(parseError.Message));
             string name = parse.CommandResult.Command is RootCommand ? "convotron" : "convotron " + parse.CommandResult.Command.Name;
             error.WriteLine($"Run '{name} --help' for the options and their allowed values.");
             return UsageError;
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            return Invoke(parse, output, error);
         }
         catch (UsageException e)
         {
@@ -54,15 +62,52 @@ public static class CliApp
             error.WriteLine("error: " + e.Message);
             return Failure;
         }
-        catch (ArgumentException e)
-        {
-            error.WriteLine("error: " + e.Message);
-            return UsageError;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LearningDivergedException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LearningDivergedException)
         {
             error.WriteLine("error: " + e.Message);
             return Failure;
+        }
+        catch (OutOfMemoryException)
+        {
+            // The size guards should refuse such work before it starts; this is the last line of defence.
+            error.WriteLine("error: out of memory: the work needs more memory than the machine has. Use a smaller geometry, sample count or data file, or a lower --max-memory so that convotron refuses such work before starting it.");
+            return Failure;
+        }
+        catch (Exception e)
+        {
+            // Not a mistake in the user's options or files (those are UsageException, InvalidFileException
+            // or I/O errors): a bug. One line, and the details in a file, never a raw stack trace.
+            error.WriteLine($"internal error: {UserText.Of(e)} ({e.GetType().Name}). This is a bug in convotron, not in your options; details are in {CrashReport(args, e)}.");
+            return InternalError;
+        }
+    }
+
+    /// <summary>Runs the command; an exception from parallel work (AggregateException of one cause) is rethrown as that cause.</summary>
+    private static int Invoke(ParseResult parse, TextWriter output, TextWriter error)
+    {
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (AggregateException e) when (e.Flatten().InnerExceptions.Count >= 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.Flatten().InnerExceptions[0]);
+            throw;
+        }
+    }
+
+    /// <summary>Writes the exception and the command line to a file under the temp folder and returns its path.</summary>
+    private static string CrashReport(string[] args, Exception e)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"convotron-error-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}.txt");
+        try
+        {
+            AtomicFile.WriteAllText(path, $"convotron {string.Join(' ', args)}\n\n{e}\n");
+            return path;
+        }
+        catch (Exception write) when (write is IOException or UnauthorizedAccessException)
+        {
+            return "(no report: " + write.Message + ")";
         }
     }
 

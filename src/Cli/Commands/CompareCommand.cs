@@ -41,9 +41,15 @@ internal static class CompareCommand
             var steps = new List<StepSize>();
             steps.AddRange(Parsing.NonNegativeDoubles("--fixed-steps", parse.GetValue(fixedSteps)!).Select(v => v > 0 ? StepSize.Fixed(v) : throw new UsageException("--fixed-steps: every eta must be > 0.")));
             steps.AddRange(Parsing.NonNegativeDoubles("--normalized-steps", parse.GetValue(normalizedSteps)!).Select(v => v > 0 && v < 2 ? StepSize.Normalized(v) : throw new UsageException($"--normalized-steps: {v.ToString(CultureInfo.InvariantCulture)} is not allowed; mu must lie in (0, 2).")));
+            int seedCount = parse.GetValue(seeds), testCount = parse.GetValue(testSamples);
+            Parsing.AtLeast("--seeds", seedCount, 1);
+            Parsing.AtLeast("--test-samples", testCount, 2);
             var settings = new Settings
             {
-                Geometry = Parsing.Geometry("--geometry", parse.GetValue(geometryOption)!),
+                // Every seed's teacher and test set are held for the whole grid.
+                Geometry = Parsing.Geometry("--geometry", parse.GetValue(geometryOption)!, common.Budget(parse),
+                    ($"the test sets ({seedCount} seeds × {testCount} samples)", s => 8.0 * seedCount * testCount * (s.D + 1) + 64.0 * (s.D + s.K) * Environment.ProcessorCount,
+                     "use fewer --test-samples or --seeds, or a smaller --geometry")),
                 Inputs = Parsing.Distribution("--inputs", parse.GetValue(inputs)!),
                 Samples = parse.GetValue(samples),
                 Seeds = parse.GetValue(seeds),

@@ -53,6 +53,9 @@ internal static class Figure1Command
                 Threads = common.ThreadCount(parse),
             };
             settings.Validate();
+            // Each thread holds one test set of d = 160 inputs, a training stream and a model.
+            common.Budget(parse).Require($"--test-samples {settings.TestSamples} on {settings.Threads} thread(s): the test sets",
+                8.0 * settings.TestSamples * 161 * settings.Threads, "use fewer --test-samples or --threads");
             return Run(settings, common.Context(parse, environment));
         });
         return command;

@@ -38,10 +38,12 @@ internal static class FitCommand
             command.Options.Add(option);
         command.SetAction(parse =>
         {
+            MemoryBudget budget = common.Budget(parse);
+            CheckInputCount(parse.GetValue(data)!, parse.GetValue(geometryOption)!);
             var settings = new Settings
             {
                 DataPath = parse.GetValue(data)!,
-                Geometry = Parsing.Geometry("--geometry", parse.GetValue(geometryOption)!),
+                Geometry = Parsing.Geometry("--geometry", parse.GetValue(geometryOption)!, budget, DataNeeds(parse.GetValue(data)!, parse.GetValue(whiten))),
                 Label = parse.GetValue(label),
                 Activation = Parsing.Activation("--activation", parse.GetValue(activation)!),
                 Validation = parse.GetValue(validation),
@@ -59,9 +61,29 @@ internal static class FitCommand
             Parsing.AtLeast("--stage-steps", settings.StageSteps, 1);
             CommandContext context = common.Context(parse, environment);
             string model = parse.GetValue(modelPath) ?? context.PathOf("model.json");
+            // An unwritable --model is found now, not after the fit.
+            OutputFolder.EnsureWritable("--model", System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(model))!);
             return Run(settings, model, context);
         });
         return command;
+    }
+
+    /// <summary>
+    /// What reading <paramref name="dataPath"/> and fitting on it will need: the reader's working set,
+    /// then the shuffled, transformed and label copies of the values (and the d × d whitening).
+    /// </summary>
+    internal static (string What, Func<(double D, double R, double K), double> Bytes, string Remedy) DataNeeds(string dataPath, bool whiten) =>
+        ($"reading and fitting {dataPath}", s => Table.ReadBytes(dataPath) + 3.0 * Table.ValueBytes(dataPath) + (whiten ? 48.0 * s.D * s.D : 0.0),
+         "use a smaller data file (a sample of its rows)");
+
+    /// <summary>
+    /// Refuses a geometry whose d disagrees with the data's first row before the geometry is built
+    /// (a d of 10⁸ would allocate its patch tables first). The full check follows after reading.
+    /// </summary>
+    private static void CheckInputCount(string dataPath, string geometryText)
+    {
+        if (Parsing.Shape(geometryText) is { } shape && Table.PeekColumns(dataPath) is int columns && shape.D != columns - 1)
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--geometry: {geometryText.Trim()} has d = {shape.D:N0} inputs but {dataPath} has {columns - 1} input columns (plus the label)."));
     }
 
     internal sealed class Settings
@@ -89,6 +111,10 @@ internal static class FitCommand
         if (d != geometry.InputSize)
             throw new UsageException($"--geometry: {geometry} has d = {geometry.InputSize} inputs but {settings.DataPath} has {d} input columns (plus the label).");
         int n = table.Rows;
+        if (n < 3)
+            throw new InvalidFileException(settings.DataPath, "", $"{n} data row{(n == 1 ? "" : "s")}; fit needs at least 3 (at least 2 to train on and 1 to validate).");
+        CheckLabelsVary(table, labelColumn);
+        WarnIfLayoutLooks1D(table, geometry, labelColumn, context);
         int validationRows = (int)Math.Round(n * settings.Validation);
         if (validationRows < 1 || n - validationRows < 2)
             throw new UsageException($"--validation: {settings.Validation.ToString(CultureInfo.InvariantCulture)} of {n} rows leaves {n - validationRows} training and {validationRows} validation rows; need at least 2 and 1.");
@@ -184,7 +210,7 @@ internal static class FitCommand
                 }
             }
         }
-        ModelFile.Save(modelPath, best, preprocessing);
+        ModelFile.Save(modelPath, best, preprocessing, new LabelColumn(table.Header?[labelColumn], labelColumn, table.Columns));
         context.WriteText("fit_curve.csv", Invariant.Lines(curve.Select(c => $"{Invariant.R(c.Epoch)},{Invariant.R(c.Train)},{Invariant.R(c.Validation)}")
             .Prepend("pass,train_relative_mse,validation_relative_mse")));
         Plots.Lines(context.PathOf("fit_curve.png"), "fit: refinement passes", "pass over the training rows", "relative MSE",
@@ -199,6 +225,42 @@ internal static class FitCommand
         summary.Append(CultureInfo.InvariantCulture, $"model saved to {modelPath}\n");
         context.Summary(summary.ToString());
         return CliApp.Success;
+    }
+
+    /// <summary>A constant label leaves nothing to learn, and every relative error (divided by Var(y) = 0) would be meaningless.</summary>
+    private static void CheckLabelsVary(Table table, int labelColumn)
+    {
+        double first = table.Row(0)[labelColumn];
+        for (int i = 1; i < table.Rows; i++)
+        {
+            if (table.Row(i)[labelColumn] != first)
+                return;
+        }
+        throw new InvalidFileException(table.Path, "", $"the label column {LabelName(table, labelColumn)} is {Invariant.R(first)} in every row: there is nothing to learn, and the relative error (which divides by the label's variance) is undefined. Check --label.");
+    }
+
+    private static string LabelName(Table table, int labelColumn) =>
+        table.Header is null ? string.Create(CultureInfo.InvariantCulture, $"(column {labelColumn + 1})") : $"'{table.Header[labelColumn]}'";
+
+    /// <summary>
+    /// A 2D geometry reads the inputs as a row-major height × width image. When the header names the
+    /// inputs like a 1D signal (x0, x1, …, as make-data writes them), the data was probably not made
+    /// as images: say so, since the fit would run without complaint.
+    /// </summary>
+    private static void WarnIfLayoutLooks1D(Table table, PatchGeometry geometry, int labelColumn, CommandContext context)
+    {
+        if (geometry.Layout != PatchLayout.Strided2D || table.Header is null)
+            return;
+        int t = 0;
+        for (int c = 0; c < table.Columns; c++)
+        {
+            if (c == labelColumn)
+                continue;
+            if (table.Header[c] != "x" + t.ToString(CultureInfo.InvariantCulture))
+                return;
+            t++;
+        }
+        context.Warn($"--geometry {geometry} reads the {geometry.InputSize} inputs as a row-major image, but the columns of {table.Path} are named x0..x{t - 1} like a 1D signal. If the rows are not images flattened row by row, use a 1d geometry (e.g. 1d:r=..,s=..,d={geometry.InputSize}).");
     }
 
     private static (double[] X, double[] Y) Split(Table table, int labelColumn, int[] order)

@@ -21,12 +21,20 @@ internal static class GeometryCommand
         command.Options.Add(patches);
         command.SetAction(parse =>
         {
-            PatchGeometry geometry = Parsing.Geometry("--geometry", parse.GetValue(geometryOption)!);
             int shown = parse.GetValue(patches);
             Parsing.AtLeast("--patches", shown, 0);
+            // The report builds a dense r × d matrix, its transpose and their r × r product; the
+            // coverage a d-vector. Calibrated on the peak resident memory measured at r = 1
+            // (97 bytes per coordinate at d = 10^7 and 10^8: the large arrays live side by side
+            // before the collector returns them). Checked before anything is built.
+            PatchGeometry geometry = Parsing.Geometry("--geometry", parse.GetValue(geometryOption)!, common.Budget(parse),
+                ("the conditioning report and the coverage plot", shape => 36.0 * shape.R * shape.D + 40.0 * shape.R * shape.R + 48.0 * shape.D, "use a smaller --geometry"));
             CommandContext context = common.Context(parse, environment);
-            WriteLayout(context, geometry);
-            context.Summary(Describe(geometry, shown));
+            long listed = WriteLayout(context, geometry, shown);
+            string description = Describe(geometry, shown);
+            if (listed < geometry.PatchCount)
+                description += string.Create(CultureInfo.InvariantCulture, $"patches.csv lists the first {listed} of {geometry.PatchCount} patches (all of them would be {(long)geometry.PatchCount * geometry.FilterSize:N0} lines; --patches N lists more)\n");
+            context.Summary(description);
             return CliApp.Success;
         });
         return command;
@@ -66,24 +74,56 @@ internal static class GeometryCommand
         return text.ToString();
     }
 
-    /// <summary>patches.csv (every patch's taps and coordinates) and coverage.png (how many patches read each coordinate).</summary>
-    private static void WriteLayout(CommandContext context, PatchGeometry geometry)
+    /// <summary>The most points of the coverage plot.</summary>
+    internal const int PlotPoints = 10_000;
+
+    /// <summary>Lines of patches.csv up to which every patch is listed; beyond, only the first --patches patches.</summary>
+    internal const long FullListingLines = 1_000_000;
+
+    /// <summary>
+    /// patches.csv (the patches' taps and coordinates, streamed to the file: every patch when that is
+    /// at most <see cref="FullListingLines"/> lines, else the first <paramref name="shown"/>) and
+    /// coverage.png (how many patches read each coordinate). Returns how many patches were listed.
+    /// </summary>
+    private static long WriteLayout(CommandContext context, PatchGeometry geometry, int shown)
     {
-        var csv = new StringBuilder("patch,tap,coordinate,non_overlapping_tap\n");
+        int k = geometry.PatchCount;
+        long listed = (long)k * geometry.FilterSize <= FullListingLines ? k : Math.Min(k, shown);
         var coverage = new double[geometry.InputSize];
-        var nonOverlapping = new System.Collections.Generic.HashSet<int>(geometry.NonOverlappingTaps.ToArray());
-        for (int j = 0; j < geometry.PatchCount; j++)
+        for (int j = 0; j < k; j++)
         {
-            ReadOnlySpan<int> patch = geometry.Patch(j);
-            for (int t = 0; t < patch.Length; t++)
-            {
-                coverage[patch[t]]++;
-                csv.Append(CultureInfo.InvariantCulture, $"{j},{t},{patch[t]},{(nonOverlapping.Contains(t) ? 1 : 0)}\n");
-            }
+            foreach (int i in geometry.Patch(j))
+                coverage[i]++;
         }
-        context.WriteText("patches.csv", csv.ToString());
-        Plots.Lines(context.PathOf("coverage.png"), $"{geometry}: patches reading each coordinate", "coordinate i of x", "patches j with i in P_j",
-            [new Series("coverage", Enumerable.Range(0, coverage.Length).Select(i => (double)i).ToList(), coverage)], logY: false);
+        var nonOverlapping = new System.Collections.Generic.HashSet<int>(geometry.NonOverlappingTaps.ToArray());
+        AtomicFile.Write(context.PathOf("patches.csv"), stream =>
+        {
+            using var csv = new System.IO.StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            csv.Write("patch,tap,coordinate,non_overlapping_tap\n");
+            for (int j = 0; j < listed; j++)
+            {
+                ReadOnlySpan<int> patch = geometry.Patch(j);
+                for (int t = 0; t < patch.Length; t++)
+                    csv.Write(string.Create(CultureInfo.InvariantCulture, $"{j},{t},{patch[t]},{(nonOverlapping.Contains(t) ? 1 : 0)}\n"));
+            }
+        });
+        // A plot of more points than pixels shows nothing more: beyond PlotPoints coordinates, each
+        // point is the mean coverage of a run of consecutive coordinates (said in the title).
+        int bucket = (int)Math.Ceiling(coverage.Length / (double)PlotPoints);
+        var xs = new System.Collections.Generic.List<double>();
+        var ys = new System.Collections.Generic.List<double>();
+        for (int start = 0; start < coverage.Length; start += bucket)
+        {
+            int end = Math.Min(coverage.Length, start + bucket);
+            double sum = 0.0;
+            for (int i = start; i < end; i++)
+                sum += coverage[i];
+            xs.Add(start);
+            ys.Add(sum / (end - start));
+        }
+        Plots.Lines(context.PathOf("coverage.png"), $"{geometry}: patches reading each coordinate{(bucket > 1 ? $" (mean of each {bucket})" : "")}", "coordinate i of x", "patches j with i in P_j",
+            [new Series("coverage", xs, ys)], logY: false);
+        return listed;
     }
 
     /// <summary>"3..7, 12, 20..22" for a list of indices.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.CommandLine;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Text;
 using Convotron.Cli.Data;
@@ -29,41 +30,63 @@ internal static class MakeDataCommand
             command.Options.Add(option);
         command.SetAction(parse =>
         {
-            PatchGeometry geometry = Parsing.Geometry("--geometry", parse.GetValue(geometryOption)!);
             InputDistribution distribution = Parsing.Distribution("--inputs", parse.GetValue(inputs)!);
             int n = parse.GetValue(samples), decimals = parse.GetValue(digits);
             double labelNoise = parse.GetValue(noise);
             Parsing.AtLeast("--samples", n, 2);
-            Parsing.AtLeast("--digits", decimals, 1);
+            if (decimals is < 1 or > MaxDigits)
+                throw new UsageException($"--digits: {decimals} is not allowed; it must lie in [1, {MaxDigits}] (a double carries about 15 significant digits).");
             if (!(labelNoise >= 0 && double.IsFinite(labelNoise)))
                 throw new UsageException("--noise: must be a finite number >= 0.");
+            string stem = FileStem("--name", parse.GetValue(name)!);
+            bool writeNpy = parse.GetValue(npy);
+            string geometryText = parse.GetValue(geometryOption)!;
+            if (Parsing.Shape(geometryText) is { } shape)
+            {
+                // convotron's own readers must be able to read the file back.
+                double chars = n * (shape.D * (decimals + 4) + 26);
+                if (chars > CsvReader.MaxChars)
+                    throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                        $"--samples {n} with --geometry {geometryText.Trim()} (d = {shape.D:N0}): {stem}.csv would be about {MemoryBudget.Size(chars)}, more than the {MemoryBudget.Size(CsvReader.MaxChars)} that fit and predict read; use fewer --samples, a smaller geometry or fewer --digits."));
+            }
+            // The rows are held once as doubles (the .npy and the CSV are written from them); the teacher is a model of the geometry.
+            PatchGeometry geometry = Parsing.Geometry("--geometry", geometryText, common.Budget(parse),
+                ($"the {n:N0} rows and the teacher", s => 8.0 * n * (s.D + 1) + 8.0 * (s.D + 2 * s.K + s.R) + (writeNpy ? 8.0 * n * (s.D + 1) : 0.0), "use fewer --samples or a smaller --geometry"));
             ulong seed = parse.GetValue(common.Seed);
             CommandContext context = common.Context(parse, environment);
-            string stem = parse.GetValue(name)!;
 
             var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0), labelNoise);
             var random = Xoshiro256StarStar.ForStream(seed, 1);
             int d = geometry.InputSize;
-            var values = new double[n * (d + 1)];
+            var values = new double[(long)n * (d + 1)];
             var x = new double[d];
             for (int i = 0; i < n; i++)
             {
                 distribution.Sample(random, x);
                 for (int c = 0; c < d; c++)
                     x[c] = Math.Round(x[c], decimals);
-                x.CopyTo(values, i * (d + 1));
-                values[i * (d + 1) + d] = teacher.Label(x, random);
+                x.CopyTo(values, (long)i * (d + 1));
+                values[(long)i * (d + 1) + d] = teacher.Label(x, random);
             }
             string format = "F" + decimals.ToString(CultureInfo.InvariantCulture);
-            var csv = new StringBuilder(string.Join(',', Enumerable.Range(0, d).Select(c => "x" + c.ToString(CultureInfo.InvariantCulture)).Append("y"))).Append('\n');
-            for (int i = 0; i < n; i++)
+            AtomicFile.Write(context.PathOf(stem + ".csv"), stream =>
             {
-                for (int c = 0; c < d; c++)
-                    csv.Append(values[i * (d + 1) + c].ToString(format, CultureInfo.InvariantCulture)).Append(',');
-                csv.Append(Invariant.R(values[i * (d + 1) + d])).Append('\n');
-            }
-            context.WriteText(stem + ".csv", csv.ToString());
-            if (parse.GetValue(npy))
+                using var csv = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                csv.Write(string.Join(',', Enumerable.Range(0, d).Select(c => "x" + c.ToString(CultureInfo.InvariantCulture)).Append("y")));
+                csv.Write('\n');
+                for (int i = 0; i < n; i++)
+                {
+                    long row = (long)i * (d + 1);
+                    for (int c = 0; c < d; c++)
+                    {
+                        csv.Write(values[row + c].ToString(format, CultureInfo.InvariantCulture));
+                        csv.Write(',');
+                    }
+                    csv.Write(Invariant.R(values[row + d]));
+                    csv.Write('\n');
+                }
+            });
+            if (writeNpy)
             {
                 byte[] bytes = NpyReader.Write(n, d + 1, values);
                 AtomicFile.Write(context.PathOf(stem + ".npy"), s => s.Write(bytes));
@@ -74,5 +97,20 @@ internal static class MakeDataCommand
             return CliApp.Success;
         });
         return command;
+    }
+
+    /// <summary>The largest --digits: a double carries about 15 significant decimal digits.</summary>
+    internal const int MaxDigits = 15;
+
+    /// <summary>
+    /// A file name stem given by the user: a plain name, so that the files stay inside --out (no
+    /// folder separators, no "." or "..", no characters that file systems refuse).
+    /// </summary>
+    internal static string FileStem(string option, string stem)
+    {
+        if (stem.Length == 0 || stem.Trim() != stem || stem is "." or ".." || stem.StartsWith('.')
+            || stem.IndexOfAny(['/', '\\', ':']) >= 0 || stem.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || stem.Length > 200)
+            throw new UsageException($"{option}: '{stem}' is not a plain file name; give a name without folders, such as teacher (the files go into --out).");
+        return stem;
     }
 }

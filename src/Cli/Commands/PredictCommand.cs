@@ -21,22 +21,116 @@ internal static class PredictCommand
         command.Arguments.Add(modelArgument);
         command.Arguments.Add(data);
         var common = new CommonOptions(command, threads: false,
-            outDescription: "Predictions file (a path ending in .csv) or directory (predictions.csv inside it); default results/predict.");
-        var label = new Option<string?>("--label") { Description = "Name of the label column, when DATA has one and a header." };
+            outDescription: "A directory (predictions.csv, predictions.png and predict.txt go inside it; default results/predict), or a file path ending in .csv (only the predictions are written there).");
+        var label = new Option<string?>("--label") { Description = "Name of the label column, when DATA has one and a header (default: the column the model was fitted with)." };
         command.Options.Add(label);
         command.SetAction(parse =>
         {
-            string output = common.OutputDirectory(parse);
-            string file = output.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? output : Path.Combine(output, "predictions.csv");
-            string directory = Path.GetDirectoryName(Path.GetFullPath(file))!;
-            Directory.CreateDirectory(directory);
-            var context = new CommandContext(environment.Output, environment.Error, environment.Interactive, directory);
-            return Run(parse.GetValue(modelArgument)!, parse.GetValue(data)!, parse.GetValue(label), file, context);
+            string modelPath = parse.GetValue(modelArgument)!, dataPath = parse.GetValue(data)!;
+            MemoryBudget budget = common.Budget(parse);
+            budget.Require($"reading {dataPath}", Table.ReadBytes(dataPath) + 3.0 * Table.ValueBytes(dataPath), "predict on a smaller file (split its rows)");
+            // A model file is small even when its geometry is huge (1d:r=1,s=D,d=D): check before loading builds it.
+            if (GeometrySpec(modelPath) is string spec && Parsing.Shape(spec) is { } shape)
+                budget.Require($"the model {modelPath} ({spec}): its patch tables and model", Parsing.GeometryBytes(shape) + 8.0 * (2 * shape.D + shape.K + shape.R), "check that the model file is the one meant");
+            Target target = Target.Of(parse.GetValue(common.Out) ?? Path.Combine("results", "predict"), parse.GetValue(common.Force));
+            var context = new CommandContext(environment.Output, environment.Error, environment.Interactive, target.Directory);
+            return Run(modelPath, dataPath, parse.GetValue(label), target, context);
         });
         return command;
     }
 
-    private static int Run(string modelPath, string dataPath, string? label, string outputFile, CommandContext context)
+    /// <summary>
+    /// Where predict writes. A directory: predictions.csv, predictions.png and predict.txt, names no
+    /// other command uses, so predicting into a fit's directory leaves the fit's files alone. A path
+    /// ending in .csv: that one file, and the summary only on the screen.
+    /// </summary>
+    internal sealed record Target(string Directory, string PredictionsFile, string? PlotFile, string? SummaryFile)
+    {
+        public static Target Of(string output, bool force)
+        {
+            if (output.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !System.IO.Directory.Exists(output))
+            {
+                string directory = Path.GetDirectoryName(Path.GetFullPath(output))!;
+                OutputFolder.EnsureWritable("--out", directory);
+                if (File.Exists(output) && !force && !IsPredictions(output))
+                    throw new UsageException($"--out {output}: the file exists and was not written by predict; it is left alone. Give another file name, or --force to replace it.");
+                return new Target(directory, output, null, null);
+            }
+            if (File.Exists(output))
+                throw new UsageException($"--out {output}: this is a file that does not end in .csv; predict writes its predictions as CSV: give a path ending in .csv, or a directory.");
+            if (!System.IO.Directory.Exists(output) && Path.HasExtension(output) && !output.EndsWith('/'))
+                throw new UsageException($"--out {output}: predict writes its predictions as CSV: give a path ending in .csv, or a directory (without an extension, or ending in /).");
+            OutputFolder.EnsureWritable("--out", output);
+            OutputFolder.RemoveStaleTemporaryFiles(output);
+            return new Target(output, Path.Combine(output, "predictions.csv"), Path.Combine(output, "predictions.png"), Path.Combine(output, SummaryName));
+        }
+
+        /// <summary>True when <paramref name="path"/> starts with predict's header.</summary>
+        private static bool IsPredictions(string path)
+        {
+            using var reader = new StreamReader(path);
+            return reader.ReadLine() is "prediction" or "prediction,label";
+        }
+    }
+
+    /// <summary>The "geometry": {"spec": …} of a model file, read without building anything; null when absent or unreadable (loading reports why).</summary>
+    internal static string? GeometrySpec(string modelPath)
+    {
+        try
+        {
+            if (!File.Exists(modelPath) || new FileInfo(modelPath).Length > 1L << 30)
+                return null;
+            var reader = new System.Text.Json.Utf8JsonReader(File.ReadAllBytes(modelPath));
+            bool inGeometry = false;
+            while (reader.Read())
+            {
+                if (reader.TokenType != System.Text.Json.JsonTokenType.PropertyName)
+                    continue;
+                if (reader.CurrentDepth == 1)
+                    inGeometry = reader.ValueTextEquals("geometry");
+                else if (inGeometry && reader.CurrentDepth == 2 && reader.ValueTextEquals("spec") && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.String)
+                    return reader.GetString();
+            }
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            // Malformed: ModelFile.Load reports it with its place.
+        }
+        return null;
+    }
+
+    /// <summary>predict's summary file (not summary.txt, which belongs to the command that made the directory).</summary>
+    public const string SummaryName = "predict.txt";
+
+    /// <summary>
+    /// The label column of <paramref name="table"/>: --label by name; otherwise the column the model
+    /// was fitted with (by name when the header has it, else by position), with a warning when the
+    /// header disagrees; the last column for models that do not record it.
+    /// </summary>
+    internal static int LabelColumn(Table table, string? label, LabelColumn? fitted, CommandContext context)
+    {
+        if (label is not null || fitted is null)
+            return table.LabelColumn(label);
+        if (table.Header is null || fitted.Name is null)
+            return fitted.Index;
+        int byName = -1;
+        for (int c = 0; c < table.Header.Count; c++)
+        {
+            if (table.Header[c] == fitted.Name)
+                byName = c;
+        }
+        if (byName == fitted.Index)
+            return byName;
+        if (byName >= 0)
+        {
+            context.Warn($"the model was fitted with the label '{fitted.Name}' in column {fitted.Index + 1}; in {table.Path} it is column {byName + 1}, so that column is used (--label chooses another).");
+            return byName;
+        }
+        context.Warn($"the model was fitted with the label '{fitted.Name}' in column {fitted.Index + 1}, but {table.Path} has no column '{fitted.Name}' (column {fitted.Index + 1} is '{table.Header[fitted.Index]}'); using column {fitted.Index + 1} as the label. Use --label NAME if another column is the label.");
+        return fitted.Index;
+    }
+
+    private static int Run(string modelPath, string dataPath, string? label, Target target, CommandContext context)
     {
         LoadedModel loaded = ModelFile.Load(modelPath);
         DynamicConvNet model = loaded.Model;
@@ -47,7 +141,7 @@ internal static class PredictCommand
             throw new InvalidFileException(dataPath, "1", $"the model's geometry {model.Geometry} has d = {d} inputs, so DATA needs {d} columns (or {d + 1} with a label); it has {table.Columns}.");
         if (label is not null && !hasLabel)
             throw new UsageException($"--label {label}: DATA has no label column ({table.Columns} columns = d).");
-        int labelColumn = hasLabel ? table.LabelColumn(label) : -1;
+        int labelColumn = hasLabel ? LabelColumn(table, label, loaded.Label, context) : -1;
         var x = new double[d];
         var transformed = new double[d];
         var text = new StringBuilder(hasLabel ? "prediction,label\n" : "prediction\n");
@@ -88,22 +182,28 @@ internal static class PredictCommand
             }
             text.Append('\n');
         }
-        AtomicFile.WriteAllText(outputFile, text.ToString());
-        string plotFile = Path.ChangeExtension(outputFile, ".png");
-        if (hasLabel)
-            Plots.Points(plotFile, "predict: prediction against label", "label y", "prediction", labels, predictions, diagonal: true);
-        else
-            Plots.Points(plotFile, "predict: predictions", "row", "prediction", Enumerable.Range(0, predictions.Count).Select(i => (double)i).ToList(), predictions, diagonal: false);
+        AtomicFile.WriteAllText(target.PredictionsFile, text.ToString());
+        if (target.PlotFile is string plotFile)
+        {
+            if (hasLabel)
+                Plots.Points(plotFile, "predict: prediction against label", "label y", "prediction", labels, predictions, diagonal: true);
+            else
+                Plots.Points(plotFile, "predict: predictions", "row", "prediction", Enumerable.Range(0, predictions.Count).Select(i => (double)i).ToList(), predictions, diagonal: false);
+        }
         var summary = new StringBuilder();
         summary.Append(CultureInfo.InvariantCulture, $"predict: model {modelPath} ({model.Geometry}, k = {model.Geometry.PatchCount}) on {dataPath}: {table.Rows} rows\n");
         if (hasLabel)
         {
             int n = table.Rows;
             double mse = squares / n, variance = labelSquares / n - (labelSum / n) * (labelSum / n);
-            summary.Append(CultureInfo.InvariantCulture, $"test MSE {Invariant.E3(mse)}, relative test MSE {Invariant.E3(variance > 0 ? mse / variance : mse)}\n");
+            string relative = variance > 1e-12 * (labelSquares / n) ? Invariant.E3(mse / variance) : "undefined (the labels are constant)";
+            summary.Append(CultureInfo.InvariantCulture, $"label column {(table.Header is null ? (labelColumn + 1).ToString(CultureInfo.InvariantCulture) : "'" + table.Header[labelColumn] + "'")}: test MSE {Invariant.E3(mse)}, relative test MSE {relative}\n");
         }
-        summary.Append(CultureInfo.InvariantCulture, $"predictions written to {outputFile} (plot: {plotFile})\n");
-        context.Summary(summary.ToString());
+        summary.Append(CultureInfo.InvariantCulture, $"predictions written to {target.PredictionsFile}{(target.PlotFile is null ? "" : $" (plot: {target.PlotFile})")}\n");
+        if (target.SummaryFile is null)
+            context.Line(summary.ToString().TrimEnd('\n'));
+        else
+            context.Summary(summary.ToString(), SummaryName);
         return CliApp.Success;
     }
 }

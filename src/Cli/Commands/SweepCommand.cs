@@ -20,7 +20,7 @@ namespace Convotron.Cli.Commands;
 internal static class SweepCommand
 {
     public const string RunsHeader = "distribution,stride,budget,noise,seed,k,stage1_angle,relative_test_mse,final_relative_test_mse,samples_used,success,diverged";
-    public const string SweepHeader = "distribution,stride,budget,noise,runs,successes,success_rate,median_final_relative_test_mse,worst_final_relative_test_mse,median_samples_used,diverged";
+    public const string SweepHeader = "distribution,stride,budget,noise,runs,successes,success_rate,median_final_relative_test_mse,worst_final_relative_test_mse,median_samples_used,diverged,partial";
     private const string CellsFolder = "cells", SettingsFile = "settings.txt";
 
     public static Command Build(CliEnvironment environment)
@@ -37,46 +37,71 @@ internal static class SweepCommand
         var t3 = new Option<long>("--t3") { Description = "T3: validation samples for the sign choice (default 10000; counted in samples_used).", DefaultValueFactory = _ => 10_000 };
         var testSamples = new Option<int>("--test-samples") { Description = "Test-set size; test labels are noiseless (default 10000).", DefaultValueFactory = _ => 10_000 };
         var success = new Option<double>("--success") { Description = "A run succeeds when its final relative test MSE is at most this (default 1e-3).", DefaultValueFactory = _ => 1e-3 };
+        var geometryOption = new Option<string?>("--geometry") { Description = "A 1D geometry 1d:r=R,s=S,d=D instead of --filter-size R and --input-size D; its stride S is the grid's stride unless --strides is given." };
         var shard = new Option<string>("--shard") { Description = "Run only shard i of n (i/n, 0 <= i < n): every n-th run of the grid. Merge shards with 'sweep merge'.", DefaultValueFactory = _ => "0/1" };
         var refine = new RefineOptions(command);
-        foreach (Option option in new Option[] { strides, budgets, distributions, noise, seeds, filterSize, inputSize, t3, testSamples, success, shard })
+        foreach (Option option in new Option[] { strides, budgets, distributions, noise, seeds, filterSize, inputSize, geometryOption, t3, testSamples, success, shard })
             command.Options.Add(option);
         command.SetAction(parse =>
         {
+            (int r, int d, IReadOnlyList<int>? geometryStride) = GeometryOptions(parse, geometryOption, filterSize, inputSize, strides);
             var settings = new Settings
             {
-                Strides = Parsing.PositiveInts("--strides", parse.GetValue(strides)!),
+                Strides = geometryStride ?? Parsing.PositiveInts("--strides", parse.GetValue(strides)!),
                 Budgets = Parsing.PositiveInts("--budgets", parse.GetValue(budgets)!),
                 Distributions = Parsing.Distributions("--distributions", parse.GetValue(distributions)!),
                 Noise = Parsing.NonNegativeDoubles("--noise", parse.GetValue(noise)!),
                 Seeds = parse.GetValue(seeds),
                 BaseSeed = parse.GetValue(common.Seed),
-                FilterSize = parse.GetValue(filterSize),
-                InputSize = parse.GetValue(inputSize),
+                FilterSize = r,
+                InputSize = d,
                 T3 = parse.GetValue(t3),
                 TestSamples = parse.GetValue(testSamples),
                 Success = parse.GetValue(success),
                 Refine = !parse.GetValue(refine.NoRefine),
                 RefineSamples = parse.GetValue(refine.Samples),
             };
+            int threads = common.ThreadCount(parse);
+            settings.RequireMemory(common.Budget(parse), threads);
             settings.Validate();
             (int index, int count) = Parsing.Shard("--shard", parse.GetValue(shard)!);
-            return Run(settings, index, count, common.ThreadCount(parse), common.Context(parse, environment));
+            return Run(settings, index, count, threads, common.Context(parse, environment));
         });
 
         var merge = new Command("merge", "Merge the cells of several sweep output directories (e.g. shards) into one runs.csv and sweep.csv.");
         var directories = new Argument<string[]>("DIR") { Description = "Output directories of sweep runs (each holds cells/).", Arity = ArgumentArity.OneOrMore };
         merge.Arguments.Add(directories);
-        var mergeCommon = new CommonOptions(merge, threads: false, outDescription: "Output directory of the merged result (default results/sweep).");
+        var mergeCommon = new CommonOptions(merge, threads: false, outDescription: "Output directory of the merged result (default results/sweep).", owner: "sweep");
+        var allowPartial = new Option<bool>("--allow-partial") { Description = "Merge even when cells or shards of the grid are missing; the outputs then say 'partial'." };
+        merge.Options.Add(allowPartial);
         merge.SetAction(parse =>
         {
             string output = parse.GetValue(mergeCommon.Out) ?? Path.Combine("results", "sweep");
-            Directory.CreateDirectory(output);
-            var context = new CommandContext(environment.Output, environment.Error, environment.Interactive, output);
-            return Merge(parse.GetValue(directories)!, context);
+            string directory = OutputFolder.Claim("--out", output, mergeCommon.Owner, parse.GetValue(mergeCommon.Force));
+            var context = new CommandContext(environment.Output, environment.Error, environment.Interactive, directory);
+            return Merge(parse.GetValue(directories)!, context, parse.GetValue(allowPartial));
         });
         command.Subcommands.Add(merge);
         return command;
+    }
+
+    /// <summary>
+    /// r and d from --geometry (a 1D geometry; its stride is the grid's unless --strides is given) or
+    /// from --filter-size and --input-size; giving both ways is refused.
+    /// </summary>
+    private static (int R, int D, IReadOnlyList<int>? Strides) GeometryOptions(ParseResult parse, Option<string?> geometry, Option<int> filterSize, Option<int> inputSize, Option<string> strides)
+    {
+        if (parse.GetValue(geometry) is not string text)
+            return (parse.GetValue(filterSize), parse.GetValue(inputSize), null);
+        static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+        if (Given(parse, filterSize) || Given(parse, inputSize))
+            throw new UsageException("--geometry: give the geometry either as --geometry 1d:r=R,s=S,d=D or as --filter-size and --input-size, not both.");
+        if (Parsing.Shape(text) is not { } shape || !text.TrimStart().StartsWith("1d", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"--geometry: '{text}' is not a 1D geometry; sweep runs Algorithm 1 on strided 1D geometries: 1d:r=R,s=S,d=D (e.g. 1d:r=16,s=9,d=160).");
+        if (shape.D > int.MaxValue || shape.R > int.MaxValue)
+            throw new UsageException($"--geometry: '{text}' is too large; d and r must be at most {int.MaxValue}.");
+        int stride = int.Parse(text.Split(',', ':').Select(p => p.Split('=', StringSplitOptions.TrimEntries)).First(p => p.Length == 2 && p[0].Equals("s", StringComparison.OrdinalIgnoreCase))[1], CultureInfo.InvariantCulture);
+        return ((int)shape.R, (int)shape.D, Given(parse, strides) ? null : [stride]);
     }
 
     internal sealed class Settings
@@ -112,6 +137,21 @@ internal static class SweepCommand
                     throw new UsageException($"--strides: {s} leaves no non-overlapping part at r = {FilterSize}, d = {InputSize}; Algorithm 1 needs s >= {FilterSize / 2 + 1}.");
             }
         }
+
+        /// <summary>
+        /// Refuses a grid whose working set exceeds the budget, before any geometry is built: per
+        /// thread one test set of --test-samples × (d + 1) values, the patch tables and a model.
+        /// </summary>
+        public void RequireMemory(MemoryBudget budget, int threads)
+        {
+            double d = InputSize, r = FilterSize, k = r <= d && Strides.Count > 0 ? Math.Floor((d - r) / Math.Max(1, Strides.Min()) + 1) : 0;
+            budget.Require(string.Create(CultureInfo.InvariantCulture, $"--test-samples {TestSamples} at d = {InputSize:N0} on {threads} thread(s): the test sets and models"),
+                threads * (8.0 * TestSamples * (d + 1) + Parsing.GeometryBytes((d, r, k)) + 8.0 * (4 * d + 4 * k)), "use fewer --test-samples or --threads, or a smaller --input-size");
+        }
+
+        /// <summary>The grid a run was asked for (recorded per shard, so that merge can tell a complete set of shards from a partial one).</summary>
+        public string Grid(int shardCount) => string.Create(CultureInfo.InvariantCulture,
+            $"distributions={string.Join(',', Distributions.Select(x => x.Name))} strides={string.Join(',', Strides)} budgets={string.Join(',', Budgets)} noise={string.Join(',', Noise.Select(Invariant.R))} seeds={Seeds} base_seed={BaseSeed} shards={shardCount}\n");
 
         /// <summary>What must agree between runs that share cells (everything but the grid lists and the shard).</summary>
         public string Fingerprint() => string.Create(CultureInfo.InvariantCulture,
@@ -155,14 +195,16 @@ internal static class SweepCommand
         string fingerprint = settings.Fingerprint();
         if (File.Exists(fingerprintPath))
         {
-            if (File.ReadAllText(fingerprintPath) != fingerprint)
-                throw new UsageException($"--out: {context.OutputDirectory} holds cells of a sweep with other settings ({File.ReadAllText(fingerprintPath).Trim()}); use a fresh --out directory.");
+            string existing = File.ReadAllText(fingerprintPath);
+            if (existing != fingerprint)
+                throw new UsageException($"--out: {context.OutputDirectory} holds cells of a sweep with other settings: {Differences(existing, "the existing cells", fingerprint, "this run")}; use a fresh --out directory or the same settings.");
         }
         else
         {
             AtomicFile.WriteAllText(fingerprintPath, fingerprint);
         }
 
+        AtomicFile.WriteAllText(Path.Combine(cells, ShardFile(shardIndex, shardCount)), settings.Grid(shardCount));
         var grid = (from inputs in settings.Distributions
                     from stride in settings.Strides
                     from budget in settings.Budgets
@@ -193,7 +235,8 @@ internal static class SweepCommand
         foreach (RunResult r in fresh)
             done[r.Unit] = r;
         WriteResults(context, done.Values.ToList(), settings.Success,
-            shardCount > 1 ? $"shard {shardIndex}/{shardCount} of the grid ({mine.Count} of {grid.Count} runs); merge the shards with 'convotron sweep merge'" : null);
+            shardCount > 1 ? $"partial: shard {shardIndex}/{shardCount} of the grid ({mine.Count} of {grid.Count} runs); merge the shards with 'convotron sweep merge'" : null,
+            settings.Seeds);
         return CliApp.Success;
     }
 
@@ -270,7 +313,12 @@ internal static class SweepCommand
         runs.OrderBy(r => r.Unit.Distribution, StringComparer.Ordinal).ThenBy(r => r.Unit.Stride).ThenBy(r => r.Unit.Budget)
             .ThenBy(r => r.Unit.Noise).ThenBy(r => r.Unit.Seed);
 
-    private static void WriteResults(CommandContext context, List<RunResult> runs, double successThreshold, string? note)
+    /// <param name="context">Where to write.</param>
+    /// <param name="runs">The finished runs.</param>
+    /// <param name="successThreshold">The success threshold.</param>
+    /// <param name="note">A line under the summary's first line (e.g. which shard, or "partial: …").</param>
+    /// <param name="seedsPerRow">The runs each row of the grid should have; rows with fewer are marked partial (null: unknown, none marked).</param>
+    private static void WriteResults(CommandContext context, List<RunResult> runs, double successThreshold, string? note, int? seedsPerRow)
     {
         var ordered = Canonical(runs).ToList();
         context.WriteText("runs.csv", Invariant.Lines(ordered.Select(r => r.Line()).Prepend(RunsHeader)));
@@ -287,7 +335,8 @@ internal static class SweepCommand
             double worst = Invariant.Worst(list.Select(r => r.FinalRelativeTestMse).ToList());
             double samples = Invariant.Median(list.Select(r => (double)r.SamplesUsed).ToList());
             lines.Add(Invariant.Csv([g.Key.Distribution, Invariant.R(g.Key.Stride), Invariant.R(g.Key.Budget), Invariant.R(g.Key.Noise), Invariant.R(list.Count),
-                Invariant.R(successes), Invariant.R((double)successes / list.Count), Invariant.R(median), Invariant.R(worst), Invariant.R(samples), Invariant.R(list.Count(r => r.Diverged))]));
+                Invariant.R(successes), Invariant.R((double)successes / list.Count), Invariant.R(median), Invariant.R(worst), Invariant.R(samples), Invariant.R(list.Count(r => r.Diverged)),
+                list.Count < seedsPerRow ? "1" : "0"]));
             table.AddRow(g.Key.Distribution, Invariant.R(g.Key.Stride), Invariant.R(g.Key.Budget), Invariant.R(g.Key.Noise), Invariant.R(list.Count),
                 $"{successes}/{list.Count}", Invariant.E3(median), Invariant.E3(worst), samples.ToString("N0", CultureInfo.InvariantCulture));
         }
@@ -305,10 +354,28 @@ internal static class SweepCommand
         context.Summary(text.ToString());
     }
 
-    internal static int Merge(IReadOnlyList<string> directories, CommandContext context)
+    private const string ShardPrefix = "shard-";
+
+    private static string ShardFile(int index, int count) => string.Create(CultureInfo.InvariantCulture, $"{ShardPrefix}{index}of{count}.txt");
+
+    /// <summary>"r is 16 in A but 8 in B; t3 is …": the key=value settings that differ between two fingerprints or grids.</summary>
+    internal static string Differences(string first, string firstName, string second, string secondName)
+    {
+        static Dictionary<string, string> Parse(string text) => text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "", StringComparer.Ordinal);
+        Dictionary<string, string> a = Parse(first), b = Parse(second);
+        var parts = a.Keys.Union(b.Keys).Where(key => a.GetValueOrDefault(key) != b.GetValueOrDefault(key))
+            .Select(key => $"{key} is {a.GetValueOrDefault(key) ?? "(not recorded)"} in {firstName} but {b.GetValueOrDefault(key) ?? "(not recorded)"} in {secondName}").ToList();
+        return parts.Count > 0 ? string.Join("; ", parts) : "they differ";
+    }
+
+    internal static int Merge(IReadOnlyList<string> directories, CommandContext context, bool allowPartial = false)
     {
         var runs = new Dictionary<Unit, RunResult>();
-        string? fingerprint = null;
+        string? fingerprint = null, firstDirectory = null, grid = null, gridDirectory = null;
+        var shards = new SortedSet<int>();
+        var shardFiles = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        bool unrecorded = false;
         foreach (string directory in directories)
         {
             string cells = Path.Combine(directory, CellsFolder);
@@ -316,8 +383,22 @@ internal static class SweepCommand
                 throw new UsageException($"DIR: {directory} is not a sweep output directory (it has no {CellsFolder}/ folder).");
             string settings = File.Exists(Path.Combine(cells, SettingsFile)) ? File.ReadAllText(Path.Combine(cells, SettingsFile)) : "";
             if (fingerprint is not null && settings != fingerprint)
-                throw new UsageException($"DIR: {directory} was run with other settings ({settings.Trim()}) than the first directory ({fingerprint.Trim()}).");
+                throw new UsageException($"DIR: {directory} was run with other settings than {firstDirectory}: {Differences(fingerprint, firstDirectory!, settings, directory)}.");
             fingerprint = settings;
+            firstDirectory ??= directory;
+            string[] recorded = Directory.EnumerateFiles(cells, ShardPrefix + "*.txt").Order(StringComparer.Ordinal).ToArray();
+            unrecorded |= recorded.Length == 0;
+            foreach (string file in recorded)
+            {
+                string text = File.ReadAllText(file);
+                if (grid is not null && text != grid)
+                    throw new UsageException($"DIR: {directory} ran another grid than {gridDirectory}: {Differences(grid, gridDirectory!, text, directory)}.");
+                grid = text;
+                gridDirectory ??= directory;
+                string name = Path.GetFileName(file);
+                shardFiles[name] = text;
+                shards.Add(int.Parse(name[ShardPrefix.Length..name.IndexOf("of", StringComparison.Ordinal)], CultureInfo.InvariantCulture));
+            }
             foreach (string file in Directory.EnumerateFiles(cells, "*.csv").Order(StringComparer.Ordinal))
             {
                 if (Path.GetFileName(file).StartsWith('.'))
@@ -331,11 +412,43 @@ internal static class SweepCommand
         double threshold = 1e-3;
         if (fingerprint is not null && fingerprint.Split(' ').FirstOrDefault(p => p.StartsWith("success=", StringComparison.Ordinal)) is string s)
             threshold = double.Parse(s["success=".Length..], CultureInfo.InvariantCulture);
+        string? partial = grid is null ? null : Missing(grid, shards, runs);
+        if (partial is not null && !allowPartial)
+            throw new UsageException($"DIR: the grid is incomplete: {partial}. Merge every shard, or --allow-partial to merge anyway (the outputs then say 'partial').");
+        if (unrecorded)
+            context.Warn("some directories were written by a convotron that did not record its grid; merge cannot check that the grid is complete.");
         if (fingerprint is not null)
             AtomicFile.WriteAllText(Path.Combine(context.PathOf(CellsFolder), SettingsFile), fingerprint);
+        foreach ((string name, string text) in shardFiles)
+            AtomicFile.WriteAllText(Path.Combine(context.PathOf(CellsFolder), name), text);
         foreach (RunResult r in runs.Values)
             AtomicFile.WriteAllText(Path.Combine(context.PathOf(CellsFolder), r.Unit.FileName), RunsHeader + "\n" + r.Line() + "\n");
-        WriteResults(context, runs.Values.ToList(), threshold, $"merged from {directories.Count} director{(directories.Count == 1 ? "y" : "ies")}");
+        string note = $"merged from {directories.Count} director{(directories.Count == 1 ? "y" : "ies")}";
+        WriteResults(context, runs.Values.ToList(), threshold, partial is null ? note : $"partial: {note}; {partial}",
+            grid is null ? null : int.Parse(GridValue(grid, "seeds"), CultureInfo.InvariantCulture));
         return CliApp.Success;
+    }
+
+    private static string GridValue(string grid, string key) =>
+        grid.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries).First(p => p.StartsWith(key + "=", StringComparison.Ordinal))[(key.Length + 1)..];
+
+    /// <summary>Which shards and runs of the recorded grid are missing, or null when none is.</summary>
+    private static string? Missing(string grid, SortedSet<int> shards, Dictionary<Unit, RunResult> runs)
+    {
+        var c = CultureInfo.InvariantCulture;
+        int shardCount = int.Parse(GridValue(grid, "shards"), c), seeds = int.Parse(GridValue(grid, "seeds"), c);
+        ulong baseSeed = ulong.Parse(GridValue(grid, "base_seed"), c);
+        var expected = (from inputs in GridValue(grid, "distributions").Split(',')
+                        from stride in GridValue(grid, "strides").Split(',').Select(v => int.Parse(v, c))
+                        from budget in GridValue(grid, "budgets").Split(',').Select(v => int.Parse(v, c))
+                        from noise in GridValue(grid, "noise").Split(',').Select(v => double.Parse(v, c))
+                        from n in Enumerable.Range(0, seeds)
+                        select new Unit(inputs, stride, budget, noise, baseSeed + (ulong)n)).ToList();
+        var missing = expected.Where(u => !runs.ContainsKey(u)).ToList();
+        if (missing.Count == 0)
+            return null;
+        var missingShards = Enumerable.Range(0, shardCount).Where(i => !shards.Contains(i)).ToList();
+        string shardText = missingShards.Count > 0 ? $"shard{(missingShards.Count == 1 ? "" : "s")} {string.Join(", ", missingShards.Select(i => $"{i}/{shardCount}"))} missing; " : "";
+        return $"{shardText}{missing.Count} of {expected.Count} runs missing (e.g. {string.Join(", ", missing.Take(3).Select(u => u.FileName[..^4]))})";
     }
 }

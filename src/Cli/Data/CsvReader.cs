@@ -13,11 +13,20 @@ namespace Convotron.Cli.Data;
 /// </summary>
 internal static class CsvReader
 {
+    /// <summary>The largest CSV file read, in characters (the whole text is held as one string).</summary>
+    public const long MaxChars = 1_000_000_000;
+
+    /// <summary>Memory the reader needs per byte of file, at most: the text (2 bytes a character) and each field as a string until it is parsed.</summary>
+    public const double BytesPerFileByte = 12.0;
+
     public static Table Read(string path)
     {
         string text;
         try
         {
+            long length = new FileInfo(path).Length;
+            if (length > MaxChars)
+                throw new InvalidFileException(path, "", string.Create(CultureInfo.InvariantCulture, $"the file has {length:N0} bytes; CSV files up to {MaxChars:N0} bytes are read (save larger data as .npy, float64)."));
             text = File.ReadAllText(path, new UTF8Encoding(false, throwOnInvalidBytes: true));
         }
         catch (DecoderFallbackException e)
@@ -35,6 +44,7 @@ internal static class CsvReader
     {
         if (text.Length > 0 && text[0] == '\uFEFF')
             text = text[1..];
+        string hint = SeparatorHint(text);
         var rows = ReadRows(path, text);
         if (rows.Count == 0)
             throw new InvalidFileException(path, "1", "the file is empty; expected rows of numbers (optionally after a header row).");
@@ -55,9 +65,9 @@ internal static class CsvReader
             throw new InvalidFileException(path, Location(rows[0].Line + 1, 1), "the file has a header but no data rows.");
         int columns = rows[firstData].Fields.Count;
         if (header is not null && header.Count != columns)
-            throw new InvalidFileException(path, Location(rows[firstData].Line, 1), $"the header has {header.Count} columns but this row has {columns}.");
+            throw new InvalidFileException(path, Location(rows[firstData].Line, 1), $"the header has {header.Count} columns but this row has {columns}.{hint}");
         if (columns < 2)
-            throw new InvalidFileException(path, Location(rows[firstData].Line, 1), "a row needs at least 2 columns: inputs and a label.");
+            throw new InvalidFileException(path, Location(rows[firstData].Line, 1), "a row needs at least 2 columns: inputs and a label." + hint);
         var values = new double[(rows.Count - firstData) * columns];
         int at = 0;
         for (int r = firstData; r < rows.Count; r++)
@@ -65,18 +75,63 @@ internal static class CsvReader
             var row = rows[r];
             if (row.Fields.Count != columns)
                 throw new InvalidFileException(path, Location(row.Line, Math.Min(row.Fields.Count, columns) + 1),
-                    $"expected {columns} columns (as in line {rows[firstData].Line}) but found {row.Fields.Count}.");
+                    $"expected {columns} columns (as in line {rows[firstData].Line}) but found {row.Fields.Count}.{hint}");
             foreach (var field in row.Fields)
             {
                 string t = field.Text.Trim();
                 if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
-                    throw new InvalidFileException(path, Location(row.Line, field.Column), $"'{t}' is not a number{ColumnName(header, field.Index)}.");
+                    throw new InvalidFileException(path, Location(row.Line, field.Column), $"'{t}' is not a number{ColumnName(header, field.Index)}.{hint}");
                 if (!double.IsFinite(v))
                     throw new InvalidFileException(path, Location(row.Line, field.Column), $"'{t}' is not a finite number{ColumnName(header, field.Index)}.");
                 values[at++] = v;
             }
         }
         return new Table(path, header, columns, values);
+    }
+
+    /// <summary>
+    /// A hint for files written with another locale's conventions: ';' between fields, or a decimal
+    /// comma inside quotes ("1,5"); empty for a plain comma-separated file.
+    /// </summary>
+    internal static string SeparatorHint(string text)
+    {
+        ReadOnlySpan<char> head = text.AsSpan(0, Math.Min(text.Length, 1 << 16));
+        if (head.Contains(';'))
+            return " The file seems to use ';' between fields (and perhaps a decimal comma): convotron reads comma-separated values with '.' as the decimal point, e.g. 1.5,-0.25,3; convert it (or save it as CSV with a '.' decimal point).";
+        if (DecimalComma(head))
+            return " The file seems to use a decimal comma (\"1,5\"): convotron reads numbers with '.' as the decimal point, e.g. 1.5.";
+        return "";
+    }
+
+    private static bool DecimalComma(ReadOnlySpan<char> text)
+    {
+        // A quoted field of digits with one comma between digits: "1,5" or "-0,25".
+        for (int i = 0; i + 4 < text.Length; i++)
+        {
+            if (text[i] != '"')
+                continue;
+            int j = i + 1;
+            if (j < text.Length && text[j] == '-')
+                j++;
+            int digits = 0;
+            while (j < text.Length && char.IsAsciiDigit(text[j]))
+            {
+                j++;
+                digits++;
+            }
+            if (digits == 0 || j >= text.Length || text[j] != ',')
+                continue;
+            j++;
+            int after = 0;
+            while (j < text.Length && char.IsAsciiDigit(text[j]))
+            {
+                j++;
+                after++;
+            }
+            if (after > 0 && j < text.Length && text[j] == '"')
+                return true;
+        }
+        return false;
     }
 
     private static string ColumnName(List<string>? header, int index) =>
@@ -154,7 +209,8 @@ internal static class CsvReader
             }
             if (fields.Count == 1 && fields[0].Text.Trim().Length == 0)
             {
-                if (i < text.Length)
+                // Blank lines at the end of the file are what editors leave; inside the data they are an error.
+                if (i < text.Length && !text.AsSpan(i).IsWhiteSpace())
                     throw new InvalidFileException(path, Location(rowLine, 1), "empty line inside the data.");
                 continue;
             }

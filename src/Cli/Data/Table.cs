@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 
 namespace Convotron.Cli.Data;
 
@@ -23,6 +24,48 @@ internal sealed class Table(string path, IReadOnlyList<string>? header, int colu
     /// <summary>Reads a .npy file when the name ends in .npy, otherwise CSV.</summary>
     public static Table Read(string path) =>
         path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) ? NpyReader.Read(path) : CsvReader.Read(path);
+
+    /// <summary>The most memory reading <paramref name="path"/> needs (0 when it cannot be opened; reading will report that).</summary>
+    public static double ReadBytes(string path) =>
+        path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) ? 2.0 * FileBytes(path) : CsvReader.BytesPerFileByte * FileBytes(path);
+
+    /// <summary>Roughly the bytes of the values in <paramref name="path"/>: 8 per number (a CSV number with its separator takes about 8 characters).</summary>
+    public static double ValueBytes(string path) => FileBytes(path);
+
+    /// <summary>The number of fields in the first line of a CSV file without quotes, or null (no such file, .npy, quoted fields).</summary>
+    public static int? PeekColumns(string path)
+    {
+        if (path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) || !File.Exists(path))
+            return null;
+        try
+        {
+            using var reader = new StreamReader(path);
+            var line = new System.Text.StringBuilder();
+            int c;
+            while ((c = reader.Read()) >= 0 && c != '\n' && c != '\r' && line.Length < 1 << 24)
+                line.Append((char)c);
+            string first = line.ToString();
+            if (first.Length == 0 || first.Contains('"', StringComparison.Ordinal) || first.Contains(';', StringComparison.Ordinal) || c >= 0 && c != '\n' && c != '\r')
+                return null;
+            return first.Split(',').Length;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static double FileBytes(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? new FileInfo(path).Length : 0.0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return 0.0;
+        }
+    }
 
     /// <summary>The label column: <paramref name="label"/> by name (needs a header), otherwise the last column.</summary>
     public int LabelColumn(string? label)

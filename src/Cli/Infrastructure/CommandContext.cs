@@ -113,10 +113,10 @@ internal sealed class CommandContext(TextWriter output, TextWriter error, bool i
         return writer.ToString().Replace("\r\n", "\n", StringComparison.Ordinal);
     }
 
-    /// <summary>Prints the summary and saves it as summary.txt.</summary>
-    public void Summary(string text)
+    /// <summary>Prints the summary and saves it as <paramref name="fileName"/> (summary.txt, or a command's own name such as predict.txt).</summary>
+    public void Summary(string text, string fileName = "summary.txt")
     {
-        WriteText("summary.txt", text);
+        WriteText(fileName, text);
         Line(text.TrimEnd('\n'));
         Line($"(written to {OutputDirectory})");
     }

@@ -8,17 +8,60 @@ namespace Convotron.Cli.Infrastructure;
 /// <summary>Parses option values into domain types; failures are <see cref="UsageException"/>s naming the option.</summary>
 internal static class Parsing
 {
-    public static PatchGeometry Geometry(string option, string text)
+    /// <summary>
+    /// Parses a geometry after checking, from the text alone, that its patch tables fit in
+    /// <paramref name="budget"/> (a geometry of d = 10⁸ would otherwise allocate gigabytes before
+    /// any other check could run).
+    /// </summary>
+    /// <param name="option">The option, for messages.</param>
+    /// <param name="text">The geometry text.</param>
+    /// <param name="budget">The memory budget.</param>
+    /// <param name="work">What the command will do with the geometry and what that needs, checked together with the tables.</param>
+    public static PatchGeometry Geometry(string option, string text, MemoryBudget budget,
+        (string What, Func<(double D, double R, double K), double> Bytes, string Remedy)? work = null)
     {
+        if (Shape(text) is { } shape)
+        {
+            string what = work is { } w ? "the patch tables and " + w.What : "the patch tables";
+            budget.Require(string.Create(CultureInfo.InvariantCulture, $"{option} {text.Trim()} (d = {shape.D:N0}, r = {shape.R:N0}, k = {shape.K:N0}): {what}"),
+                GeometryBytes(shape) + (work?.Bytes(shape) ?? 0.0), work?.Remedy ?? "use a smaller input or a larger stride");
+        }
         try
         {
             return PatchGeometry.Parse(text);
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
-            throw new UsageException($"{option}: '{text}' is not a valid geometry ({e.Message}). Use 1d:r=R,s=S,d=D or 2d:rh=..,rw=..,sh=..,sw=..,height=..,width=.. (e.g. 1d:r=16,s=9,d=160).");
+            throw new UsageException($"{option}: '{text}' is not a valid geometry ({UserText.Of(e)}). Use 1d:r=R,s=S,d=D or 2d:rh=..,rw=..,sh=..,sw=..,height=..,width=.. (e.g. 1d:r=16,s=9,d=160).");
         }
     }
+
+    /// <summary>d, r and k of a well-formed strided geometry text, without building it; null when the text is not one (then Parse reports why).</summary>
+    public static (double D, double R, double K)? Shape(string text)
+    {
+        int colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+            return null;
+        var values = new Dictionary<string, long>(StringComparer.OrdinalIgnoreCase);
+        foreach (string part in text[(colon + 1)..].Split(','))
+        {
+            string[] kv = part.Split('=', StringSplitOptions.TrimEntries);
+            if (kv.Length != 2 || !long.TryParse(kv[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v) || v < 1)
+                return null;
+            values[kv[0]] = v;
+        }
+        static double Count(long size, long filter, long stride) => filter <= size ? (size - filter) / stride + 1 : 0;
+        string kind = text[..colon].Trim().ToLowerInvariant();
+        if (kind == "1d" && values.TryGetValue("r", out long r) && values.TryGetValue("s", out long s) && values.TryGetValue("d", out long d))
+            return (d, r, Count(d, r, s));
+        if (kind == "2d" && values.TryGetValue("rh", out long rh) && values.TryGetValue("rw", out long rw) && values.TryGetValue("sh", out long sh)
+            && values.TryGetValue("sw", out long sw) && values.TryGetValue("height", out long height) && values.TryGetValue("width", out long width))
+            return ((double)height * width, (double)rh * rw, Count(height, rh, sh) * Count(width, rw, sw));
+        return null;
+    }
+
+    /// <summary>What building a geometry allocates: the flat k·r index table and per-coordinate tables of length d.</summary>
+    public static double GeometryBytes((double D, double R, double K) shape) => 4.0 * shape.K * shape.R + 12.0 * shape.D;
 
     public static InputDistribution Distribution(string option, string text)
     {

@@ -7,10 +7,20 @@ using System.Text.Json;
 
 namespace Convotron;
 
-/// <summary>A model read from a model file: the network and, if the file has one, its preprocessing.</summary>
+/// <summary>A model read from a model file: the network and, if the file has them, its preprocessing and label column.</summary>
 /// <param name="Model">The network (geometry, activation, w, a).</param>
 /// <param name="Preprocessing">The preprocessing fitted with it, or null.</param>
-public sealed record LoadedModel(DynamicConvNet Model, Preprocessing? Preprocessing);
+public sealed record LoadedModel(DynamicConvNet Model, Preprocessing? Preprocessing)
+{
+    /// <summary>The label column of the data the model was fitted on, or null (files written before it was recorded, or models not fitted to a table).</summary>
+    public LabelColumn? Label { get; init; }
+}
+
+/// <summary>Where the label was in the table a model was fitted on: so that predictions on a table of the same layout use the same column.</summary>
+/// <param name="Name">The column's name in the header, or null when the table had no header.</param>
+/// <param name="Index">The column's 0-based position.</param>
+/// <param name="Columns">How many columns the table had (inputs and label).</param>
+public sealed record LabelColumn(string? Name, int Index, int Columns);
 
 /// <summary>Thrown when a model, data or result file is malformed; the message names the file and the place (line and column, or byte offset).</summary>
 public sealed class InvalidFileException : Exception
@@ -44,27 +54,40 @@ public static class ModelFile
     /// <summary>The version written.</summary>
     public const int Version = 1;
 
-    /// <summary>Writes <paramref name="model"/> (and optional preprocessing) to <paramref name="path"/> atomically.</summary>
-    public static void Save(string path, IConvNet model, Preprocessing? preprocessing = null)
+    /// <summary>Writes <paramref name="model"/> (and optional preprocessing and label column) to <paramref name="path"/> atomically.</summary>
+    /// <exception cref="ArgumentException">The preprocessing's length is not d, or the label column lies outside its table or the table does not have d + 1 columns.</exception>
+    public static void Save(string path, IConvNet model, Preprocessing? preprocessing = null, LabelColumn? label = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (preprocessing is not null)
-            Guard.Length(preprocessing.InputMean.Length, model.Geometry.InputSize, "d");
+        Check(model, preprocessing, label);
         AtomicFile.Write(path, stream =>
         {
             using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-            Write(json, model, preprocessing);
+            Write(json, model, preprocessing, label);
         });
     }
 
     /// <summary>The JSON text of a model file for <paramref name="model"/>.</summary>
-    public static string ToJson(IConvNet model, Preprocessing? preprocessing = null)
+    public static string ToJson(IConvNet model, Preprocessing? preprocessing = null, LabelColumn? label = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        Check(model, preprocessing, label);
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
-            Write(json, model, preprocessing);
+            Write(json, model, preprocessing, label);
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void Check(IConvNet model, Preprocessing? preprocessing, LabelColumn? label)
+    {
+        if (preprocessing is not null)
+            Guard.Length(preprocessing.InputMean.Length, model.Geometry.InputSize, "d");
+        if (label is not null)
+        {
+            Guard.Length(label.Columns, model.Geometry.InputSize + 1, "d + 1");
+            if (label.Index < 0 || label.Index >= label.Columns)
+                throw new ArgumentOutOfRangeException(nameof(label), label.Index, $"The label column's index must lie in [0, {label.Columns - 1}].");
+        }
     }
 
     /// <summary>Reads a model file.</summary>
@@ -88,7 +111,7 @@ public static class ModelFile
         {
             throw new InvalidFileException(source,
                 string.Create(CultureInfo.InvariantCulture, $"line {(e.LineNumber ?? 0) + 1}, column {(e.BytePositionInLine ?? 0) + 1}"),
-                "not valid JSON: " + e.Message.Split(" Path:")[0], e);
+                "not valid JSON: " + JsonMessage(e.Message), e);
         }
         using (document)
         {
@@ -98,12 +121,34 @@ public static class ModelFile
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or KeyNotFoundException)
             {
-                throw new InvalidFileException(source, "", e.Message, e);
+                throw new InvalidFileException(source, "", Detail(e), e);
             }
         }
     }
 
-    private static void Write(Utf8JsonWriter json, IConvNet model, Preprocessing? preprocessing)
+    /// <summary>An exception's message for a file's reader: without the code's parameter name and "Actual value was" suffixes.</summary>
+    private static string Detail(Exception e)
+    {
+        string message = e.Message;
+        if (e is ArgumentException { ParamName: { } name })
+            message = message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal);
+        int actual = message.IndexOf("Actual value was", StringComparison.Ordinal);
+        return (actual >= 0 ? message[..actual] : message).Trim();
+    }
+
+    /// <summary>System.Text.Json's message without the path and the position (the location states the position once, 1-based).</summary>
+    private static string JsonMessage(string message)
+    {
+        foreach (string marker in new[] { " Path:", " LineNumber:" })
+        {
+            int at = message.IndexOf(marker, StringComparison.Ordinal);
+            if (at >= 0)
+                message = message[..at];
+        }
+        return message.Trim();
+    }
+
+    private static void Write(Utf8JsonWriter json, IConvNet model, Preprocessing? preprocessing, LabelColumn? label)
     {
         PatchGeometry geometry = model.Geometry;
         json.WriteStartObject();
@@ -140,6 +185,16 @@ public static class ModelFile
             json.WriteNumber("labelScale", preprocessing.LabelScale);
             if (preprocessing.IsWhitened)
                 WriteArray(json, "whitening", preprocessing.Whitening);
+            json.WriteEndObject();
+        }
+        if (label is not null)
+        {
+            // Optional and ignored by readers that predate it: the format stays version 1.
+            json.WriteStartObject("label");
+            if (label.Name is not null)
+                json.WriteString("name", label.Name);
+            json.WriteNumber("column", label.Index);
+            json.WriteNumber("columns", label.Columns);
             json.WriteEndObject();
         }
         json.WriteEndObject();
@@ -183,7 +238,10 @@ public static class ModelFile
             }
             geometry = PatchGeometry.FromPatches(d, patches);
         }
-        Activation activation = Activation.Leaky(Property(root, "alpha").GetDouble());
+        double alpha = Property(root, "alpha").GetDouble();
+        if (!(alpha >= 0.0 && alpha <= 1.0))
+            throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"'alpha' is {alpha}; the activation slope must lie in [0, 1] (0 is ReLU, 1 is linear)."));
+        Activation activation = Activation.Leaky(alpha);
         double[] filter = ReadArray(root, "filter");
         double[] outputWeights = ReadArray(root, "outputWeights");
         if (filter.Length != geometry.FilterSize)
@@ -202,7 +260,16 @@ public static class ModelFile
             preprocessing = new Preprocessing(mean, Property(pre, "inputScale").GetDouble(), Property(pre, "labelMean").GetDouble(),
                 Property(pre, "labelScale").GetDouble(), whitening);
         }
-        return new LoadedModel(new DynamicConvNet(geometry, activation, filter, outputWeights), preprocessing);
+        LabelColumn? label = null;
+        if (root.TryGetProperty("label", out JsonElement labelElement))
+        {
+            int columns = Property(labelElement, "columns").GetInt32(), column = Property(labelElement, "column").GetInt32();
+            if (columns != geometry.InputSize + 1 || column < 0 || column >= columns)
+                throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"'label' says column {column} of {columns}, but geometry {geometry} needs d + 1 = {geometry.InputSize + 1} columns with the label among them."));
+            string? name = labelElement.TryGetProperty("name", out JsonElement nameElement) ? nameElement.GetString() : null;
+            label = new LabelColumn(name, column, columns);
+        }
+        return new LoadedModel(new DynamicConvNet(geometry, activation, filter, outputWeights), preprocessing) { Label = label };
     }
 
     private static JsonElement Property(JsonElement element, string name)
