@@ -61,7 +61,8 @@ public sealed class RobustnessTests
 
         var watch = Stopwatch.StartNew();
         int runs = 0, totalGenerated = 0, totalErrors = 0;
-        while (runs < 400 && watch.Elapsed < TimeSpan.FromSeconds(20))
+        // At least 50 sources whatever the load on the machine; more while the 20 s budget lasts.
+        while (runs < 50 || (runs < 400 && watch.Elapsed < TimeSpan.FromSeconds(20)))
         {
             string attributes = string.Join("\n", Enumerable.Range(0, 6).Select(i => random.Next(2) == 0
                 ? $"[ConvNet({Int()}, {Int()}, {Int()}, {alphas[random.Next(alphas.Length)]})] public partial class Net{i};"
@@ -80,7 +81,6 @@ public sealed class RobustnessTests
             totalErrors += errors;
             runs++;
         }
-        Assert.True(runs >= 50, $"only {runs} runs in the time bound");
         Assert.True(totalGenerated > 0 && totalErrors > 0, $"{totalGenerated} models generated and {totalErrors} errors: the sweep should reach both valid and invalid geometries");
     }
 
