@@ -20,7 +20,7 @@ internal static class MakeDataCommand
         var common = new CommonOptions(command, threads: false);
         var geometryOption = new Option<string>("--geometry") { Description = "The teacher's geometry (default 1d:r=8,s=6,d=32).", DefaultValueFactory = _ => "1d:r=8,s=6,d=32" };
         var samples = new Option<int>("--samples") { Description = "Rows (default 1000).", DefaultValueFactory = _ => 1000 };
-        var inputs = new Option<string>("--inputs") { Description = "Input distribution: gaussian, uniform or rademacher (default gaussian).", DefaultValueFactory = _ => "gaussian" };
+        var inputs = new Option<string>("--inputs") { Description = "Input distribution: gaussian, uniform, rademacher or ar1:RHO (default gaussian).", DefaultValueFactory = _ => "gaussian" };
         var noise = new Option<double>("--noise") { Description = "Standard deviation of Gaussian label noise (default 0).", DefaultValueFactory = _ => 0.0 };
         var digits = new Option<int>("--digits") { Description = "Decimals of the inputs (labels are computed from the rounded inputs; default 4).", DefaultValueFactory = _ => 4 };
         var name = new Option<string>("--name") { Description = "File name stem (default teacher).", DefaultValueFactory = _ => "teacher" };
@@ -30,7 +30,7 @@ internal static class MakeDataCommand
         command.SetAction(parse =>
         {
             PatchGeometry geometry = Parsing.Geometry("--geometry", parse.GetValue(geometryOption)!);
-            InputDistribution distribution = Parsing.Distribution("--inputs", parse.GetValue(inputs)!);
+            InputDistribution distribution = Parsing.Distribution("--inputs", parse.GetValue(inputs)!).ForGeometry(geometry);
             int n = parse.GetValue(samples), decimals = parse.GetValue(digits);
             double labelNoise = parse.GetValue(noise);
             Parsing.AtLeast("--samples", n, 2);

@@ -29,17 +29,18 @@ internal static class SweepCommand
         var common = new CommonOptions(command);
         var strides = new Option<string>("--strides") { Description = "Comma-separated strides s (default 9,12,16).", DefaultValueFactory = _ => "9,12,16" };
         var budgets = new Option<string>("--budgets") { Description = "Comma-separated training budgets T1 + T2 (split evenly; default 5000,20000).", DefaultValueFactory = _ => "5000,20000" };
-        var distributions = new Option<string>("--distributions") { Description = "Comma-separated input distributions: gaussian, uniform, rademacher (default gaussian,uniform).", DefaultValueFactory = _ => "gaussian,uniform" };
+        var distributions = new Option<string>("--distributions") { Description = "Comma-separated input distributions: gaussian, uniform, rademacher, ar1:RHO (default gaussian,uniform).", DefaultValueFactory = _ => "gaussian,uniform" };
         var noise = new Option<string>("--noise") { Description = "Comma-separated label-noise standard deviations (default 0,0.1).", DefaultValueFactory = _ => "0,0.1" };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per configuration: seed, seed+1, ... (default 10).", DefaultValueFactory = _ => 10 };
         var filterSize = new Option<int>("--filter-size") { Description = "r (default 16).", DefaultValueFactory = _ => 16 };
         var inputSize = new Option<int>("--input-size") { Description = "d (default 160).", DefaultValueFactory = _ => 160 };
+        var channels = new Option<int>("--channels") { Description = "Channels C: inputs C×d, the filter spans r taps in every channel (default 1).", DefaultValueFactory = _ => 1 };
         var t3 = new Option<long>("--t3") { Description = "T3: validation samples for the sign choice (default 10000; counted in samples_used).", DefaultValueFactory = _ => 10_000 };
         var testSamples = new Option<int>("--test-samples") { Description = "Test-set size; test labels are noiseless (default 10000).", DefaultValueFactory = _ => 10_000 };
         var success = new Option<double>("--success") { Description = "A run succeeds when its final relative test MSE is at most this (default 1e-3).", DefaultValueFactory = _ => 1e-3 };
         var shard = new Option<string>("--shard") { Description = "Run only shard i of n (i/n, 0 <= i < n): every n-th run of the grid. Merge shards with 'sweep merge'.", DefaultValueFactory = _ => "0/1" };
         var refine = new RefineOptions(command);
-        foreach (Option option in new Option[] { strides, budgets, distributions, noise, seeds, filterSize, inputSize, t3, testSamples, success, shard })
+        foreach (Option option in new Option[] { strides, budgets, distributions, noise, seeds, filterSize, inputSize, channels, t3, testSamples, success, shard })
             command.Options.Add(option);
         command.SetAction(parse =>
         {
@@ -53,6 +54,7 @@ internal static class SweepCommand
                 BaseSeed = parse.GetValue(common.Seed),
                 FilterSize = parse.GetValue(filterSize),
                 InputSize = parse.GetValue(inputSize),
+                Channels = parse.GetValue(channels),
                 T3 = parse.GetValue(t3),
                 TestSamples = parse.GetValue(testSamples),
                 Success = parse.GetValue(success),
@@ -89,6 +91,7 @@ internal static class SweepCommand
         public ulong BaseSeed { get; init; } = 1;
         public int FilterSize { get; init; } = 16;
         public int InputSize { get; init; } = 160;
+        public int Channels { get; init; } = 1;
         public long T3 { get; init; } = 10_000;
         public int TestSamples { get; init; } = 10_000;
         public double Success { get; init; } = 1e-3;
@@ -100,6 +103,7 @@ internal static class SweepCommand
             Parsing.AtLeast("--seeds", Seeds, 1);
             Parsing.AtLeast("--filter-size", FilterSize, 1);
             Parsing.AtLeast("--input-size", InputSize, FilterSize);
+            Parsing.AtLeast("--channels", Channels, 1);
             Parsing.AtLeast("--t3", T3, 1);
             Parsing.AtLeast("--test-samples", TestSamples, 2);
             Parsing.AtLeast("--refine-samples", RefineSamples, 1);
@@ -108,20 +112,22 @@ internal static class SweepCommand
                 Parsing.AtLeast("--budgets", b, 2);
             foreach (int s in Strides)
             {
-                if (!PatchGeometry.Strided1D(FilterSize, s, InputSize).HasNonOverlappingPart)
+                if (!Geometry(s).HasNonOverlappingPart)
                     throw new UsageException($"--strides: {s} leaves no non-overlapping part at r = {FilterSize}, d = {InputSize}; Algorithm 1 needs s >= {FilterSize / 2 + 1}.");
             }
         }
 
+        public PatchGeometry Geometry(int stride) => PatchGeometry.Strided1D(FilterSize, stride, InputSize, Channels);
+
         /// <summary>What must agree between runs that share cells (everything but the grid lists and the shard).</summary>
         public string Fingerprint() => string.Create(CultureInfo.InvariantCulture,
-            $"r={FilterSize} d={InputSize} t3={T3} test_samples={TestSamples} success={Invariant.R(Success)} refine={Refine} refine_samples={RefineSamples} steps=paper learner=algorithm1\n");
+            $"r={FilterSize} d={InputSize}{(Channels == 1 ? "" : $" channels={Channels}")} t3={T3} test_samples={TestSamples} success={Invariant.R(Success)} refine={Refine} refine_samples={RefineSamples} steps=paper learner=algorithm1\n");
     }
 
     /// <summary>One run of the grid.</summary>
     internal sealed record Unit(string Distribution, int Stride, int Budget, double Noise, ulong Seed)
     {
-        public string FileName => string.Create(CultureInfo.InvariantCulture, $"{Distribution}_s{Stride}_b{Budget}_n{Invariant.R(Noise)}_seed{Seed}.csv");
+        public string FileName => string.Create(CultureInfo.InvariantCulture, $"{Distribution.Replace(':', '-')}_s{Stride}_b{Budget}_n{Invariant.R(Noise)}_seed{Seed}.csv");
     }
 
     internal sealed record RunResult(Unit Unit, int K, double Stage1Angle, double RelativeTestMse, double FinalRelativeTestMse, long SamplesUsed, bool Success, bool Diverged)
@@ -219,7 +225,7 @@ internal static class SweepCommand
 
     internal static RunResult RunUnit(Settings settings, Unit unit)
     {
-        var geometry = PatchGeometry.Strided1D(settings.FilterSize, unit.Stride, settings.InputSize);
+        PatchGeometry geometry = settings.Geometry(unit.Stride);
         InputDistribution inputs = InputDistribution.FromName(unit.Distribution);
         ulong seed = unit.Seed;
         var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0), unit.Noise);

@@ -16,7 +16,7 @@ internal static class Parsing
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
-            throw new UsageException($"{option}: '{text}' is not a valid geometry ({e.Message}). Use 1d:r=R,s=S,d=D or 2d:rh=..,rw=..,sh=..,sw=..,height=..,width=.. (e.g. 1d:r=16,s=9,d=160).");
+            throw new UsageException($"{option}: '{text}' is not a valid geometry ({e.Message}). Use 1d:r=R,s=S,d=D or 2d:rh=..,rw=..,sh=..,sw=..,height=..,width=.., optionally with ,channels=C (e.g. 1d:r=16,s=9,d=160).");
         }
     }
 
@@ -28,7 +28,7 @@ internal static class Parsing
         }
         catch (ArgumentException)
         {
-            throw new UsageException($"{option}: '{text}' is not a known input distribution; allowed values: gaussian, uniform, rademacher.");
+            throw new UsageException($"{option}: '{text}' is not a known input distribution; allowed values: gaussian, uniform, rademacher, ar1:RHO with -1 < RHO < 1.");
         }
     }
 

@@ -23,8 +23,17 @@ public sealed class ConvotronOptions
     /// <summary>Steps between test-error evaluations (when a test set is given); 0 evaluates only at the end. Default 1,000.</summary>
     public long EvaluationInterval { get; init; } = 1_000;
 
-    internal void Validate(int k)
+    /// <summary>
+    /// Update only along one patch j (Goel, Klivans &amp; Meka: with one disjoint patch, the other
+    /// patches arbitrary): w ← w + η (y − f(x)) a_j P_j x, normalised η = μ / ‖a_j P_j x‖²; f is
+    /// still the whole network. Patch j must share no input coordinate with another patch.
+    /// Default null: the full rule along Σ_j a_j P_j x.
+    /// </summary>
+    public int? UpdatePatch { get; init; }
+
+    internal void Validate(PatchGeometry geometry)
     {
+        int k = geometry.PatchCount;
         Guard.AtLeast(Samples, 1);
         Guard.AtLeast(EvaluationInterval, 0);
         Step.Validate(nameof(Step));
@@ -32,6 +41,13 @@ public sealed class ConvotronOptions
         {
             Guard.Length(OutputWeights.Length, k, "k");
             Guard.AllFinite(OutputWeights);
+        }
+        if (UpdatePatch is int j)
+        {
+            if ((uint)j >= (uint)k)
+                throw new ArgumentOutOfRangeException(nameof(UpdatePatch), j, $"UpdatePatch must be a patch index in [0, k) = [0, {k}); got {j}.");
+            if (geometry.SharedCoordinate(j) is (int coordinate, int other))
+                throw new ArgumentException($"UpdatePatch = {j}: patch {j} shares input coordinate {coordinate} with patch {other}; the single-patch rule needs a patch disjoint from all others.", nameof(UpdatePatch));
         }
     }
 }
@@ -85,7 +101,7 @@ public static class ConvotronLearner
         where TModel : class, IConvNet
     {
         PatchGeometry geometry = LearnerArguments.Check(model, source, options, testSet);
-        options.Validate(geometry.PatchCount);
+        options.Validate(geometry);
 
         if (options.OutputWeights is null)
             model.OutputWeights.Fill(1.0 / geometry.PatchCount);
@@ -104,9 +120,11 @@ public static class ConvotronLearner
             if ((step & 255) == 0)
                 cancellationToken.ThrowIfCancellationRequested();
             double y = source.Next(x);
-            double residual = options.Step.Rule == StepRule.Fixed
-                ? model.ConvotronStep(x, y, options.Step.Value)
-                : model.NormalizedConvotronStep(x, y, options.Step.Value);
+            double residual = options.UpdatePatch is int patch
+                ? PatchStep(model, patch, x, y, options.Step)
+                : options.Step.Rule == StepRule.Fixed
+                    ? model.ConvotronStep(x, y, options.Step.Value)
+                    : model.NormalizedConvotronStep(x, y, options.Step.Value);
             watch.Check(residual, step);
             if (options.EvaluationInterval > 0 && step % options.EvaluationInterval == 0 && step != options.Samples)
                 Evaluate(step);
@@ -127,6 +145,33 @@ public static class ConvotronLearner
             }
             progress?.Report(new LearningProgress(stage, step, options.Samples, value));
         }
+    }
+
+    /// <summary>
+    /// The single-patch step w ← w + η (y − f(x)) a_j P_j x (normalised: η = μ / ‖a_j P_j x‖², no
+    /// update when that is 0), composed from <see cref="IConvNet.Predict"/> and a gather of patch j,
+    /// so it runs on every model alike. Returns y − f(x) before the update.
+    /// </summary>
+    private static double PatchStep(IConvNet model, int j, ReadOnlySpan<double> x, double y, StepSize step)
+    {
+        double residual = y - model.Predict(x);
+        ReadOnlySpan<int> patch = model.Geometry.Patch(j);
+        double aj = model.OutputWeights[j];
+        double scale = step.Value * residual * aj;
+        if (step.Rule != StepRule.Fixed)
+        {
+            double norm2 = 0.0;
+            foreach (int index in patch)
+                norm2 += x[index] * x[index];
+            norm2 *= aj * aj;
+            if (!(norm2 > 0.0))
+                return residual;
+            scale /= norm2;
+        }
+        Span<double> w = model.Filter;
+        for (int t = 0; t < patch.Length; t++)
+            w[t] += scale * x[patch[t]];
+        return residual;
     }
 
 }
