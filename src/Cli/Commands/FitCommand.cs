@@ -141,12 +141,17 @@ internal static class FitCommand
         }
         else
         {
+            // Along one patch the other patches' errors are noise of size ‖a‖ against a_j: μ = a_j²/‖a‖² = 1/k is stable.
+            double mu = settings.UpdatePatch is null ? 0.5 : 1.0 / geometry.PatchCount;
             learner = settings.UpdatePatch is int j
-                ? $"Convotron with average pooling along patch {j} only (normalised step mu = 0.5)"
+                ? string.Create(CultureInfo.InvariantCulture, $"Convotron with average pooling along patch {j} only (normalised step mu = 1/k = {Invariant.R(mu)})")
                 : "Convotron with average pooling (normalised step mu = 0.5)";
             try
             {
-                ConvotronLearner.Learn(model, stream, new ConvotronOptions { Samples = settings.StageSteps, EvaluationInterval = 0, UpdatePatch = settings.UpdatePatch });
+                ConvotronLearner.Learn(model, stream, new ConvotronOptions
+                {
+                    Samples = settings.StageSteps, EvaluationInterval = 0, UpdatePatch = settings.UpdatePatch, Step = StepSize.Normalized(mu),
+                });
             }
             catch (ArgumentException e) when (e.ParamName == nameof(ConvotronOptions.UpdatePatch))
             {

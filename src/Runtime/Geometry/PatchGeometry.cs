@@ -33,6 +33,7 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
     private readonly int[] _indices;
     private readonly int[] _nonOverlappingTaps;
     private readonly int _hashCode;
+    private int[]? _readers;   // computed on first use; a race computes the same array twice
 
     private PatchGeometry(int d, int r, int[] indices, PatchLayout layout, int[] shape)
     {
@@ -220,6 +221,32 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
 
     /// <summary>Inequality by d and the patch lists.</summary>
     public static bool operator !=(PatchGeometry? left, PatchGeometry? right) => !(left == right);
+
+    /// <summary>
+    /// Whether patch j shares no input coordinate with any other patch, so that Convotron may
+    /// update along it alone (<see cref="ConvotronOptions.UpdatePatch"/>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="j"/> is outside [0, k).</exception>
+    public bool IsDisjoint(int j)
+    {
+        ReadOnlySpan<int> patch = Patch(j);
+        int[] readers = _readers ??= CountReaders();
+        foreach (int index in patch)
+        {
+            if (readers[index] != 1)
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>How many patches read each input coordinate (indices are distinct within a patch).</summary>
+    private int[] CountReaders()
+    {
+        var readers = new int[InputSize];
+        foreach (int index in _indices)
+            readers[index]++;
+        return readers;
+    }
 
     /// <summary>
     /// The first input coordinate patch j shares with another patch, and that patch; null when

@@ -26,9 +26,14 @@ public sealed class ConvotronOptions
     /// <summary>
     /// Update only along one patch j (Goel, Klivans &amp; Meka: with one disjoint patch, the other
     /// patches arbitrary): w ← w + η (y − f(x)) a_j P_j x, normalised η = μ / ‖a_j P_j x‖²; f is
-    /// still the whole network. Patch j must share no input coordinate with another patch.
-    /// Default null: the full rule along Σ_j a_j P_j x.
+    /// still the whole network. Patch j must share no input coordinate with another patch
+    /// (<see cref="PatchGeometry.IsDisjoint"/>). Default null: the full rule along Σ_j a_j P_j x.
     /// </summary>
+    /// <remarks>
+    /// The other patches' errors reach the update only through the residual, as noise of size
+    /// about ‖a‖ against the signal a_j: the normalised rule is stable for μ up to about
+    /// 2 a_j² / ‖a‖², so take μ ≈ a_j² / ‖a‖² rather than the default 0.5 (docs/EXPERIMENTS.md).
+    /// </remarks>
     public int? UpdatePatch { get; init; }
 
     internal void Validate(PatchGeometry geometry)
@@ -46,7 +51,7 @@ public sealed class ConvotronOptions
         {
             if ((uint)j >= (uint)k)
                 throw new ArgumentOutOfRangeException(nameof(UpdatePatch), j, $"UpdatePatch must be a patch index in [0, k) = [0, {k}); got {j}.");
-            if (geometry.SharedCoordinate(j) is (int coordinate, int other))
+            if (!geometry.IsDisjoint(j) && geometry.SharedCoordinate(j) is (int coordinate, int other))
                 throw new ArgumentException($"UpdatePatch = {j}: patch {j} shares input coordinate {coordinate} with patch {other}; the single-patch rule needs a patch disjoint from all others.", nameof(UpdatePatch));
         }
     }
