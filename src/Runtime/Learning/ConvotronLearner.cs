@@ -154,28 +154,34 @@ public static class ConvotronLearner
 
     /// <summary>
     /// The single-patch step w ← w + η (y − f(x)) a_j P_j x (normalised: η = μ / ‖a_j P_j x‖², no
-    /// update when that is 0), composed from <see cref="IConvNet.Predict"/> and a gather of patch j,
+    /// update when that is 0), composed from <see cref="IConvNet.Predict"/> and patch j's runs of x,
     /// so it runs on every model alike. Returns y − f(x) before the update.
     /// </summary>
     private static double PatchStep(IConvNet model, int j, ReadOnlySpan<double> x, double y, StepSize step)
     {
         double residual = y - model.Predict(x);
-        ReadOnlySpan<int> patch = model.Geometry.Patch(j);
+        // Patch j as contiguous runs of x (one run in strided 1D, rh runs in 2D, one per channel):
+        // vectorised dot products and multiply-adds instead of an indexed gather.
+        PatchRuns runs = model.Geometry.Runs;
+        int first = runs.First[j], last = runs.First[j + 1];
         double aj = model.OutputWeights[j];
         double scale = step.Value * residual * aj;
         if (step.Rule != StepRule.Fixed)
         {
             double norm2 = 0.0;
-            foreach (int index in patch)
-                norm2 += x[index] * x[index];
+            for (int n = first; n < last; n++)
+            {
+                ReadOnlySpan<double> run = x.Slice(runs.Start[n], runs.Length[n]);
+                norm2 += SpanKernels.Dot(run, run);
+            }
             norm2 *= aj * aj;
             if (!(norm2 > 0.0))
                 return residual;
             scale /= norm2;
         }
         Span<double> w = model.Filter;
-        for (int t = 0; t < patch.Length; t++)
-            w[t] += scale * x[patch[t]];
+        for (int n = first; n < last; n++)
+            SpanKernels.Axpy(scale, x.Slice(runs.Start[n], runs.Length[n]), w.Slice(runs.Tap[n], runs.Length[n]));
         return residual;
     }
 
