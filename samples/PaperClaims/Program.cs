@@ -95,7 +95,8 @@ internal static class Experiments
         return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
     }
 
-    private static string E(double value) => double.IsNaN(value) ? "diverged" : value.ToString("0.0e+0", CultureInfo.InvariantCulture);
+    /// <summary>Scientific notation; NaN and +∞ stand for diverged runs (they sort last in medians).</summary>
+    private static string E(double value) => double.IsNaN(value) || double.IsPositiveInfinity(value) ? "diverged" : value.ToString("0.0e+0", CultureInfo.InvariantCulture);
 
     /// <summary>‖w − w*‖/‖w*‖ after Convotron with known a, or NaN when the run diverged.</summary>
     private static double Convotron(PatchGeometry g, Teacher teacher, InputDistribution inputs, ulong seed, long samples, StepSize step, int? patch)
