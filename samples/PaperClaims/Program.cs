@@ -5,6 +5,7 @@
 //   dotnet run -c Release --project samples/PaperClaims -- update-patch   # Convotron along one disjoint patch
 //   dotnet run -c Release --project samples/PaperClaims -- correlated     # AR(1) inputs: Convotron, Algorithm 1, + refinement
 //   dotnet run -c Release --project samples/PaperClaims -- channels       # a 3-channel 2D teacher, Algorithm 1 + refinement
+//   dotnet run -c Release --project samples/PaperClaims -- speed          # single-patch vs full Convotron step, interleaved
 //
 // Options: --seeds N (default 20), --threads N (default all cores). Prints Markdown tables.
 using System;
@@ -18,7 +19,7 @@ using Convotron;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: PaperClaims update-patch|correlated|channels [--seeds N] [--threads N]");
+    Console.Error.WriteLine("usage: PaperClaims update-patch|correlated|channels|speed [--seeds N] [--threads N]");
     return 2;
 }
 int seeds = 20, threads = Environment.ProcessorCount;
@@ -39,11 +40,12 @@ switch (args[0])
     case "update-patch": Experiments.UpdatePatch(seeds, threads); break;
     case "correlated": Experiments.Correlated(seeds, threads); break;
     case "channels": Experiments.Channels(seeds, threads); break;
+    case "speed": Experiments.Speed(rounds: 9); break;
     default:
-        Console.Error.WriteLine($"unknown experiment '{args[0]}': update-patch, correlated or channels");
+        Console.Error.WriteLine($"unknown experiment '{args[0]}': update-patch, correlated, channels or speed");
         return 2;
 }
-Console.WriteLine($"\n{seeds} seeds, {threads} threads, {clock.Elapsed.TotalSeconds:F0} s");
+Console.WriteLine(args[0] == "speed" ? $"\n{clock.Elapsed.TotalSeconds:F0} s" : $"\n{seeds} seeds, {threads} threads, {clock.Elapsed.TotalSeconds:F0} s");
 return 0;
 
 internal static class Experiments
@@ -202,6 +204,52 @@ internal static class Experiments
         }
     }
 
+    /// <summary>
+    /// The cost of the single-patch rule, which the learner composes from Predict and patch j's runs
+    /// of x: ConvotronLearner.Learn over a cycling set of 64 samples at (160, 16, 16), full rule vs
+    /// UpdatePatch = 3, on the generated model and on DynamicConvNet, in interleaved rounds (machine
+    /// noise hits both alike); medians per step (sampling from the set included) and of the ratio.
+    /// </summary>
+    public static void Speed(int rounds)
+    {
+        var generated = new Net160s16();
+        PatchGeometry g = generated.Geometry;
+        var teacher = Teacher.Random(g, Activation.ReLU, new Xoshiro256StarStar(1));
+        var data = DataSet.Draw(teacher, InputDistribution.Gaussian, 64, new Xoshiro256StarStar(2));
+        double[] a = teacher.OutputWeights.ToArray();
+        const long steps = 400_000;
+        double Time(IConvNet model, int? patch)
+        {
+            var options = new ConvotronOptions
+            {
+                Samples = steps, OutputWeights = a, UpdatePatch = patch, EvaluationInterval = 0,
+                Step = StepSize.Normalized(0.5 * a[3] * a[3] / a.Sum(v => v * v)),
+            };
+            var clock = Stopwatch.StartNew();
+            ConvotronLearner.Learn(model, data.Stream(new Xoshiro256StarStar(3)), options);
+            return clock.Elapsed.TotalSeconds / steps * 1e9;
+        }
+        foreach ((string name, IConvNet model) in new (string, IConvNet)[] { ("generated", generated), ("dynamic", new DynamicConvNet(g, Activation.ReLU)) })
+        {
+            for (int warm = 0; warm < 3; warm++)
+            {
+                Time(model, null);
+                Time(model, 3);
+            }
+            var full = new double[rounds];
+            var single = new double[rounds];
+            var ratio = new double[rounds];
+            for (int r = 0; r < rounds; r++)
+            {
+                full[r] = Time(model, null);
+                single[r] = Time(model, 3);
+                ratio[r] = single[r] / full[r];
+            }
+            Console.WriteLine($"{name}: full rule {Median(full):F1} ns/step, single patch {Median(single):F1} ns/step, " +
+                              $"single/full {Median(ratio):F2} (median of {rounds} interleaved rounds; range {ratio.Min():F2}–{ratio.Max():F2})");
+        }
+    }
+
     public static void Channels(int seeds, int threads)
     {
         PatchGeometry g = PatchGeometry.Parse("2d:rh=3,rw=3,sh=2,sw=2,height=16,width=16,channels=3");
@@ -243,3 +291,7 @@ internal static class Experiments
         }
     }
 }
+
+/// <summary>The (160, 16, 16) geometry compiled by the generator, for the speed comparison.</summary>
+[ConvNet(r: 16, s: 16, d: 160)]
+internal sealed partial class Net160s16;
