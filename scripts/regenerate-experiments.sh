@@ -18,6 +18,16 @@ run predict results/fit/model.json samples/data/teacher.csv
 run fit samples/data/teacher.csv --geometry 1d:r=8,s=6,d=32 --no-center --out results/fit-nocenter
 run geometry --geometry 1d:r=16,s=9,d=160
 
+# docs/EXPERIMENTS.md, "The papers' remaining claims, and channels": 20 seeds each, Markdown tables.
+dotnet build samples/PaperClaims -c Release --nologo -v quiet
+mkdir -p results/paper-claims
+for experiment in update-patch correlated channels; do
+  echo "== PaperClaims $experiment"
+  /usr/bin/time -f "   (%e s wall)" dotnet samples/PaperClaims/bin/Release/net10.0/PaperClaims.dll "$experiment" > "results/paper-claims/$experiment.md.tmp"
+  mv "results/paper-claims/$experiment.md.tmp" "results/paper-claims/$experiment.md"
+  cat "results/paper-claims/$experiment.md"
+done
+
 cp results/figure1/*.png docs/images/
 cp results/compare/*.png docs/images/
 echo "plots copied to docs/images; numbers are in results/*/summary.txt"

@@ -210,7 +210,7 @@ namespace Convotron.Geometry
         }
 
         /// <summary>
-        /// <see cref="NonOverlappingTaps1D"/> as the contiguous range it always is, (first, count), without
+        /// <see cref="NonOverlappingTaps1D(int, int, int)"/> as the contiguous range it always is, (first, count), without
         /// materialising it (an axis may have millions of taps): all r taps when one patch or s ≥ r; the
         /// middle 2s − r taps from r − s when ⌊r/2⌋ + 1 ≤ s &lt; r; else none, (0, 0).
         /// </summary>
@@ -272,6 +272,107 @@ namespace Convotron.Geometry
             long readCols = width - UnreadCoordinates1D(rw, sw, width);
             return (long)height * width - readRows * readCols;
         }
+
+        // ---- Channels (channel-major, as NCHW): input index c·(single-channel input size) + i,
+        // filter index c·(window size) + t; patch j reads the same window in every channel.
+
+        /// <summary>
+        /// Validates a strided 1D geometry over <paramref name="channels"/> channels of length d
+        /// (input size channels·d, filter size channels·r); null when valid.
+        /// </summary>
+        public static GeometryError? ValidateStrided1D(int r, int s, int d, int channels)
+        {
+            GeometryError? error = ValidateStrided1D(r, s, d);
+            if (error is not null)
+                return error;
+            return ValidateChannels(channels, d, (long)PatchCount1D(r, s, d) * r);
+        }
+
+        /// <summary>
+        /// Validates a strided 2D geometry over <paramref name="channels"/> height × width planes
+        /// (input size channels·height·width, filter size channels·rh·rw); null when valid.
+        /// </summary>
+        public static GeometryError? ValidateStrided2D(int rh, int rw, int sh, int sw, int height, int width, int channels)
+        {
+            GeometryError? error = ValidateStrided2D(rh, rw, sh, sw, height, width);
+            if (error is not null)
+                return error;
+            long k = (long)PatchCount1D(rh, sh, height) * PatchCount1D(rw, sw, width);
+            return ValidateChannels(channels, (long)height * width, k * rh * rw);
+        }
+
+        /// <summary>
+        /// Validates a channel count for a geometry whose single channel has
+        /// <paramref name="channelSize"/> inputs and <paramref name="channelIndexEntries"/> patch index entries.
+        /// </summary>
+        public static GeometryError? ValidateChannels(int channels, long channelSize, long channelIndexEntries)
+        {
+            if (channels < 1)
+                return new GeometryError("channels", $"The number of channels must be at least 1; got {channels}.");
+            if (channelSize * channels > int.MaxValue)
+                return new GeometryError("channels", $"Input size channels·{channelSize} = {channelSize * channels} overflows int (max {int.MaxValue}); use fewer channels or a smaller input.");
+            if (channelIndexEntries * channels > MaxIndexEntries)
+                return new GeometryError("channels", $"Geometry too large: k·r = {channelIndexEntries}·{channels} = {channelIndexEntries * channels} patch index entries exceeds the limit {MaxIndexEntries}; use fewer channels, larger strides or a smaller input.");
+            return null;
+        }
+
+        /// <summary>The flat patch index table of a validated multi-channel 1D geometry: entry j·C·r + c·r + t is c·d + j·s + t.</summary>
+        public static int[] Strided1DIndices(int r, int s, int d, int channels) =>
+            WithChannels(Strided1DIndices(r, s, d), r, d, channels);
+
+        /// <summary>
+        /// The flat patch index table of a validated multi-channel 2D geometry: entry
+        /// j·C·rh·rw + c·rh·rw + u·rw + v is c·height·width + (p·sh + u)·width + q·sw + v for patch j = p·kw + q.
+        /// </summary>
+        public static int[] Strided2DIndices(int rh, int rw, int sh, int sw, int height, int width, int channels) =>
+            WithChannels(Strided2DIndices(rh, rw, sh, sw, height, width), rh * rw, height * width, channels);
+
+        /// <summary>
+        /// Expands a single-channel patch index table (window size <paramref name="window"/>) to
+        /// <paramref name="channels"/> channels of <paramref name="channelSize"/> inputs each: patch j
+        /// reads its window in channel 0, then channel 1, … (filter index c·window + t).
+        /// </summary>
+        public static int[] WithChannels(int[] indices, int window, int channelSize, int channels)
+        {
+            if (channels == 1)
+                return indices;
+            int k = indices.Length / window;
+            var expanded = new int[indices.Length * channels];
+            int n = 0;
+            for (int j = 0; j < k; j++)
+                for (int c = 0; c < channels; c++)
+                    for (int t = 0; t < window; t++)
+                        expanded[n++] = c * channelSize + indices[j * window + t];
+            return expanded;
+        }
+
+        /// <summary>The non-overlapping taps of a multi-channel strided 1D geometry: the window's taps t, in every channel (c·r + t).</summary>
+        public static int[] NonOverlappingTaps1D(int r, int s, int d, int channels) =>
+            TapsWithChannels(NonOverlappingTaps1D(r, s, d), r, channels);
+
+        /// <summary>The non-overlapping taps of a multi-channel strided 2D geometry: the window's taps, in every channel (c·rh·rw + u·rw + v).</summary>
+        public static int[] NonOverlappingTaps2D(int rh, int rw, int sh, int sw, int height, int width, int channels) =>
+            TapsWithChannels(NonOverlappingTaps2D(rh, rw, sh, sw, height, width), rh * rw, channels);
+
+        /// <summary>Repeats a window's tap set in every channel: c·window + t for c = 0 .. channels − 1, ascending.</summary>
+        public static int[] TapsWithChannels(int[] taps, int window, int channels)
+        {
+            if (channels == 1)
+                return taps;
+            var expanded = new int[taps.Length * channels];
+            int n = 0;
+            for (int c = 0; c < channels; c++)
+                foreach (int t in taps)
+                    expanded[n++] = c * window + t;
+            return expanded;
+        }
+
+        /// <summary>Unread coordinates of a multi-channel strided 1D geometry: channels × the single channel's.</summary>
+        public static long UnreadCoordinates1D(int r, int s, int d, int channels) => channels * UnreadCoordinates1D(r, s, d);
+
+        /// <summary>Unread coordinates of a multi-channel strided 2D geometry: channels × the single channel's.</summary>
+        public static long UnreadCoordinates2D(int rh, int rw, int sh, int sw, int height, int width, int channels) =>
+            channels * UnreadCoordinates2D(rh, rw, sh, sw, height, width);
 
         private static int[] Range(int start, int count)
         {

@@ -11,7 +11,7 @@ public class FitPredictTests
 {
     private static string SampleData => Path.Combine(Cli.RepositoryRoot(), "samples", "data", "teacher.csv");
 
-    private static double ValidationError(string output)
+    internal static double ValidationError(string output)
     {
         string line = output.Split('\n').First(l => l.StartsWith("validation relative MSE:", StringComparison.Ordinal));
         string best = line.Split(',')[1].Trim().Split(' ')[0];

@@ -26,7 +26,7 @@ internal static class CompareCommand
         var command = new Command("compare", "Convotron vs plain SGD (backpropagation) learning w with a* known: success rate over step sizes x initial scales.");
         var common = new CommonOptions(command);
         var geometryOption = new Option<string>("--geometry") { Description = "The geometry (default 1d:r=16,s=9,d=160).", DefaultValueFactory = _ => "1d:r=16,s=9,d=160" };
-        var inputs = new Option<string>("--inputs") { Description = "Input distribution: gaussian, uniform or rademacher (default gaussian).", DefaultValueFactory = _ => "gaussian" };
+        var inputs = new Option<string>("--inputs") { Description = "Input distribution: gaussian, uniform, rademacher or ar1:RHO (default gaussian).", DefaultValueFactory = _ => "gaussian" };
         var samples = new Option<long>("--samples") { Description = "Training samples (steps) per run (default 20000).", DefaultValueFactory = _ => 20_000 };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per cell: seed, seed+1, ... (default 10).", DefaultValueFactory = _ => 10 };
         var fixedSteps = new Option<string>("--fixed-steps") { Description = "Comma-separated fixed learning rates eta (default 1e-5,1e-4,1e-3,1e-2,1e-1).", DefaultValueFactory = _ => "1e-5,1e-4,1e-3,1e-2,1e-1" };

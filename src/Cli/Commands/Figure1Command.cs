@@ -26,7 +26,7 @@ internal static class Figure1Command
         var common = new CommonOptions(command);
         var seeds = new Option<int>("--seeds") { Description = "Repeat every configuration over N seeds (seed, seed+1, ...); summary.csv, curves.csv and the plots show the first seed, summary_seeds.csv the median and worst values, summary_all_seeds.csv every seed.", DefaultValueFactory = _ => 1 };
         var strides = new Option<string>("--strides") { Description = "Comma-separated strides s (default 9,12,16; each needs s >= 9 = floor(r/2)+1).", DefaultValueFactory = _ => "9,12,16" };
-        var distributions = new Option<string>("--distributions") { Description = "Comma-separated input distributions: gaussian, uniform (default both).", DefaultValueFactory = _ => "gaussian,uniform" };
+        var distributions = new Option<string>("--distributions") { Description = "Comma-separated input distributions: gaussian, uniform, ar1:RHO (default gaussian,uniform).", DefaultValueFactory = _ => "gaussian,uniform" };
         var noRefine = new Option<bool>("--no-refine") { Description = "Skip the refinement stage (least squares on a alternating with normalised Convotron on w)." };
         var refineSamples = new Option<long>("--refine-samples") { Description = "At most this many further samples for refinement (default 100000).", DefaultValueFactory = _ => 100_000 };
         var t1 = new Option<long?>("--t1") { Description = "Override T1 (stage-1 steps) for both distributions (paper: 10000 Gaussian, 40000 uniform)." };
@@ -90,8 +90,9 @@ internal static class Figure1Command
             }
             foreach (InputDistribution inputs in Distributions)
             {
-                if (!ReferenceEquals(inputs, InputDistribution.Gaussian) && !ReferenceEquals(inputs, InputDistribution.Uniform))
-                    throw new UsageException($"--distributions: '{inputs.Name}' is not allowed here; allowed values: gaussian, uniform.");
+                if (!ReferenceEquals(inputs, InputDistribution.Gaussian) && !ReferenceEquals(inputs, InputDistribution.Uniform)
+                    && !inputs.Name.StartsWith("ar1:", StringComparison.Ordinal))
+                    throw new UsageException($"--distributions: '{inputs.Name}' is not allowed here; allowed values: gaussian, uniform, ar1:RHO.");
             }
         }
 

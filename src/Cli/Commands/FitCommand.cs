@@ -33,8 +33,9 @@ internal static class FitCommand
         var noCenter = new Option<bool>("--no-center") { Description = "Do not centre the inputs (only the global scale); for data whose inputs are already centred by construction." };
         var whiten = new Option<bool>("--whiten") { Description = "Full whitening instead of centring and one global scale (breaks weight sharing; prints a warning)." };
         var modelPath = new Option<string?>("--model") { Description = "Where to save the model (default <out>/model.json)." };
+        var updatePatch = new Option<int?>("--update-patch") { Description = "Learn w by Convotron updating only along patch J (average pooling a; J must overlap no other patch) instead of Algorithm 1, then refine." };
         var refine = new RefineOptions(command);
-        foreach (Option option in new Option[] { geometryOption, label, activation, validation, epochs, patience, stageSteps, noCenter, whiten, modelPath })
+        foreach (Option option in new Option[] { geometryOption, label, activation, validation, epochs, patience, stageSteps, noCenter, whiten, modelPath, updatePatch })
             command.Options.Add(option);
         command.SetAction(parse =>
         {
@@ -54,6 +55,7 @@ internal static class FitCommand
                 Center = !parse.GetValue(noCenter),
                 Refine = !parse.GetValue(refine.NoRefine),
                 Seed = parse.GetValue(common.Seed),
+                UpdatePatch = parse.GetValue(updatePatch),
             };
             Parsing.InRange("--validation", settings.Validation, 0.0, 1.0);
             Parsing.AtLeast("--epochs", settings.Epochs, 1);
@@ -100,6 +102,7 @@ internal static class FitCommand
         public bool Center { get; init; } = true;
         public bool Refine { get; init; } = true;
         public ulong Seed { get; init; } = 1;
+        public int? UpdatePatch { get; init; }
     }
 
     private static int Run(Settings settings, string modelPath, CommandContext context)
@@ -107,6 +110,7 @@ internal static class FitCommand
         Table table = Table.Read(settings.DataPath);
         PatchGeometry geometry = settings.Geometry;
         int labelColumn = table.LabelColumn(settings.Label);
+
         int d = table.Columns - 1;
         if (d != geometry.InputSize)
             throw new UsageException($"--geometry: {geometry} has d = {geometry.InputSize} inputs but {settings.DataPath} has {d} input columns (plus the label).");
@@ -144,7 +148,7 @@ internal static class FitCommand
         ISampleSource stream = train.Stream(Xoshiro256StarStar.ForStream(settings.Seed, 1));
         var log = new StringBuilder();
         string learner;
-        if (geometry.HasNonOverlappingPart)
+        if (geometry.HasNonOverlappingPart && settings.UpdatePatch is null)
         {
             learner = "Algorithm 1 (normalised steps, sign check, stage-1 averaging)";
             Algorithm1Options preset = Algorithm1Options.Normalized;
@@ -163,10 +167,21 @@ internal static class FitCommand
         }
         else
         {
-            learner = "Convotron with average pooling (normalised step mu = 0.5)";
+            // Along one patch the other patches' errors are noise of size ‖a‖ against a_j: μ = a_j²/‖a‖² = 1/k is stable.
+            double mu = settings.UpdatePatch is null ? 0.5 : 1.0 / geometry.PatchCount;
+            learner = settings.UpdatePatch is int j
+                ? string.Create(CultureInfo.InvariantCulture, $"Convotron with average pooling along patch {j} only (normalised step mu = 1/k = {Invariant.R(mu)})")
+                : "Convotron with average pooling (normalised step mu = 0.5)";
             try
             {
-                ConvotronLearner.Learn(model, stream, new ConvotronOptions { Samples = settings.StageSteps, EvaluationInterval = 0 });
+                ConvotronLearner.Learn(model, stream, new ConvotronOptions
+                {
+                    Samples = settings.StageSteps, EvaluationInterval = 0, UpdatePatch = settings.UpdatePatch, Step = StepSize.Normalized(mu),
+                });
+            }
+            catch (ArgumentException e) when (e.ParamName == nameof(ConvotronOptions.UpdatePatch))
+            {
+                throw new UsageException($"--update-patch: {e.Message.Split(" (Parameter")[0]}");
             }
             catch (LearningDivergedException e)
             {

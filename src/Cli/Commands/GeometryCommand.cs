@@ -17,8 +17,10 @@ internal static class GeometryCommand
         var common = new CommonOptions(command, threads: false);
         var geometryOption = new Option<string>("--geometry") { Description = "The geometry: 1d:r=16,s=9,d=160 or 2d:rh=4,rw=4,sh=3,sw=3,height=28,width=28.", Required = true };
         var patches = new Option<int>("--patches") { Description = "How many patches to list (default 5).", DefaultValueFactory = _ => 5 };
+        var inputs = new Option<string?>("--inputs") { Description = "Also report the conditioning under this input law's covariance Sigma_x: gaussian, uniform, rademacher (identity) or ar1:RHO." };
         command.Options.Add(geometryOption);
         command.Options.Add(patches);
+        command.Options.Add(inputs);
         command.SetAction(parse =>
         {
             int shown = parse.GetValue(patches);
@@ -31,7 +33,8 @@ internal static class GeometryCommand
                 ("the conditioning report and the coverage plot", shape => 36.0 * shape.R * shape.D + 40.0 * shape.R * shape.R + 48.0 * shape.D, "use a smaller --geometry"));
             CommandContext context = common.Context(parse, environment);
             long listed = WriteLayout(context, geometry, shown);
-            string description = Describe(geometry, shown);
+            string? law = parse.GetValue(inputs);
+            string description = Describe(geometry, shown, law is null ? null : Parsing.Distribution("--inputs", law));
             if (listed < geometry.PatchCount)
                 description += string.Create(CultureInfo.InvariantCulture, $"patches.csv lists the first {listed} of {geometry.PatchCount} patches (all of them would be {(long)geometry.PatchCount * geometry.FilterSize:N0} lines; --patches N lists more)\n");
             context.Summary(description);
@@ -40,11 +43,13 @@ internal static class GeometryCommand
         return command;
     }
 
-    internal static string Describe(PatchGeometry geometry, int shown)
+    internal static string Describe(PatchGeometry geometry, int shown, InputDistribution? inputs = null)
     {
         var text = new StringBuilder();
         int d = geometry.InputSize, r = geometry.FilterSize, k = geometry.PatchCount;
         text.Append(CultureInfo.InvariantCulture, $"geometry {geometry}: d = {d}, r = {r}, k = {k} patches\n");
+        if (geometry.Channels > 1)
+            text.Append(CultureInfo.InvariantCulture, $"{geometry.Channels} channels, channel-major: channel c holds x[c*{d / geometry.Channels} ..], filter taps c*{r / geometry.Channels} .. read the same window of channel c\n");
         var table = new Table().Border(TableBorder.Ascii2);
         table.AddColumn("patch j");
         table.AddColumn(Markup.Escape("reads x[i] for i in"));
@@ -62,6 +67,8 @@ internal static class GeometryCommand
             ? "Algorithm 1 (Du & Goel) applies: it learns w and a.\n"
             : "Algorithm 1 does not apply (no non-overlapping part); Convotron with known a (e.g. average pooling) does.\n");
         text.Append(CultureInfo.InvariantCulture, $"unread coordinates: {geometry.UnreadCoordinates} of {d}\n");
+        int[] disjoint = Enumerable.Range(0, k).Where(geometry.IsDisjoint).ToArray();
+        text.Append(CultureInfo.InvariantCulture, $"patches disjoint from all others (fit --update-patch J): {(disjoint.Length == 0 ? "none" : Ranges(disjoint))}\n");
         GeometryReport report = GeometryReport.ForAveragePooling(geometry);
         text.Append(CultureInfo.InvariantCulture, $"average pooling (a_j = 1/k): lambda_min(sum_ij a_i a_j P_i P_j^T) = {Invariant.E3(report.MinEigenvalue)}, lambda_max = {Invariant.E3(report.MaxEigenvalue)}, condition number = {Invariant.E3(report.ConditionNumber)}\n");
         if (report.DuGoelLowerBound is double bound)
@@ -71,6 +78,14 @@ internal static class GeometryCommand
         text.Append(report.MinEigenvalue > 1e-12 * Math.Max(1.0, report.MaxEigenvalue)
             ? "non-degenerate: Convotron's guarantee applies.\n"
             : "degenerate (lambda_min = 0): Convotron's guarantee does not apply.\n");
+        if (inputs is not null)
+        {
+            var pooling = new double[k];
+            Array.Fill(pooling, 1.0 / k);
+            GeometryReport correlated = GeometryReport.Compute(geometry, pooling, inputs);
+            text.Append(CultureInfo.InvariantCulture, $"{inputs.Name} inputs: input covariance eigenvalues in [{Invariant.E3(correlated.InputCovarianceMinEigenvalue)}, {Invariant.E3(correlated.InputCovarianceMaxEigenvalue)}], condition number {Invariant.E3(correlated.InputConditionNumber)}; " +
+                $"average pooling: lambda_min(sum_ij a_i a_j P_i Sigma_x P_j^T) = {Invariant.E3(correlated.MinEigenvalue)}, lambda_max = {Invariant.E3(correlated.MaxEigenvalue)}, condition number = {Invariant.E3(correlated.ConditionNumber)}\n");
+        }
         return text.ToString();
     }
 

@@ -21,7 +21,7 @@ internal static class MakeDataCommand
         var common = new CommonOptions(command, threads: false);
         var geometryOption = new Option<string>("--geometry") { Description = "The teacher's geometry (default 1d:r=8,s=6,d=32).", DefaultValueFactory = _ => "1d:r=8,s=6,d=32" };
         var samples = new Option<int>("--samples") { Description = "Rows (default 1000).", DefaultValueFactory = _ => 1000 };
-        var inputs = new Option<string>("--inputs") { Description = "Input distribution: gaussian, uniform or rademacher (default gaussian).", DefaultValueFactory = _ => "gaussian" };
+        var inputs = new Option<string>("--inputs") { Description = "Input distribution: gaussian, uniform, rademacher or ar1:RHO (default gaussian).", DefaultValueFactory = _ => "gaussian" };
         var noise = new Option<double>("--noise") { Description = "Standard deviation of Gaussian label noise (default 0).", DefaultValueFactory = _ => 0.0 };
         var digits = new Option<int>("--digits") { Description = "Decimals of the inputs (labels are computed from the rounded inputs; default 4).", DefaultValueFactory = _ => 4 };
         var name = new Option<string>("--name") { Description = "File name stem (default teacher).", DefaultValueFactory = _ => "teacher" };
@@ -52,6 +52,7 @@ internal static class MakeDataCommand
             // The rows are held once as doubles (the .npy and the CSV are written from them); the teacher is a model of the geometry.
             PatchGeometry geometry = Parsing.Geometry("--geometry", geometryText, common.Budget(parse),
                 ($"the {n:N0} rows and the teacher", s => 8.0 * n * (s.D + 1) + 8.0 * (s.D + 2 * s.K + s.R) + (writeNpy ? 8.0 * n * (s.D + 1) : 0.0), "use fewer --samples or a smaller --geometry"));
+            distribution = distribution.ForGeometry(geometry);
             ulong seed = parse.GetValue(common.Seed);
             CommandContext context = common.Context(parse, environment);
 

@@ -29,18 +29,19 @@ internal static class SweepCommand
         var common = new CommonOptions(command);
         var strides = new Option<string>("--strides") { Description = "Comma-separated strides s (default 9,12,16).", DefaultValueFactory = _ => "9,12,16" };
         var budgets = new Option<string>("--budgets") { Description = "Comma-separated training budgets T1 + T2 (split evenly; default 5000,20000).", DefaultValueFactory = _ => "5000,20000" };
-        var distributions = new Option<string>("--distributions") { Description = "Comma-separated input distributions: gaussian, uniform, rademacher (default gaussian,uniform).", DefaultValueFactory = _ => "gaussian,uniform" };
+        var distributions = new Option<string>("--distributions") { Description = "Comma-separated input distributions: gaussian, uniform, rademacher, ar1:RHO (default gaussian,uniform).", DefaultValueFactory = _ => "gaussian,uniform" };
         var noise = new Option<string>("--noise") { Description = "Comma-separated label-noise standard deviations (default 0,0.1).", DefaultValueFactory = _ => "0,0.1" };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per configuration: seed, seed+1, ... (default 10).", DefaultValueFactory = _ => 10 };
         var filterSize = new Option<int>("--filter-size") { Description = "r (default 16).", DefaultValueFactory = _ => 16 };
         var inputSize = new Option<int>("--input-size") { Description = "d (default 160).", DefaultValueFactory = _ => 160 };
+        var channels = new Option<int>("--channels") { Description = "Channels C: inputs C×d, the filter spans r taps in every channel (default 1).", DefaultValueFactory = _ => 1 };
         var t3 = new Option<long>("--t3") { Description = "T3: validation samples for the sign choice (default 10000; counted in samples_used).", DefaultValueFactory = _ => 10_000 };
         var testSamples = new Option<int>("--test-samples") { Description = "Test-set size; test labels are noiseless (default 10000).", DefaultValueFactory = _ => 10_000 };
         var success = new Option<double>("--success") { Description = "A run succeeds when its final relative test MSE is at most this (default 1e-3).", DefaultValueFactory = _ => 1e-3 };
         var geometryOption = new Option<string?>("--geometry") { Description = "A 1D geometry 1d:r=R,s=S,d=D instead of --filter-size R and --input-size D; its stride S is the grid's stride unless --strides is given." };
         var shard = new Option<string>("--shard") { Description = "Run only shard i of n (i/n, 0 <= i < n): every n-th run of the grid. Merge shards with 'sweep merge'.", DefaultValueFactory = _ => "0/1" };
         var refine = new RefineOptions(command);
-        foreach (Option option in new Option[] { strides, budgets, distributions, noise, seeds, filterSize, inputSize, geometryOption, t3, testSamples, success, shard })
+        foreach (Option option in new Option[] { strides, budgets, distributions, noise, seeds, filterSize, inputSize, geometryOption, channels, t3, testSamples, success, shard })
             command.Options.Add(option);
         command.SetAction(parse =>
         {
@@ -55,6 +56,7 @@ internal static class SweepCommand
                 BaseSeed = parse.GetValue(common.Seed),
                 FilterSize = r,
                 InputSize = d,
+                Channels = parse.GetValue(channels),
                 T3 = parse.GetValue(t3),
                 TestSamples = parse.GetValue(testSamples),
                 Success = parse.GetValue(success),
@@ -96,6 +98,8 @@ internal static class SweepCommand
         static bool Given(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
         if (Given(parse, filterSize) || Given(parse, inputSize))
             throw new UsageException("--geometry: give the geometry either as --geometry 1d:r=R,s=S,d=D or as --filter-size and --input-size, not both.");
+        if (text.Contains("channels", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"--geometry: '{text}': give sweep's channel count with --channels C, not inside --geometry.");
         if (Parsing.Shape(text) is not { } shape || !text.TrimStart().StartsWith("1d", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"--geometry: '{text}' is not a 1D geometry; sweep runs Algorithm 1 on strided 1D geometries: 1d:r=R,s=S,d=D (e.g. 1d:r=16,s=9,d=160).");
         if (shape.D > int.MaxValue || shape.R > int.MaxValue)
@@ -114,6 +118,7 @@ internal static class SweepCommand
         public ulong BaseSeed { get; init; } = 1;
         public int FilterSize { get; init; } = 16;
         public int InputSize { get; init; } = 160;
+        public int Channels { get; init; } = 1;
         public long T3 { get; init; } = 10_000;
         public int TestSamples { get; init; } = 10_000;
         public double Success { get; init; } = 1e-3;
@@ -125,6 +130,7 @@ internal static class SweepCommand
             Parsing.AtLeast("--seeds", Seeds, 1);
             Parsing.AtLeast("--filter-size", FilterSize, 1);
             Parsing.AtLeast("--input-size", InputSize, FilterSize);
+            Parsing.AtLeast("--channels", Channels, 1);
             Parsing.AtLeast("--t3", T3, 1);
             Parsing.AtLeast("--test-samples", TestSamples, 2);
             Parsing.AtLeast("--refine-samples", RefineSamples, 1);
@@ -133,7 +139,7 @@ internal static class SweepCommand
                 Parsing.AtLeast("--budgets", b, 2);
             foreach (int s in Strides)
             {
-                if (!PatchGeometry.Strided1D(FilterSize, s, InputSize).HasNonOverlappingPart)
+                if (!Geometry(s).HasNonOverlappingPart)
                     throw new UsageException($"--strides: {s} leaves no non-overlapping part at r = {FilterSize}, d = {InputSize}; Algorithm 1 needs s >= {FilterSize / 2 + 1}.");
             }
         }
@@ -145,6 +151,7 @@ internal static class SweepCommand
         public void RequireMemory(MemoryBudget budget, int threads)
         {
             double d = InputSize, r = FilterSize, k = r <= d && Strides.Count > 0 ? Math.Floor((d - r) / Math.Max(1, Strides.Min()) + 1) : 0;
+            (d, r) = (d * Channels, r * Channels);
             budget.Require(string.Create(CultureInfo.InvariantCulture, $"--test-samples {TestSamples} at d = {InputSize:N0} on {threads} thread(s): the test sets and models"),
                 threads * (8.0 * TestSamples * (d + 1) + Parsing.GeometryBytes((d, r, k)) + 8.0 * (4 * d + 4 * k)), "use fewer --test-samples or --threads, or a smaller --input-size");
         }
@@ -153,15 +160,17 @@ internal static class SweepCommand
         public string Grid(int shardCount) => string.Create(CultureInfo.InvariantCulture,
             $"distributions={string.Join(',', Distributions.Select(x => x.Name))} strides={string.Join(',', Strides)} budgets={string.Join(',', Budgets)} noise={string.Join(',', Noise.Select(Invariant.R))} seeds={Seeds} base_seed={BaseSeed} shards={shardCount}\n");
 
+        public PatchGeometry Geometry(int stride) => PatchGeometry.Strided1D(FilterSize, stride, InputSize, Channels);
+
         /// <summary>What must agree between runs that share cells (everything but the grid lists and the shard).</summary>
         public string Fingerprint() => string.Create(CultureInfo.InvariantCulture,
-            $"r={FilterSize} d={InputSize} t3={T3} test_samples={TestSamples} success={Invariant.R(Success)} refine={Refine} refine_samples={RefineSamples} steps=paper learner=algorithm1\n");
+            $"r={FilterSize} d={InputSize}{(Channels == 1 ? "" : $" channels={Channels}")} t3={T3} test_samples={TestSamples} success={Invariant.R(Success)} refine={Refine} refine_samples={RefineSamples} steps=paper learner=algorithm1\n");
     }
 
     /// <summary>One run of the grid.</summary>
     internal sealed record Unit(string Distribution, int Stride, int Budget, double Noise, ulong Seed)
     {
-        public string FileName => string.Create(CultureInfo.InvariantCulture, $"{Distribution}_s{Stride}_b{Budget}_n{Invariant.R(Noise)}_seed{Seed}.csv");
+        public string FileName => string.Create(CultureInfo.InvariantCulture, $"{Distribution.Replace(':', '-')}_s{Stride}_b{Budget}_n{Invariant.R(Noise)}_seed{Seed}.csv");
     }
 
     internal sealed record RunResult(Unit Unit, int K, double Stage1Angle, double RelativeTestMse, double FinalRelativeTestMse, long SamplesUsed, bool Success, bool Diverged)
@@ -262,7 +271,7 @@ internal static class SweepCommand
 
     internal static RunResult RunUnit(Settings settings, Unit unit)
     {
-        var geometry = PatchGeometry.Strided1D(settings.FilterSize, unit.Stride, settings.InputSize);
+        PatchGeometry geometry = settings.Geometry(unit.Stride);
         InputDistribution inputs = InputDistribution.FromName(unit.Distribution);
         ulong seed = unit.Seed;
         var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0), unit.Noise);

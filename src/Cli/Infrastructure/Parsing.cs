@@ -32,11 +32,11 @@ internal static class Parsing
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
-            throw new UsageException($"{option}: '{text}' is not a valid geometry ({UserText.Of(e)}). Use 1d:r=R,s=S,d=D or 2d:rh=..,rw=..,sh=..,sw=..,height=..,width=.. (e.g. 1d:r=16,s=9,d=160).");
+            throw new UsageException($"{option}: '{text}' is not a valid geometry ({UserText.Of(e)}). Use 1d:r=R,s=S,d=D or 2d:rh=..,rw=..,sh=..,sw=..,height=..,width=.., optionally with ,channels=C (e.g. 1d:r=16,s=9,d=160).");
         }
     }
 
-    /// <summary>d, r and k of a well-formed strided geometry text, without building it; null when the text is not one (then Parse reports why).</summary>
+    /// <summary>The input size, the filter size (both times the channels) and k of a well-formed strided geometry text, without building it; null when the text is not one (then Parse reports why).</summary>
     public static (double D, double R, double K)? Shape(string text)
     {
         int colon = text.IndexOf(':', StringComparison.Ordinal);
@@ -52,11 +52,13 @@ internal static class Parsing
         }
         static double Count(long size, long filter, long stride) => filter <= size ? (size - filter) / stride + 1 : 0;
         string kind = text[..colon].Trim().ToLowerInvariant();
+        // Channels multiply the input and the filter (channel-major layout), not the patch count.
+        double c = values.TryGetValue("channels", out long channels) ? channels : 1;
         if (kind == "1d" && values.TryGetValue("r", out long r) && values.TryGetValue("s", out long s) && values.TryGetValue("d", out long d))
-            return (d, r, Count(d, r, s));
+            return (c * d, c * r, Count(d, r, s));
         if (kind == "2d" && values.TryGetValue("rh", out long rh) && values.TryGetValue("rw", out long rw) && values.TryGetValue("sh", out long sh)
             && values.TryGetValue("sw", out long sw) && values.TryGetValue("height", out long height) && values.TryGetValue("width", out long width))
-            return ((double)height * width, (double)rh * rw, Count(height, rh, sh) * Count(width, rw, sw));
+            return (c * height * width, c * rh * rw, Count(height, rh, sh) * Count(width, rw, sw));
         return null;
     }
 
@@ -71,7 +73,7 @@ internal static class Parsing
         }
         catch (ArgumentException)
         {
-            throw new UsageException($"{option}: '{text}' is not a known input distribution; allowed values: gaussian, uniform, rademacher.");
+            throw new UsageException($"{option}: '{text}' is not a known input distribution; allowed values: gaussian, uniform, rademacher, ar1:RHO with -1 < RHO < 1.");
         }
     }
 

@@ -33,6 +33,7 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
     private readonly int[] _indices;
     private readonly int[] _nonOverlappingTaps;
     private readonly int _hashCode;
+    private int[]? _readers;   // computed on first use; a race computes the same array twice
 
     private PatchGeometry(int d, int r, int[] indices, PatchLayout layout, int[] shape)
     {
@@ -44,8 +45,8 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
         Shape = shape;
         _nonOverlappingTaps = layout switch
         {
-            PatchLayout.Strided1D => GeometryMath.NonOverlappingTaps1D(shape[0], shape[1], shape[2]),
-            PatchLayout.Strided2D => GeometryMath.NonOverlappingTaps2D(shape[0], shape[1], shape[2], shape[3], shape[4], shape[5]),
+            PatchLayout.Strided1D => GeometryMath.NonOverlappingTaps1D(shape[0], shape[1], shape[2], shape[3]),
+            PatchLayout.Strided2D => GeometryMath.NonOverlappingTaps2D(shape[0], shape[1], shape[2], shape[3], shape[4], shape[5], shape[6]),
             _ => GeometryMath.NonOverlappingTaps(d, r, indices),
         };
         UnreadCoordinates = GeometryMath.UnreadCoordinates(d, indices);
@@ -65,10 +66,24 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
     /// <param name="s">Stride, at least 1.</param>
     /// <param name="d">Input size, at least 1.</param>
     /// <exception cref="ArgumentException">An argument is outside its range; the message names it and the range.</exception>
-    public static PatchGeometry Strided1D(int r, int s, int d)
+    public static PatchGeometry Strided1D(int r, int s, int d) => Strided1D(r, s, d, channels: 1);
+
+    /// <summary>
+    /// Strided 1D patches over <paramref name="channels"/> signals of length d, stored channel-major
+    /// (input index c·d + t, as NCHW): patch j reads x[c·d + j·s .. c·d + j·s + r − 1] in every
+    /// channel c, and the filter spans all channels (filter index c·r + i, so r' = channels·r).
+    /// The input size is channels·d; k = ⌊(d − r)/s⌋ + 1 as for one channel.
+    /// </summary>
+    /// <param name="r">Filter size per channel, in [1, d].</param>
+    /// <param name="s">Stride, at least 1.</param>
+    /// <param name="d">Length of each channel, at least 1.</param>
+    /// <param name="channels">Number of channels, at least 1 (channels·d must fit an int).</param>
+    /// <exception cref="ArgumentException">An argument is outside its range; the message names it and the range.</exception>
+    public static PatchGeometry Strided1D(int r, int s, int d, int channels)
     {
-        ThrowIfInvalid(GeometryMath.ValidateStrided1D(r, s, d));
-        return new PatchGeometry(d, r, GeometryMath.Strided1DIndices(r, s, d), PatchLayout.Strided1D, [r, s, d]);
+        ThrowIfInvalid(GeometryMath.ValidateStrided1D(r, s, d, channels));
+        return new PatchGeometry(channels * d, channels * r, GeometryMath.Strided1DIndices(r, s, d, channels),
+            PatchLayout.Strided1D, [r, s, d, channels]);
     }
 
     /// <summary>
@@ -77,12 +92,22 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
     /// row-major over (p, q) and taps row-major over the rh × rw filter.
     /// </summary>
     /// <exception cref="ArgumentException">An argument is outside its range; the message names it and the range.</exception>
-    public static PatchGeometry Strided2D(int rh, int rw, int sh, int sw, int height, int width)
+    public static PatchGeometry Strided2D(int rh, int rw, int sh, int sw, int height, int width) =>
+        Strided2D(rh, rw, sh, sw, height, width, channels: 1);
+
+    /// <summary>
+    /// Strided 2D patches over <paramref name="channels"/> height × width planes stored
+    /// channel-major (input index c·height·width + row·width + col, as NCHW): patch (p, q) reads
+    /// the same rh × rw window in every channel, and the filter spans all channels (filter index
+    /// c·rh·rw + i·rw + j, so r = channels·rh·rw). Patches are ordered row-major over (p, q).
+    /// </summary>
+    /// <exception cref="ArgumentException">An argument is outside its range; the message names it and the range.</exception>
+    public static PatchGeometry Strided2D(int rh, int rw, int sh, int sw, int height, int width, int channels)
     {
-        ThrowIfInvalid(GeometryMath.ValidateStrided2D(rh, rw, sh, sw, height, width));
-        return new PatchGeometry(height * width, rh * rw,
-            GeometryMath.Strided2DIndices(rh, rw, sh, sw, height, width),
-            PatchLayout.Strided2D, [rh, rw, sh, sw, height, width]);
+        ThrowIfInvalid(GeometryMath.ValidateStrided2D(rh, rw, sh, sw, height, width, channels));
+        return new PatchGeometry(channels * height * width, channels * rh * rw,
+            GeometryMath.Strided2DIndices(rh, rw, sh, sw, height, width, channels),
+            PatchLayout.Strided2D, [rh, rw, sh, sw, height, width, channels]);
     }
 
     /// <summary>
@@ -99,15 +124,26 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
             && GeometryMath.PatchCount1D(r, s, d) == k
             && indices.AsSpan().SequenceEqual(GeometryMath.Strided1DIndices(r, s, d)))
         {
-            return new PatchGeometry(d, r, indices, PatchLayout.Strided1D, [r, s, d]);
+            return new PatchGeometry(d, r, indices, PatchLayout.Strided1D, [r, s, d, 1]);
         }
         return new PatchGeometry(d, r, indices, PatchLayout.General, []);
     }
 
-    /// <summary>The input size d.</summary>
+    /// <summary>The input size d: channels·d in 1D, channels·height·width in 2D.</summary>
     public int InputSize { get; }
 
-    /// <summary>The filter size r (rh·rw in 2D).</summary>
+    /// <summary>
+    /// The number of channels of a strided geometry (input and filter channel-major, every patch
+    /// reading the same window in each channel); 1 for a <see cref="PatchLayout.General"/> patch list.
+    /// </summary>
+    public int Channels => Layout switch
+    {
+        PatchLayout.Strided1D => Shape[3],
+        PatchLayout.Strided2D => Shape[6],
+        _ => 1,
+    };
+
+    /// <summary>The filter size r: channels·r of the window in 1D, channels·rh·rw in 2D.</summary>
     public int FilterSize { get; }
 
     /// <summary>The number of patches k.</summary>
@@ -143,7 +179,7 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
     /// <summary>All patch indices, patch-major: entry j·r + t is P_j[t].</summary>
     public ReadOnlySpan<int> Indices => _indices;
 
-    /// <summary>The layout's parameters: [r, s, d] for 1D, [rh, rw, sh, sw, height, width] for 2D, empty otherwise.</summary>
+    /// <summary>The layout's parameters: [r, s, d, channels] for 1D, [rh, rw, sh, sw, height, width, channels] for 2D, empty otherwise.</summary>
     internal int[] Shape { get; }
 
     /// <summary>Each patch as contiguous runs of input indices, the form the dynamic kernels iterate.</summary>
@@ -151,15 +187,20 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
 
     /// <summary>
     /// The geometry in the command-line syntax: <c>1d:r=16,s=9,d=160</c>,
-    /// <c>2d:rh=4,rw=4,sh=3,sw=3,height=28,width=28</c>, or <c>patches:d=…,k=…,r=…</c> for a general list.
+    /// <c>2d:rh=4,rw=4,sh=3,sw=3,height=28,width=28</c> (with <c>,channels=C</c> appended when C ≠ 1),
+    /// or <c>patches:d=…,k=…,r=…</c> for a general list.
     /// </summary>
-    public override string ToString() => Layout switch
+    public override string ToString()
     {
-        PatchLayout.Strided1D => string.Create(CultureInfo.InvariantCulture, $"1d:r={Shape[0]},s={Shape[1]},d={Shape[2]}"),
-        PatchLayout.Strided2D => string.Create(CultureInfo.InvariantCulture,
-            $"2d:rh={Shape[0]},rw={Shape[1]},sh={Shape[2]},sw={Shape[3]},height={Shape[4]},width={Shape[5]}"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"patches:d={InputSize},k={PatchCount},r={FilterSize}"),
-    };
+        string channels = Channels == 1 ? "" : string.Create(CultureInfo.InvariantCulture, $",channels={Channels}");
+        return Layout switch
+        {
+            PatchLayout.Strided1D => string.Create(CultureInfo.InvariantCulture, $"1d:r={Shape[0]},s={Shape[1]},d={Shape[2]}{channels}"),
+            PatchLayout.Strided2D => string.Create(CultureInfo.InvariantCulture,
+                $"2d:rh={Shape[0]},rw={Shape[1]},sh={Shape[2]},sw={Shape[3]},height={Shape[4]},width={Shape[5]}{channels}"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"patches:d={InputSize},k={PatchCount},r={FilterSize}"),
+        };
+    }
 
     /// <inheritdoc/>
     public bool Equals(PatchGeometry? other) =>
@@ -180,6 +221,54 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
 
     /// <summary>Inequality by d and the patch lists.</summary>
     public static bool operator !=(PatchGeometry? left, PatchGeometry? right) => !(left == right);
+
+    /// <summary>
+    /// Whether patch j shares no input coordinate with any other patch, so that Convotron may
+    /// update along it alone (<see cref="ConvotronOptions.UpdatePatch"/>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="j"/> is outside [0, k).</exception>
+    public bool IsDisjoint(int j)
+    {
+        ReadOnlySpan<int> patch = Patch(j);
+        int[] readers = _readers ??= CountReaders();
+        foreach (int index in patch)
+        {
+            if (readers[index] != 1)
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>How many patches read each input coordinate (indices are distinct within a patch).</summary>
+    private int[] CountReaders()
+    {
+        var readers = new int[InputSize];
+        foreach (int index in _indices)
+            readers[index]++;
+        return readers;
+    }
+
+    /// <summary>
+    /// The first input coordinate patch j shares with another patch, and that patch; null when
+    /// patch j is disjoint from every other patch.
+    /// </summary>
+    internal (int Coordinate, int Patch)? SharedCoordinate(int j)
+    {
+        var mine = new bool[InputSize];
+        foreach (int index in Patch(j))
+            mine[index] = true;
+        for (int other = 0; other < PatchCount; other++)
+        {
+            if (other == j)
+                continue;
+            foreach (int index in Patch(other))
+            {
+                if (mine[index])
+                    return (index, other);
+            }
+        }
+        return null;
+    }
 
     internal static void ThrowIfInvalid(GeometryError? error)
     {

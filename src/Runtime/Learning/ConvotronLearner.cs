@@ -23,8 +23,22 @@ public sealed class ConvotronOptions
     /// <summary>Steps between test-error evaluations (when a test set is given); 0 evaluates only at the end. Default 1,000.</summary>
     public long EvaluationInterval { get; init; } = 1_000;
 
-    internal void Validate(int k)
+    /// <summary>
+    /// Update only along one patch j (Goel, Klivans &amp; Meka: with one disjoint patch, the other
+    /// patches arbitrary): w ← w + η (y − f(x)) a_j P_j x, normalised η = μ / ‖a_j P_j x‖²; f is
+    /// still the whole network. Patch j must share no input coordinate with another patch
+    /// (<see cref="PatchGeometry.IsDisjoint"/>). Default null: the full rule along Σ_j a_j P_j x.
+    /// </summary>
+    /// <remarks>
+    /// The other patches' errors reach the update only through the residual, as noise of size
+    /// about ‖a‖ against the signal a_j: the normalised rule is stable for μ up to about
+    /// 2 a_j² / ‖a‖², so take μ ≈ a_j² / ‖a‖² rather than the default 0.5 (docs/EXPERIMENTS.md).
+    /// </remarks>
+    public int? UpdatePatch { get; init; }
+
+    internal void Validate(PatchGeometry geometry)
     {
+        int k = geometry.PatchCount;
         Guard.AtLeast(Samples, 1);
         Guard.AtLeast(EvaluationInterval, 0);
         Step.Validate(nameof(Step));
@@ -32,6 +46,13 @@ public sealed class ConvotronOptions
         {
             Guard.Length(OutputWeights.Length, k, "k");
             Guard.AllFinite(OutputWeights);
+        }
+        if (UpdatePatch is int j)
+        {
+            if ((uint)j >= (uint)k)
+                throw new ArgumentOutOfRangeException(nameof(UpdatePatch), j, $"UpdatePatch must be a patch index in [0, k) = [0, {k}); got {j}.");
+            if (!geometry.IsDisjoint(j) && geometry.SharedCoordinate(j) is (int coordinate, int other))
+                throw new ArgumentException($"UpdatePatch = {j}: patch {j} shares input coordinate {coordinate} with patch {other}; the single-patch rule needs a patch disjoint from all others.", nameof(UpdatePatch));
         }
     }
 }
@@ -85,7 +106,7 @@ public static class ConvotronLearner
         where TModel : class, IConvNet
     {
         PatchGeometry geometry = LearnerArguments.Check(model, source, options, testSet);
-        options.Validate(geometry.PatchCount);
+        options.Validate(geometry);
 
         if (options.OutputWeights is null)
             model.OutputWeights.Fill(1.0 / geometry.PatchCount);
@@ -104,9 +125,11 @@ public static class ConvotronLearner
             if ((step & 255) == 0)
                 cancellationToken.ThrowIfCancellationRequested();
             double y = source.Next(x);
-            double residual = options.Step.Rule == StepRule.Fixed
-                ? model.ConvotronStep(x, y, options.Step.Value)
-                : model.NormalizedConvotronStep(x, y, options.Step.Value);
+            double residual = options.UpdatePatch is int patch
+                ? PatchStep(model, patch, x, y, options.Step)
+                : options.Step.Rule == StepRule.Fixed
+                    ? model.ConvotronStep(x, y, options.Step.Value)
+                    : model.NormalizedConvotronStep(x, y, options.Step.Value);
             watch.Check(residual, step);
             if (options.EvaluationInterval > 0 && step % options.EvaluationInterval == 0 && step != options.Samples)
                 Evaluate(step);
@@ -127,6 +150,39 @@ public static class ConvotronLearner
             }
             progress?.Report(new LearningProgress(stage, step, options.Samples, value));
         }
+    }
+
+    /// <summary>
+    /// The single-patch step w ← w + η (y − f(x)) a_j P_j x (normalised: η = μ / ‖a_j P_j x‖², no
+    /// update when that is 0), composed from <see cref="IConvNet.Predict"/> and patch j's runs of x,
+    /// so it runs on every model alike. Returns y − f(x) before the update.
+    /// </summary>
+    private static double PatchStep(IConvNet model, int j, ReadOnlySpan<double> x, double y, StepSize step)
+    {
+        double residual = y - model.Predict(x);
+        // Patch j as contiguous runs of x (one run in strided 1D, rh runs in 2D, one per channel):
+        // vectorised dot products and multiply-adds instead of an indexed gather.
+        PatchRuns runs = model.Geometry.Runs;
+        int first = runs.First[j], last = runs.First[j + 1];
+        double aj = model.OutputWeights[j];
+        double scale = step.Value * residual * aj;
+        if (step.Rule != StepRule.Fixed)
+        {
+            double norm2 = 0.0;
+            for (int n = first; n < last; n++)
+            {
+                ReadOnlySpan<double> run = x.Slice(runs.Start[n], runs.Length[n]);
+                norm2 += SpanKernels.Dot(run, run);
+            }
+            norm2 *= aj * aj;
+            if (!(norm2 > 0.0))
+                return residual;
+            scale /= norm2;
+        }
+        Span<double> w = model.Filter;
+        for (int n = first; n < last; n++)
+            SpanKernels.Axpy(scale, x.Slice(runs.Start[n], runs.Length[n]), w.Slice(runs.Tap[n], runs.Length[n]));
+        return residual;
     }
 
 }

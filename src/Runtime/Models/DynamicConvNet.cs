@@ -50,7 +50,8 @@ public sealed class DynamicConvNet : IConvNet
                 nonIndices[j * _nonTaps.Length + n] = patch[_nonTaps[n]];
         }
         _nonRuns = _nonTaps.Length > 0 ? PatchRuns.Build(_nonTaps.Length, k, nonIndices) : _runs;
-        _stride1D = geometry.Stride;
+        // The one-run fast path below needs patch j's non-overlapping part at x[j·s + T0 ..]: one channel only.
+        _stride1D = geometry.Channels == 1 ? geometry.Stride : 0;
         _unbiasingFactor = activation.UnbiasingFactor;
         _u = new double[r];
         _z = new double[k];

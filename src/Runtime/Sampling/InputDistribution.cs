@@ -9,7 +9,7 @@ namespace Convotron;
 /// <see cref="Xoshiro256StarStar"/>, so the same seed gives the same inputs.
 /// </summary>
 /// <remarks>Instances are immutable and safe to share between threads (the generator is not).</remarks>
-public abstract class InputDistribution
+public abstract partial class InputDistribution
 {
     /// <summary>The standard Gaussian N(0, I).</summary>
     public static InputDistribution Gaussian { get; } = new GaussianDistribution();
@@ -40,14 +40,18 @@ public abstract class InputDistribution
         return new SymmetrizedDistribution(name, draw);
     }
 
-    /// <summary>The named built-in distribution: gaussian, uniform or rademacher (case-insensitive).</summary>
-    /// <exception cref="ArgumentException">The name is not one of those.</exception>
+    /// <summary>
+    /// The named built-in distribution: gaussian, uniform, rademacher, or <c>ar1:RHO</c> for
+    /// <see cref="AutoRegressive"/>(RHO) (case-insensitive).
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is not one of those, or RHO is outside (−1, 1).</exception>
     public static InputDistribution FromName(string name) => name?.Trim().ToLowerInvariant() switch
     {
         "gaussian" or "normal" => Gaussian,
         "uniform" => Uniform,
         "rademacher" => Rademacher,
-        _ => throw new ArgumentException($"Input distribution '{name}' is not known; use gaussian, uniform or rademacher.", nameof(name)),
+        string text when text.StartsWith(AutoRegressivePrefix, StringComparison.Ordinal) => ParseAutoRegressive(text, nameof(name)),
+        _ => throw new ArgumentException($"Input distribution '{name}' is not known; use gaussian, uniform, rademacher or ar1:RHO with -1 < RHO < 1.", nameof(name)),
     };
 
     /// <inheritdoc/>

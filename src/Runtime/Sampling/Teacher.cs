@@ -86,7 +86,10 @@ public sealed class Teacher
         return Metrics.ParameterError(model.Filter, model.OutputWeights, _filter, _outputWeights);
     }
 
-    /// <summary>The stream of labelled samples x ~ <paramref name="inputs"/>, y = f*(x) + ε, drawn from <paramref name="random"/>.</summary>
+    /// <summary>
+    /// The stream of labelled samples x ~ <paramref name="inputs"/> (laid along the geometry, see
+    /// <see cref="InputDistribution.ForGeometry"/>), y = f*(x) + ε, drawn from <paramref name="random"/>.
+    /// </summary>
     public ISampleSource Stream(InputDistribution inputs, Xoshiro256StarStar random) => new TeacherStream(this, inputs, random);
 
     private sealed class TeacherStream : ISampleSource
@@ -100,7 +103,7 @@ public sealed class Teacher
             ArgumentNullException.ThrowIfNull(inputs);
             ArgumentNullException.ThrowIfNull(random);
             _teacher = teacher;
-            _inputs = inputs;
+            _inputs = inputs.ForGeometry(teacher.Geometry);
             _random = random;
         }
 
