@@ -65,11 +65,16 @@ internal static class Lanes
         if (full > 0)
             FillRows(lanes, destination[..full], Resolve(path));
         if (full < destination.Length)
-        {
-            Span<ulong> row = stackalloc ulong[Count];
-            FillRows(lanes, row, Resolve(path));
-            row[..(destination.Length - full)].CopyTo(destination[full..]);
-        }
+            FillPartialRow(lanes, destination[full..], path);
+    }
+
+    // Out of line: a stackalloc in Fill itself would cost every call a zeroed frame.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FillPartialRow(ulong[] lanes, Span<ulong> destination, Path path)
+    {
+        Span<ulong> row = stackalloc ulong[Count];
+        FillRows(lanes, row, Resolve(path));
+        row[..destination.Length].CopyTo(destination);
     }
 
     /// <summary>The lane's state, for a scalar draw of extra words (the ziggurat's slow path).</summary>
