@@ -11,6 +11,8 @@ namespace Convotron.Benchmarks;
 /// dotnet run -c Release --project benchmarks/Convotron.Benchmarks -- [--quick] [BenchmarkDotNet arguments]
 ///   --quick          in-process toolchain and a short job: CI-sized, no child project per job
 ///   ratio            the interleaved generated-vs-naive regression check (see RatioCheck)
+///   algorithm1       Algorithm 1 end to end against a plain C# implementation, interleaved (see EndToEnd)
+///   samplers         ns per coordinate of every sampler and code path, interleaved (see SamplerSpeed)
 /// Everything else goes to BenchmarkDotNet's switcher (e.g. --filter *KernelBenchmarks*).
 /// </summary>
 public static class Program
@@ -22,6 +24,10 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "ratio")
             return RatioCheck.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "samplers")
+            return SamplerSpeed.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "algorithm1")
+            return EndToEnd.Run(args[1..]);
         bool quick = args.Contains("--quick");
         args = args.Where(a => a != "--quick").ToArray();
         IConfig config = DefaultConfig.Instance;

@@ -76,6 +76,106 @@ public class SamplingTests
         Assert.All(Draw(new Xoshiro256StarStar(0)), v => Assert.True(double.IsFinite(v)));
     }
 
+    /// <summary>
+    /// The bulk samplers give the same bits on the AVX-512, AVX2 and scalar paths, whatever the
+    /// fill lengths (partial rows, the vector transform's remainder) and across consecutive fills.
+    /// </summary>
+    [Fact]
+    public void BulkDrawsAreTheSameOnEveryVectorPath()
+    {
+        int[] lengths = [1, 3, 7, 8, 9, 160, 157, 513, 1000, 2];
+        foreach (var (name, fill) in new (string, Action<Xoshiro256StarStar, double[], Lanes.Path>)[]
+        {
+            ("gaussian", (rng, x, path) => Ziggurat.Fill(rng, x, path)),
+            ("uniform", (rng, x, path) => BulkDraws.Uniform(rng.BulkLanes, x, -1.5, 2 * Math.Sqrt(3), path)),
+            ("rademacher", (rng, x, path) => BulkDraws.Rademacher(rng.BulkLanes, x, path)),
+            ("words", (rng, x, path) => Lanes.Fill(rng.BulkLanes, System.Runtime.InteropServices.MemoryMarshal.Cast<double, ulong>(x.AsSpan()), path)),
+        })
+        {
+            ulong[] Draw(Lanes.Path path)
+            {
+                var rng = new Xoshiro256StarStar(2024);
+                return lengths.SelectMany(n =>
+                {
+                    var x = new double[n];
+                    fill(rng, x, path);
+                    return x.Select(BitConverter.DoubleToUInt64Bits);
+                }).Append(rng.NextUInt64()).ToArray();
+            }
+            ulong[] scalar = Draw(Lanes.Path.Scalar);
+            Assert.True(scalar.Take(scalar.Length - 1).Distinct().Count() > scalar.Length / 2 || name == "rademacher", name);
+            Assert.Equal(scalar, Draw(Lanes.Path.Vector256));
+            Assert.Equal(scalar, Draw(Lanes.Path.Vector512));
+            Assert.Equal(scalar, Draw(Lanes.Path.Best));
+        }
+    }
+
+    /// <summary>
+    /// Lane l of the bulk words is an ordinary xoshiro256** stream: the generator's state jumped
+    /// l times by 2^128 draws; the generator's own stream continues after eight jumps.
+    /// </summary>
+    [Fact]
+    public void BulkLanesAreJumpedXoshiroStreams()
+    {
+        var bulk = Xoshiro256StarStar.FromState(1, 2, 3, 4);
+        var words = new ulong[8 * 5 + 3];
+        Lanes.Fill(bulk.BulkLanes, words);
+        var reference = new Xoshiro256StarStar.State { S0 = 1, S1 = 2, S2 = 3, S3 = 4 };
+        for (int lane = 0; lane < 8; lane++)
+        {
+            var stream = reference;
+            for (int row = 0; row < 6; row++)
+            {
+                ulong expected = stream.Next();
+                if (8 * row + lane < words.Length)
+                    Assert.Equal(expected, words[8 * row + lane]);
+            }
+            reference.Jump();
+        }
+        Assert.Equal(reference.Next(), bulk.NextUInt64());
+        // The jump is linear over GF(2) and not the identity.
+        var a = new Xoshiro256StarStar.State { S0 = 5, S1 = 6, S2 = 7, S3 = 8 };
+        var b = new Xoshiro256StarStar.State { S0 = 9, S1 = 1, S2 = 0, S3 = 3 };
+        var sum = new Xoshiro256StarStar.State { S0 = 5 ^ 9, S1 = 6 ^ 1, S2 = 7, S3 = 8 ^ 3 };
+        a.Jump(); b.Jump(); sum.Jump();
+        Assert.Equal((a.S0 ^ b.S0, a.S1 ^ b.S1, a.S2 ^ b.S2, a.S3 ^ b.S3), (sum.S0, sum.S1, sum.S2, sum.S3));
+        Assert.NotEqual((5UL, 6UL, 7UL, 8UL), (a.S0 ^ b.S0 ^ 9, a.S1, a.S2, a.S3));
+    }
+
+    /// <summary>
+    /// The draws of one seed, pinned: a digest of Gaussian, uniform, Rademacher and single
+    /// label-noise draws. `.ci/run` reruns this test with DOTNET_EnableAVX512F=0 and with
+    /// DOTNET_EnableHWIntrinsic=0, so the same seed must give the same draws on AVX-512, AVX2 and
+    /// scalar code. Changing the samplers' draws changes this digest (and every seeded result).
+    /// </summary>
+    [Fact]
+    public void DrawsArePinnedAcrossVectorWidths()
+    {
+        var rng = new Xoshiro256StarStar(1);
+        ulong digest = 0xCBF29CE484222325UL;
+        void Mix(ReadOnlySpan<double> values)
+        {
+            foreach (double v in values)
+                digest = (digest ^ BitConverter.DoubleToUInt64Bits(v)) * 0x100000001B3UL;
+        }
+        foreach (int n in new[] { 160, 157, 3, 4096 })
+        {
+            foreach (var distribution in new[] { InputDistribution.Gaussian, InputDistribution.Uniform, InputDistribution.Rademacher })
+            {
+                var x = new double[n];
+                distribution.Sample(rng, x);
+                Mix(x);
+            }
+        }
+        var teacher = new Teacher(PatchGeometry.Strided1D(2, 2, 4), Activation.ReLU, [1, 0], [0, 0], labelNoise: 1.0);
+        for (int i = 0; i < 1000; i++)
+            Mix([teacher.Label(new double[4], rng)]);
+        Assert.Equal(PinnedDigest, digest);
+        Assert.Contains(Environment.GetEnvironmentVariable("CONVOTRON_EXPECT_PATH") ?? Lanes.Resolve(Lanes.Path.Best).ToString(), Lanes.Resolve(Lanes.Path.Best).ToString());
+    }
+
+    private const ulong PinnedDigest = 11559405489811182862UL;
+
     [Fact]
     public void XoshiroMatchesTheReferenceImplementation()
     {

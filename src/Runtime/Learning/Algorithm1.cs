@@ -218,6 +218,11 @@ public static class Algorithm1
         double[]? averageW = averageA is null ? null : new double[taps.Length];
         double[]? teacherA = source.Teacher?.OutputWeights.ToArray();
         var watch = new DivergenceWatch(model, stage);
+        bool fixedStep = options.Stage1Step.Rule == StepRule.Fixed;
+        double rate = options.Stage1Step.Value;
+        // Countdowns instead of a 64-bit modulo per step for the evaluations and sign checks.
+        long evaluationInterval = options.EvaluationInterval, nextEvaluation = evaluationInterval > 0 ? evaluationInterval : long.MaxValue;
+        long signInterval = Math.Max(1, options.Stage1Steps / 4), nextSignCheck = options.Stage1SignCheckSamples > 0 ? signInterval : long.MaxValue;
         Evaluate(0);
         for (long step = 1; step <= options.Stage1Steps; step++)
         {
@@ -226,25 +231,32 @@ public static class Algorithm1
             double y = source.Next(x);
             if (noiseScale > 0.0)
             {
-                RandomUnitVector(noise, filterNoise);
-                RandomUnitVector(noise, outputNoise);
-                TensorPrimitives.Multiply<double>(filterNoise, noiseScale, filterNoise);
-                TensorPrimitives.Multiply<double>(outputNoise, noiseScale, outputNoise);
+                // η·ξ with ξ uniform on the sphere: the scale and the normalisation in one multiply.
+                RandomUnitVector(noise, filterNoise, noiseScale);
+                RandomUnitVector(noise, outputNoise, noiseScale);
             }
-            double residual = options.Stage1Step.Rule == StepRule.Fixed
-                ? model.DoubleConvotronStep(x, y, options.Stage1Step.Value, filterNoise, outputNoise)
-                : model.NormalizedDoubleConvotronStep(x, y, options.Stage1Step.Value, filterNoise, outputNoise);
+            double residual = fixedStep
+                ? model.DoubleConvotronStep(x, y, rate, filterNoise, outputNoise)
+                : model.NormalizedDoubleConvotronStep(x, y, rate, filterNoise, outputNoise);
             watch.Check(residual, step);
-            if (options.Stage1SignCheckSamples > 0 && step % Math.Max(1, options.Stage1Steps / 4) == 0 && step < options.Stage1Steps)
-                CheckSign();
+            if (step == nextSignCheck)
+            {
+                nextSignCheck += signInterval;
+                if (step < options.Stage1Steps)
+                    CheckSign();
+            }
             if (averageA is not null && step >= averageFrom)
             {
                 TensorPrimitives.Add<double>(averageA, model.OutputWeights, averageA);
                 for (int n = 0; n < taps.Length; n++)
                     averageW![n] += model.Filter[taps[n]];
             }
-            if (options.EvaluationInterval > 0 && step % options.EvaluationInterval == 0 && step != options.Stage1Steps)
-                Evaluate(step);
+            if (step == nextEvaluation)
+            {
+                nextEvaluation += evaluationInterval;
+                if (step != options.Stage1Steps)
+                    Evaluate(step);
+            }
         }
         watch.CheckParameters(options.Stage1Steps);
         if (averageA is not null)
@@ -303,7 +315,9 @@ public static class Algorithm1
         negative.Filter.Clear();
         var watchPositive = new DivergenceWatch(model, stage + " (+a)");
         var watchNegative = new DivergenceWatch(negative, stage + " (-a)");
-        StepSize rule = options.Stage2Step;
+        bool fixedStep = options.Stage2Step.Rule == StepRule.Fixed;
+        double rate = options.Stage2Step.Value;
+        long evaluationInterval = options.EvaluationInterval, nextEvaluation = evaluationInterval > 0 ? evaluationInterval : long.MaxValue;
         Evaluate(0);
         for (long step = 1; step <= options.Stage2Steps; step++)
         {
@@ -311,20 +325,24 @@ public static class Algorithm1
                 cancellationToken.ThrowIfCancellationRequested();
             double y = source.Next(x);
             double residualPositive, residualNegative;
-            if (rule.Rule == StepRule.Fixed)
+            if (fixedStep)
             {
-                residualPositive = model.ConvotronStep(x, y, rule.Value);
-                residualNegative = negative.ConvotronStep(x, y, rule.Value);
+                residualPositive = model.ConvotronStep(x, y, rate);
+                residualNegative = negative.ConvotronStep(x, y, rate);
             }
             else
             {
-                residualPositive = model.NormalizedConvotronStep(x, y, rule.Value);
-                residualNegative = negative.NormalizedConvotronStep(x, y, rule.Value);
+                residualPositive = model.NormalizedConvotronStep(x, y, rate);
+                residualNegative = negative.NormalizedConvotronStep(x, y, rate);
             }
             watchPositive.Check(residualPositive, step);
             watchNegative.Check(residualNegative, step);
-            if (options.EvaluationInterval > 0 && step % options.EvaluationInterval == 0 && step != options.Stage2Steps)
-                Evaluate(step);
+            if (step == nextEvaluation)
+            {
+                nextEvaluation += evaluationInterval;
+                if (step != options.Stage2Steps)
+                    Evaluate(step);
+            }
         }
         watchPositive.CheckParameters(options.Stage2Steps);
         watchNegative.CheckParameters(options.Stage2Steps);
@@ -383,8 +401,8 @@ public static class Algorithm1
         return (firstSum / count, secondSum / count);
     }
 
-    /// <summary>Fills <paramref name="destination"/> with a direction uniform on the unit sphere.</summary>
-    internal static void RandomUnitVector(Xoshiro256StarStar random, Span<double> destination)
+    /// <summary>Fills <paramref name="destination"/> with <paramref name="length"/> times a direction uniform on the unit sphere.</summary>
+    internal static void RandomUnitVector(Xoshiro256StarStar random, Span<double> destination, double length = 1.0)
     {
         double norm;
         do
@@ -393,6 +411,9 @@ public static class Algorithm1
             norm = TensorPrimitives.Norm<double>(destination);
         }
         while (!(norm > 0.0));
-        TensorPrimitives.Divide<double>(destination, norm, destination);
+        if (length == 1.0)
+            TensorPrimitives.Divide<double>(destination, norm, destination);
+        else
+            TensorPrimitives.Multiply<double>(destination, length / norm, destination);
     }
 }

@@ -119,6 +119,9 @@ public static class ConvotronLearner
         var curve = new LearningCurve("test_mse");
         var watch = new DivergenceWatch(model, stage);
         var x = new double[geometry.InputSize];
+        bool fixedStep = options.Step.Rule == StepRule.Fixed;
+        double rate = options.Step.Value;
+        long evaluationInterval = options.EvaluationInterval, nextEvaluation = evaluationInterval > 0 ? evaluationInterval : long.MaxValue;
         Evaluate(0);
         for (long step = 1; step <= options.Samples; step++)
         {
@@ -127,12 +130,16 @@ public static class ConvotronLearner
             double y = source.Next(x);
             double residual = options.UpdatePatch is int patch
                 ? PatchStep(model, patch, x, y, options.Step)
-                : options.Step.Rule == StepRule.Fixed
-                    ? model.ConvotronStep(x, y, options.Step.Value)
-                    : model.NormalizedConvotronStep(x, y, options.Step.Value);
+                : fixedStep
+                    ? model.ConvotronStep(x, y, rate)
+                    : model.NormalizedConvotronStep(x, y, rate);
             watch.Check(residual, step);
-            if (options.EvaluationInterval > 0 && step % options.EvaluationInterval == 0 && step != options.Samples)
-                Evaluate(step);
+            if (step == nextEvaluation)
+            {
+                nextEvaluation += evaluationInterval;
+                if (step != options.Samples)
+                    Evaluate(step);
+            }
         }
         watch.CheckParameters(options.Samples);
         Evaluate(options.Samples);

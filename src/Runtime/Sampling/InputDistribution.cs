@@ -1,5 +1,4 @@
 using System;
-using System.Numerics.Tensors;
 
 namespace Convotron;
 
@@ -63,6 +62,7 @@ public abstract partial class InputDistribution
 
         public override void Sample(Xoshiro256StarStar random, Span<double> destination)
         {
+            ArgumentNullException.ThrowIfNull(random);
             Ziggurat.Fill(random, destination);
         }
     }
@@ -75,9 +75,9 @@ public abstract partial class InputDistribution
 
         public override void Sample(Xoshiro256StarStar random, Span<double> destination)
         {
-            random.NextDoubles(destination);
-            TensorPrimitives.Multiply<double>(destination, 2.0 * HalfWidth, destination);
-            TensorPrimitives.Add<double>(destination, -HalfWidth, destination);
+            ArgumentNullException.ThrowIfNull(random);
+            // v in [1, 2) → (v − 1.5)·2h in [−h, h]: the subtraction is exact, the product rounds symmetrically.
+            BulkDraws.Uniform(random.BulkLanes, destination, -1.5, 2.0 * HalfWidth);
         }
     }
 
@@ -88,13 +88,8 @@ public abstract partial class InputDistribution
         public override void Sample(Xoshiro256StarStar random, Span<double> destination)
         {
             // One random bit per coordinate, written branch-free into the sign bit of 1.0.
-            for (int start = 0; start < destination.Length; start += 64)
-            {
-                ulong bits = random.NextUInt64();
-                int end = Math.Min(destination.Length, start + 64);
-                for (int i = start; i < end; i++, bits >>= 1)
-                    destination[i] = BitConverter.UInt64BitsToDouble(0x3FF0000000000000UL | (bits << 63));
-            }
+            ArgumentNullException.ThrowIfNull(random);
+            BulkDraws.Rademacher(random.BulkLanes, destination);
         }
     }
 

@@ -72,9 +72,8 @@ public sealed class Teacher
         double y = _network.Predict(x);
         if (LabelNoise > 0.0)
         {
-            Span<double> noise = stackalloc double[1];
-            InputDistribution.Gaussian.Sample(random, noise);
-            y += LabelNoise * noise[0];
+            ArgumentNullException.ThrowIfNull(random);
+            y += LabelNoise * Ziggurat.Next(ref random._state);
         }
         return y;
     }

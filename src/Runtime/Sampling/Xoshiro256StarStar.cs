@@ -10,12 +10,23 @@ namespace Convotron;
 /// gives a well-mixed state; <see cref="ForStream"/> derives independent streams from one seed,
 /// which is how learners stay deterministic whatever the thread count.
 /// </summary>
-/// <remarks>Not thread-safe: give each thread its own stream.</remarks>
+/// <remarks>
+/// Not thread-safe: give each thread its own stream. Bulk draws (<see cref="NextDoubles"/> and the
+/// samplers of <see cref="InputDistribution"/>) come from eight further streams stepped in vector
+/// lanes, jumped 2^128 draws apart from this one when the first bulk draw is made; the lane
+/// layout is fixed, so the draws are the same whatever the vector width of the machine.
+/// </remarks>
 public sealed class Xoshiro256StarStar
 {
     // The state lives in a struct so bulk samplers can copy it into locals (registers) for a
     // loop and write it back once, instead of loading and storing four fields per draw.
     internal State _state;
+
+    // The eight bulk lanes (see Lanes), made on the first bulk draw by jumping _state.
+    private ulong[]? _lanes;
+
+    /// <summary>The bulk lanes, jumped off this generator's state on first use.</summary>
+    internal ulong[] BulkLanes => _lanes ??= Lanes.Create(ref _state);
 
     internal struct State
     {
@@ -40,6 +51,31 @@ public sealed class Xoshiro256StarStar
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public double NextDoubleNonZero() => ((Next() >> 11) + 1) * (1.0 / (1UL << 53));
+
+        /// <summary>Advances the state by 2^128 draws (Blackman &amp; Vigna's jump polynomial).</summary>
+        public void Jump()
+        {
+            ReadOnlySpan<ulong> polynomial = [0x180EC6D33CFD0ABAUL, 0xD5A61266F0C9392CUL, 0xA9582618E03FC9AAUL, 0x39ABDC4529B1661CUL];
+            ulong s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            foreach (ulong word in polynomial)
+            {
+                for (int bit = 0; bit < 64; bit++)
+                {
+                    if ((word & (1UL << bit)) != 0)
+                    {
+                        s0 ^= S0;
+                        s1 ^= S1;
+                        s2 ^= S2;
+                        s3 ^= S3;
+                    }
+                    Next();
+                }
+            }
+            S0 = s0;
+            S1 = s1;
+            S2 = s2;
+            S3 = s3;
+        }
     }
 
     /// <summary>A generator whose state is SplitMix64 expanded from <paramref name="seed"/>.</summary>
@@ -85,14 +121,11 @@ public sealed class Xoshiro256StarStar
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public double NextDoubleNonZero() => ((NextUInt64() >> 11) + 1) * (1.0 / (1UL << 53));
 
-    /// <summary>Fills <paramref name="destination"/> with uniform doubles in [0, 1).</summary>
-    public void NextDoubles(Span<double> destination)
-    {
-        State state = _state;
-        for (int i = 0; i < destination.Length; i++)
-            destination[i] = state.NextDouble();
-        _state = state;
-    }
+    /// <summary>
+    /// Fills <paramref name="destination"/> with uniform doubles in [0, 1) on the grid of 2^−52
+    /// (52 random bits each), drawn from the bulk lanes.
+    /// </summary>
+    public void NextDoubles(Span<double> destination) => BulkDraws.Uniform(BulkLanes, destination, -1.0, 1.0);
 
     /// <summary>A uniform integer in [0, <paramref name="bound"/>) without modulo bias (Lemire's method).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bound"/> is 0.</exception>
