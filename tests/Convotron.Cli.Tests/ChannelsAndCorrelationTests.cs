@@ -35,11 +35,13 @@ public class ChannelsAndCorrelationTests
         Assert.True(data.ExitCode == 0, data.Error);
         Assert.Contains("ar1:0.3 inputs", data.Output, StringComparison.Ordinal);
         Assert.Contains("channels=2", File.ReadAllText(Path.Combine(directory, "teacher_model.json")), StringComparison.Ordinal);
-        Cli.Result fit = Cli.Run("fit", Path.Combine(directory, "teacher.csv"), "--geometry", geometry, "--no-center", "--out", directory);
+        // make-data owns its directory; fit writes into its own (the --out rule of every command).
+        string fitDirectory = Path.Combine(directory, "fit");
+        Cli.Result fit = Cli.Run("fit", Path.Combine(directory, "teacher.csv"), "--geometry", geometry, "--no-center", "--out", fitDirectory);
         Assert.True(fit.ExitCode == 0, fit.Error);
         Assert.True(FitPredictTests.ValidationError(fit.Output) < 1e-6, fit.Output);
-        Assert.Contains("channels=2", File.ReadAllText(Path.Combine(directory, "model.json")), StringComparison.Ordinal);
-        Cli.Result predict = Cli.Run("predict", Path.Combine(directory, "model.json"), Path.Combine(directory, "teacher.csv"), "--out", directory);
+        Assert.Contains("channels=2", File.ReadAllText(Path.Combine(fitDirectory, "model.json")), StringComparison.Ordinal);
+        Cli.Result predict = Cli.Run("predict", Path.Combine(fitDirectory, "model.json"), Path.Combine(directory, "teacher.csv"), "--out", fitDirectory);
         Assert.True(predict.ExitCode == 0, predict.Error);
     }
 
@@ -48,15 +50,15 @@ public class ChannelsAndCorrelationTests
     {
         string directory = Cli.TempDirectory("fit-update-patch");
         Assert.Equal(0, Cli.Run("make-data", "--geometry", "1d:r=8,s=8,d=32", "--samples", "600", "--out", directory).ExitCode);
-        Cli.Result fit = Cli.Run("fit", Path.Combine(directory, "teacher.csv"), "--geometry", "1d:r=8,s=8,d=32", "--no-center", "--update-patch", "2", "--out", directory);
+        Cli.Result fit = Cli.Run("fit", Path.Combine(directory, "teacher.csv"), "--geometry", "1d:r=8,s=8,d=32", "--no-center", "--update-patch", "2", "--out", Path.Combine(directory, "fit"));
         Assert.True(fit.ExitCode == 0, fit.Error);
         Assert.Contains("along patch 2 only", fit.Output, StringComparison.Ordinal);
         Assert.True(FitPredictTests.ValidationError(fit.Output) < 1e-6, fit.Output);
 
-        Cli.Result overlap = Cli.Run("fit", Path.Combine(directory, "teacher.csv"), "--geometry", "1d:r=8,s=6,d=32", "--update-patch", "1", "--out", directory);
+        Cli.Result overlap = Cli.Run("fit", Path.Combine(directory, "teacher.csv"), "--geometry", "1d:r=8,s=6,d=32", "--update-patch", "1", "--out", Path.Combine(directory, "fit-overlap"));
         Assert.Equal(2, overlap.ExitCode);
         Assert.Contains("--update-patch: UpdatePatch = 1: patch 1 shares input coordinate", overlap.Error, StringComparison.Ordinal);
-        Cli.Result range = Cli.Run("fit", Path.Combine(directory, "teacher.csv"), "--geometry", "1d:r=8,s=8,d=32", "--update-patch", "4", "--out", directory);
+        Cli.Result range = Cli.Run("fit", Path.Combine(directory, "teacher.csv"), "--geometry", "1d:r=8,s=8,d=32", "--update-patch", "4", "--out", Path.Combine(directory, "fit-range"));
         Assert.Equal(2, range.ExitCode);
         Assert.Contains("[0, 4)", range.Error, StringComparison.Ordinal);
     }

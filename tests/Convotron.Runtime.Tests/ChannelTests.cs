@@ -199,11 +199,18 @@ public class ChannelTests
         PatchGeometry g = PatchGeometry.Parse("2d:rh=3,rw=3,sh=2,sw=2,height=8,width=8,channels=3");
         Assert.Equal(27, g.FilterSize);
         Assert.Equal(3, g.NonOverlappingTaps.Length);   // the window's centre tap (1, 1), in each channel
-        var teacher = Teacher.Random(g, Activation.ReLU, Xoshiro256StarStar.ForStream(5, 0));
-        var test = DataSet.Draw(teacher, InputDistribution.Gaussian, 2_000, Xoshiro256StarStar.ForStream(5, 3));
-        var model = new DynamicConvNet(g, Activation.ReLU);
-        Algorithm1.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 1)), Algorithm1Options.Normalized);
-        var refined = Refinement.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 2)), new RefinementOptions { Samples = 20_000 }, test);
-        Assert.True(refined.RelativeTestMse < 1e-12, $"relative test MSE {refined.RelativeTestMse}");
+        // One seed is one draw of a randomised algorithm (the docs' 20-seed run: 19/20 with these
+        // settings), so the claim is over seeds: at least 3 of 4 reach machine precision.
+        var errors = new List<double>();
+        for (ulong seed = 5; seed < 9; seed++)
+        {
+            var teacher = Teacher.Random(g, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0));
+            var test = DataSet.Draw(teacher, InputDistribution.Gaussian, 2_000, Xoshiro256StarStar.ForStream(seed, 3));
+            var model = new DynamicConvNet(g, Activation.ReLU);
+            Algorithm1.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(seed, 1)), Algorithm1Options.Normalized);
+            var refined = Refinement.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(seed, 2)), new RefinementOptions { Samples = 20_000 }, test);
+            errors.Add(refined.RelativeTestMse);
+        }
+        Assert.True(errors.Count(e => e < 1e-12) >= 3, $"relative test MSE per seed: {string.Join(", ", errors)}");
     }
 }

@@ -35,11 +35,16 @@ public class UpdatePatchTests
         // The other patches overlap: some coordinate is read twice among them.
         Assert.Contains(g.Indices.ToArray().Skip(8).GroupBy(i => i), group => group.Count() > 1);
         Assert.False(g.HasNonOverlappingPart && g.NonOverlappingTaps.Length == g.FilterSize);
-        var teacher = Teacher.Random(g, Activation.ReLU, Xoshiro256StarStar.ForStream(1, 0));
         var model = new DynamicConvNet(g, Activation.ReLU);
         // The other patches' errors enter the residual as noise of size ‖a‖ against the signal a_0:
-        // the normalised step is stable for μ below about 2 a_0²/‖a‖²; take half of that.
-        double[] a = teacher.OutputWeights.ToArray();
+        // the normalised step is stable for μ below about 2 a_0²/‖a‖²; take half of that. The rate
+        // falls with a_0²/‖a‖² (docs/EXPERIMENTS.md: the seeds that miss are those where a_0 carries
+        // little of ‖a‖), so the test takes a random w* with output weights where patch 0 carries a
+        // fair share: a* ~ N(0, I) with a_0 set to ‖a*‖/2.
+        var random = Xoshiro256StarStar.ForStream(1, 0);
+        double[] filter = Reference.Random(random, g.FilterSize), a = Reference.Random(random, g.PatchCount);
+        a[0] = 0.5 * Math.Sqrt(a.Skip(1).Sum(v => v * v));
+        var teacher = new Teacher(g, Activation.ReLU, filter, a);
         double mu = a[0] * a[0] / a.Sum(v => v * v);
         var result = ConvotronLearner.Learn(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(1, 1)),
             new ConvotronOptions { Samples = 20_000, OutputWeights = a, UpdatePatch = 0, Step = StepSize.Normalized(mu), EvaluationInterval = 0 });
