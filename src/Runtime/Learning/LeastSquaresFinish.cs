@@ -148,7 +148,6 @@ public static class LeastSquaresFinish
                 break;
             }
             double trial = Normalize(trialW) ? problem.Evaluate(trialW, trialA, trialNormal, trialGradient) : double.NaN;
-            if (Environment.GetEnvironmentVariable("I9DEBUG") == "1") Console.Error.WriteLine($"  it {iterations} rows {problem.Rows} loss {loss:E6} trial {trial:E6} pred {predicted:E3} lambda {lambda:E1}");
             if (double.IsFinite(trial) && trial < loss)
             {
                 trialW.CopyTo(w, 0);

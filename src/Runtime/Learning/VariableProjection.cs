@@ -24,7 +24,7 @@ internal sealed class VariableProjection
     private readonly int _r, _k, _rows;
     private readonly double[] _patches, _z, _h, _c, _jw;
     private readonly double[] _hth, _hty, _htr, _gww, _gwa, _gw;
-    private Matrix<double>? _pinv;
+    private Func<Vector<double>, Vector<double>>? _solve;
 
     public VariableProjection(PatchGeometry geometry, Activation activation, DataSet data, int rows)
     {
@@ -87,8 +87,8 @@ internal sealed class VariableProjection
         for (int j = 0; j < k; j++)
             for (int l = j + 1; l < k; l++)
                 _hth[l * k + j] = _hth[j * k + l];
-        _pinv = PseudoInverse(_hth, k);
-        Multiply(_pinv, _hty, a);
+        _solve = Solver(_hth, k);
+        Solve(_hty, a);
         if (!AllFinite(a))
             return double.NaN;
 
@@ -132,7 +132,7 @@ internal sealed class VariableProjection
         }
         // One step of iterative refinement: δa = (HᵀH)⁺ Hᵀr; the loss falls by δa · Hᵀr exactly.
         Span<double> delta = k <= 512 ? stackalloc double[k] : new double[k];
-        Multiply(_pinv, _htr, delta);
+        Solve(_htr, delta);
         double decrease = TensorPrimitives.Dot<double>(delta, _htr);
         if (double.IsFinite(decrease) && decrease > 0.0)
         {
@@ -150,7 +150,7 @@ internal sealed class VariableProjection
             gradient[t] = _gw[t] - TensorPrimitives.Dot<double>(_gwa.AsSpan(t * k, k), delta);
         // S = G_ww − G_wa (HᵀH)⁺ G_waᵀ.
         Matrix<double> gwa = Matrix<double>.Build.Dense(r, k, (t, j) => _gwa[t * k + j]);
-        Matrix<double> reduction = gwa * _pinv * gwa.Transpose();
+        Matrix<double> reduction = gwa * Matrix<double>.Build.DenseOfColumnVectors(SolveColumns(gwa));
         for (int t = 0; t < r; t++)
             for (int u = 0; u < r; u++)
                 normal[t * r + u] = _gww[t * r + u] - 0.5 * (reduction[t, u] + reduction[u, t]);
@@ -185,30 +185,54 @@ internal sealed class VariableProjection
         }
     }
 
-    /// <summary>The Moore–Penrose pseudo-inverse of a symmetric positive semi-definite k × k matrix (eigenvalues below k·ε·λmax dropped).</summary>
-    private static Matrix<double> PseudoInverse(double[] matrix, int k)
+    /// <summary>
+    /// A solver for (HᵀH) x = b: Cholesky of HᵀH with a ridge of 1e−13 of its mean diagonal (which
+    /// keeps dead hidden units, zero columns of H, solvable; the refinement step corrects the bias
+    /// it adds), or, when that fails, the Moore–Penrose pseudo-inverse by eigendecomposition.
+    /// </summary>
+    private static Func<Vector<double>, Vector<double>> Solver(double[] matrix, int k)
     {
-        Matrix<double> m = Matrix<double>.Build.Dense(k, k, (i, j) => matrix[i * k + j]);
         if (!AllFinite(matrix))
-            return Matrix<double>.Build.Dense(k, k, double.NaN);
+            return b => Vector<double>.Build.Dense(k, double.NaN);
+        Matrix<double> m = Matrix<double>.Build.Dense(k, k, (i, j) => matrix[i * k + j]);
+        double trace = 0.0;
+        for (int j = 0; j < k; j++)
+            trace += matrix[j * k + j];
+        double ridge = 1e-13 * trace / k + double.Epsilon;
+        Matrix<double> ridged = m.Clone();
+        for (int j = 0; j < k; j++)
+            ridged[j, j] += ridge;
+        try
+        {
+            var cholesky = ridged.Cholesky();
+            return cholesky.Solve;
+        }
+        catch (ArgumentException)
+        {
+        }
         var evd = m.Evd(Symmetricity.Symmetric);
         Vector<double> lambda = evd.EigenValues.Map(z => z.Real);
         double floor = k * 1e-15 * Math.Max(lambda.Maximum(), 0.0);
         Vector<double> inverse = lambda.Map(l => l > floor && l > 0.0 ? 1.0 / l : 0.0);
         Matrix<double> v = evd.EigenVectors;
-        return v * Matrix<double>.Build.DiagonalOfDiagonalVector(inverse) * v.Transpose();
+        Matrix<double> pseudoInverse = v * Matrix<double>.Build.DiagonalOfDiagonalVector(inverse) * v.Transpose();
+        return b => pseudoInverse * b;
     }
 
-    private static void Multiply(Matrix<double> m, ReadOnlySpan<double> x, Span<double> destination)
+    private void Solve(ReadOnlySpan<double> b, Span<double> destination)
     {
-        int k = x.Length;
-        for (int i = 0; i < k; i++)
-        {
-            double sum = 0.0;
-            for (int j = 0; j < k; j++)
-                sum += m[i, j] * x[j];
-            destination[i] = sum;
-        }
+        Vector<double> x = _solve!(Vector<double>.Build.Dense(b.ToArray()));
+        for (int i = 0; i < destination.Length; i++)
+            destination[i] = x[i];
+    }
+
+    /// <summary>(HᵀH)⁻¹ G_waᵀ, one column per filter tap.</summary>
+    private Vector<double>[] SolveColumns(Matrix<double> gwa)
+    {
+        var columns = new Vector<double>[gwa.RowCount];
+        for (int t = 0; t < columns.Length; t++)
+            columns[t] = _solve!(gwa.Row(t));
+        return columns;
     }
 
     private static bool AllFinite(ReadOnlySpan<double> values)
