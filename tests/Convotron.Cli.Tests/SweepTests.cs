@@ -1,3 +1,5 @@
+using Convotron.Cli.Commands;
+using System.Globalization;
 using System;
 using System.Diagnostics;
 using System.IO;
@@ -49,10 +51,38 @@ public class SweepTests
         Cli.Result budgets = Cli.Run("sweep", "--budgets", "100,x", "--out", Cli.TempDirectory("sweep-bad"));
         Assert.Equal(2, budgets.ExitCode);
         Assert.Contains("--budgets", budgets.Error, StringComparison.Ordinal);
-        Cli.Result strides = Cli.Run("sweep", "--strides", "4", "--out", Cli.TempDirectory("sweep-bad"));
+        Cli.Result strides = Cli.Run("sweep", "--strides", "0", "--out", Cli.TempDirectory("sweep-bad"));
         Assert.Equal(2, strides.ExitCode);
         Assert.Contains("--strides", strides.Error, StringComparison.Ordinal);
         Assert.Equal(2, Cli.Run("sweep", "merge", Cli.TempDirectory("not-a-sweep")).ExitCode);
+    }
+
+    [Fact]
+    public void Strides_without_a_non_overlapping_part_run_the_joint_learner_and_noisy_cells_report_the_oracle_ratio()
+    {
+        string directory = Cli.TempDirectory("sweep-joint");
+        Cli.Result run = Cli.Run("sweep", "--strides", "2,6", "--filter-size", "8", "--input-size", "32", "--budgets", "1500", "--distributions", "gaussian",
+            "--noise", "0,0.5", "--seeds", "1", "--t3", "200", "--test-samples", "1000", "--refine-samples", "2000", "--finish-rows", "1500", "--out", directory);
+        Assert.True(run.ExitCode == 0, run.Error);
+        string[] lines = File.ReadAllLines(Path.Combine(directory, "runs.csv"));
+        Assert.Equal(SweepCommand.RunsHeader, lines[0]);
+        Assert.Equal(5, lines.Length);
+        foreach (string line in lines.Skip(1))
+        {
+            string[] f = line.Split(',');
+            double final = double.Parse(f[8], CultureInfo.InvariantCulture), noise = double.Parse(f[3], CultureInfo.InvariantCulture);
+            double ratio = double.Parse(f[13], CultureInfo.InvariantCulture);
+            if (noise == 0.0)
+            {
+                Assert.True(final <= 1e-20, line);
+                Assert.True(double.IsNaN(ratio), line);
+            }
+            else
+            {
+                // Within 3x of sigma^2 (r + k - 1)/(n Var y) on one seed (the sweep's success bar is 2x).
+                Assert.True(ratio > 0.0 && ratio <= 3.0, line);
+            }
+        }
     }
 
     [Fact]

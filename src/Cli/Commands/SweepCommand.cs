@@ -39,7 +39,7 @@ internal static class SweepCommand
         var t3 = new Option<long>("--t3") { Description = "T3: validation samples for the sign choice (default 10000; counted in samples_used).", DefaultValueFactory = _ => 10_000 };
         var testSamples = new Option<int>("--test-samples") { Description = "Test-set size; test labels are noiseless (default 10000).", DefaultValueFactory = _ => 10_000 };
         var success = new Option<double>("--success") { Description = "A run succeeds when its final relative test MSE is at most this (default 1e-3).", DefaultValueFactory = _ => 1e-3 };
-        var finishRows = new Option<int>("--finish-rows") { Description = "Stored fresh samples of the least-squares finish on noisy cells with a non-overlapping part, at least 1 (default 20000); strides without one learn from budget stored samples.", DefaultValueFactory = _ => 20_000 };
+        var finishRows = new Option<int>("--finish-rows") { Description = "Stored fresh samples of the least-squares finish after refinement (noisy cells, or refinement not at machine precision), at least 1 (default 20000); strides without a non-overlapping part learn from budget stored samples.", DefaultValueFactory = _ => 20_000 };
         var shard = new Option<string>("--shard") { Description = "Run only shard i of n (i/n, 0 <= i < n): every n-th run of the grid. Merge shards with 'sweep merge'.", DefaultValueFactory = _ => "0/1" };
         var refine = new RefineOptions(command);
         foreach (Option option in new Option[] { strides, budgets, distributions, noise, seeds, filterSize, inputSize, t3, testSamples, success, finishRows, shard })
@@ -260,23 +260,26 @@ internal static class SweepCommand
             Algorithm1Result<IConvNet> result = Algorithm1.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)), options, test);
             double final = result.RelativeTestMse;
             long samples = result.SamplesUsed;
+            bool converged = false;
             if (settings.Refine)
             {
                 RefinementResult refinement = Refinement.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 2)),
                     new RefinementOptions { Samples = settings.RefineSamples, EvaluationInterval = 0 }, test);
                 final = refinement.RelativeTestMse;
                 samples += refinement.SamplesUsed;
+                converged = refinement.Converged;
             }
             double oracle = double.NaN;
-            if (settings.Refine && unit.Noise > 0.0)
+            if (settings.Refine && (unit.Noise > 0.0 || !converged))
             {
                 // Under label noise the stochastic stages keep a misadjustment proportional to the
-                // step: nonlinear least squares on stored rows is the statistically efficient finish.
+                // step, and a refinement that ran out of samples is not at machine precision:
+                // nonlinear least squares on stored rows is the statistically efficient finish.
                 DataSet rows = DataSet.Draw(teacher, inputs, settings.FinishRows, Xoshiro256StarStar.ForStream(seed, 4));
                 LeastSquaresFinish.Run(model, rows);
                 final = Metrics.RelativeMeanSquaredError(model, test);
                 samples += settings.FinishRows;
-                oracle = Oracle(unit.Noise, geometry, settings.FinishRows, test);
+                oracle = unit.Noise > 0.0 ? Oracle(unit.Noise, geometry, settings.FinishRows, test) : double.NaN;
             }
             return Finish(unit, geometry, result.Stage1Angle, result.RelativeTestMse, final, samples, oracle, settings.Success);
         }
