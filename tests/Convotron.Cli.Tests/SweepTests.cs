@@ -1,10 +1,10 @@
-using Convotron.Cli.Commands;
-using System.Globalization;
 using System;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using Convotron.Cli.Commands;
 using Xunit;
 
 namespace Convotron.Cli.Tests;
@@ -13,7 +13,7 @@ public class SweepTests
 {
     private static readonly string[] Small =
         ["--strides", "9,16", "--budgets", "200,400", "--distributions", "gaussian", "--noise", "0,0.1", "--seeds", "2",
-         "--t3", "100", "--test-samples", "200", "--refine-samples", "1500"];
+         "--t3", "100", "--test-samples", "200", "--refine-samples", "1500", "--finish-rows", "1500"];
 
     private static void AssertSameResults(string expected, string actual)
     {
@@ -89,7 +89,7 @@ public class SweepTests
     public void A_rerun_with_other_settings_in_the_same_directory_is_refused()
     {
         string directory = Cli.TempDirectory("sweep-settings");
-        string[] tiny = ["sweep", "--strides", "16", "--budgets", "100", "--distributions", "gaussian", "--noise", "0", "--seeds", "1", "--t3", "50", "--test-samples", "50", "--refine-samples", "200", "--out", directory];
+        string[] tiny = ["sweep", "--strides", "16", "--budgets", "100", "--distributions", "gaussian", "--noise", "0", "--seeds", "1", "--t3", "50", "--test-samples", "50", "--refine-samples", "200", "--finish-rows", "200", "--out", directory];
         Assert.Equal(0, Cli.Run(tiny).ExitCode);
         Cli.Result other = Cli.Run([.. tiny, "--success", "0.5"]);
         Assert.Equal(2, other.ExitCode);
@@ -101,7 +101,7 @@ public class SweepTests
     {
         string[] grid =
             ["sweep", "--strides", "9,12,16", "--budgets", "2000,4000", "--distributions", "gaussian,uniform", "--noise", "0", "--seeds", "4",
-             "--t3", "500", "--test-samples", "2000", "--refine-samples", "20000"];
+             "--t3", "500", "--test-samples", "2000", "--refine-samples", "20000", "--finish-rows", "2000"];
         const int total = 3 * 2 * 2 * 4;
         string reference = Cli.TempDirectory("sweep-reference");
         Assert.Equal(0, Cli.Run([.. grid, "--threads", "2", "--out", reference]).ExitCode);
