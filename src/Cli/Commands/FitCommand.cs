@@ -35,7 +35,7 @@ internal static class FitCommand
         var noCenter = new Option<bool>("--no-center") { Description = "Never centre the inputs (only the global scale). By default centring is decided on the data: not when the input mean is zero within sampling error, otherwise both are fitted and the better on the validation rows is kept." };
         var whiten = new Option<bool>("--whiten") { Description = "Full whitening instead of centring and one global scale (breaks weight sharing; prints a warning)." };
         var modelPath = new Option<string?>("--model") { Description = "Where to save the model (default <out>/model.json)." };
-        var refine = new RefineOptions(command, "Skip the least-squares finish on the training rows (keep the search's result).",
+        var refine = new RefineOptions(command, "Limit the least-squares finish on all training rows to one Levenberg–Marquardt iteration (essentially the search's result on a subset of the rows).",
             "Training rows the least-squares finish sums over, at least 1 (default and at most: all training rows).", long.MaxValue);
         foreach (Option option in new Option[] { geometryOption, label, activation, validation, epochs, keepFailed, stageSteps, noCenter, whiten, modelPath })
             command.Options.Add(option);
@@ -253,7 +253,7 @@ internal static class FitCommand
         learner.Append(CultureInfo.InvariantCulture, $"the joint learner (variable-projection Levenberg–Marquardt, {result.Starts} start(s) on {result.SearchRows} rows, {result.ShiftsAccepted} shift move(s) kept)");
         learner.Append(settings.Refine
             ? string.Create(CultureInfo.InvariantCulture, $", then the least-squares finish on {finishRows} training rows ({result.Finish.Iterations} iterations, {(result.Finish.Converged ? "converged" : "NOT converged: iteration budget --epochs reached")})")
-            : " (finish skipped: --no-refine)");
+            : string.Create(CultureInfo.InvariantCulture, $", then one Levenberg–Marquardt iteration on {finishRows} training rows (--no-refine)"));
         Record(settings.Refine ? "least-squares finish" : "joint search");
         // Never hand back a model worse on the validation rows than the guaranteed learner's.
         if (geometry.HasNonOverlappingPart && !(curve[^1].Validation <= curve[0].Validation))
