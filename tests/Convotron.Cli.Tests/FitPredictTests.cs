@@ -85,16 +85,47 @@ public class FitPredictTests
     }
 
     [Fact]
-    public void Without_a_non_overlapping_part_fit_uses_convotron_then_least_squares_a()
+    public void Without_a_non_overlapping_part_fit_uses_the_joint_learner_with_defaults()
     {
         string directory = Cli.TempDirectory("fit-overlap");
-        // Without a non-overlapping part no provable algorithm learns a; the fallback is a heuristic
-        // that reached ~1e-26 on data seeds 2-5 and stalled at 0.61 on seed 1 (docs/EXPERIMENTS.md).
-        Assert.Equal(0, Cli.Run("make-data", "--geometry", "1d:r=8,s=3,d=32", "--samples", "600", "--seed", "2", "--out", directory).ExitCode);
-        Cli.Result fit = Cli.Run("fit", Path.Combine(directory, "teacher.csv"), "--geometry", "1d:r=8,s=3,d=32", "--no-center", "--stage-steps", "3000", "--out", Path.Combine(directory, "fit"));
+        // Data seed 1 stalled at 0.61 with the former fallback (Convotron with average pooling).
+        Assert.Equal(0, Cli.Run("make-data", "--geometry", "1d:r=8,s=3,d=32", "--samples", "600", "--seed", "1", "--out", directory).ExitCode);
+        Cli.Result fit = Cli.Run("fit", Path.Combine(directory, "teacher.csv"), "--geometry", "1d:r=8,s=3,d=32", "--out", Path.Combine(directory, "fit"));
         Assert.True(fit.ExitCode == 0, fit.Error);
-        Assert.Contains("Convotron with average pooling", fit.Output, StringComparison.Ordinal);
-        Assert.True(ValidationError(fit.Output) < 1e-6, fit.Output);
+        Assert.Contains("the joint learner", fit.Output, StringComparison.Ordinal);
+        Assert.Contains("not centred", fit.Output, StringComparison.Ordinal);
+        Assert.True(ValidationError(fit.Output) < 1e-20, fit.Output);
+    }
+
+    [Fact]
+    public void Fit_refuses_a_model_no_better_than_the_mean_unless_kept()
+    {
+        string directory = Cli.TempDirectory("fit-failed");
+        // Labels independent of the inputs: nothing beats predicting the mean.
+        var random = new Random(3);
+        var lines = Enumerable.Range(0, 300).Select(_ => string.Join(",", Enumerable.Range(0, 9).Select(_ => (random.NextDouble() * 2 - 1).ToString("R", CultureInfo.InvariantCulture))));
+        string data = Path.Combine(directory, "noise.csv");
+        File.WriteAllLines(data, lines);
+        string model = Path.Combine(directory, "model.json");
+        Cli.Result refused = Cli.Run("fit", data, "--geometry", "1d:r=4,s=2,d=8", "--out", directory, "--model", model);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("not saved", refused.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(model));
+        Cli.Result kept = Cli.Run("fit", data, "--geometry", "1d:r=4,s=2,d=8", "--out", directory, "--model", model, "--keep-failed");
+        Assert.Equal(1, kept.ExitCode);
+        Assert.True(File.Exists(model));
+    }
+
+    [Fact]
+    public void Refine_samples_sets_the_rows_of_the_finish_and_is_validated()
+    {
+        string directory = Cli.TempDirectory("fit-refine-rows");
+        Cli.Result fit = Cli.Run("fit", SampleData, "--geometry", "1d:r=8,s=6,d=32", "--refine-samples", "300", "--out", directory);
+        Assert.True(fit.ExitCode == 0, fit.Error);
+        Assert.Contains("finish on 300 training rows", fit.Output, StringComparison.Ordinal);
+        Cli.Result bad = Cli.Run("fit", SampleData, "--geometry", "1d:r=8,s=6,d=32", "--refine-samples", "0", "--out", directory);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--refine-samples", bad.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,8 +1,10 @@
 using System;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using Convotron.Cli.Commands;
 using Xunit;
 
 namespace Convotron.Cli.Tests;
@@ -11,7 +13,7 @@ public class SweepTests
 {
     private static readonly string[] Small =
         ["--strides", "9,16", "--budgets", "200,400", "--distributions", "gaussian", "--noise", "0,0.1", "--seeds", "2",
-         "--t3", "100", "--test-samples", "200", "--refine-samples", "1500"];
+         "--t3", "100", "--test-samples", "200", "--refine-samples", "1500", "--finish-rows", "1500"];
 
     private static void AssertSameResults(string expected, string actual)
     {
@@ -49,17 +51,45 @@ public class SweepTests
         Cli.Result budgets = Cli.Run("sweep", "--budgets", "100,x", "--out", Cli.TempDirectory("sweep-bad"));
         Assert.Equal(2, budgets.ExitCode);
         Assert.Contains("--budgets", budgets.Error, StringComparison.Ordinal);
-        Cli.Result strides = Cli.Run("sweep", "--strides", "4", "--out", Cli.TempDirectory("sweep-bad"));
+        Cli.Result strides = Cli.Run("sweep", "--strides", "0", "--out", Cli.TempDirectory("sweep-bad"));
         Assert.Equal(2, strides.ExitCode);
         Assert.Contains("--strides", strides.Error, StringComparison.Ordinal);
         Assert.Equal(2, Cli.Run("sweep", "merge", Cli.TempDirectory("not-a-sweep")).ExitCode);
     }
 
     [Fact]
+    public void Strides_without_a_non_overlapping_part_run_the_joint_learner_and_noisy_cells_report_the_oracle_ratio()
+    {
+        string directory = Cli.TempDirectory("sweep-joint");
+        Cli.Result run = Cli.Run("sweep", "--strides", "2,6", "--filter-size", "8", "--input-size", "32", "--budgets", "1500", "--distributions", "gaussian",
+            "--noise", "0,0.5", "--seeds", "1", "--t3", "200", "--test-samples", "1000", "--refine-samples", "2000", "--finish-rows", "1500", "--out", directory);
+        Assert.True(run.ExitCode == 0, run.Error);
+        string[] lines = File.ReadAllLines(Path.Combine(directory, "runs.csv"));
+        Assert.Equal(SweepCommand.RunsHeader, lines[0]);
+        Assert.Equal(5, lines.Length);
+        foreach (string line in lines.Skip(1))
+        {
+            string[] f = line.Split(',');
+            double final = double.Parse(f[8], CultureInfo.InvariantCulture), noise = double.Parse(f[3], CultureInfo.InvariantCulture);
+            double ratio = double.Parse(f[13], CultureInfo.InvariantCulture);
+            if (noise == 0.0)
+            {
+                Assert.True(final <= 1e-20, line);
+                Assert.True(double.IsNaN(ratio), line);
+            }
+            else
+            {
+                // Within 3x of sigma^2 (r + k - 1)/(n Var y) on one seed (the sweep's success bar is 2x).
+                Assert.True(ratio > 0.0 && ratio <= 3.0, line);
+            }
+        }
+    }
+
+    [Fact]
     public void A_rerun_with_other_settings_in_the_same_directory_is_refused()
     {
         string directory = Cli.TempDirectory("sweep-settings");
-        string[] tiny = ["sweep", "--strides", "16", "--budgets", "100", "--distributions", "gaussian", "--noise", "0", "--seeds", "1", "--t3", "50", "--test-samples", "50", "--refine-samples", "200", "--out", directory];
+        string[] tiny = ["sweep", "--strides", "16", "--budgets", "100", "--distributions", "gaussian", "--noise", "0", "--seeds", "1", "--t3", "50", "--test-samples", "50", "--refine-samples", "200", "--finish-rows", "200", "--out", directory];
         Assert.Equal(0, Cli.Run(tiny).ExitCode);
         Cli.Result other = Cli.Run([.. tiny, "--success", "0.5"]);
         Assert.Equal(2, other.ExitCode);
@@ -71,7 +101,7 @@ public class SweepTests
     {
         string[] grid =
             ["sweep", "--strides", "9,12,16", "--budgets", "2000,4000", "--distributions", "gaussian,uniform", "--noise", "0", "--seeds", "4",
-             "--t3", "500", "--test-samples", "2000", "--refine-samples", "20000"];
+             "--t3", "500", "--test-samples", "2000", "--refine-samples", "20000", "--finish-rows", "2000"];
         const int total = 3 * 2 * 2 * 4;
         string reference = Cli.TempDirectory("sweep-reference");
         Assert.Equal(0, Cli.Run([.. grid, "--threads", "2", "--out", reference]).ExitCode);

@@ -12,8 +12,10 @@ namespace Convotron.Cli.Commands;
 
 /// <summary>
 /// <c>convotron fit DATA --geometry …</c>: learn a convolutional network from a CSV or .npy file.
-/// Algorithm 1 then refinement when the geometry has a non-overlapping part, otherwise Convotron
-/// with average pooling then refinement (least squares on a); early stopping on validation error.
+/// Algorithm 1 (when the geometry has a non-overlapping part) gives the first start of the joint
+/// learner (variable-projection Levenberg–Marquardt with restarts and shift moves), whose best
+/// start is finished by nonlinear least squares on the training rows; centring is decided on the
+/// data; a model worse than predicting the mean is refused (docs/LEARNING.md).
 /// </summary>
 internal static class FitCommand
 {
@@ -27,15 +29,16 @@ internal static class FitCommand
         var label = new Option<string?>("--label") { Description = "Name of the label column (needs a header); default the last column." };
         var activation = new Option<string>("--activation") { Description = "relu, linear or leaky:ALPHA (default relu).", DefaultValueFactory = _ => "relu" };
         var validation = new Option<double>("--validation") { Description = "Fraction of rows held out for validation and early stopping, in (0, 1) (default 0.2).", DefaultValueFactory = _ => 0.2 };
-        var epochs = new Option<int>("--epochs") { Description = "Most passes over the training rows in the refinement stage (default 50).", DefaultValueFactory = _ => 50 };
-        var patience = new Option<int>("--patience") { Description = "Stop after this many passes without a better validation error (default 5).", DefaultValueFactory = _ => 5 };
+        var epochs = new Option<int>("--epochs") { Description = "Most Levenberg–Marquardt iterations of the least-squares finish, each two passes over the training rows (default 100).", DefaultValueFactory = _ => 100 };
+        var keepFailed = new Option<bool>("--keep-failed") { Description = "Save the model even when it is no better than predicting the mean (validation relative MSE ≥ 1 or not finite); the exit code is still 1." };
         var stageSteps = new Option<long>("--stage-steps") { Description = "Steps of each Algorithm-1 stage (T1 = T2), or of Convotron without a non-overlapping part (default 10000).", DefaultValueFactory = _ => 10_000 };
-        var noCenter = new Option<bool>("--no-center") { Description = "Do not centre the inputs (only the global scale); for data whose inputs are already centred by construction." };
+        var noCenter = new Option<bool>("--no-center") { Description = "Never centre the inputs (only the global scale). By default centring is decided on the data: not when the input mean is zero within sampling error, otherwise both are fitted and the better on the validation rows is kept." };
         var whiten = new Option<bool>("--whiten") { Description = "Full whitening instead of centring and one global scale (breaks weight sharing; prints a warning)." };
         var modelPath = new Option<string?>("--model") { Description = "Where to save the model (default <out>/model.json)." };
-        var updatePatch = new Option<int?>("--update-patch") { Description = "Learn w by Convotron updating only along patch J (average pooling a; J must overlap no other patch) instead of Algorithm 1, then refine." };
-        var refine = new RefineOptions(command);
-        foreach (Option option in new Option[] { geometryOption, label, activation, validation, epochs, patience, stageSteps, noCenter, whiten, modelPath, updatePatch })
+        var updatePatch = new Option<int?>("--update-patch") { Description = "Learn w by Convotron updating only along patch J (average pooling a; J must overlap no other patch) instead of Algorithm 1, as the first start of the joint learner and its least-squares finish." };
+        var refine = new RefineOptions(command, "Limit the least-squares finish on all training rows to one Levenberg–Marquardt iteration (essentially the search's result on a subset of the rows).",
+            "Training rows the least-squares finish sums over, at least 1 (default and at most: all training rows).", long.MaxValue);
+        foreach (Option option in new Option[] { geometryOption, label, activation, validation, epochs, keepFailed, stageSteps, noCenter, whiten, modelPath, updatePatch })
             command.Options.Add(option);
         command.SetAction(parse =>
         {
@@ -49,7 +52,8 @@ internal static class FitCommand
                 Activation = Parsing.Activation("--activation", parse.GetValue(activation)!),
                 Validation = parse.GetValue(validation),
                 Epochs = parse.GetValue(epochs),
-                Patience = parse.GetValue(patience),
+                KeepFailed = parse.GetValue(keepFailed),
+                RefineRows = parse.GetValue(refine.Samples),
                 StageSteps = parse.GetValue(stageSteps),
                 Whiten = parse.GetValue(whiten),
                 Center = !parse.GetValue(noCenter),
@@ -59,7 +63,7 @@ internal static class FitCommand
             };
             Parsing.InRange("--validation", settings.Validation, 0.0, 1.0);
             Parsing.AtLeast("--epochs", settings.Epochs, 1);
-            Parsing.AtLeast("--patience", settings.Patience, 1);
+            Parsing.AtLeast("--refine-samples", settings.RefineRows, 1);
             Parsing.AtLeast("--stage-steps", settings.StageSteps, 1);
             CommandContext context = common.Context(parse, environment);
             string model = parse.GetValue(modelPath) ?? context.PathOf("model.json");
@@ -95,8 +99,9 @@ internal static class FitCommand
         public string? Label { get; init; }
         public Activation Activation { get; init; }
         public double Validation { get; init; } = 0.2;
-        public int Epochs { get; init; } = 50;
-        public int Patience { get; init; } = 5;
+        public int Epochs { get; init; } = 100;
+        public bool KeepFailed { get; init; }
+        public long RefineRows { get; init; } = long.MaxValue;
         public long StageSteps { get; init; } = 10_000;
         public bool Whiten { get; init; }
         public bool Center { get; init; } = true;
@@ -110,7 +115,6 @@ internal static class FitCommand
         Table table = Table.Read(settings.DataPath);
         PatchGeometry geometry = settings.Geometry;
         int labelColumn = table.LabelColumn(settings.Label);
-
         int d = table.Columns - 1;
         if (d != geometry.InputSize)
             throw new UsageException($"--geometry: {geometry} has d = {geometry.InputSize} inputs but {settings.DataPath} has {d} input columns (plus the label).");
@@ -134,49 +138,116 @@ internal static class FitCommand
         int trainRows = n - validationRows;
         (double[] x, double[] y) = Split(table, labelColumn, order);
 
-        Preprocessing preprocessing = Fit(x.AsSpan(0, trainRows * d), y.AsSpan(0, trainRows), d, settings.Center, settings.Whiten);
+        // Centring: a bias-free network of x is not one of x − mean(x), so centre only when it is
+        // harmless (the mean is zero within sampling error) or when it fits the validation rows better.
+        (double chiSquare, double threshold) = MeanTest(x.AsSpan(0, trainRows * d), trainRows, d);
+        var candidates = new List<bool>();
+        string centringReason;
+        if (settings.Whiten)
+        {
+            candidates.Add(true);
+            centringReason = "--whiten";
+        }
+        else if (!settings.Center)
+        {
+            candidates.Add(false);
+            centringReason = "--no-center";
+        }
+        else if (chiSquare <= threshold)
+        {
+            candidates.Add(false);
+            centringReason = $"the input mean is zero within sampling error (χ² = {Invariant.E3(chiSquare)} ≤ {Invariant.E3(threshold)}, d = {d}), so centring could only cost accuracy";
+        }
+        else
+        {
+            candidates.Add(false);
+            candidates.Add(true);
+            centringReason = $"the input mean is not zero (χ² = {Invariant.E3(chiSquare)} > {Invariant.E3(threshold)}, d = {d}): fitted with and without centring, kept the better on the validation rows";
+        }
+        Attempt? chosen = null;
+        var attempts = new List<Attempt>();
+        foreach (bool center in candidates)
+        {
+            Attempt attempt = Learn(settings, geometry, x, y, trainRows, d, center, context);
+            attempts.Add(attempt);
+            if (chosen is null || Better(attempt.ValidationError, chosen.ValidationError))
+                chosen = attempt;
+        }
         if (settings.Whiten)
             context.Warn("--whiten applies Σ^(-1/2) to the inputs: a convolutional network in x is not one in Σ^(-1/2) x (whitening breaks weight sharing), so the learned filter may not mean what you expect. The default (centring and one global scale) keeps the structure.");
+        Attempt best = chosen!;
+        Preprocessing preprocessing = best.Preprocessing;
+        if (attempts.Count > 1)
+            centringReason += string.Create(CultureInfo.InvariantCulture, $" ({string.Join(", ", attempts.Select(a => $"{(a.Centred ? "centred" : "not centred")} {Invariant.E3(a.ValidationError)}"))})");
+
+        // The noise level the residuals imply, and the error least squares with the right model would have.
+        int parameters = geometry.FilterSize + geometry.PatchCount - 1;
+        double noiseVariance = best.TrainMse * trainRows / Math.Max(1, trainRows - parameters);
+        double limit = noiseVariance * parameters / (trainRows * best.TrainLabelVariance);
+        bool failed = !(best.ValidationError < 1.0);
+        bool saved = !failed || settings.KeepFailed;
+        if (saved)
+            ModelFile.Save(modelPath, best.Model, preprocessing, new LabelColumn(table.Header?[labelColumn], labelColumn, table.Columns));
+        context.WriteText("fit_curve.csv", Invariant.Lines(best.Curve.Select(c => $"{c.Stage},{Invariant.R(c.Train)},{Invariant.R(c.Validation)}")
+            .Prepend("stage,train_relative_mse,validation_relative_mse")));
+        var positions = Enumerable.Range(0, best.Curve.Count).Select(i => (double)i).ToList();
+        Plots.Lines(context.PathOf("fit_curve.png"), "fit: " + string.Join(" → ", best.Curve.Select(c => c.Stage)), "stage", "relative MSE",
+            [new Series("train", positions, best.Curve.Select(c => c.Train).ToList()),
+             new Series("validation", positions, best.Curve.Select(c => c.Validation).ToList())], logY: true);
+        var summary = new StringBuilder();
+        summary.Append(CultureInfo.InvariantCulture, $"fit {settings.DataPath}: {n} rows ({trainRows} training, {validationRows} validation), d = {d}, geometry {geometry} (k = {geometry.PatchCount}), activation {settings.Activation}\n");
+        summary.Append(CultureInfo.InvariantCulture, $"preprocessing: {(settings.Whiten ? "centred, scaled and WHITENED" : best.Centred ? "centred, one global scale" : "one global scale (not centred)")} (input scale {Invariant.E3(preprocessing.InputScale)}; labels scaled by {Invariant.E3(preprocessing.LabelScale)}); why: {centringReason}\n");
+        summary.Append(CultureInfo.InvariantCulture, $"learner: {best.Learner}\n");
+        summary.Append(CultureInfo.InvariantCulture, $"validation relative MSE: {Invariant.E3(best.Curve[0].Validation)} after the first stage, {Invariant.E3(best.ValidationError)} best\n");
+        summary.Append(CultureInfo.InvariantCulture, $"training relative MSE: {Invariant.E3(best.TrainRelative)}\n");
+        summary.Append(noiseVariance > 1e-20 * best.TrainLabelVariance
+            ? string.Create(CultureInfo.InvariantCulture, $"estimated label noise: σ ≈ {Invariant.E3(Math.Sqrt(noiseVariance / best.TrainLabelVariance))} of std y (noise share of Var y {Invariant.E3(noiseVariance / best.TrainLabelVariance)}); statistical limit of the excess error for {trainRows} training rows σ²(r + k − 1)/(n·Var y) ≈ {Invariant.E3(limit)}, so the best expected validation relative MSE is ≈ {Invariant.E3(noiseVariance / best.TrainLabelVariance + limit)} (got {Invariant.E3(best.ValidationError)})\n")
+            : $"estimated label noise: none within machine precision (training relative MSE {Invariant.E3(best.TrainRelative)})\n");
+        summary.Append(failed
+            ? $"FAILED: the model is no better than predicting the mean (validation relative MSE {Invariant.E3(best.ValidationError)} ≥ 1 or not finite); {(saved ? $"saved anyway to {modelPath} (--keep-failed)" : "not saved (--keep-failed saves it)")}\n"
+            : $"model saved to {modelPath}\n");
+        context.Summary(summary.ToString());
+        if (failed)
+            context.Warn($"fit failed: validation relative MSE {Invariant.E3(best.ValidationError)} is no better than predicting the mean; {(saved ? "the model was saved because of --keep-failed" : "no model was saved")}.");
+        return failed ? CliApp.Failure : CliApp.Success;
+    }
+
+    private static bool Better(double candidate, double incumbent) =>
+        double.IsFinite(candidate) && (!double.IsFinite(incumbent) || candidate < incumbent);
+
+    /// <summary>One fit of the data under one preprocessing: the model, its errors and the stages it went through.</summary>
+    private sealed record Attempt(bool Centred, Preprocessing Preprocessing, IConvNet Model, string Learner,
+        List<(string Stage, double Train, double Validation)> Curve, double ValidationError, double TrainRelative, double TrainMse, double TrainLabelVariance);
+
+    private static Attempt Learn(Settings settings, PatchGeometry geometry, double[] x, double[] y, int trainRows, int d, bool center, CommandContext context)
+    {
+        int n = y.Length;
+        Preprocessing preprocessing = Fit(x.AsSpan(0, trainRows * d), y.AsSpan(0, trainRows), d, center, settings.Whiten);
         var transformed = new double[x.Length];
         for (int i = 0; i < n; i++)
             preprocessing.TransformInput(x.AsSpan(i * d, d), transformed.AsSpan(i * d, d));
         double[] labels = y.Select(preprocessing.TransformLabel).ToArray();
         var train = new DataSet(d, transformed.AsSpan(0, trainRows * d), labels.AsSpan(0, trainRows));
         var validation = new DataSet(d, transformed.AsSpan(trainRows * d), labels.AsSpan(trainRows));
+        string prefix = center ? "fit (centred)" : "fit (not centred)";
 
         IConvNet model = Models.Create(geometry, settings.Activation);
-        ISampleSource stream = train.Stream(Xoshiro256StarStar.ForStream(settings.Seed, 1));
-        var log = new StringBuilder();
-        string learner;
-        if (geometry.HasNonOverlappingPart && settings.UpdatePatch is null)
-        {
-            learner = "Algorithm 1 (normalised steps, sign check, stage-1 averaging)";
-            Algorithm1Options preset = Algorithm1Options.Normalized;
-            Algorithm1.Run(model, stream, new Algorithm1Options
-            {
-                Stage1Steps = settings.StageSteps,
-                Stage1Step = preset.Stage1Step,
-                Stage2Steps = settings.StageSteps,
-                Stage2Step = preset.Stage2Step,
-                Stage1SignCheckSamples = Math.Min(preset.Stage1SignCheckSamples, trainRows),
-                Stage1AveragingFraction = preset.Stage1AveragingFraction,
-                ValidationSamples = Math.Min(10_000, trainRows),
-                EvaluationInterval = 0,
-                Seed = settings.Seed,
-            });
-        }
-        else
+        var curve = new List<(string Stage, double Train, double Validation)>();
+        var learner = new StringBuilder();
+        // The first start: Convotron along one disjoint patch when asked (Goel, Klivans & Meka), else
+        // Algorithm 1 where the geometry has a non-overlapping part (Du & Goel), else the joint
+        // learner's own random starts.
+        bool firstStart = settings.UpdatePatch is not null || geometry.HasNonOverlappingPart;
+        if (settings.UpdatePatch is int patch)
         {
             // Along one patch the other patches' errors are noise of size ‖a‖ against a_j: μ = a_j²/‖a‖² = 1/k is stable.
-            double mu = settings.UpdatePatch is null ? 0.5 : 1.0 / geometry.PatchCount;
-            learner = settings.UpdatePatch is int j
-                ? string.Create(CultureInfo.InvariantCulture, $"Convotron with average pooling along patch {j} only (normalised step mu = 1/k = {Invariant.R(mu)})")
-                : "Convotron with average pooling (normalised step mu = 0.5)";
+            double mu = 1.0 / geometry.PatchCount;
+            ISampleSource stream = train.Stream(Xoshiro256StarStar.ForStream(settings.Seed, 1));
             try
             {
                 ConvotronLearner.Learn(model, stream, new ConvotronOptions
                 {
-                    Samples = settings.StageSteps, EvaluationInterval = 0, UpdatePatch = settings.UpdatePatch, Step = StepSize.Normalized(mu),
+                    Samples = settings.StageSteps, EvaluationInterval = 0, UpdatePatch = patch, Step = StepSize.Normalized(mu),
                 });
             }
             catch (ArgumentException e) when (e.ParamName == nameof(ConvotronOptions.UpdatePatch))
@@ -185,61 +256,107 @@ internal static class FitCommand
             }
             catch (LearningDivergedException e)
             {
-                // Average pooling can be a poor guess for the data's a; keep the last finite w and let
-                // the least-squares solves for a in the refinement stage correct the output layer.
                 context.Warn(e.Message);
                 e.LastFiniteState.Filter.CopyTo(model.Filter);
                 e.LastFiniteState.OutputWeights.CopyTo(model.OutputWeights);
             }
-            // f(w, a) = f(w/λ, λa) for λ > 0: move the scale into a so that w stays of order 1.
-            double norm = System.Numerics.Tensors.TensorPrimitives.Norm<double>(model.Filter);
-            if (norm > 0.0 && double.IsFinite(norm))
-            {
-                System.Numerics.Tensors.TensorPrimitives.Divide<double>(model.Filter, norm, model.Filter);
-                System.Numerics.Tensors.TensorPrimitives.Multiply<double>(model.OutputWeights, norm, model.OutputWeights);
-            }
+            Record("convotron along one patch");
+            context.Line($"{prefix}: Convotron along patch {patch}: validation relative MSE {Invariant.E3(curve[^1].Validation)}");
+            learner.Append(CultureInfo.InvariantCulture, $"Convotron with average pooling along patch {patch} only (normalised step mu = 1/k = {Invariant.R(mu)}) as the first start of ");
         }
-        double initial = Metrics.RelativeMeanSquaredError(model, validation);
-        var curve = new List<(int Epoch, double Train, double Validation)> { (0, Metrics.RelativeMeanSquaredError(model, train), initial) };
-        context.Line($"fit: {learner}: validation relative MSE {Invariant.E3(initial)}");
-        IConvNet best = model.Clone();
-        double bestError = initial;
-        int bestEpoch = 0;
-        if (settings.Refine)
+        else if (geometry.HasNonOverlappingPart)
         {
-            for (int epoch = 1; epoch <= settings.Epochs; epoch++)
+            // Du & Goel's Algorithm 1 (the papers' guarantee) gives the first start.
+            ISampleSource stream = train.Stream(Xoshiro256StarStar.ForStream(settings.Seed, 1));
+            Algorithm1Options preset = Algorithm1Options.Normalized;
+            try
             {
-                Refinement.Run(model, stream, new RefinementOptions { Samples = trainRows, EvaluationInterval = 0 });
-                double error = Metrics.RelativeMeanSquaredError(model, validation);
-                curve.Add((epoch, Metrics.RelativeMeanSquaredError(model, train), error));
-                context.Line($"  refinement pass {epoch}: validation relative MSE {Invariant.E3(error)}");
-                if (error < bestError)
+                Algorithm1.Run(model, stream, new Algorithm1Options
                 {
-                    best = model.Clone();
-                    bestError = error;
-                    bestEpoch = epoch;
-                }
-                else if (epoch - bestEpoch >= settings.Patience)
-                {
-                    break;
-                }
+                    Stage1Steps = settings.StageSteps,
+                    Stage1Step = preset.Stage1Step,
+                    Stage2Steps = settings.StageSteps,
+                    Stage2Step = preset.Stage2Step,
+                    Stage1SignCheckSamples = Math.Min(preset.Stage1SignCheckSamples, trainRows),
+                    Stage1AveragingFraction = preset.Stage1AveragingFraction,
+                    ValidationSamples = Math.Min(10_000, trainRows),
+                    EvaluationInterval = 0,
+                    Seed = settings.Seed,
+                });
             }
+            catch (LearningDivergedException e)
+            {
+                context.Warn(e.Message);
+                e.LastFiniteState.Filter.CopyTo(model.Filter);
+                e.LastFiniteState.OutputWeights.CopyTo(model.OutputWeights);
+            }
+            Record("algorithm1");
+            context.Line($"{prefix}: Algorithm 1: validation relative MSE {Invariant.E3(curve[^1].Validation)}");
+            learner.Append("Algorithm 1 (normalised steps, sign check, stage-1 averaging) as the first start of ");
         }
-        ModelFile.Save(modelPath, best, preprocessing, new LabelColumn(table.Header?[labelColumn], labelColumn, table.Columns));
-        context.WriteText("fit_curve.csv", Invariant.Lines(curve.Select(c => $"{Invariant.R(c.Epoch)},{Invariant.R(c.Train)},{Invariant.R(c.Validation)}")
-            .Prepend("pass,train_relative_mse,validation_relative_mse")));
-        Plots.Lines(context.PathOf("fit_curve.png"), "fit: refinement passes", "pass over the training rows", "relative MSE",
-            [new Series("train", curve.Select(c => (double)c.Epoch).ToList(), curve.Select(c => c.Train).ToList()),
-             new Series("validation", curve.Select(c => (double)c.Epoch).ToList(), curve.Select(c => c.Validation).ToList())], logY: true);
-        var summary = new StringBuilder();
-        summary.Append(CultureInfo.InvariantCulture, $"fit {settings.DataPath}: {n} rows ({trainRows} training, {validationRows} validation), d = {d}, geometry {geometry} (k = {geometry.PatchCount}), activation {settings.Activation}\n");
-        summary.Append(CultureInfo.InvariantCulture, $"preprocessing: {(settings.Whiten ? "centred, scaled and WHITENED" : settings.Center ? "centred, one global scale" : "one global scale (not centred)")} (input scale {Invariant.E3(preprocessing.InputScale)}; labels scaled by {Invariant.E3(preprocessing.LabelScale)})\n");
-        summary.Append(CultureInfo.InvariantCulture, $"learner: {learner}{(settings.Refine ? ", then refinement passes with early stopping" : "")}\n");
-        summary.Append(CultureInfo.InvariantCulture, $"validation relative MSE: {Invariant.E3(initial)} after the learner, {Invariant.E3(bestError)} best (pass {bestEpoch} of {curve.Count - 1})\n");
-        summary.Append(CultureInfo.InvariantCulture, $"training relative MSE at that pass: {Invariant.E3(curve[bestEpoch].Train)}\n");
-        summary.Append(CultureInfo.InvariantCulture, $"model saved to {modelPath}\n");
-        context.Summary(summary.ToString());
-        return CliApp.Success;
+        else
+        {
+            Record("start");
+        }
+        // Restarts and shift moves on a subset of the rows, then nonlinear least squares on all of them.
+        int finishRows = (int)Math.Min(settings.RefineRows, trainRows);
+        DataSet finishSet = finishRows == trainRows ? train : train.Slice(0, finishRows);
+        var options = new JointLearnerOptions
+        {
+            Seed = settings.Seed,
+            StartFromModel = firstStart,
+            Finish = new LeastSquaresOptions { MaxIterations = settings.Refine ? settings.Epochs : 1 },
+        };
+        IConvNet before = model.Clone();
+        JointLearnerResult result = JointLearner.Learn(model, finishSet, options);
+        learner.Append(CultureInfo.InvariantCulture, $"the joint learner (variable-projection Levenberg–Marquardt, {result.Starts} start(s) on {result.SearchRows} rows, {result.ShiftsAccepted} shift move(s) kept)");
+        learner.Append(settings.Refine
+            ? string.Create(CultureInfo.InvariantCulture, $", then the least-squares finish on {finishRows} training rows ({result.Finish.Iterations} iterations, {(result.Finish.Converged ? "converged" : "NOT converged: iteration budget --epochs reached")})")
+            : string.Create(CultureInfo.InvariantCulture, $", then one Levenberg–Marquardt iteration on {finishRows} training rows (--no-refine)"));
+        Record(settings.Refine ? "least-squares finish" : "joint search");
+        // Never hand back a model worse on the validation rows than the guaranteed learner's.
+        if (firstStart && !(curve[^1].Validation <= curve[0].Validation))
+        {
+            model = before;
+            learner.Append(CultureInfo.InvariantCulture, $"; kept the first start's model ({curve[0].Stage}), which was better on the validation rows");
+            curve.Add(($"kept {curve[0].Stage}", curve[0].Train, curve[0].Validation));
+        }
+        context.Line($"{prefix}: {(settings.Refine ? "least-squares finish" : "joint search")}: validation relative MSE {Invariant.E3(curve[^1].Validation)}");
+        double trainMse = Metrics.MeanSquaredError(model, train);
+        return new Attempt(center, preprocessing, model, learner.ToString(), curve, curve[^1].Validation, curve[^1].Train, trainMse, train.LabelVariance);
+
+        void Record(string stage) => curve.Add((stage, Metrics.RelativeMeanSquaredError(model, train), Metrics.RelativeMeanSquaredError(model, validation)));
+    }
+
+    /// <summary>
+    /// Whether the input mean is zero within sampling error: χ² = Σ_c n·mean_c²/var_c, against the
+    /// 0.999 quantile of χ²_d (Wilson–Hilferty). Returns the statistic and the threshold.
+    /// </summary>
+    internal static (double ChiSquare, double Threshold) MeanTest(ReadOnlySpan<double> x, int n, int d)
+    {
+        var mean = new double[d];
+        var squares = new double[d];
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < d; c++)
+            {
+                double v = x[i * d + c];
+                mean[c] += v;
+                squares[c] += v * v;
+            }
+        double chiSquare = 0.0;
+        for (int c = 0; c < d; c++)
+        {
+            double m = mean[c] / n;
+            double variance = squares[c] / n - m * m;
+            if (variance > 1e-300)
+                chiSquare += n * m * m / variance;
+            else if (m != 0.0)
+                chiSquare = double.PositiveInfinity;
+        }
+        const double z = 3.090232306167813; // the standard normal's 0.999 quantile
+        double h = 2.0 / (9.0 * d);
+        double threshold = d * Math.Pow(1.0 - h + z * Math.Sqrt(h), 3);
+        return (chiSquare, threshold);
     }
 
     /// <summary>A constant label leaves nothing to learn, and every relative error (divided by Var(y) = 0) would be meaningless.</summary>

@@ -6,9 +6,15 @@ namespace Convotron.Cli.Commands;
 internal sealed class RefineOptions
 {
     public RefineOptions(Command command, long defaultSamples = 100_000)
+        : this(command, "Skip the refinement stage (least squares on a alternating with normalised Convotron on w).",
+            $"At most this many further samples for refinement (default {defaultSamples}).", defaultSamples)
     {
-        NoRefine = new Option<bool>("--no-refine") { Description = "Skip the refinement stage (least squares on a alternating with normalised Convotron on w)." };
-        Samples = new Option<long>("--refine-samples") { Description = $"At most this many further samples for refinement (default {defaultSamples}).", DefaultValueFactory = _ => defaultSamples };
+    }
+
+    public RefineOptions(Command command, string noRefineDescription, string samplesDescription, long defaultSamples)
+    {
+        NoRefine = new Option<bool>("--no-refine") { Description = noRefineDescription };
+        Samples = new Option<long>("--refine-samples") { Description = samplesDescription, DefaultValueFactory = _ => defaultSamples };
         command.Options.Add(NoRefine);
         command.Options.Add(Samples);
     }

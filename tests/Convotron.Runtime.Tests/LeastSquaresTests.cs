@@ -1,0 +1,164 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Convotron.Tests;
+
+/// <summary>The joint learner and the least-squares finish (docs/LEARNING.md): machine precision without noise, the statistical limit with it.</summary>
+public class LeastSquaresTests(ITestOutputHelper output)
+{
+    /// <summary>A teacher with w*, a* ~ N(0, I), and label noise as a fraction of std f* (measured on the test set).</summary>
+    private static (Teacher Noisy, DataSet Train, DataSet Test, double Sigma) Problem(PatchGeometry geometry, int rows, double noiseFraction, ulong seed)
+    {
+        var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0));
+        DataSet test = DataSet.Draw(teacher, InputDistribution.Gaussian, 4_000, Xoshiro256StarStar.ForStream(seed, 3));
+        double sigma = noiseFraction * Math.Sqrt(test.LabelVariance);
+        var noisy = new Teacher(geometry, Activation.ReLU, teacher.Filter, teacher.OutputWeights, sigma);
+        DataSet train = DataSet.Draw(noisy, InputDistribution.Gaussian, rows, Xoshiro256StarStar.ForStream(seed, 1));
+        return (noisy, train, test, sigma);
+    }
+
+    [Fact]
+    public void Stride_one_is_learned_to_machine_precision_from_few_samples()
+    {
+        // s = 1: no non-overlapping taps, Algorithm 1 does not apply; k = 33, r + k = 41 parameters.
+        var geometry = PatchGeometry.Strided1D(8, 1, 40);
+        (_, DataSet train, DataSet test, _) = Problem(geometry, 600, 0.0, 5);
+        var model = new DynamicConvNet(geometry, Activation.ReLU);
+        JointLearnerResult result = JointLearner.Learn(model, train, new JointLearnerOptions { Seed = 5 });
+        double error = Metrics.RelativeMeanSquaredError(model, test);
+        output.WriteLine($"relative test MSE {error:E2}, {result.Starts} start(s), {result.ShiftsAccepted} shift(s), finish {result.Finish}");
+        Assert.True(error <= 1e-20, $"relative test MSE {error:E2} > 1e-20");
+        Assert.True(result.Finish.Converged);
+    }
+
+    [Fact]
+    public void Noisy_labels_are_fitted_near_the_statistical_limit()
+    {
+        // s = 3 < ⌊r/2⌋ + 1: no non-overlapping part. 10 % label noise; the excess error of least
+        // squares with the right model is σ²(r + k − 1)/(n·Var y); the learner must be within 3× of it.
+        var geometry = PatchGeometry.Strided1D(8, 3, 40);
+        (_, DataSet train, DataSet test, double sigma) = Problem(geometry, 4_000, 0.1, 7);
+        var model = new DynamicConvNet(geometry, Activation.ReLU);
+        JointLearner.Learn(model, train, new JointLearnerOptions { Seed = 7 });
+        double excess = Metrics.RelativeMeanSquaredError(model, test);
+        double limit = sigma * sigma * (geometry.FilterSize + geometry.PatchCount - 1) / (train.Count * test.LabelVariance);
+        output.WriteLine($"excess relative test MSE {excess:E2}, limit {limit:E2}, ratio {excess / limit:F2}");
+        Assert.True(excess <= 3.0 * limit, $"excess {excess:E2} > 3 × limit {limit:E2}");
+    }
+
+    [Fact]
+    public void The_finish_reaches_the_limit_where_refinement_stalls_at_its_misadjustment()
+    {
+        // From Algorithm 1's geometry regime (s = 6, r = 8): start both from the same rough model.
+        var geometry = PatchGeometry.Strided1D(8, 6, 32);
+        (Teacher noisy, DataSet train, DataSet test, double sigma) = Problem(geometry, 5_000, 0.1, 3);
+        var start = new DynamicConvNet(geometry, Activation.ReLU, noisy.Filter, noisy.OutputWeights);
+        start.Filter[0] += 0.3;
+        var refined = (DynamicConvNet)start.Clone();
+        Refinement.Run(refined, train.Stream(Xoshiro256StarStar.ForStream(3, 2)), new RefinementOptions { Samples = train.Count });
+        var finished = (DynamicConvNet)start.Clone();
+        LeastSquaresResult result = LeastSquaresFinish.Run(finished, train);
+        double limit = sigma * sigma * (geometry.FilterSize + geometry.PatchCount - 1) / (train.Count * test.LabelVariance);
+        double viaRefinement = Metrics.RelativeMeanSquaredError(refined, test), viaFinish = Metrics.RelativeMeanSquaredError(finished, test);
+        output.WriteLine($"limit {limit:E2}; refinement {viaRefinement:E2}; finish {viaFinish:E2} ({result})");
+        Assert.True(result.Converged);
+        Assert.True(result.FinalMse <= result.InitialMse);
+        Assert.True(viaFinish <= 3.0 * limit, $"finish {viaFinish:E2} > 3 × limit {limit:E2}");
+        Assert.True(viaFinish < viaRefinement, $"finish {viaFinish:E2} not below refinement {viaRefinement:E2}");
+    }
+
+    [Fact]
+    public void The_finish_never_ends_worse_than_it_started()
+    {
+        // A start that is already the least-squares optimum cannot be improved: the model must come back unchanged or better.
+        var geometry = PatchGeometry.Strided1D(4, 2, 16);
+        (Teacher noisy, DataSet train, _, _) = Problem(geometry, 300, 0.3, 9);
+        var model = new DynamicConvNet(geometry, Activation.ReLU, noisy.Filter, noisy.OutputWeights);
+        LeastSquaresFinish.Run(model, train);
+        double optimum = Metrics.MeanSquaredError(model, train);
+        LeastSquaresResult again = LeastSquaresFinish.Run(model, train, new LeastSquaresOptions { MaxIterations = 3 });
+        Assert.True(again.FinalMse <= again.InitialMse);
+        Assert.True(Metrics.MeanSquaredError(model, train) <= optimum);
+        // A zero filter gives no fit at all: the model as given is kept and reported.
+        var zero = new DynamicConvNet(geometry, Activation.ReLU);
+        LeastSquaresResult none = LeastSquaresFinish.Run(zero, train);
+        Assert.Equal(none.InitialMse, none.FinalMse);
+        Assert.All(zero.Filter.ToArray(), v => Assert.Equal(0.0, v));
+    }
+
+    [Fact]
+    public void Refinement_keeps_the_best_model_and_reports_convergence()
+    {
+        // Refinement's constant step makes the exact teacher worse under label noise: the start must be restored.
+        var geometry = PatchGeometry.Strided1D(8, 6, 32);
+        var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(4, 0), labelNoise: 1.0);
+        var model = new DynamicConvNet(geometry, Activation.ReLU, teacher.Filter, teacher.OutputWeights);
+        RefinementResult result = Refinement.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(4, 1)),
+            new RefinementOptions { Samples = 20_000, ValidationSamples = 2_000 });
+        output.WriteLine($"initial {result.InitialValidationMse:E3}, final {result.ValidationMse:E3}, restored {result.RestoredEarlier}, converged {result.Converged}");
+        Assert.True(result.ValidationMse <= result.InitialValidationMse);
+        Assert.False(result.Converged);
+        Assert.Equal(teacher.Filter.ToArray(), model.Filter.ToArray());
+
+        // Without noise it reaches the tolerance and says so.
+        var clean = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(4, 0));
+        var near = new DynamicConvNet(geometry, Activation.ReLU, clean.Filter, clean.OutputWeights);
+        near.Filter[1] += 1e-3;
+        RefinementResult converged = Refinement.Run(near, clean.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(4, 2)), new RefinementOptions());
+        Assert.True(converged.Converged);
+        Assert.True(converged.ValidationMse <= 1e-20 * clean.OutputWeights.ToArray().Sum(a => a * a));
+    }
+
+    public static IEnumerable<object[]> OverlappingGeometries() =>
+    [
+        [PatchGeometry.Strided2D(3, 3, 1, 1, 7, 7)],
+        // A cyclic patch list (a General layout): every coordinate is read by three patches.
+        [PatchGeometry.FromPatches(10, Enumerable.Range(0, 10).Select(j => new[] { j, (j + 1) % 10, (j + 3) % 10 }).ToList())],
+    ];
+
+    [Theory]
+    [MemberData(nameof(OverlappingGeometries))]
+    public void Full_overlap_2d_and_general_patches_are_learned(PatchGeometry geometry)
+    {
+        Assert.False(geometry.HasNonOverlappingPart);
+        (_, DataSet train, DataSet test, _) = Problem(geometry, 1_000, 0.0, 2);
+        var model = new DynamicConvNet(geometry, Activation.ReLU);
+        JointLearnerResult result = JointLearner.Learn(model, train, new JointLearnerOptions { Seed = 2 });
+        double error = Metrics.RelativeMeanSquaredError(model, test);
+        output.WriteLine($"{geometry}: relative test MSE {error:E2}, {result.Starts} start(s), {result.ShiftsAccepted} shift(s)");
+        Assert.True(error <= 1e-20, $"relative test MSE {error:E2} > 1e-20");
+    }
+
+    [Fact]
+    public void The_joint_learner_is_deterministic()
+    {
+        var geometry = PatchGeometry.Strided1D(6, 2, 24);
+        (_, DataSet train, _, _) = Problem(geometry, 500, 0.1, 8);
+        double[] Run()
+        {
+            var model = new DynamicConvNet(geometry, Activation.ReLU);
+            JointLearner.Learn(model, train, new JointLearnerOptions { Seed = 8 });
+            return [.. model.Filter.ToArray(), .. model.OutputWeights.ToArray()];
+        }
+        Assert.Equal(Run(), Run());
+    }
+
+    [Fact]
+    public void Options_out_of_range_name_the_parameter()
+    {
+        var geometry = PatchGeometry.Strided1D(4, 2, 16);
+        (_, DataSet train, _, _) = Problem(geometry, 50, 0.0, 1);
+        var model = new DynamicConvNet(geometry, Activation.ReLU);
+        Assert.Equal("MaxIterations", Assert.ThrowsAny<ArgumentException>(() => LeastSquaresFinish.Run(model, train, new LeastSquaresOptions { MaxIterations = 0 })).ParamName);
+        Assert.Equal("Tolerance", Assert.ThrowsAny<ArgumentException>(() => LeastSquaresFinish.Run(model, train, new LeastSquaresOptions { Tolerance = 1.0 })).ParamName);
+        Assert.Equal("Starts", Assert.ThrowsAny<ArgumentException>(() => JointLearner.Learn(model, train, new JointLearnerOptions { Starts = 0 })).ParamName);
+        Assert.Equal("SearchRows", Assert.ThrowsAny<ArgumentException>(() => JointLearner.Learn(model, train, new JointLearnerOptions { SearchRows = -1 })).ParamName);
+        Assert.Equal("ValidationSamples", Assert.ThrowsAny<ArgumentException>(() => Refinement.Run(model, train.Stream(Xoshiro256StarStar.ForStream(1, 1)),
+            new RefinementOptions { Samples = 10, ValidationSamples = 11 })).ParamName);
+        var wide = DataSet.Draw(Teacher.Random(PatchGeometry.Strided1D(4, 2, 20), Activation.ReLU, Xoshiro256StarStar.ForStream(1, 0)), InputDistribution.Gaussian, 10, Xoshiro256StarStar.ForStream(1, 1));
+        Assert.ThrowsAny<ArgumentException>(() => LeastSquaresFinish.Run(model, wide));
+    }
+}
