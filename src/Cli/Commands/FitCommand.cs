@@ -256,9 +256,7 @@ internal static class FitCommand
             }
             catch (LearningDivergedException e)
             {
-                context.Warn(e.Message);
-                e.LastFiniteState.Filter.CopyTo(model.Filter);
-                e.LastFiniteState.OutputWeights.CopyTo(model.OutputWeights);
+                KeepLastFinite(e);
             }
             Record("convotron along one patch");
             context.Line($"{prefix}: Convotron along patch {patch}: validation relative MSE {Invariant.E3(curve[^1].Validation)}");
@@ -286,9 +284,7 @@ internal static class FitCommand
             }
             catch (LearningDivergedException e)
             {
-                context.Warn(e.Message);
-                e.LastFiniteState.Filter.CopyTo(model.Filter);
-                e.LastFiniteState.OutputWeights.CopyTo(model.OutputWeights);
+                KeepLastFinite(e);
             }
             Record("algorithm1");
             context.Line($"{prefix}: Algorithm 1: validation relative MSE {Invariant.E3(curve[^1].Validation)}");
@@ -324,6 +320,14 @@ internal static class FitCommand
         context.Line($"{prefix}: {(settings.Refine ? "least-squares finish" : "joint search")}: validation relative MSE {Invariant.E3(curve[^1].Validation)}");
         double trainMse = Metrics.MeanSquaredError(model, train);
         return new Attempt(center, preprocessing, model, learner.ToString(), curve, curve[^1].Validation, curve[^1].Train, trainMse, train.LabelVariance);
+
+        // A diverged first start is not fatal: the joint learner goes on from its last finite state.
+        void KeepLastFinite(LearningDivergedException e)
+        {
+            context.Warn(e.Message);
+            e.LastFiniteState.Filter.CopyTo(model.Filter);
+            e.LastFiniteState.OutputWeights.CopyTo(model.OutputWeights);
+        }
 
         void Record(string stage) => curve.Add((stage, Metrics.RelativeMeanSquaredError(model, train), Metrics.RelativeMeanSquaredError(model, validation)));
     }
