@@ -227,7 +227,27 @@ namespace Convotron.Generator
                 writer.WriteLine("Guard.Length(outputNoise.Length, K, \"k\");");
                 string rows = Invariant($"{geometry.FirstNonRow}..{geometry.FirstNonRow + geometry.NonRows - 1}");
                 string columns = Invariant($"{geometry.FirstNonColumn}..{geometry.FirstNonColumn + geometry.NonColumns - 1}");
-                if (geometry.Model.Is2D)
+                ConvNetModel model = geometry.Model;
+                // With channels, w_non's row (channel, row) is filter row first + row of that channel (1D: one row per channel).
+                string channelLoop = Invariant($"for (int channel = 0; channel < {model.Channels}; channel++)");
+                string rowLoop = Invariant($"for (int row = 0; row < {geometry.NonRows}; row++)");
+                string filterRow = Invariant($"channel * {model.Window} + ({geometry.FirstNonRow} + row) * {model.RW} + {geometry.FirstNonColumn}");
+                string compactRow = Invariant($"(channel * {geometry.NonRows} + row) * {geometry.NonColumns}");
+                if (model.Channels > 1)
+                {
+                    writer.WriteLine(Invariant($"// w_non = w at the non-overlapping taps: filter rows {rows}, columns {columns} of each of the ") +
+                        Invariant($"{model.Channels} channels."));
+                    writer.WriteLine(channelLoop);
+                    using (writer.Indent())
+                    {
+                        writer.WriteLine(rowLoop);
+                        using (writer.Indent())
+                        {
+                            writer.WriteLine(Invariant($"w.Slice({filterRow}, {geometry.NonColumns}).CopyTo(wNon.Slice({compactRow}, {geometry.NonColumns}));"));
+                        }
+                    }
+                }
+                else if (geometry.Model.Is2D)
                 {
                     writer.WriteLine($"// w_non = w at the non-overlapping taps: filter rows {rows}, columns {columns}.");
                     writer.WriteLine(Invariant($"for (int row = 0; row < {geometry.NonRows}; row++)"));
@@ -259,7 +279,21 @@ namespace Convotron.Generator
                 writer.WriteLine("double balance = 0.25 * (wNorm2 - aNorm2);");
                 writer.WriteLine("// w_non ← w_non − η(e v + ¼(‖w_non‖² − ‖a‖²) w_non) + ξ_w, and a likewise, from the same old values.");
                 const string Update = "wNon[n] - eta * (e * v[n] + balance * wNon[n]) + filterNoise[n];";
-                if (geometry.Model.Is2D)
+                if (model.Channels > 1)
+                {
+                    writer.WriteLine(channelLoop);
+                    using (writer.Indent())
+                    {
+                        writer.WriteLine(rowLoop);
+                        using (writer.Indent())
+                        using (writer.Block(Invariant($"for (int column = 0; column < {geometry.NonColumns}; column++)")))
+                        {
+                            writer.WriteLine($"int n = {compactRow} + column;");
+                            writer.WriteLine($"w[{filterRow} + column] = " + Update);
+                        }
+                    }
+                }
+                else if (geometry.Model.Is2D)
                 {
                     using (writer.Block(Invariant($"for (int row = 0; row < {geometry.NonRows}; row++)")))
                     {

@@ -54,7 +54,7 @@ namespace Convotron.Generator
                         var terms = new List<string>();
                         for (int i = 0; i < runs.Count; i++)
                         {
-                            int input = geometry.PatchOffsets![j] + runs.FirstInput + i * runs.InputStride;
+                            int input = geometry.PatchOffsets![j] + runs.FirstInput + runs.InputOffset(i);
                             terms.Add(Invariant($"{pass.DotName}(ref w, {i * runs.WeightStride}, ref x0, {input})"));
                         }
                         WriteSum(writer, Invariant($"z[{j}] = "), terms, "; // " + PatchComment(geometry, j, pass.IsNonOverlapping));
@@ -67,7 +67,7 @@ namespace Convotron.Generator
                         {
                             "double sum = 0.0;",
                             $"for (int i = 0; i < {runs.CountText}; i++)",
-                            $"    sum += {pass.DotName}(ref w, (nuint)(i * {runs.WeightStrideText}), ref x0, {start} + (nuint)(i * {runs.InputStrideText}));",
+                            $"    sum += {pass.DotName}(ref w, (nuint)(i * {runs.WeightStrideText}), ref x0, {start} + {runs.InputOffsetText("i", "(nuint)")});",
                             "z[j] = sum;",
                         });
                 }
@@ -124,7 +124,7 @@ namespace Convotron.Generator
             Runs runs = pass.Runs;
             string axpy = pass.AxpyName;
             string Rows(string coefficient, string start, string target) =>
-                $"    {axpy}({coefficient}, ref x0, {start} + (nuint)(i * {runs.InputStrideText}), ref {target}, (nuint)(i * {runs.WeightStrideText}));";
+                $"    {axpy}({coefficient}, ref x0, {start} + {runs.InputOffsetText("i", "(nuint)")}, ref {target}, (nuint)(i * {runs.WeightStrideText}));";
             writer.WriteLine("// Too many taps to hold Σ in registers at these lanes: the sum is built in memory, patch by patch.");
             if (pass.HasNormalizedForm)
             {
@@ -192,7 +192,7 @@ namespace Convotron.Generator
                 {
                     for (int run = 0; run < runs.Count; run++)
                     {
-                        int input = geometry.PatchOffsets![j] + runs.FirstInput + run * runs.InputStride;
+                        int input = geometry.PatchOffsets![j] + runs.FirstInput + runs.InputOffset(run);
                         writer.WriteLine(AccumulateCall(pass, register, Invariant($"c[{j}]"), Invariant($"{input}"), j % register.Sets, run));
                     }
                 }
@@ -204,7 +204,7 @@ namespace Convotron.Generator
                 {
                     for (int run = 0; run < runs.Count; run++)
                     {
-                        int delta = runs.FirstInput + run * runs.InputStride;
+                        int delta = runs.FirstInput + runs.InputOffset(run);
                         string input = delta == 0 ? $"PatchStart({index})" : Invariant($"PatchStart({index}) + {delta}");
                         writer.WriteLine(AccumulateCall(pass, register, $"c[{index}]", input, set, run));
                     }
@@ -322,7 +322,7 @@ namespace Convotron.Generator
                     int first = plan.FirstNonColumn, last = plan.FirstNonColumn + plan.NonColumns - 1;
                     writer.WriteLine(pass.IsNonOverlapping
                         ? Invariant($"// patch j starts at x[j·s]; its non-overlapping part is x[j·s + {first} .. j·s + {last}]")
-                        : "// patch j reads x[j·s .. j·s + r − 1]");
+                        : plan.Model.Channels == 1 ? "// patch j reads x[j·s .. j·s + r − 1]" : "// patch j reads x[c·d + j·s .. c·d + j·s + r − 1] in every channel c");
                     writer.WriteLine("nuint start = (nuint)(j * S);");
                     Body();
                 }
@@ -356,7 +356,7 @@ namespace Convotron.Generator
             if (!model.Is2D)
             {
                 int first = nonOverlapping ? offset + plan.FirstNonColumn : offset;
-                return Invariant($"x[{first}..{first + (nonOverlapping ? plan.NonColumns : model.RW) - 1}]");
+                return Invariant($"x[{first}..{first + (nonOverlapping ? plan.NonColumns : model.RW) - 1}]") + InEveryChannel(model);
             }
             int row = offset / model.Width, column = offset % model.Width;
             if (nonOverlapping)
@@ -365,7 +365,11 @@ namespace Convotron.Generator
                 column += plan.FirstNonColumn;
             }
             int rows = nonOverlapping ? plan.NonRows : model.RH, columns = nonOverlapping ? plan.NonColumns : model.RW;
-            return Invariant($"rows {row}..{row + rows - 1} × columns {column}..{column + columns - 1}");
+            return Invariant($"rows {row}..{row + rows - 1} × columns {column}..{column + columns - 1}") + InEveryChannel(model);
         }
+
+        /// <summary>"" for one channel; " in each of the C channels" (the same window, c·height·width further on) for several.</summary>
+        private static string InEveryChannel(ConvNetModel model) =>
+            model.Channels == 1 ? "" : Invariant($" in each of the {model.Channels} channels");
     }
 }

@@ -217,7 +217,9 @@ namespace Convotron.Generator
             Runs runs = pass.Runs;
             int length = runs.Length;
             writer.WriteLine(Invariant($"/// <summary>w · P x for the patch part at x[start]: {runs.Count} runs of {length} taps, weights at u·{runs.WeightStride},"));
-            writer.WriteLine(Invariant($"/// inputs at start + u·{runs.InputStride}; one horizontal sum.</summary>"));
+            writer.WriteLine(runs.Channels == 1
+                ? Invariant($"/// inputs at start + u·{runs.InputStride}; one horizontal sum.</summary>")
+                : Invariant($"/// inputs at start + c·{runs.ChannelStride} + i·{runs.InputStride} for u = c·{runs.Rows} + i; one horizontal sum.</summary>"));
             writer.WriteLine(AggressiveInlining);
             using (writer.Block($"private static double {pass.FusedDotName}(ref double w, ref double x, nuint start)"))
             {
@@ -229,7 +231,7 @@ namespace Convotron.Generator
                         for (int m = 0; m < slots.Length; m++)
                         {
                             Slot slot = slots[m];
-                            int wOffset = run * runs.WeightStride + slot.Offset, xOffset = run * runs.InputStride + slot.Offset;
+                            int wOffset = run * runs.WeightStride + slot.Offset, xOffset = runs.InputOffset(run) + slot.Offset;
                             string input = xOffset == 0 ? "start" : Invariant($"start + {xOffset}");
                             string loads = slot.Width is not { } vector
                                 ? Invariant($"Unsafe.Add(ref w, {wOffset}), Unsafe.Add(ref x, {input})")
@@ -272,7 +274,9 @@ namespace Convotron.Generator
                     using (writer.Indent())
                     {
                         writer.WriteLine(Invariant($"scalar += Unsafe.Add(ref w, u * {runs.WeightStride} + i)") +
-                            Invariant($" * Unsafe.Add(ref x, start + u * {runs.InputStride} + i);"));
+                            (runs.Channels == 1
+                                ? Invariant($" * Unsafe.Add(ref x, start + u * {runs.InputStride} + i);")
+                                : $" * Unsafe.Add(ref x, start + {runs.InputOffsetText("u")} + i);"));
                     }
                 }
                 writer.WriteLine("return scalar;");

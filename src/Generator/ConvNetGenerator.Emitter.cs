@@ -67,8 +67,17 @@ namespace Convotron.Generator
         private static void EmitConstants(IndentedWriter writer, GeometryPlan plan)
         {
             ConvNetModel model = plan.Model;
-            Constant(writer, "The input size d.", "D", model.D);
-            Constant(writer, "The filter size r.", "R", model.R);
+            if (model.Channels > 1)
+            {
+                Constant(writer, "The input size d (every channel).", "D", model.D);
+                Constant(writer, "The filter size r (every channel).", "R", model.R);
+                Constant(writer, "The number of channels C (input and filter channel-major).", EmittedNames.Channels, model.Channels);
+            }
+            else
+            {
+                Constant(writer, "The input size d.", "D", model.D);
+                Constant(writer, "The filter size r.", "R", model.R);
+            }
             if (!model.Is2D)
                 Constant(writer, "The stride s.", "S", model.SW);
             Constant(writer, "The number of patches k.", "K", plan.K);
@@ -90,9 +99,12 @@ namespace Convotron.Generator
             writer.WriteLine("public static global::Convotron.PatchGeometry CompiledGeometry { get; } =");
             using (writer.Indent())
             {
+                string channels = model.Channels > 1 ? ", " + EmittedNames.Channels : "";
                 writer.WriteLine(model.Is2D
-                    ? "global::Convotron.PatchGeometry.Strided2D(RH, RW, SH, SW, Height, Width);"
-                    : "global::Convotron.PatchGeometry.Strided1D(R, S, D);");
+                    ? $"global::Convotron.PatchGeometry.Strided2D(RH, RW, SH, SW, Height, Width{channels});"
+                    : model.Channels > 1
+                        ? $"global::Convotron.PatchGeometry.Strided1D(R / {EmittedNames.Channels}, S, D / {EmittedNames.Channels}{channels});"
+                        : "global::Convotron.PatchGeometry.Strided1D(R, S, D);");
             }
             writer.WriteLine("/// <summary>The activation this class was compiled for.</summary>");
             writer.WriteLine($"public static global::Convotron.Activation CompiledActivation => {ActivationExpression(model.Alpha)};");
@@ -231,9 +243,11 @@ namespace Convotron.Generator
                 return "no non-overlapping taps (Algorithm 1 unavailable)";
             string columns = Invariant($"{plan.FirstNonColumn}..{plan.FirstNonColumn + plan.NonColumns - 1}");
             string count = Invariant($"({plan.NonOverlappingTapCount} of {plan.Model.R})");
+            string channels = plan.Model.Channels == 1 ? "" : Invariant($" in each of the {plan.Model.Channels} channels");
             if (!plan.Model.Is2D)
-                return $"non-overlapping taps {columns} {count}";
-            return Invariant($"non-overlapping taps: filter rows {plan.FirstNonRow}..{plan.FirstNonRow + plan.NonRows - 1} × columns {columns} {count}");
+                return $"non-overlapping taps {columns}{channels} {count}";
+            return Invariant($"non-overlapping taps: filter rows {plan.FirstNonRow}..{plan.FirstNonRow + plan.NonRows - 1} × columns {columns}") +
+                $"{channels} {count}";
         }
 
         private static string ActivationName(double alpha) => alpha switch

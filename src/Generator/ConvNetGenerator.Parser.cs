@@ -122,18 +122,21 @@ namespace Convotron.Generator
                 valid = false;
             }
 
+            // Arguments: the compiler reports missing, extra or mistyped ones; then there is no model (after the checks below).
+            bool argumentsRead = TryReadArguments(attribute, kind, out int[] values, out double alpha, out int channels);
+
             // The generated members may not share the class's name (CS0542), nor a user member's (CS0102, CS0111).
             bool is2D = kind == ConvNetKind.Strided2D;
-            if (EmittedNames.Meaning(declaration.Identifier.ValueText, is2D) is not null)
+            bool hasChannels = argumentsRead && channels > 1;
+            if (EmittedNames.Meaning(declaration.Identifier.ValueText, is2D, hasChannels) is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NameCollidesWithConstant, identifier,
                     declaration.Identifier.ValueText));
                 valid = false;
             }
-            valid &= CheckMemberClashes(type, name, is2D, diagnostics, cancellationToken);
+            valid &= CheckMemberClashes(type, name, is2D, hasChannels, diagnostics, cancellationToken);
 
-            // Arguments: the compiler reports missing, extra or mistyped ones; then there is no model.
-            if (!TryReadArguments(attribute, kind, out int[] values, out double alpha))
+            if (!argumentsRead)
                 return Result(null, diagnostics);
             Dictionary<string, LocationInfo?> argumentLocations = ArgumentLocations(attribute, attributeSyntax);
             LocationInfo? LocationOf(string parameter) =>
@@ -147,6 +150,17 @@ namespace Convotron.Generator
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidGeometry, LocationOf(error.Parameter),
                     name, error.Message, error.Parameter));
+                valid = false;
+            }
+
+            // The channel count, by the runtime's rules (GeometryMath), once the single-channel geometry is valid.
+            GeometryError? channelError = channels < 1 || errors.Count > 0 ? GeometryMath.ValidateChannels(channels, 1, 1) : kind == ConvNetKind.Strided1D
+                ? GeometryMath.ValidateStrided1D(values[0], values[1], values[2], channels)
+                : GeometryMath.ValidateStrided2D(values[0], values[1], values[2], values[3], values[4], values[5], channels);
+            if (channelError is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidChannels, LocationOf("channels"),
+                    name, channelError.Message));
                 valid = false;
             }
 
@@ -165,9 +179,10 @@ namespace Convotron.Generator
                 : null;
             var model = kind == ConvNetKind.Strided1D
                 ? new ConvNetModel(ns, containingTypes.ToEquatableArray(), declaration.Identifier.Text, name, HintName(type),
-                    IsListedInRegistry(type), kind, RH: 1, RW: values[0], SH: 1, SW: values[1], Height: 1, Width: values[2], Alpha: alpha + 0.0)
+                    IsListedInRegistry(type), kind, RH: 1, RW: values[0], SH: 1, SW: values[1], Height: 1, Width: values[2], Alpha: alpha + 0.0,
+                    Channels: channels)
                 : new ConvNetModel(ns, containingTypes.ToEquatableArray(), declaration.Identifier.Text, name, HintName(type),
-                    IsListedInRegistry(type), kind, values[0], values[1], values[2], values[3], values[4], values[5], alpha + 0.0);
+                    IsListedInRegistry(type), kind, values[0], values[1], values[2], values[3], values[4], values[5], alpha + 0.0, channels);
 
             // What the emitted code will be like, as information.
             var plan = GeometryPlan.Create(model);
@@ -191,7 +206,7 @@ namespace Convotron.Generator
         /// CNV0012 at each user member or nested type whose name the generated class also declares (from the one table
         /// in <see cref="EmittedNames"/>), and at a user parameterless instance constructor. False when there is any.
         /// </summary>
-        private static bool CheckMemberClashes(INamedTypeSymbol type, string name, bool is2D, List<DiagnosticInfo> diagnostics,
+        private static bool CheckMemberClashes(INamedTypeSymbol type, string name, bool is2D, bool hasChannels, List<DiagnosticInfo> diagnostics,
             CancellationToken cancellationToken)
         {
             bool clean = true;
@@ -217,7 +232,7 @@ namespace Convotron.Generator
                 {
                     what = member is INamedTypeSymbol ? "a nested type" : "a member";
                 }
-                if (EmittedNames.Meaning(memberName, is2D) is not { } meaning)
+                if (EmittedNames.Meaning(memberName, is2D, hasChannels) is not { } meaning)
                     continue;
                 LocationInfo? location = null;
                 foreach (Location candidate in member.Locations)
@@ -238,13 +253,26 @@ namespace Convotron.Generator
         private static ParseResult Result(ConvNetModel? model, List<DiagnosticInfo> diagnostics) =>
             new(model, diagnostics.ToEquatableArray());
 
-        private static bool TryReadArguments(AttributeData attribute, ConvNetKind kind, out int[] values, out double alpha)
+        /// <summary>
+        /// The geometry's integers, alpha and the channel count (1 when the attribute has no such parameter, as an older
+        /// runtime's): false when the compiler could not bind them.
+        /// </summary>
+        private static bool TryReadArguments(AttributeData attribute, ConvNetKind kind, out int[] values, out double alpha, out int channels)
         {
             int count = kind == ConvNetKind.Strided1D ? 3 : 6;
             values = new int[count];
             alpha = 0.0;
-            if (attribute.AttributeConstructor is null || attribute.ConstructorArguments.Length != count + 1)
+            channels = 1;
+            int arguments = attribute.ConstructorArguments.Length;
+            if (attribute.AttributeConstructor is null || (arguments != count + 1 && arguments != count + 2))
                 return false;
+            if (arguments == count + 2)
+            {
+                TypedConstant channelsArgument = attribute.ConstructorArguments[count + 1];
+                if (channelsArgument.Kind != TypedConstantKind.Primitive || channelsArgument.Value is not int channelsValue)
+                    return false;
+                channels = channelsValue;
+            }
             for (int i = 0; i < count; i++)
             {
                 TypedConstant argument = attribute.ConstructorArguments[i];

@@ -97,11 +97,17 @@ namespace Convotron.Generator
             "'{0}' is compiled with C# {1}, but the generated model needs C# {2} or later (inline arrays and file-local types). Set <LangVersion>{2}</LangVersion> or later (the .NET 8+ default), or remove the attribute.",
             "The generated code keeps the weights in inline arrays (C# 12) and its helpers in a file-local class (C# 11). With an older LangVersion it would fail inside the generated file, so the generator reports it at the attribute and generates nothing.");
 
+        public static readonly DiagnosticDescriptor InvalidChannels = Error(
+            "CNV0014",
+            "Invalid channel count",
+            "The channel count of '{0}' is invalid. {1} Change the attribute argument 'channels'.",
+            "The channels argument must be at least 1, and the geometry over all channels must stay within the runtime's limits, checked by the same rules as PatchGeometry.Strided1D/2D(..., channels): the input size channels·d (2D: channels·height·width) must fit an int and k·r over all channels may hold at most 1,073,741,823 index entries.");
+
         private static readonly DiagnosticDescriptor[] s_all =
         {
             ClassMustBePartial, InvalidGeometry, InvalidAlpha, GenericTypeNotSupported, ConflictingAttributes,
             UnreadCoordinates, NoNonOverlappingPart, LoopsInsteadOfUnrolling, NameCollidesWithConstant, ClassMustBeInstantiable,
-            RecordNotSupported, MemberCollidesWithGenerated, LanguageVersionTooOld,
+            RecordNotSupported, MemberCollidesWithGenerated, LanguageVersionTooOld, InvalidChannels,
         };
 
         public static DiagnosticDescriptor ById(string id)

@@ -23,6 +23,9 @@ namespace Convotron.Generator
         public const string NonOverlappingBuffer = "NonOverlappingBuffer";
         public const string NonOverlappingTapCount = "NonOverlappingTapCount";
 
+        /// <summary>The constant C, the number of channels: added only to models with more than one channel.</summary>
+        public const string Channels = "C";
+
         /// <summary>The parameterless constructor's stand-in name in the table (a constructor has the class's name).</summary>
         public const string Constructor = ".ctor";
 
@@ -49,18 +52,22 @@ namespace Convotron.Generator
             ("SH", "a constant"), ("SW", "a constant"), ("KH", "a constant"), ("KW", "a constant"),
         };
 
-        /// <summary>Every name the generator adds to a 1D or 2D model class, with what it is.</summary>
-        public static IReadOnlyList<(string Name, string Meaning)> ModelMembers(bool is2D)
+        private static readonly (string Name, string Meaning)[] s_onlyChannels = { (Channels, "a constant") };
+
+        /// <summary>Every name the generator adds to a 1D or 2D model class (of several channels or one), with what it is.</summary>
+        public static IReadOnlyList<(string Name, string Meaning)> ModelMembers(bool is2D, bool hasChannels = false)
         {
             var names = new List<(string, string)>(s_common);
             names.AddRange(is2D ? s_only2D : s_only1D);
+            if (hasChannels)
+                names.AddRange(s_onlyChannels);
             return names;
         }
 
         /// <summary>What <paramref name="name"/> is in the generated class, or null when the generator does not add it.</summary>
-        public static string? Meaning(string name, bool is2D)
+        public static string? Meaning(string name, bool is2D, bool hasChannels = false)
         {
-            foreach ((string Name, string Meaning) entry in ModelMembers(is2D))
+            foreach ((string Name, string Meaning) entry in ModelMembers(is2D, hasChannels))
             {
                 if (entry.Name == name)
                     return entry.Meaning;

@@ -13,7 +13,8 @@ namespace Convotron.Generator
     /// <remarks>
     /// Every strided patch is a translate of patch 0: P_j[u·rw + v] = offset_j + u·width + v
     /// (1D is the one-row image height = 1, rh = 1). So a patch is rh runs of rw consecutive
-    /// inputs, and its non-overlapping part the rows × columns of the two axes' tap ranges.
+    /// inputs, and its non-overlapping part the rows × columns of the two axes' tap ranges. With C channels a patch
+    /// reads the same window in every channel: C·rh runs, channel c's at c·height·width further on.
     /// </remarks>
     internal sealed class GeometryPlan
     {
@@ -35,15 +36,15 @@ namespace Convotron.Generator
             if (NonRows == 0 || NonColumns == 0)
                 NonRows = NonColumns = FirstNonRow = FirstNonColumn = 0;
             UnreadCoordinates = model.Is2D
-                ? GeometryMath.UnreadCoordinates2D(model.RH, model.RW, model.SH, model.SW, model.Height, model.Width)
-                : GeometryMath.UnreadCoordinates1D(model.RW, model.SW, model.Width);
+                ? GeometryMath.UnreadCoordinates2D(model.RH, model.RW, model.SH, model.SW, model.Height, model.Width, model.Channels)
+                : GeometryMath.UnreadCoordinates1D(model.RW, model.SW, model.Width, model.Channels);
             Unrolled = PatchTerms <= MaxUnrolledTerms;
             if (Unrolled)
             {
                 // Patch j starts where the shared index table says: P_j[0].
                 int[] indices = model.Is2D
-                    ? GeometryMath.Strided2DIndices(model.RH, model.RW, model.SH, model.SW, model.Height, model.Width)
-                    : GeometryMath.Strided1DIndices(model.RW, model.SW, model.Width);
+                    ? GeometryMath.Strided2DIndices(model.RH, model.RW, model.SH, model.SW, model.Height, model.Width, model.Channels)
+                    : GeometryMath.Strided1DIndices(model.RW, model.SW, model.Width, model.Channels);
                 PatchOffsets = new int[K];
                 for (int j = 0; j < K; j++)
                     PatchOffsets[j] = indices[j * model.R];
@@ -52,6 +53,8 @@ namespace Convotron.Generator
                 ? string.Format(CultureInfo.InvariantCulture, "2d:rh={0},rw={1},sh={2},sw={3},height={4},width={5}",
                     model.RH, model.RW, model.SH, model.SW, model.Height, model.Width)
                 : string.Format(CultureInfo.InvariantCulture, "1d:r={0},s={1},d={2}", model.RW, model.SW, model.Width);
+            if (model.Channels != 1)
+                GeometryText += string.Format(CultureInfo.InvariantCulture, ",channels={0}", model.Channels);
         }
 
         public ConvNetModel Model { get; }
@@ -73,14 +76,14 @@ namespace Convotron.Generator
 
         public int NonColumns { get; }
 
-        /// <summary>|T_non|.</summary>
-        public int NonOverlappingTapCount => NonRows * NonColumns;
+        /// <summary>|T_non|: the window's non-overlapping taps, in every channel.</summary>
+        public int NonOverlappingTapCount => Model.Channels * NonRows * NonColumns;
 
         public long UnreadCoordinates { get; }
 
         public bool Unrolled { get; }
 
-        /// <summary>P_j[0] for each patch j, when unrolled.</summary>
+        /// <summary>P_j[0] for each patch j, when unrolled (where the patch starts in channel 0).</summary>
         public int[]? PatchOffsets { get; }
 
         /// <summary>The geometry in PatchGeometry.ToString() syntax.</summary>

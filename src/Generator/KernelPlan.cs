@@ -99,10 +99,11 @@ namespace Convotron.Generator
         public static KernelPlan Create(GeometryPlan geometry) => new(geometry);
 
         private static Runs WholePatchRuns(GeometryPlan plan) =>
-            new(plan.Model.RH, plan.Model.RW, plan.Model.RW, 0, plan.Model.Width, wholePatch: true);
+            new(plan.Model.RH, plan.Model.RW, plan.Model.RW, 0, plan.Model.Width, wholePatch: true, plan.Model.Channels, plan.Model.ChannelSize);
 
         private static Runs NonOverlappingRuns(GeometryPlan plan) =>
-            new(plan.NonRows, plan.NonColumns, plan.NonColumns, plan.FirstNonRow * plan.Model.Width + plan.FirstNonColumn, plan.Model.Width, wholePatch: false);
+            new(plan.NonRows, plan.NonColumns, plan.NonColumns, plan.FirstNonRow * plan.Model.Width + plan.FirstNonColumn, plan.Model.Width,
+                wholePatch: false, plan.Model.Channels, plan.Model.ChannelSize);
 
         /// <summary>Accumulators a register form may hold per lane width (zmm0–31 with AVX-512, else 16 registers), leaving room for the loads.</summary>
         private static int RegisterBudget(int lanes) => lanes == 8 ? 24 : 12;
@@ -305,29 +306,42 @@ namespace Convotron.Generator
         public string Of => Type + "<double>";
     }
 
-    /// <summary>The runs one patch pass walks: count runs of length, weight offset i·weightStride, input offset first + i·inputStride from the patch's start.</summary>
+    /// <summary>
+    /// The runs one patch pass walks: in each of the channels, rows runs of length taps; run u = c·rows + i has its weights at
+    /// u·weightStride (the filter, and the compact non-overlapping filter, are channel-major with rows runs per channel)
+    /// and its inputs at first + c·channelStride + i·inputStride from the patch's start.
+    /// </summary>
     internal readonly struct Runs
     {
-        public Runs(int count, int length, int weightStride, int firstInput, int inputStride, bool wholePatch)
+        public Runs(int rows, int length, int weightStride, int firstInput, int inputStride, bool wholePatch, int channels = 1, int channelStride = 0)
         {
-            Count = count;
+            Rows = rows;
+            Channels = channels;
+            Count = rows * channels;
             Length = length;
             WeightStride = weightStride;
             FirstInput = firstInput;
             InputStride = inputStride;
+            ChannelStride = channelStride;
             WholePatch = wholePatch;
         }
 
-        /// <summary>Whether these are the rh runs of rw taps of a whole patch (so the loops can name RH, RW and Width).</summary>
+        /// <summary>Whether these are the rh runs of rw taps of a whole one-channel patch (so the loops can name RH, RW and Width).</summary>
         public bool WholePatch { get; }
 
-        public string CountText => WholePatch ? "RH" : Count.ToString(CultureInfo.InvariantCulture);
+        public string CountText => WholePatch && Channels == 1 ? "RH" : Count.ToString(CultureInfo.InvariantCulture);
 
-        public string WeightStrideText => WholePatch ? "RW" : WeightStride.ToString(CultureInfo.InvariantCulture);
+        public string WeightStrideText => WholePatch && Channels == 1 ? "RW" : WeightStride.ToString(CultureInfo.InvariantCulture);
 
-        public string InputStrideText => WholePatch ? "Width" : InputStride.ToString(CultureInfo.InvariantCulture);
+        public string InputStrideText => WholePatch && Channels == 1 ? "Width" : InputStride.ToString(CultureInfo.InvariantCulture);
 
+        /// <summary>The number of runs in all channels.</summary>
         public int Count { get; }
+
+        /// <summary>The runs per channel.</summary>
+        public int Rows { get; }
+
+        public int Channels { get; }
 
         public int Length { get; }
 
@@ -336,6 +350,23 @@ namespace Convotron.Generator
         public int FirstInput { get; }
 
         public int InputStride { get; }
+
+        /// <summary>How far channel c + 1 is from channel c in x (height·width).</summary>
+        public int ChannelStride { get; }
+
+        /// <summary>Where run u starts in x, from the patch part's first input: c·channelStride + i·inputStride for u = c·rows + i.</summary>
+        public int InputOffset(int run) => run / Rows * ChannelStride + run % Rows * InputStride;
+
+        /// <summary><see cref="InputOffset"/> as code, for a run index held in the variable <paramref name="run"/> (typed like it).</summary>
+        public string InputOffsetText(string run, string cast = "")
+        {
+            if (Channels == 1)
+                return $"{cast}({run} * {InputStrideText})";
+            string channel = Invariant($"{run} / {Rows} * {ChannelStride}"), row = Invariant($"{run} % {Rows} * {InputStride}");
+            return Rows == 1 ? $"{cast}({run} * {ChannelStride.ToString(CultureInfo.InvariantCulture)})" : $"{cast}({channel} + {row})";
+        }
+
+        private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>One accumulator of a run: a vector of Width's lanes (or a scalar when Width is null) at Offset within the run.</summary>

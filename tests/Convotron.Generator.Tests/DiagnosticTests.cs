@@ -110,6 +110,52 @@ public sealed class DiagnosticTests
         Assert.Contains(shown, diagnostic.GetMessage());
     }
 
+    [Theory]
+    [InlineData("[ConvNet(16, 9, 160, channels: 0)]", "channels: 0", "at least 1; got 0")]
+    [InlineData("[ConvNet2D(3, 3, 2, 2, 16, 16, 0.0, -3)]", "-3", "at least 1; got -3")]
+    [InlineData("[ConvNet2D(1, 1, 32768, 32768, 32768, 32768, channels: 2)]", "channels: 2", "overflows int")]
+    [InlineData("[ConvNet(1, 1, 1000000, channels: 1074)]", "channels: 1074", "Geometry too large")]
+    public void CNV0014_bad_channel_count_is_on_the_channels_argument(string attribute, string argument, string message)
+    {
+        string source = "using Convotron;\n" + attribute + "\npublic partial class Net;\n";
+        Run run = RunGenerator(source);
+        AssertNoCrash(run);
+        Diagnostic diagnostic = Single(run, "CNV0014");
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Contains(WellKnownDiagnosticTags.NotConfigurable, diagnostic.Descriptor.CustomTags);
+        Assert.Equal(Position(source, argument), Start(diagnostic));
+        Assert.Contains(message, diagnostic.GetMessage());
+        Assert.Contains("'channels'", diagnostic.GetMessage());
+        Assert.DoesNotContain(run.Result.Results.Single().GeneratedSources, generated => generated.HintName == "Net.g.cs");
+    }
+
+    [Fact]
+    public void CNV0014_and_CNV0002_together_when_both_are_wrong()
+    {
+        const string source = "using Convotron;\n[ConvNet(r: 0, s: 1, d: 10, channels: 0)]\npublic partial class Net;\n";
+        Run run = RunGenerator(source);
+        Assert.Equal(Position(source, "r: 0"), Start(Single(run, "CNV0002")));
+        Assert.Equal(Position(source, "channels: 0"), Start(Single(run, "CNV0014")));
+    }
+
+    [Fact]
+    public void A_valid_channel_model_reports_only_information_and_reserves_C()
+    {
+        // Channels count in the unread coordinates (the tail x[4] of each of 2 channels) and in the loop limit.
+        const string source = "using Convotron;\n[ConvNet(2, 2, 5, channels: 2)]\npublic partial class Net;\n" +
+            "[ConvNet(64, 33, 2044, channels: 2)]\npublic partial class Wide;\n";
+        Run run = RunGenerator(source);
+        Assert.Empty(run.CompilationProblems());
+        Assert.Contains("2 of the d = 10 input coordinates", Single(run, "CNV0006").GetMessage());
+        Assert.Contains("1d:r=64,s=33,d=2044,channels=2", Single(run, "CNV0008").GetMessage());
+
+        // C is added (so reserved) only with channels: a user member C clashes there and nowhere else.
+        Run clash = RunGenerator("using Convotron;\n[ConvNet(2, 2, 5, channels: 2)]\npublic partial class Net { public int C; }\n" +
+            "[ConvNet(2, 2, 5)]\npublic partial class One { public int C; }\n");
+        Diagnostic diagnostic = Single(clash, "CNV0012");
+        Assert.Contains("'Net'", diagnostic.GetMessage());
+    }
+
     [Fact]
     public void CNV0004_generic_class_and_class_in_generic_type()
     {
@@ -242,7 +288,7 @@ public sealed class DiagnosticTests
     public void Every_descriptor_has_a_help_page_in_the_repository()
     {
         string root = RepositoryRoot();
-        foreach (string id in new[] { "CNV0001", "CNV0002", "CNV0003", "CNV0004", "CNV0005", "CNV0006", "CNV0007", "CNV0008", "CNV0009", "CNV0010", "CNV0011", "CNV0012", "CNV0013" })
+        foreach (string id in new[] { "CNV0001", "CNV0002", "CNV0003", "CNV0004", "CNV0005", "CNV0006", "CNV0007", "CNV0008", "CNV0009", "CNV0010", "CNV0011", "CNV0012", "CNV0013", "CNV0014" })
         {
             string page = System.IO.Path.Combine(root, "docs", "diagnostics", id + ".md");
             Assert.True(System.IO.File.Exists(page), page);

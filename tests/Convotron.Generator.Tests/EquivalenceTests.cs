@@ -33,12 +33,23 @@ public sealed class EquivalenceTests
         new("2d 12x21 3x5 non-square", () => new Image12x21Linear(), PatchGeometry.Strided2D(3, 5, 2, 4, 12, 21), Activation.Linear),
         new("2d loops", () => new Image64x8s6Leaky(), PatchGeometry.Strided2D(8, 8, 6, 6, 64, 64), Activation.Leaky(0.3)),
         new("nested", () => new Outer.NestedNet(), PatchGeometry.Strided1D(3, 2, 9), Activation.ReLU),
+        new("1d 2 channels tiny", () => new Tiny2x5x2(), PatchGeometry.Strided1D(2, 2, 5, channels: 2), Activation.ReLU),
+        new("1d 3 channels 160,16,9", () => new Net3x160x16s9(), PatchGeometry.Strided1D(16, 9, 160, channels: 3), Activation.ReLU),
+        new("1d 2 channels leaky", () => new Net2x41x5s4Leaky(), PatchGeometry.Strided1D(5, 4, 41, channels: 2), Activation.Leaky(0.3)),
+        new("1d 2 channels loops", () => new Net2x4096x64s33Leaky(), PatchGeometry.Strided1D(64, 33, 4096, channels: 2), Activation.Leaky(0.3)),
+        new("2d 3 channels 16x16 3x3 s2", () => new Rgb16x3s2(), PatchGeometry.Strided2D(3, 3, 2, 2, 16, 16, channels: 3), Activation.ReLU),
+        new("2d 2 channels leaky", () => new Image2x13x4s3Leaky(), PatchGeometry.Strided2D(4, 4, 3, 3, 13, 13, channels: 2), Activation.Leaky(0.3)),
+        new("2d 4 channels one row linear", () => new Image4x2x9Linear(), PatchGeometry.Strided2D(2, 3, 1, 2, 2, 9, channels: 4), Activation.Linear),
+        new("2d 3 channels loops", () => new Image3x28x5s2Leaky(), PatchGeometry.Strided2D(5, 5, 2, 2, 28, 28, channels: 3), Activation.Leaky(0.3)),
     };
 
-    public static TheoryData<Case> AllCases()
+    public static TheoryData<Case> AllCases() => TheoryOf(Cases);
+
+    /// <summary>The cases of a table as xunit theory data.</summary>
+    internal static TheoryData<T> TheoryOf<T>(IEnumerable<T> cases)
     {
-        var data = new TheoryData<Case>();
-        foreach (Case c in Cases)
+        var data = new TheoryData<T>();
+        foreach (T c in cases)
             data.Add(c);
         return data;
     }

@@ -86,7 +86,7 @@ public sealed class MisuseTests
     [Fact]
     public void Every_name_the_generated_class_declares_is_in_the_one_table()
     {
-        // 1D and 2D, with and without non-overlapping taps, inline and allocated buffers.
+        // 1D and 2D, with and without non-overlapping taps, inline and allocated buffers, one channel and several.
         const string source = """
             using Convotron;
             namespace App;
@@ -94,13 +94,16 @@ public sealed class MisuseTests
             [ConvNet2D(5, 5, 2, 2, 64, 48, 0.3)] public partial class B;
             [ConvNet(r: 10001, s: 6000, d: 20001)] public partial class C;
             [ConvNet2D(4, 4, 3, 3, 28, 28)] public partial class D2;
+            [ConvNet(16, 9, 160, channels: 3)] public partial class E1;
+            [ConvNet2D(4, 4, 3, 3, 28, 28, channels: 2)] public partial class E2;
             """;
         Run run = RunGenerator(source);
         Assert.Empty(run.CompilationProblems());
-        foreach (string name in new[] { "A", "B", "C", "D2" })
+        foreach (string name in new[] { "A", "B", "C", "D2", "E1", "E2" })
         {
             INamedTypeSymbol type = run.Output.GetTypeByMetadataName("App." + name)!;
-            var table = EmittedNames.ModelMembers(is2D: name is "B" or "D2").Select(entry => entry.Name).ToHashSet();
+            var table = EmittedNames.ModelMembers(is2D: name is "B" or "D2" or "E2", hasChannels: name.StartsWith('E'))
+                .Select(entry => entry.Name).ToHashSet();
             foreach (ISymbol member in type.GetMembers().Where(m => !m.IsImplicitlyDeclared))
             {
                 string memberName = member is IMethodSymbol { MethodKind: MethodKind.Constructor } ? EmittedNames.Constructor : member.Name;

@@ -21,18 +21,24 @@ namespace Convotron.Generator.Tests;
 /// </summary>
 public sealed class PropertyTests(ITestOutputHelper output)
 {
-    private sealed record Geometry(bool Is2D, int RH, int RW, int SH, int SW, int Height, int Width, double Alpha)
+    private sealed record Geometry(bool Is2D, int RH, int RW, int SH, int SW, int Height, int Width, double Alpha, int Channels)
     {
         public PatchGeometry ToPatchGeometry() => Is2D
-            ? PatchGeometry.Strided2D(RH, RW, SH, SW, Height, Width)
-            : PatchGeometry.Strided1D(RW, SW, Width);
+            ? PatchGeometry.Strided2D(RH, RW, SH, SW, Height, Width, Channels)
+            : PatchGeometry.Strided1D(RW, SW, Width, Channels);
 
-        public string Attribute(double alpha) => Is2D
-            ? FormattableString.Invariant($"[ConvNet2D({RH}, {RW}, {SH}, {SW}, {Height}, {Width}, {alpha:R})]")
-            : FormattableString.Invariant($"[ConvNet({RW}, {SW}, {Width}, {alpha:R})]");
+        /// <summary>The attribute; one channel is written as today's sources do (no channels argument).</summary>
+        public string Attribute(double alpha)
+        {
+            string channels = Channels == 1 ? "" : FormattableString.Invariant($", channels: {Channels}");
+            return Is2D
+                ? FormattableString.Invariant($"[ConvNet2D({RH}, {RW}, {SH}, {SW}, {Height}, {Width}, {alpha:R}{channels})]")
+                : FormattableString.Invariant($"[ConvNet({RW}, {SW}, {Width}, {alpha:R}{channels})]");
+        }
 
         public KernelPlan Plan() => KernelPlan.Create(GeometryPlan.Create(new ConvNetModel("App", EquatableArray<ContainingTypeInfo>.Empty,
-            "M", "App.M", "App.M.g.cs", true, Is2D ? ConvNetKind.Strided2D : ConvNetKind.Strided1D, RH, RW, SH, SW, Height, Width, Alpha)));
+            "M", "App.M", "App.M.g.cs", true, Is2D ? ConvNetKind.Strided2D : ConvNetKind.Strided1D, RH, RW, SH, SW, Height, Width, Alpha,
+            Channels)));
     }
 
     /// <summary>One axis: filter r, stride s (sometimes above r), k patches and a tail the stride does not reach.</summary>
@@ -49,14 +55,16 @@ public sealed class PropertyTests(ITestOutputHelper output)
     {
         double alpha = random.Next(4) switch { 0 => 0.0, 1 => 1.0, 2 => 0.3, _ => Math.Round(random.NextDouble(), 3) };
         bool looped = random.Next(4) == 0;
+        // A third of the geometries have 2–4 channels (channel-major input and filter).
+        int channels = random.Next(3) == 0 ? random.Next(2, 5) : 1;
         if (random.Next(2) == 0)
         {
             (int r, int s, int d) = looped ? Axis(random, 80, 300) : Axis(random, 40, 40);
-            return new Geometry(false, 1, r, 1, s, 1, d, alpha);
+            return new Geometry(false, 1, r, 1, s, 1, d, alpha, channels);
         }
         (int rh, int sh, int height) = looped ? Axis(random, 9, 30) : Axis(random, 6, 8);
         (int rw, int sw, int width) = looped ? Axis(random, 9, 30) : Axis(random, 10, 8);
-        return new Geometry(true, rh, rw, sh, sw, height, width, alpha);
+        return new Geometry(true, rh, rw, sh, sw, height, width, alpha, channels);
     }
 
     [Fact]
@@ -69,12 +77,13 @@ public sealed class PropertyTests(ITestOutputHelper output)
         string[] wanted =
         [
             "1D", "2D", "unrolled", "looped", "sets 1", "sets 2", "sets 3", "sets 4", "memory form", "register loop",
-            "fused dot", "run dots", "vector activated sum", "no non-overlapping part",
+            "fused dot", "run dots", "vector activated sum", "no non-overlapping part", "1D channels", "2D channels",
+            "looped channels",
         ];
         for (int draw = 0; draw < 400 && (geometries.Count < 20 || !wanted.All(covered.Contains)) && geometries.Count < 36; draw++)
         {
             Geometry geometry = RandomGeometry(random);
-            if (geometry.Width * geometry.Height > 20000)
+            if (geometry.Width * geometry.Height * geometry.Channels > 20000)
                 continue; // keep the compilation small
             KernelPlan plan = geometry.Plan();
             var choices = new HashSet<string>
@@ -82,6 +91,12 @@ public sealed class PropertyTests(ITestOutputHelper output)
                 geometry.Is2D ? "2D" : "1D",
                 plan.Geometry.Unrolled ? "unrolled" : "looped",
             };
+            if (geometry.Channels > 1)
+            {
+                choices.Add(geometry.Is2D ? "2D channels" : "1D channels");
+                if (!plan.Geometry.Unrolled)
+                    choices.Add("looped channels");
+            }
             foreach (KernelPlan.PassPlan pass in plan.Passes)
             {
                 foreach (KernelPlan.RegisterForm register in pass.Registers)

@@ -45,6 +45,10 @@ public sealed class SnapshotTests
         Verify("public static partial class Models\n{\n    [ConvNet2D(5, 5, 2, 2, 64, 48, 0.3)]\n    public partial class Edges;\n}", "App.Models.Edges.g.cs");
 
     [Fact]
+    public void Strided2D_3Channels_8x8_3x3_stride2() =>
+        Verify("[ConvNet2D(rh: 3, rw: 3, sh: 2, sw: 2, height: 8, width: 8, alpha: 0.2, channels: 3)]\npublic partial class Rgb;", "App.Rgb.g.cs");
+
+    [Fact]
     public void Registry() =>
         Verify("[ConvNet(16, 9, 160)]\npublic partial class B;\n[ConvNet2D(2, 2, 2, 2, 4, 4)]\npublic partial class A;\n" +
                "public partial class Holder { [ConvNet(3, 3, 9)] private partial class Hidden; }",

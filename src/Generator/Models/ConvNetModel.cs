@@ -10,7 +10,8 @@ namespace Convotron.Generator.Models
     /// <summary>
     /// Everything the emitter needs to write one model class: where it lives and its
     /// validated geometry and activation. A strided 1D geometry (r, s, d) is stored as the
-    /// one-row image it is: rh = 1, rw = r, sh = 1, sw = s, height = 1, width = d.
+    /// one-row image it is: rh = 1, rw = r, sh = 1, sw = s, height = 1, width = d. With C channels the input is C
+    /// such images channel-major (index c·height·width + row·width + col) and the filter C windows (c·rh·rw + i·rw + j).
     /// </summary>
     internal sealed record ConvNetModel(
         string? Namespace,
@@ -26,15 +27,22 @@ namespace Convotron.Generator.Models
         int SW,
         int Height,
         int Width,
-        double Alpha)
+        double Alpha,
+        int Channels = 1)
     {
         public bool Is2D => Kind == ConvNetKind.Strided2D;
 
-        /// <summary>The filter size r (rw in 1D).</summary>
-        public int R => RH * RW;
+        /// <summary>The window size of one channel, rh·rw (r in 1D).</summary>
+        public int Window => RH * RW;
 
-        /// <summary>The input size d.</summary>
-        public int D => Height * Width;
+        /// <summary>The input size of one channel, height·width (d in 1D).</summary>
+        public int ChannelSize => Height * Width;
+
+        /// <summary>The filter size r of the whole filter: channels·rh·rw (channels·r in 1D).</summary>
+        public int R => Channels * Window;
+
+        /// <summary>The input size d: channels·height·width (channels·d in 1D).</summary>
+        public int D => Channels * ChannelSize;
     }
 
     /// <summary>The outcome of reading one attributed class: a model (null when invalid) and its diagnostics.</summary>

@@ -12,9 +12,14 @@ namespace Convotron;
 /// <param name="s">Stride, at least 1.</param>
 /// <param name="d">Input size, at least 1.</param>
 /// <param name="alpha">Activation slope for z &lt; 0, in [0, 1]; 0 is ReLU.</param>
+/// <param name="channels">
+/// Number of channels, at least 1: the input is channels signals of length d stored channel-major
+/// (index c·d + t) and the filter spans every channel (index c·r + i), as
+/// <see cref="PatchGeometry.Strided1D(int, int, int, int)"/>.
+/// </param>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 [Conditional("CONVOTRON_KEEP_ATTRIBUTES")]
-public sealed class ConvNetAttribute(int r, int s, int d, double alpha = 0.0) : Attribute
+public sealed class ConvNetAttribute(int r, int s, int d, double alpha = 0.0, int channels = 1) : Attribute
 {
     /// <summary>Filter size r.</summary>
     public int R { get; } = r;
@@ -27,15 +32,31 @@ public sealed class ConvNetAttribute(int r, int s, int d, double alpha = 0.0) : 
 
     /// <summary>Activation slope α.</summary>
     public double Alpha { get; } = alpha;
+
+    /// <summary>Number of channels (1 unless given).</summary>
+    public int Channels { get; } = channels;
 }
 
 /// <summary>
 /// Compiles a strided 2D geometry (a row-major height × width image, an rh × rw filter,
 /// strides sh and sw) into a specialised <see cref="IConvNet"/>.
 /// </summary>
+/// <param name="rh">Filter height, in [1, height].</param>
+/// <param name="rw">Filter width, in [1, width].</param>
+/// <param name="sh">Vertical stride, at least 1.</param>
+/// <param name="sw">Horizontal stride, at least 1.</param>
+/// <param name="height">Image height, at least 1.</param>
+/// <param name="width">Image width, at least 1.</param>
+/// <param name="alpha">Activation slope for z &lt; 0, in [0, 1]; 0 is ReLU.</param>
+/// <param name="channels">
+/// Number of channels, at least 1: the input is channels height × width planes stored
+/// channel-major (index c·height·width + row·width + col, as NCHW) and the filter spans every
+/// channel (index c·rh·rw + i·rw + j), as
+/// <see cref="PatchGeometry.Strided2D(int, int, int, int, int, int, int)"/>.
+/// </param>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 [Conditional("CONVOTRON_KEEP_ATTRIBUTES")]
-public sealed class ConvNet2DAttribute(int rh, int rw, int sh, int sw, int height, int width, double alpha = 0.0) : Attribute
+public sealed class ConvNet2DAttribute(int rh, int rw, int sh, int sw, int height, int width, double alpha = 0.0, int channels = 1) : Attribute
 {
     /// <summary>Filter height rh.</summary>
     public int RH { get; } = rh;
@@ -57,4 +78,7 @@ public sealed class ConvNet2DAttribute(int rh, int rw, int sh, int sw, int heigh
 
     /// <summary>Activation slope α.</summary>
     public double Alpha { get; } = alpha;
+
+    /// <summary>Number of channels (1 unless given).</summary>
+    public int Channels { get; } = channels;
 }
