@@ -12,7 +12,9 @@ namespace Convotron.Benchmarks;
 /// included — on the generated class against <see cref="PlainAlgorithm1{TGeometry}"/>, in
 /// interleaved rounds; prints ns per sample and the median ratio, and exits 1 when the ratio is
 /// below --min. --breakdown adds the parts of one sample, timed in the same rounds: sampling the
-/// input, labelling it, and each stage's kernel calls.
+/// input, labelling it, and each stage's kernel calls; the fixed cost of one run; stage 3's loop
+/// written out, per sample and in blocks of 16 draws; and labelling and stage-3 kernels over 4,096
+/// inputs instead of 64 (the parts over 64 inputs let the branch predictor learn the ReLU signs).
 /// </summary>
 public static class EndToEnd
 {
@@ -67,6 +69,44 @@ public static class EndToEnd
                     sink += Algorithm1.Run(generated, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(run.Seed)), run).ValidationMsePositive;
                 }) / (Math.Max(1, samples / steps) * steps) * samples));
             }
+            // The fixed cost of one run (set-up, evaluations, clone, the first bulk draw's lane jumps), per run.
+            // Its operation is one run (a thousandth of the operations asked for are run and scaled up).
+            contenders.Add(new("run, T = 1 each", operations => Time(Math.Max(1, operations / 1000), () =>
+            {
+                var run = new Algorithm1Options { Stage1Steps = 1, Stage2Steps = 1, ValidationSamples = 1, EvaluationInterval = 0, Seed = (ulong)++seed };
+                sink += Algorithm1.Run(generated, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(run.Seed)), run).ValidationMsePositive;
+            }) * operations / Math.Max(1, operations / 1000)));
+            // Stage 3's loop written out over one long-lived stream: the per-sample path without the per-run costs.
+            var stream = teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(5));
+            var xs = new double[geometry.InputSize];
+            IConvNet positive = generated.Clone(), flipped = generated.Clone();
+            contenders.Add(Part("stage-3 loop", samples =>
+            {
+                for (long n = 0; n < samples; n++)
+                {
+                    double y = stream.Next(xs);
+                    sink += positive.Predict(xs) - y + flipped.Predict(xs);
+                }
+            }));
+            // The same loop drawing 16 inputs before labelling them (the inputs come from the lanes, the
+            // label noise from the generator's own state, so the draws are those of the loop above).
+            var blockRandom = new Xoshiro256StarStar(5);
+            var block = new double[16][];
+            for (int b = 0; b < block.Length; b++)
+                block[b] = new double[geometry.InputSize];
+            contenders.Add(Part("stage-3 blocks", samples =>
+            {
+                for (long n = 0; n < samples; n += 16)
+                {
+                    for (int b = 0; b < 16; b++)
+                        InputDistribution.Gaussian.Sample(blockRandom, block[b]);
+                    for (int b = 0; b < 16; b++)
+                    {
+                        double y = teacher.Label(block[b], blockRandom);
+                        sink += positive.Predict(block[b]) - y + flipped.Predict(block[b]);
+                    }
+                }
+            }));
             var x = new double[geometry.InputSize];
             var random = new Xoshiro256StarStar(7);
             var filterNoise = new double[geometry.NonOverlappingTaps.Length];
@@ -74,6 +114,16 @@ public static class EndToEnd
             var (inputs, labels) = Cases.Prepare(generated, 64, 3);
             IConvNet negative = generated.Clone();
             contenders.Add(Part("sample x", samples => { for (long n = 0; n < samples; n++) InputDistribution.Gaussian.Sample(random, x); }));
+            contenders.Add(Part("sample+label", samples => { for (long n = 0; n < samples; n++) { InputDistribution.Gaussian.Sample(random, x); sink += teacher.Label(x, random); } }));
+            // The parts below cycle through 64 inputs, whose ReLU signs the branch predictor can learn;
+            // the same parts over 4,096 inputs (5 MB, from L3) show what fresh inputs cost.
+            var (manyInputs, manyLabels) = Cases.Prepare(generated, 4096, 4);
+            contenders.Add(Part("label y (4096)", samples => { for (long n = 0; n < samples; n++) sink += teacher.Label(manyInputs[n & 4095], random); }));
+            contenders.Add(Part("stage-3 k (4096)", samples =>
+            {
+                for (long n = 0; n < samples; n++)
+                    sink += generated.Predict(manyInputs[n & 4095]) + negative.Predict(manyInputs[n & 4095]);
+            }));
             contenders.Add(Part("label y", samples => { for (long n = 0; n < samples; n++) sink += teacher.Label(inputs[n & 63], random); }));
             contenders.Add(Part("stage-1 noise", samples =>
             {

@@ -13,6 +13,7 @@ namespace Convotron.Benchmarks;
 ///   ratio            the interleaved generated-vs-naive regression check (see RatioCheck)
 ///   algorithm1       Algorithm 1 end to end against a plain C# implementation, interleaved (see EndToEnd)
 ///   samplers         ns per coordinate of every sampler and code path, interleaved (see SamplerSpeed)
+///   kernel-bound     generated ConvotronStep at (160, 16, 9) against a hand-written ideal one (see KernelBound)
 /// Everything else goes to BenchmarkDotNet's switcher (e.g. --filter *KernelBenchmarks*).
 /// </summary>
 public static class Program
@@ -26,6 +27,8 @@ public static class Program
             return RatioCheck.Run(args[1..]);
         if (args.Length > 0 && args[0] == "samplers")
             return SamplerSpeed.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "kernel-bound")
+            return KernelBound.Run(args[1..]);
         if (args.Length > 0 && args[0] == "algorithm1")
             return EndToEnd.Run(args[1..]);
         bool quick = args.Contains("--quick");

@@ -188,4 +188,28 @@ public class DynamicConvNetTests
         Assert.Equal(model.Geometry, copy.Geometry);
         Assert.Equal(model.Activation, copy.Activation);
     }
+    [Fact]
+    public void BranchFreeActivationIsTheDefinitionBitForBit()
+    {
+        // σ(z) = z for z ≥ 0, α·z otherwise; Apply computes it as max(z, α·z) (no branch). Only
+        // z = +∞ with α = 0 differs (0·∞ is NaN), and that stays non-finite.
+        var random = new Xoshiro256StarStar(21);
+        var z = new List<double> { 0.0, -0.0, double.Epsilon, -double.Epsilon, 1e-308, -1e-308, double.MaxValue, -double.MaxValue, double.NaN, double.NegativeInfinity };
+        var draws = new double[2000];
+        InputDistribution.Gaussian.Sample(random, draws);
+        z.AddRange(draws);
+        z.AddRange(draws.Select(v => v * 1e-300));
+        z.AddRange(draws.Select(v => v * 1e300));
+        foreach (double alpha in new[] { 0.0, 1e-3, 0.01, 0.3, 0.5, 0.999, 1.0 })
+        {
+            Activation activation = alpha == 0.0 ? Activation.ReLU : Activation.Leaky(alpha);
+            foreach (double v in z)
+            {
+                double expected = v >= 0.0 ? v : alpha * v;
+                Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(activation.Apply(v)));
+            }
+            Assert.Equal(double.PositiveInfinity, Activation.Leaky(Math.Max(alpha, 1e-3)).Apply(double.PositiveInfinity));
+            Assert.False(double.IsFinite(activation.Apply(double.PositiveInfinity)));
+        }
+    }
 }

@@ -34,8 +34,15 @@ public readonly struct Activation : IEquatable<Activation>
     }
 
     /// <summary>σ(z).</summary>
+    /// <remarks>
+    /// max(z, α·z) for α in [0, 1] is z ≥ 0 ? z : α·z bit for bit (the rounded α·z never exceeds a
+    /// non-negative z and is never below a negative one; ±0 and NaN come out the same) except at
+    /// z = +∞ with α = 0, where 0·∞ makes it NaN: it stays a non-finite value either way. Written
+    /// as a max it compiles without a branch: on fresh inputs the sign of z is a coin flip, and a
+    /// compare-and-branch mispredicted about half the time (docs/PERFORMANCE.md).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double Apply(double z) => z >= 0.0 ? z : Alpha * z;
+    public double Apply(double z) => Math.Max(z, Alpha * z);
 
     /// <summary>σ'(z) as the SGD baseline uses it: 1 for z &gt; 0, α otherwise (so α at z = 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
