@@ -1,7 +1,7 @@
 using System;
 using System.Numerics.Tensors;
 using System.Threading;
-using MathNet.Numerics.LinearAlgebra;
+using System.Runtime.CompilerServices;
 
 namespace Convotron;
 
@@ -100,6 +100,7 @@ public static class LeastSquaresFinish
     /// best w (unit norm) and its a*(w) in <paramref name="w"/> and <paramref name="a"/> and returns
     /// its residual sum of squares (NaN when w gives no finite fit).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static double Descend(VariableProjection problem, double[] w, double[] a, int maxIterations, double tolerance,
         CancellationToken cancellationToken, out int iterations, out bool converged)
     {
@@ -180,26 +181,22 @@ public static class LeastSquaresFinish
     /// The damped Gauss–Newton step (S + λ·diag(S)) δ = g, trial = w + δ; the predicted decrease
     /// of the loss is δᵀ(2g − Sδ).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Step(double[] normal, double[] gradient, double lambda, double[] w, double[] trial, out double predicted)
     {
         int r = w.Length;
         double maxDiagonal = 0.0;
         for (int t = 0; t < r; t++)
             maxDiagonal = Math.Max(maxDiagonal, normal[t * r + t]);
-        Matrix<double> m = Matrix<double>.Build.Dense(r, r, (i, j) => normal[i * r + j]);
+        Span<double> m = r <= 64 ? stackalloc double[r * r] : new double[r * r];
+        normal.CopyTo(m);
         for (int t = 0; t < r; t++)
-            m[t, t] += lambda * Math.Max(normal[t * r + t], 1e-9 * maxDiagonal) + 1e-300;
+            m[t * r + t] += lambda * Math.Max(normal[t * r + t], 1e-9 * maxDiagonal) + 1e-300;
         predicted = 0.0;
-        MathNet.Numerics.LinearAlgebra.Factorization.Cholesky<double> cholesky;
-        try
-        {
-            cholesky = m.Cholesky();
-        }
-        catch (ArgumentException)
-        {
+        if (!Cholesky.TryFactor(m, r))
             return false;
-        }
-        Vector<double> delta = cholesky.Solve(Vector<double>.Build.Dense(gradient));
+        Span<double> delta = r <= 512 ? stackalloc double[r] : new double[r];
+        Cholesky.Solve(m, r, gradient, delta);
         for (int t = 0; t < r; t++)
         {
             if (!double.IsFinite(delta[t]))

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace Convotron;
@@ -24,9 +25,26 @@ internal sealed class VariableProjection
     private readonly int _r, _k, _rows;
     private readonly double[] _patches, _z, _h, _c, _jw;
     private readonly double[] _hth, _hty, _htr, _gww, _gwa, _gw;
-    private Func<Vector<double>, Vector<double>>? _solve;
+    // Where each patch starts in x when its taps are contiguous (1D strided geometries), so the
+    // patch is a slice of the row and need not be gathered; null otherwise.
+    private readonly int[]? _starts;
+    // z_ij = w · P_j x_i of every row from the first pass, reused by the second (null when n·k is too large to keep).
+    private readonly double[]? _zRows;
 
-    public VariableProjection(PatchGeometry geometry, Activation activation, DataSet data, int rows)
+    /// <summary>The most values of z kept between the two passes of an evaluation by default (64 MB).</summary>
+    internal const long DefaultMaxCachedActivations = 8L << 20;
+    // The solver of (HᵀH) x = b for the current w: the Cholesky factor of the ridged HᵀH, or
+    // (when that fails) the pseudo-inverse, or nothing (HᵀH not finite: solutions are NaN).
+    private readonly double[] _factor, _column;
+    private SolverKind _solver;
+    private enum SolverKind { NotFinite, Cholesky, PseudoInverse }
+
+    /// <param name="geometry">The patches.</param>
+    /// <param name="activation">σ.</param>
+    /// <param name="data">The rows.</param>
+    /// <param name="rows">How many rows (a prefix of <paramref name="data"/>) the objective sums over.</param>
+    /// <param name="maxCachedActivations">The most z values kept between the two passes (rows·k above it: recomputed in the second pass).</param>
+    public VariableProjection(PatchGeometry geometry, Activation activation, DataSet data, int rows, long maxCachedActivations = DefaultMaxCachedActivations)
     {
         _data = data;
         _indices = geometry.Indices.ToArray();
@@ -45,6 +63,11 @@ internal sealed class VariableProjection
         _gww = new double[_r * _r];
         _gwa = new double[_r * _k];
         _gw = new double[_r];
+        _factor = new double[_k * _k];
+        _column = new double[_k];
+        _starts = ContiguousStarts(_indices, _r, _k);
+        if ((long)rows * _k <= maxCachedActivations)
+            _zRows = new double[rows * _k];
         double squares = 0.0;
         ReadOnlySpan<double> y = data.Labels[..rows];
         for (int i = 0; i < rows; i++)
@@ -63,6 +86,7 @@ internal sealed class VariableProjection
     /// when <paramref name="gradient"/> is non-empty, also the reduced normal matrix S (r × r,
     /// row-major, into <paramref name="normal"/>) and the gradient g = J_wᵀ r at a*(w).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Evaluate(ReadOnlySpan<double> w, Span<double> a, Span<double> normal, Span<double> gradient)
     {
         int r = _r, k = _k;
@@ -72,22 +96,24 @@ internal sealed class VariableProjection
         for (int i = 0; i < _rows; i++)
         {
             Hidden(i, w);
+            if (_zRows is not null)
+                _z.CopyTo(ZRow(i));
             double y = _data.Label(i);
-            TensorPrimitives.MultiplyAdd(_h, y, _hty, _hty);
+            SpanKernels.Axpy(y, _h, _hty);
             for (int j = 0; j < k; j++)
             {
                 double hj = _h[j];
                 if (hj != 0.0)
                 {
                     Span<double> row = _hth.AsSpan(j * k + j, k - j);
-                    TensorPrimitives.MultiplyAdd(_h.AsSpan(j), hj, row, row);
+                    SpanKernels.Axpy(hj, _h.AsSpan(j), row);
                 }
             }
         }
         for (int j = 0; j < k; j++)
             for (int l = j + 1; l < k; l++)
                 _hth[l * k + j] = _hth[j * k + l];
-        _solve = Solver(_hth, k);
+        Factor(_hth, k);
         Solve(_hty, a);
         if (!AllFinite(a))
             return double.NaN;
@@ -104,36 +130,48 @@ internal sealed class VariableProjection
         double loss = 0.0;
         for (int i = 0; i < _rows; i++)
         {
-            Hidden(i, w);
-            double residual = _data.Label(i) - TensorPrimitives.Dot<double>(a, _h);
+            if (_zRows is null)
+            {
+                Hidden(i, w);
+            }
+            else
+            {
+                ZRow(i).CopyTo(_z);
+                for (int j = 0; j < k; j++)
+                    _h[j] = _activation.Apply(_z[j]);
+            }
+            double residual = _data.Label(i) - SpanKernels.Dot(a, _h);
             loss += residual * residual;
-            TensorPrimitives.MultiplyAdd(_h, residual, _htr, _htr);
+            SpanKernels.Axpy(residual, _h, _htr);
             if (!blocks)
                 continue;
             for (int j = 0; j < k; j++)
                 _c[j] = a[j] * _activation.Derivative(_z[j]);
             Array.Clear(_jw);
+            ReadOnlySpan<double> x = _data.Input(i);
+            if (_starts is null && _zRows is not null)
+                Gather(x);
             for (int j = 0; j < k; j++)
             {
                 if (_c[j] != 0.0)
-                    TensorPrimitives.MultiplyAdd(_patches.AsSpan(j * r, r), _c[j], _jw, _jw);
+                    SpanKernels.Axpy(_c[j], Patch(x, j), _jw);
             }
-            TensorPrimitives.MultiplyAdd(_jw, residual, _gw, _gw);
+            SpanKernels.Axpy(residual, _jw, _gw);
             for (int t = 0; t < r; t++)
             {
                 double jt = _jw[t];
                 if (jt == 0.0)
                     continue;
                 Span<double> row = _gww.AsSpan(t * r + t, r - t);
-                TensorPrimitives.MultiplyAdd(_jw.AsSpan(t), jt, row, row);
+                SpanKernels.Axpy(jt, _jw.AsSpan(t), row);
                 Span<double> cross = _gwa.AsSpan(t * k, k);
-                TensorPrimitives.MultiplyAdd(_h, jt, cross, cross);
+                SpanKernels.Axpy(jt, _h, cross);
             }
         }
         // One step of iterative refinement: δa = (HᵀH)⁺ Hᵀr; the loss falls by δa · Hᵀr exactly.
         Span<double> delta = k <= 512 ? stackalloc double[k] : new double[k];
         Solve(_htr, delta);
-        double decrease = TensorPrimitives.Dot<double>(delta, _htr);
+        double decrease = SpanKernels.Dot(delta, _htr);
         if (double.IsFinite(decrease) && decrease > 0.0)
         {
             TensorPrimitives.Add(a, delta, a);
@@ -147,92 +185,137 @@ internal sealed class VariableProjection
                 _gww[u * r + t] = _gww[t * r + u];
         // g at the refined a: J_wᵀ(r − H δa) = g − G_wa δa.
         for (int t = 0; t < r; t++)
-            gradient[t] = _gw[t] - TensorPrimitives.Dot<double>(_gwa.AsSpan(t * k, k), delta);
-        // S = G_ww − G_wa (HᵀH)⁺ G_waᵀ.
-        Matrix<double> gwa = Matrix<double>.Build.Dense(r, k, (t, j) => _gwa[t * k + j]);
-        Matrix<double> reduction = gwa * Matrix<double>.Build.DenseOfColumnVectors(SolveColumns(gwa));
+            gradient[t] = _gw[t] - SpanKernels.Dot(_gwa.AsSpan(t * k, k), delta);
+        // S = G_ww − G_wa (HᵀH)⁺ G_waᵀ: reduction[t, u] = G_wa[u] · (HᵀH)⁺ G_wa[t], symmetrised.
+        normal.Clear();
         for (int t = 0; t < r; t++)
+        {
+            Solve(_gwa.AsSpan(t * k, k), _column);
             for (int u = 0; u < r; u++)
-                normal[t * r + u] = _gww[t * r + u] - 0.5 * (reduction[t, u] + reduction[u, t]);
+                normal[u * r + t] = SpanKernels.Dot(_gwa.AsSpan(u * k, k), _column);
+        }
+        for (int t = 0; t < r; t++)
+            for (int u = t; u < r; u++)
+            {
+                double reduction = 0.5 * (normal[t * r + u] + normal[u * r + t]);
+                normal[t * r + u] = _gww[t * r + u] - reduction;
+                normal[u * r + t] = _gww[u * r + t] - reduction;
+            }
         return loss;
     }
 
     /// <summary>Σ (y_i − Σ_j a_j σ(w · P_j x_i))² over the rows, computed directly.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double SumOfSquares(ReadOnlySpan<double> w, ReadOnlySpan<double> a)
     {
         double loss = 0.0;
         for (int i = 0; i < _rows; i++)
         {
             Hidden(i, w);
-            double residual = _data.Label(i) - TensorPrimitives.Dot<double>(a, _h);
+            double residual = _data.Label(i) - SpanKernels.Dot(a, _h);
             loss += residual * residual;
         }
         return loss;
     }
 
     /// <summary>z_j = w · P_j x_i and h_j = σ(z_j) for row i, keeping the gathered patches.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Hidden(int i, ReadOnlySpan<double> w)
     {
         ReadOnlySpan<double> x = _data.Input(i);
-        int r = _r;
-        for (int m = 0; m < _patches.Length; m++)
-            _patches[m] = x[_indices[m]];
+        if (_starts is null)
+            Gather(x);
         for (int j = 0; j < _k; j++)
         {
-            double z = TensorPrimitives.Dot<double>(_patches.AsSpan(j * r, r), w);
+            double z = SpanKernels.Dot(Patch(x, j), w);
             _z[j] = z;
             _h[j] = _activation.Apply(z);
         }
     }
 
+    /// <summary>Copies the patches of row x into the gather buffer (geometries whose patches are not contiguous).</summary>
+    private void Gather(ReadOnlySpan<double> x)
+    {
+        for (int m = 0; m < _patches.Length; m++)
+            _patches[m] = x[_indices[m]];
+    }
+
+    /// <summary>P_j x: a slice of x when the patch is contiguous, else from the gather buffer (filled for this row).</summary>
+    private ReadOnlySpan<double> Patch(ReadOnlySpan<double> x, int j) =>
+        _starts is null ? _patches.AsSpan(j * _r, _r) : x.Slice(_starts[j], _r);
+
+    /// <summary>The z of row i kept by the first pass.</summary>
+    private Span<double> ZRow(int i) => _zRows is null ? Span<double>.Empty : _zRows.AsSpan(i * _k, _k);
+
+    /// <summary>Each patch's first index when every patch's taps are consecutive indices; else null.</summary>
+    private static int[]? ContiguousStarts(int[] indices, int r, int k)
+    {
+        var starts = new int[k];
+        for (int j = 0; j < k; j++)
+        {
+            starts[j] = indices[j * r];
+            for (int t = 1; t < r; t++)
+                if (indices[j * r + t] != starts[j] + t)
+                    return null;
+        }
+        return starts;
+    }
+
     /// <summary>
-    /// A solver for (HᵀH) x = b: Cholesky of HᵀH with a ridge of 1e−13 of its mean diagonal (which
-    /// keeps dead hidden units, zero columns of H, solvable; the refinement step corrects the bias
-    /// it adds), or, when that fails, the Moore–Penrose pseudo-inverse by eigendecomposition.
+    /// Prepares the solver for (HᵀH) x = b: Cholesky of HᵀH with a ridge of 1e−13 of its mean
+    /// diagonal (which keeps dead hidden units, zero columns of H, solvable; the refinement step
+    /// corrects the bias it adds), or, when that fails, the Moore–Penrose pseudo-inverse by
+    /// eigendecomposition (rare: kept on the general matrix library).
     /// </summary>
-    private static Func<Vector<double>, Vector<double>> Solver(double[] matrix, int k)
+    private void Factor(double[] matrix, int k)
     {
         if (!AllFinite(matrix))
-            return b => Vector<double>.Build.Dense(k, double.NaN);
-        Matrix<double> m = Matrix<double>.Build.Dense(k, k, (i, j) => matrix[i * k + j]);
+        {
+            _solver = SolverKind.NotFinite;
+            return;
+        }
         double trace = 0.0;
         for (int j = 0; j < k; j++)
             trace += matrix[j * k + j];
         double ridge = 1e-13 * trace / k + double.Epsilon;
-        Matrix<double> ridged = m.Clone();
+        matrix.CopyTo(_factor, 0);
         for (int j = 0; j < k; j++)
-            ridged[j, j] += ridge;
-        try
+            _factor[j * k + j] += ridge;
+        if (Cholesky.TryFactor(_factor, k))
         {
-            var cholesky = ridged.Cholesky();
-            return cholesky.Solve;
+            _solver = SolverKind.Cholesky;
+            return;
         }
-        catch (ArgumentException)
-        {
-        }
+        Matrix<double> m = Matrix<double>.Build.Dense(k, k, (i, j) => matrix[i * k + j]);
         var evd = m.Evd(Symmetricity.Symmetric);
         Vector<double> lambda = evd.EigenValues.Map(z => z.Real);
         double floor = k * 1e-15 * Math.Max(lambda.Maximum(), 0.0);
         Vector<double> inverse = lambda.Map(l => l > floor && l > 0.0 ? 1.0 / l : 0.0);
         Matrix<double> v = evd.EigenVectors;
         Matrix<double> pseudoInverse = v * Matrix<double>.Build.DiagonalOfDiagonalVector(inverse) * v.Transpose();
-        return b => pseudoInverse * b;
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++)
+                _factor[i * k + j] = pseudoInverse[i, j];
+        _solver = SolverKind.PseudoInverse;
     }
 
+    /// <summary>destination = (HᵀH)⁺ b with the solver of the last <see cref="Factor"/>.</summary>
     private void Solve(ReadOnlySpan<double> b, Span<double> destination)
     {
-        Vector<double> x = _solve!(Vector<double>.Build.Dense(b.ToArray()));
-        for (int i = 0; i < destination.Length; i++)
-            destination[i] = x[i];
-    }
-
-    /// <summary>(HᵀH)⁻¹ G_waᵀ, one column per filter tap.</summary>
-    private Vector<double>[] SolveColumns(Matrix<double> gwa)
-    {
-        var columns = new Vector<double>[gwa.RowCount];
-        for (int t = 0; t < columns.Length; t++)
-            columns[t] = _solve!(gwa.Row(t));
-        return columns;
+        int k = _k;
+        switch (_solver)
+        {
+            case SolverKind.Cholesky:
+                Cholesky.Solve(_factor, k, b, destination);
+                break;
+            case SolverKind.PseudoInverse:
+                for (int i = 0; i < k; i++)
+                    destination[i] = SpanKernels.Dot(_factor.AsSpan(i * k, k), b);
+                break;
+            default:
+                destination.Fill(double.NaN);
+                break;
+        }
     }
 
     private static bool AllFinite(ReadOnlySpan<double> values)
