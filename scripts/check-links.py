@@ -6,7 +6,7 @@ For every Markdown file git tracks (what a fresh clone has), every inline link o
 `src=`/`href=` attribute outside code is checked:
 
 - a relative target must name a file or folder that git tracks, inside the repository (a link
-  that climbs out of it, like `../shared/...`, is an error even if the file exists here);
+  that climbs out of it, like `../elsewhere/...`, is an error even if the file exists here);
 - a `#fragment` on a Markdown target must match one of its headings (GitHub's slugs);
 - a package README (the files in PACKAGE_READMES, shown on nuget.org where relative paths do
   not resolve) may only use absolute https links, and no images except absolute https ones.
@@ -145,7 +145,7 @@ def self_test():
     """Each bad link must be caught, and a clean file must pass."""
     cases = {
         "missing file": "[x](nope.md)",
-        "outside the repository": "[x](../shared/ALGORITHMS.md)",
+        "outside the repository": "[x](../elsewhere/NOTES.md)",
         "untracked file": "[x](untracked.md)",
         "missing heading": "[x](good.md#no-such-heading)",
         "missing image": "![](images/none.png)",
