@@ -236,6 +236,46 @@ public class FitPredictTests
     }
 
     [Fact]
+    public void Npy_files_are_read_from_disk_as_parsed_in_memory_and_the_first_non_finite_value_is_named()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"convotron-npy-{Guid.NewGuid():N}.npy");
+        try
+        {
+            // 101 rows of 7: the body is checked in vectors, the tail one by one; NaN and infinities in either.
+            var values = new double[101 * 7];
+            for (int i = 0; i < values.Length; i++)
+                values[i] = Math.Sin(i) * 1e3;
+            File.WriteAllBytes(path, NpyReader.Write(101, 7, values));
+            Data.Table table = Data.Table.Read(path);
+            Assert.Equal(101, table.Rows);
+            Assert.Equal(7, table.Columns);
+            Assert.Equal(values, table.Values.ToArray());
+            foreach ((int index, double bad) in new[] { (37 * 7 + 2, double.NaN), (100 * 7 + 6, double.NegativeInfinity), (3, double.PositiveInfinity) })
+            {
+                double[] copy = (double[])values.Clone();
+                copy[index] = bad;
+                copy[^1] = index == values.Length - 1 ? bad : double.NaN; // a later bad value must not be the one named
+                byte[] bytes = NpyReader.Write(101, 7, copy);
+                File.WriteAllBytes(path, bytes);
+                var fromDisk = Assert.Throws<InvalidFileException>(() => Data.Table.Read(path));
+                var inMemory = Assert.Throws<InvalidFileException>(() => NpyReader.Parse(path, bytes));
+                Assert.Equal(inMemory.Message, fromDisk.Message);
+                Assert.Contains($"row {index / 7}, column {index % 7}", fromDisk.Message, StringComparison.Ordinal);
+                Assert.Contains($"byte {bytes.Length - 8 * (values.Length - index)}", fromDisk.Message, StringComparison.Ordinal);
+            }
+            byte[] truncated = NpyReader.Write(101, 7, values)[..^9];
+            File.WriteAllBytes(path, truncated);
+            Assert.Contains("needs 5656 data bytes but the file has 5647", Assert.Throws<InvalidFileException>(() => Data.Table.Read(path)).Message, StringComparison.Ordinal);
+            File.WriteAllBytes(path, truncated[..11]);
+            Assert.Contains("runs past the end", Assert.Throws<InvalidFileException>(() => Data.Table.Read(path)).Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void A_malformed_npy_file_fails_the_fit_command_with_its_offset()
     {
         string directory = Cli.TempDirectory("bad-npy");

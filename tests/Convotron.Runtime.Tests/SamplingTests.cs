@@ -257,4 +257,29 @@ public class SamplingTests
             Assert.Equal([0.0, 10, 20, 30, 40], seen);
         }
     }
+
+    [Fact]
+    public void DataSetCreateWritesEachRowOnceInOrderAndChecksIt()
+    {
+        var calls = new System.Collections.Generic.List<int>();
+        DataSet data = DataSet.Create(2, 3, (row, inputs) =>
+        {
+            calls.Add(row);
+            inputs[0] = row;
+            inputs[1] = -row;
+            return 10.0 * row;
+        });
+        Assert.Equal([0, 1, 2], calls);
+        Assert.Equal([0.0, 0, 1, -1, 2, -2], data.Inputs.ToArray());
+        Assert.Equal([0.0, 10, 20], data.Labels.ToArray());
+        Assert.Equal(new DataSet(2, [0, 0, 1, -1, 2, -2], [0, 10, 20]).LabelVariance, data.LabelVariance);
+        Assert.Equal("inputSize", Assert.Throws<ArgumentOutOfRangeException>(() => DataSet.Create(0, 3, (_, _) => 0)).ParamName);
+        Assert.Equal("count", Assert.Throws<ArgumentOutOfRangeException>(() => DataSet.Create(2, 0, (_, _) => 0)).ParamName);
+        Assert.Equal("write", Assert.Throws<ArgumentNullException>(() => DataSet.Create(2, 3, null!)).ParamName);
+        var label = Assert.Throws<ArgumentException>(() => DataSet.Create(1, 3, (row, _) => row == 1 ? double.NaN : 0));
+        Assert.Equal("write", label.ParamName);
+        Assert.Contains("row 1 a non-finite label", label.Message, StringComparison.Ordinal);
+        var input = Assert.Throws<ArgumentException>(() => DataSet.Create(2, 3, (row, inputs) => { inputs[1] = row == 2 ? double.PositiveInfinity : 0; return 0; }));
+        Assert.Contains("row 2 a non-finite input", input.Message, StringComparison.Ordinal);
+    }
 }

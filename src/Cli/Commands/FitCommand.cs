@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.CommandLine;
 using System.Globalization;
 using System.Linq;
+using System.Numerics.Tensors;
 using System.Text;
 using Convotron.Cli.Data;
 using Convotron.Cli.Infrastructure;
@@ -128,15 +129,8 @@ internal static class FitCommand
             throw new UsageException($"--validation: {settings.Validation.ToString(CultureInfo.InvariantCulture)} of {n} rows leaves {n - validationRows} training and {validationRows} validation rows; need at least 2 and 1.");
 
         // Shuffle the rows once (stream 5 of the seed), then split.
-        int[] order = Enumerable.Range(0, n).ToArray();
-        var shuffle = Xoshiro256StarStar.ForStream(settings.Seed, 5);
-        for (int i = n - 1; i > 0; i--)
-        {
-            int j = (int)shuffle.NextUInt64((ulong)i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
         int trainRows = n - validationRows;
-        (double[] x, double[] y) = Split(table, labelColumn, order);
+        (double[] x, double[] y) = ShuffleAndSplit(table, labelColumn, Xoshiro256StarStar.ForStream(settings.Seed, 5));
 
         // Centring: a bias-free network of x is not one of x − mean(x), so centre only when it is
         // harmless (the mean is zero within sampling error) or when it fits the validation rows better.
@@ -223,12 +217,9 @@ internal static class FitCommand
     {
         int n = y.Length;
         Preprocessing preprocessing = Fit(x.AsSpan(0, trainRows * d), y.AsSpan(0, trainRows), d, center, settings.Whiten);
-        var transformed = new double[x.Length];
-        for (int i = 0; i < n; i++)
-            preprocessing.TransformInput(x.AsSpan(i * d, d), transformed.AsSpan(i * d, d));
-        double[] labels = y.Select(preprocessing.TransformLabel).ToArray();
-        var train = new DataSet(d, transformed.AsSpan(0, trainRows * d), labels.AsSpan(0, trainRows));
-        var validation = new DataSet(d, transformed.AsSpan(trainRows * d), labels.AsSpan(trainRows));
+        // The transformed rows go straight into the data sets (no intermediate copy).
+        var train = DataSet.Create(d, trainRows, (i, inputs) => Transform(i, inputs));
+        var validation = DataSet.Create(d, n - trainRows, (i, inputs) => Transform(trainRows + i, inputs));
         string prefix = center ? "fit (centred)" : "fit (not centred)";
 
         IConvNet model = Models.Create(geometry, settings.Activation);
@@ -321,6 +312,12 @@ internal static class FitCommand
         double trainMse = Metrics.MeanSquaredError(model, train);
         return new Attempt(center, preprocessing, model, learner.ToString(), curve, curve[^1].Validation, curve[^1].Train, trainMse, train.LabelVariance);
 
+        double Transform(int row, Span<double> inputs)
+        {
+            preprocessing.TransformInput(x.AsSpan(row * d, d), inputs);
+            return preprocessing.TransformLabel(y[row]);
+        }
+
         // A diverged first start is not fatal: the joint learner goes on from its last finite state.
         void KeepLastFinite(LearningDivergedException e)
         {
@@ -338,15 +335,18 @@ internal static class FitCommand
     /// </summary>
     internal static (double ChiSquare, double Threshold) MeanTest(ReadOnlySpan<double> x, int n, int d)
     {
+        // Per-coordinate sums, row by row in element-wise vector operations (the same bits on every width).
+        // (Multiply, then Add: MultiplyAdd may or may not fuse depending on the hardware.)
         var mean = new double[d];
         var squares = new double[d];
+        var square = new double[d];
         for (int i = 0; i < n; i++)
-            for (int c = 0; c < d; c++)
-            {
-                double v = x[i * d + c];
-                mean[c] += v;
-                squares[c] += v * v;
-            }
+        {
+            ReadOnlySpan<double> row = x.Slice(i * d, d);
+            TensorPrimitives.Add(mean, row, mean);
+            TensorPrimitives.Multiply(row, row, square);
+            TensorPrimitives.Add(squares, square, squares);
+        }
         double chiSquare = 0.0;
         for (int c = 0; c < d; c++)
         {
@@ -399,24 +399,36 @@ internal static class FitCommand
         context.Warn($"--geometry {geometry} reads the {geometry.InputSize} inputs as a row-major image, but the columns of {table.Path} are named x0..x{t - 1} like a 1D signal. If the rows are not images flattened row by row, use a 1d geometry (e.g. 1d:r=..,s=..,d={geometry.InputSize}).");
     }
 
-    private static (double[] X, double[] Y) Split(Table table, int labelColumn, int[] order)
+    /// <summary>
+    /// Shuffles the table's rows (Fisher–Yates, swaps drawn from <paramref name="shuffle"/>) and moves
+    /// the inputs to the front of its own array, rows of d without the label (n·d values; the rest is
+    /// left over). Done in place: the table's array is the only copy of the data (fresh memory costs
+    /// more than the copying). The table's values are meaningless afterwards.
+    /// </summary>
+    private static (double[] X, double[] Y) ShuffleAndSplit(Table table, int labelColumn, Xoshiro256StarStar shuffle)
     {
-        int d = table.Columns - 1;
-        var x = new double[order.Length * d];
-        var y = new double[order.Length];
-        for (int i = 0; i < order.Length; i++)
+        int n = table.Rows, m = table.Columns, d = m - 1;
+        double[] values = table.ReleaseValues();
+        var swap = new double[m];
+        for (int i = n - 1; i > 0; i--)
         {
-            ReadOnlySpan<double> row = table.Row(order[i]);
-            int t = 0;
-            for (int c = 0; c < table.Columns; c++)
-            {
-                if (c == labelColumn)
-                    y[i] = row[c];
-                else
-                    x[i * d + t++] = row[c];
-            }
+            int j = (int)shuffle.NextUInt64((ulong)i + 1);
+            if (j == i)
+                continue;
+            Span<double> a = values.AsSpan(i * m, m), b = values.AsSpan(j * m, m);
+            a.CopyTo(swap);
+            b.CopyTo(a);
+            swap.CopyTo(b);
         }
-        return (x, y);
+        var y = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            // Row i moves down to i·d (never past the part of row i not yet moved: i·d + c ≤ i·m + c).
+            y[i] = values[i * m + labelColumn];
+            values.AsSpan(i * m, labelColumn).CopyTo(values.AsSpan(i * d));
+            values.AsSpan(i * m + labelColumn + 1, d - labelColumn).CopyTo(values.AsSpan(i * d + labelColumn));
+        }
+        return (values, y);
     }
 
     /// <summary>
@@ -429,15 +441,24 @@ internal static class FitCommand
     {
         int n = y.Length;
         var mean = new double[d];
+        if (center)
+        {
+            for (int i = 0; i < n; i++)
+                TensorPrimitives.Add(mean, x.Slice(i * d, d), mean);
+            TensorPrimitives.Divide(mean, n, mean);
+        }
+        // Σ (x − mean)² per coordinate, row by row in element-wise vector operations, then over the coordinates.
+        var squares = new double[d];
+        var centred = new double[d];
         for (int i = 0; i < n; i++)
-            for (int c = 0; c < d; c++)
-                mean[c] += x[i * d + c];
-        for (int c = 0; c < d; c++)
-            mean[c] = center ? mean[c] / n : 0.0;
+        {
+            TensorPrimitives.Subtract(x.Slice(i * d, d), mean, centred);
+            TensorPrimitives.Multiply(centred, centred, centred);
+            TensorPrimitives.Add(squares, centred, squares);
+        }
         double variance = 0.0;
-        for (int i = 0; i < n; i++)
-            for (int c = 0; c < d; c++)
-                variance += (x[i * d + c] - mean[c]) * (x[i * d + c] - mean[c]);
+        foreach (double square in squares)
+            variance += square;
         variance /= (double)n * d;
         double scale = variance > 0.0 ? Math.Sqrt(variance) : 1.0;
         double labelSquares = 0.0;

@@ -3,7 +3,10 @@ using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace Convotron.Cli.Data;
 
@@ -17,44 +20,91 @@ internal static class NpyReader
 {
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
+    /// <summary>
+    /// Reads the file: the header first, then the doubles straight into the table's array (no
+    /// second copy of the file in memory), checked for finiteness in vectors.
+    /// </summary>
     public static Table Read(string path)
     {
-        byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+            long length = RandomAccess.GetLength(handle);
+            // Magic, version and header length (at most 12 bytes), then the whole header.
+            var prefix = new byte[(int)Math.Min(length, 12)];
+            ReadFully(handle, prefix, 0);
+            long headerEnd = HeaderEnd(path, prefix, length);
+            var header = new byte[headerEnd];
+            ReadFully(handle, header, 0);
+            (long rows, long columns, long dataStart) = ParseHeader(path, header, length);
+            var values = new double[rows * columns];
+            const int chunk = 1 << 26; // doubles per read: 512 MB, within a span's int length in bytes
+            for (long done = 0; done < values.LongLength; done += chunk)
+            {
+                int count = (int)Math.Min(chunk, values.LongLength - done);
+                ReadFully(handle, MemoryMarshal.AsBytes(values.AsSpan((int)done, count)), dataStart + 8 * done);
+            }
+            return Finish(path, values, columns, dataStart);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new InvalidFileException(path, "", "cannot be read: " + e.Message, e);
         }
-        return Parse(path, bytes);
     }
 
+    private static void ReadFully(SafeFileHandle handle, Span<byte> buffer, long offset)
+    {
+        while (!buffer.IsEmpty)
+        {
+            int read = RandomAccess.Read(handle, buffer, offset);
+            if (read == 0)
+                throw new IOException("the file ended early (was it changed while being read?)");
+            buffer = buffer[read..];
+            offset += read;
+        }
+    }
+
+    /// <summary>Parses a whole .npy file held in memory.</summary>
     internal static Table Parse(string path, ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length < 10 || !bytes[..6].SequenceEqual(Magic))
+        long headerEnd = HeaderEnd(path, bytes[..Math.Min(bytes.Length, 12)], bytes.Length);
+        (long rows, long columns, long dataStart) = ParseHeader(path, bytes[..(int)headerEnd], bytes.Length);
+        var values = new double[rows * columns];
+        bytes[(int)dataStart..].CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
+        return Finish(path, values, columns, dataStart);
+    }
+
+    /// <summary>Checks the magic string and version of the first (at most 12) bytes; returns where the header ends.</summary>
+    private static long HeaderEnd(string path, ReadOnlySpan<byte> prefix, long fileLength)
+    {
+        if (prefix.Length < 10 || !prefix[..6].SequenceEqual(Magic))
             throw Error(path, 0, "not a .npy file: it does not start with the magic string \\x93NUMPY.");
-        byte major = bytes[6], minor = bytes[7];
+        byte major = prefix[6], minor = prefix[7];
         if (major is < 1 or > 3 || minor != 0)
             throw Error(path, 6, $"unsupported .npy format version {major}.{minor}; this reader knows 1.0, 2.0 and 3.0.");
-        int headerStart;
-        long headerLength;
+        long headerEnd;
         if (major == 1)
         {
-            headerLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes[8..]);
-            headerStart = 10;
+            headerEnd = 10L + BinaryPrimitives.ReadUInt16LittleEndian(prefix[8..]);
         }
         else
         {
-            if (bytes.Length < 12)
+            if (prefix.Length < 12)
                 throw Error(path, 8, "the file ends inside the header length.");
-            headerLength = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
-            headerStart = 12;
+            headerEnd = 12L + BinaryPrimitives.ReadUInt32LittleEndian(prefix[8..]);
         }
-        if (headerStart + headerLength > bytes.Length)
-            throw Error(path, 8, $"the header length {headerLength} runs past the end of the file ({bytes.Length} bytes).");
-        ReadOnlySpan<byte> headerBytes = bytes.Slice(headerStart, (int)headerLength);
+        if (headerEnd > fileLength)
+            throw Error(path, 8, $"the header length {headerEnd - (major == 1 ? 10 : 12)} runs past the end of the file ({fileLength} bytes).");
+        return headerEnd;
+    }
+
+    /// <summary>Parses the header (the file's bytes up to the data) of a file of <paramref name="fileLength"/> bytes.</summary>
+    private static (long Rows, long Columns, long DataStart) ParseHeader(string path, ReadOnlySpan<byte> bytes, long fileLength)
+    {
+        byte major = bytes[6];
+        int headerStart = major == 1 ? 10 : 12;
+        long headerLength = bytes.Length - headerStart;
+        ReadOnlySpan<byte> headerBytes = bytes[headerStart..];
         string header;
         try
         {
@@ -83,17 +133,41 @@ internal static class NpyReader
             throw Error(path, headerStart, $"'shape' is ({rows}, {columns}); need at least 1 row and 2 columns (inputs and a label).");
         long dataStart = headerStart + headerLength;
         long expected = rows * columns * 8;
-        long actual = bytes.Length - dataStart;
+        long actual = fileLength - dataStart;
         if (actual != expected)
             throw Error(path, dataStart, $"shape ({rows}, {columns}) needs {expected} data bytes but the file has {actual} after the header.");
-        var values = new double[rows * columns];
-        for (long i = 0; i < values.LongLength; i++)
+        if (rows * columns > Array.MaxLength)
+            throw Error(path, headerStart, $"'shape' is ({rows}, {columns}): more values than one array can hold; split the file.");
+        return (rows, columns, dataStart);
+    }
+
+    /// <summary>
+    /// Turns the file's little-endian doubles into this machine's order and refuses the first
+    /// non-finite value, naming its byte offset (x − x is 0 for every finite x and NaN otherwise).
+    /// </summary>
+    private static Table Finish(string path, double[] values, long columns, long dataStart)
+    {
+        if (!BitConverter.IsLittleEndian)
         {
-            long offset = dataStart + 8 * i;
-            double v = BinaryPrimitives.ReadDoubleLittleEndian(bytes.Slice((int)offset, 8));
-            if (!double.IsFinite(v))
-                throw Error(path, offset, $"the value at row {i / columns}, column {i % columns} is {v.ToString(CultureInfo.InvariantCulture)}; only finite numbers are allowed.");
-            values[i] = v;
+            Span<long> words = MemoryMarshal.Cast<double, long>(values.AsSpan());
+            BinaryPrimitives.ReverseEndianness(words, words);
+        }
+        ReadOnlySpan<double> all = values;
+        int vectors = all.Length / Vector<double>.Count;
+        ReadOnlySpan<Vector<double>> blocks = MemoryMarshal.Cast<double, Vector<double>>(all[..(vectors * Vector<double>.Count)]);
+        int first = vectors * Vector<double>.Count;
+        for (int b = 0; b < blocks.Length; b++)
+        {
+            if (!Vector.EqualsAll(blocks[b] - blocks[b], Vector<double>.Zero))
+            {
+                first = b * Vector<double>.Count;
+                break;
+            }
+        }
+        for (int i = first; i < all.Length; i++)
+        {
+            if (!double.IsFinite(all[i]))
+                throw Error(path, dataStart + 8L * i, $"the value at row {i / columns}, column {i % columns} is {all[i].ToString(CultureInfo.InvariantCulture)}; only finite numbers are allowed.");
         }
         return new Table(path, null, (int)columns, values);
     }

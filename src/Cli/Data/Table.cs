@@ -21,6 +21,12 @@ internal sealed class Table(string path, IReadOnlyList<string>? header, int colu
 
     public ReadOnlySpan<double> Row(int n) => values.AsSpan(n * Columns, Columns);
 
+    /// <summary>
+    /// The table's own array, for a caller that reorders it in place instead of copying it; the
+    /// table's rows must not be read afterwards (path, header and shape stay valid).
+    /// </summary>
+    public double[] ReleaseValues() => values;
+
     /// <summary>Reads a .npy file when the name ends in .npy, otherwise CSV.</summary>
     public static Table Read(string path) =>
         path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) ? NpyReader.Read(path) : CsvReader.Read(path);

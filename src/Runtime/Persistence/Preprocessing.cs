@@ -1,4 +1,5 @@
 using System;
+using System.Numerics.Tensors;
 
 namespace Convotron;
 
@@ -73,17 +74,18 @@ public sealed class Preprocessing
         int d = _inputMean.Length;
         Guard.Length(x.Length, d, "d");
         Guard.Length(destination.Length, d, "d");
+        // Element-wise vector operations: the same bits as the scalar (x − mean) / scale on every width.
         if (_whitening is null)
         {
-            for (int i = 0; i < d; i++)
-                destination[i] = (x[i] - _inputMean[i]) / InputScale;
+            TensorPrimitives.Subtract(x, _inputMean, destination);
+            TensorPrimitives.Divide(destination, InputScale, destination);
             return;
         }
         Span<double> centred = d <= 1024 ? stackalloc double[d] : new double[d];
+        TensorPrimitives.Subtract(x, _inputMean, centred);
+        TensorPrimitives.Divide(centred, InputScale, centred);
         for (int i = 0; i < d; i++)
-            centred[i] = (x[i] - _inputMean[i]) / InputScale;
-        for (int i = 0; i < d; i++)
-            destination[i] = System.Numerics.Tensors.TensorPrimitives.Dot<double>(_whitening.AsSpan(i * d, d), centred);
+            destination[i] = TensorPrimitives.Dot<double>(_whitening.AsSpan(i * d, d), centred);
     }
 
     /// <summary>y' = (y − labelMean) / labelScale.</summary>

@@ -2,6 +2,11 @@ using System;
 
 namespace Convotron;
 
+/// <summary>Writes row <paramref name="row"/>'s inputs into <paramref name="inputs"/> and returns its label (see <see cref="DataSet.Create"/>).</summary>
+/// <param name="row">The row, 0 ≤ row &lt; n.</param>
+/// <param name="inputs">Where its d inputs go.</param>
+public delegate double RowWriter(int row, Span<double> inputs);
+
 /// <summary>
 /// A finite set of labelled samples held as one row-major matrix: a test set, a validation set,
 /// or a user's data. Entries are checked finite when the set is made.
@@ -37,6 +42,33 @@ public sealed class DataSet
         _inputs = inputs;
         _labels = labels;
         LabelVariance = Variance(labels);
+    }
+
+    /// <summary>
+    /// A data set of <paramref name="count"/> rows written in place by <paramref name="write"/>: no
+    /// intermediate copy of the inputs (for data sets built from a transformed or reordered source).
+    /// </summary>
+    /// <param name="inputSize">d, at least 1.</param>
+    /// <param name="count">n, at least 1.</param>
+    /// <param name="write">Called once per row, in order: writes the row's d inputs and returns its label; all must be finite.</param>
+    public static DataSet Create(int inputSize, int count, RowWriter write)
+    {
+        Guard.AtLeast(inputSize, 1);
+        Guard.AtLeast(count, 1);
+        ArgumentNullException.ThrowIfNull(write);
+        if ((long)count * inputSize > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(count), $"count·inputSize = {(long)count * inputSize} exceeds the largest array ({Array.MaxLength}).");
+        var inputs = new double[count * inputSize];
+        var labels = new double[count];
+        for (int n = 0; n < count; n++)
+        {
+            Span<double> row = inputs.AsSpan(n * inputSize, inputSize);
+            double label = write(n, row);
+            if (!double.IsFinite(label) || !IsFinite(row))
+                throw new ArgumentException($"write gave row {n} a non-finite {(double.IsFinite(label) ? "input" : "label")}; every entry must be finite.", nameof(write));
+            labels[n] = label;
+        }
+        return new DataSet(inputSize, inputs, labels);
     }
 
     /// <summary>n fresh samples from a teacher: x ~ <paramref name="inputs"/>, y = f*(x) + ε.</summary>
@@ -93,6 +125,16 @@ public sealed class DataSet
     /// finite data); the order is drawn from <paramref name="random"/>.
     /// </summary>
     public ISampleSource Stream(Xoshiro256StarStar random) => new ShuffledStream(this, random);
+
+    private static bool IsFinite(ReadOnlySpan<double> values)
+    {
+        foreach (double v in values)
+        {
+            if (!double.IsFinite(v))
+                return false;
+        }
+        return true;
+    }
 
     private static double Variance(ReadOnlySpan<double> values)
     {
