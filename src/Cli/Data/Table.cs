@@ -33,7 +33,7 @@ internal sealed class Table(string path, IReadOnlyList<string>? header, int colu
 
     /// <summary>The most memory reading <paramref name="path"/> needs (0 when it cannot be opened; reading will report that).</summary>
     public static double ReadBytes(string path) =>
-        path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) ? 2.0 * FileBytes(path) : CsvReader.BytesPerFileByte * FileBytes(path);
+        path.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) ? FileBytes(path) : CsvReader.BytesPerFileByte * FileBytes(path);
 
     /// <summary>Roughly the bytes of the values in <paramref name="path"/>: 8 per number (a CSV number with its separator takes about 8 characters).</summary>
     public static double ValueBytes(string path) => FileBytes(path);
