@@ -5,14 +5,16 @@
 # noiseless rows. The test labels are noiseless, so the relative test MSE is the excess error;
 # the limit is sigma^2 (r + k - 1) / (N Var y). One CSV row per run, then a summary table.
 #
-# usage: scripts/limit-runs.sh OUT_DIR "STRIDES" "NOISES" "NS" "SEEDS" "INPUTS"
+# usage: [CONVOTRON=path/to/convotron] scripts/limit-runs.sh OUT_DIR "STRIDES" "NOISES" "NS" "SEEDS" "INPUTS"
 #   e.g. scripts/limit-runs.sh results/limit "1 4 9 12 16" "0.01 0.1 0.3" "20000" "1 2 3 4 5" gaussian
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:?OUT_DIR}; strides=${2:-"1 4 9 12 16"}; noises=${3:-"0.1"}; ns=${4:-"20000"}; seeds=${5:-"1 2 3 4 5"}; inputs=${6:-gaussian}
 python=${PYTHON:-/usr/bin/python3}
+# CONVOTRON: the convotron command to run, e.g. a native build (default: this checkout, built into OUT_DIR/cli).
+read -r -a convotron <<<"${CONVOTRON:-dotnet $out/cli/convotron.dll}"
 mkdir -p "$out"
-dotnet build src/Cli -c Release -o "$out/cli" --nologo -v quiet >/dev/null
+[ -n "${CONVOTRON:-}" ] || dotnet build src/Cli -c Release -o "$out/cli" --nologo -v quiet >/dev/null
 csv="$out/runs.csv"
 [ -f "$csv" ] || echo "inputs,s,noise,n,seed,relative_test_mse,limit,ratio,fit_seconds" > "$csv"
 for dist in $inputs; do for s in $strides; do for noise in $noises; do for n in $ns; do for seed in $seeds; do
@@ -24,10 +26,10 @@ for dist in $inputs; do for s in $strides; do for noise in $noises; do for n in 
   sigma=$(sed -E 's/.*sigma = ([^,]*),.*/\1/' <<<"$info"); var=$(sed -E 's/.*Var f\* = ([^,]*),.*/\1/' <<<"$info")
   k=$(sed -E 's/^k = ([0-9]+),.*/\1/' <<<"$info")
   start=$(date +%s.%N)
-  dotnet "$out/cli/convotron.dll" fit "$out/$tag.train.npy" --geometry "1d:r=16,s=$s,d=160" --seed "$seed" \
+  "${convotron[@]}" fit "$out/$tag.train.npy" --geometry "1d:r=16,s=$s,d=160" --seed "$seed" \
       --out "$out/$tag" >"$out/$tag.fit.log" 2>&1 || true
   seconds=$(echo "$(date +%s.%N) - $start" | bc)
-  rel=$(dotnet "$out/cli/convotron.dll" predict "$out/$tag/model.json" "$out/$tag.test.npy" --out "$out/$tag/p.csv" 2>/dev/null \
+  rel=$("${convotron[@]}" predict "$out/$tag/model.json" "$out/$tag.test.npy" --out "$out/$tag/p.csv" 2>/dev/null \
         | sed -nE 's/.*relative test MSE ([^ ]+).*/\1/p' || true)
   rel=${rel:-nan}
   read -r limit ratio < <("$python" -c "
