@@ -38,7 +38,7 @@ def main():
                 n, noise, mu = int(r["samples"]), float(r["noise"]), float(r["step"])
                 if not noise > 0:
                     sys.exit(f"{path}: a noiseless compare run; run compare with --noise")
-                rel = r["relative_test_mse"] if r["diverged"] == "0" else "inf"
+                rel = r["relative_test_mse"] if r["diverged"] == "0" else "Infinity"  # a diverged run: counted, not drawn
                 rows.append((METHODS[r["method"]].format(mu=r["step"]), "points", n, rel))
                 rows.append((LIMIT_W, "line", n, r["limit"]))
                 rows.append((FLOOR, "line", n, repr(mu / (2 - mu) * noise * noise)))

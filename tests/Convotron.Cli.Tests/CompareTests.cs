@@ -63,7 +63,7 @@ public class CompareTests
             Assert.Equal(0.01 * 16 / 4000, limit, 1e-12);
             // A constant normalised step keeps a floor far above the limit (about mu/(2 - mu) 0.01 = 3.3e-3).
             Assert.InRange(relative, 30 * limit, 0.05);
-            // The same run without noise (same x, same start) learns w far better.
+            // The same seed and start without noise learns w far better.
             string[] twin = cleanRuns.Single(c => c[0] == run[0] && c[4] == run[4]);
             Assert.True(Parse(twin[5]) < relative / 10, $"noiseless {twin[5]} vs noisy {relative}");
             Assert.Equal("0", twin[10]);

@@ -28,6 +28,7 @@ public class PlotCurveTests
             "\"Convotron, mu = 0.5\",points,10,2,c\n" +
             "\"Convotron, mu = 0.5\",points,1e2,0.5,d\n" +
             "\"Convotron, mu = 0.5\",points,100,nan,e\n" +
+            "\"Convotron, mu = 0.5\",points,100,Infinity,e\n" +
             "limit,line,100,0.01,f\n" +
             "limit,line,10,0.1,g\n" +
             "limit,line,10,0.3,h\n");
@@ -38,14 +39,14 @@ public class PlotCurveTests
         [
             PlotCurveCommand.MediansHeader,
             "\"Convotron, mu = 0.5\",points,10,3,3,2,1,4",
-            "\"Convotron, mu = 0.5\",points,100,2,1,0.5,0.5,0.5",
+            "\"Convotron, mu = 0.5\",points,100,3,1,0.5,0.5,0.5",
             "limit,line,10,2,2,0.2,0.1,0.3",
             "limit,line,100,1,1,0.01,0.01,0.01",
         ], File.ReadAllLines(Path.Combine(output, PlotCurveCommand.MediansFile)));
         string summary = File.ReadAllText(Path.Combine(output, "summary.txt"));
         Assert.Contains("| n | Convotron, mu = 0.5 | limit |", summary, StringComparison.Ordinal);
         Assert.Contains("| 10 | 2.00e+00 (1.00e+00 – 4.00e+00) | 2.00e-01 |", summary, StringComparison.Ordinal);
-        Assert.Contains("| 100 | 5.00e-01; 1 of 2 failed | 1.00e-02 |", summary, StringComparison.Ordinal);
+        Assert.Contains("| 100 | 5.00e-01; 2 of 3 failed | 1.00e-02 |", summary, StringComparison.Ordinal);
         byte[] png = File.ReadAllBytes(Path.Combine(output, PlotCurveCommand.PlotFile));
         Assert.True(png.Length > 1000);
         Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png.Take(4).ToArray());
