@@ -121,6 +121,7 @@ public static class CliApp
         root.Subcommands.Add(PredictCommand.Build(environment));
         root.Subcommands.Add(MakeDataCommand.Build(environment));
         root.Subcommands.Add(GeometryCommand.Build(environment));
+        root.Subcommands.Add(PlotCurveCommand.Build(environment));
         return root;
     }
 }

@@ -127,7 +127,7 @@ public class Figure1Tests
     [Fact]
     public void Every_command_has_help()
     {
-        foreach (string command in new[] { "figure1", "compare", "sweep", "fit", "predict", "geometry", "make-data" })
+        foreach (string command in new[] { "figure1", "compare", "sweep", "fit", "predict", "geometry", "make-data", "plot-curve" })
         {
             Cli.Result result = Cli.Run(command, "--help");
             Assert.Equal(0, result.ExitCode);

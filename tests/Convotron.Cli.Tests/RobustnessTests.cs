@@ -64,7 +64,7 @@ public class RobustnessTests
         Assert.Contains("'fit'", geometry.Error, StringComparison.Ordinal);
         Assert.Equal(summary, File.ReadAllText(Path.Combine(run, "summary.txt")));
         Assert.Equal(0, Cli.Run("geometry", "--geometry", "1d:r=8,s=6,d=32", "--out", run, "--force").ExitCode);
-        foreach (string command in new[] { "fit", "predict", "geometry", "make-data", "sweep", "figure1", "compare" })
+        foreach (string command in new[] { "fit", "predict", "geometry", "make-data", "sweep", "figure1", "compare", "plot-curve" })
             Assert.Contains("--out is a directory for every command", System.Text.RegularExpressions.Regex.Replace(Cli.Run(command, "--help").Output, @"\s+", " "), StringComparison.Ordinal);
     }
 

@@ -13,12 +13,14 @@ namespace Convotron.Cli.Commands;
 /// <summary>
 /// <c>convotron compare</c>: Convotron against plain SGD with backpropagation on the same model,
 /// samples and budget, learning w with the teacher's a* known (Goel et al.'s setting), over a grid
-/// of step sizes and initial scales of w.
+/// of step sizes and initial scales of w. With <c>--noise</c> the training labels carry Gaussian
+/// noise (the test labels stay noiseless, so the relative test MSE is the excess error) and every run
+/// is reported against the limit σ²·r/(n·Var y) of learning the r weights of w from n noisy samples.
 /// </summary>
 internal static class CompareCommand
 {
-    public const string RunsHeader = "method,step_rule,step,init_scale,seed,relative_test_mse,diverged,success";
-    public const string CellsHeader = "method,step_rule,step,init_scale,runs,successes,success_rate,median_relative_test_mse,diverged";
+    public const string RunsHeader = "method,step_rule,step,init_scale,seed,relative_test_mse,diverged,success,samples,noise,sigma,limit";
+    public const string CellsHeader = "method,step_rule,step,init_scale,runs,successes,success_rate,median_relative_test_mse,diverged,noise,limit,median_limit_ratio";
     internal static readonly string[] Methods = ["convotron", "sgd"];
 
     public static Command Build(CliEnvironment environment)
@@ -29,18 +31,24 @@ internal static class CompareCommand
         var inputs = new Option<string>("--inputs") { Description = "Input distribution: gaussian, uniform, rademacher or ar1:RHO (default gaussian).", DefaultValueFactory = _ => "gaussian" };
         var samples = new Option<long>("--samples") { Description = "Training samples (steps) per run (default 20000).", DefaultValueFactory = _ => 20_000 };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per cell: seed, seed+1, ... (default 10).", DefaultValueFactory = _ => 10 };
-        var fixedSteps = new Option<string>("--fixed-steps") { Description = "Comma-separated fixed learning rates eta (default 1e-5,1e-4,1e-3,1e-2,1e-1).", DefaultValueFactory = _ => "1e-5,1e-4,1e-3,1e-2,1e-1" };
-        var normalizedSteps = new Option<string>("--normalized-steps") { Description = "Comma-separated normalised steps mu in (0, 2) (default 0.1,0.5,1.0).", DefaultValueFactory = _ => "0.1,0.5,1.0" };
+        var fixedSteps = new Option<string>("--fixed-steps") { Description = "Comma-separated fixed learning rates eta > 0, or none (default 1e-5,1e-4,1e-3,1e-2,1e-1).", DefaultValueFactory = _ => "1e-5,1e-4,1e-3,1e-2,1e-1" };
+        var normalizedSteps = new Option<string>("--normalized-steps") { Description = "Comma-separated normalised steps mu in (0, 2), or none (default 0.1,0.5,1.0).", DefaultValueFactory = _ => "0.1,0.5,1.0" };
         var scales = new Option<string>("--init-scales") { Description = "Comma-separated norms of the initial w, in a random direction (default 0,0.01,0.1,1,10).", DefaultValueFactory = _ => "0,0.01,0.1,1,10" };
         var testSamples = new Option<int>("--test-samples") { Description = "Test-set size (default 10000).", DefaultValueFactory = _ => 10_000 };
         var success = new Option<double>("--success") { Description = "Success: relative test MSE at most this (default 1e-3).", DefaultValueFactory = _ => 1e-3 };
-        foreach (Option option in new Option[] { geometryOption, inputs, samples, seeds, fixedSteps, normalizedSteps, scales, testSamples, success })
+        var noise = new Option<double>("--noise") { Description = "Gaussian label noise on the training samples, sigma as a fraction of std y (the std of the teacher's noiseless labels on the test set), finite and >= 0, e.g. 0.1 for 10 %; the test labels stay noiseless (default 0).", DefaultValueFactory = _ => 0.0 };
+        foreach (Option option in new Option[] { geometryOption, inputs, samples, seeds, fixedSteps, normalizedSteps, scales, testSamples, success, noise })
             command.Options.Add(option);
         command.SetAction(parse =>
         {
             var steps = new List<StepSize>();
-            steps.AddRange(Parsing.NonNegativeDoubles("--fixed-steps", parse.GetValue(fixedSteps)!).Select(v => v > 0 ? StepSize.Fixed(v) : throw new UsageException("--fixed-steps: every eta must be > 0.")));
-            steps.AddRange(Parsing.NonNegativeDoubles("--normalized-steps", parse.GetValue(normalizedSteps)!).Select(v => v > 0 && v < 2 ? StepSize.Normalized(v) : throw new UsageException($"--normalized-steps: {v.ToString(CultureInfo.InvariantCulture)} is not allowed; mu must lie in (0, 2).")));
+            steps.AddRange(StepList("--fixed-steps", parse.GetValue(fixedSteps)!).Select(v => v > 0 ? StepSize.Fixed(v) : throw new UsageException("--fixed-steps: every eta must be > 0.")));
+            steps.AddRange(StepList("--normalized-steps", parse.GetValue(normalizedSteps)!).Select(v => v > 0 && v < 2 ? StepSize.Normalized(v) : throw new UsageException($"--normalized-steps: {v.ToString(CultureInfo.InvariantCulture)} is not allowed; mu must lie in (0, 2).")));
+            if (steps.Count == 0)
+                throw new UsageException("--fixed-steps and --normalized-steps are both none; give at least one step size.");
+            double noiseLevel = parse.GetValue(noise);
+            if (!(noiseLevel >= 0.0 && double.IsFinite(noiseLevel)))
+                throw new UsageException($"--noise: {noiseLevel.ToString(CultureInfo.InvariantCulture)} is not allowed; it must be a finite number >= 0 (sigma as a fraction of std y, e.g. 0.1 for 10 %).");
             int seedCount = parse.GetValue(seeds), testCount = parse.GetValue(testSamples);
             Parsing.AtLeast("--seeds", seedCount, 1);
             Parsing.AtLeast("--test-samples", testCount, 2);
@@ -58,6 +66,7 @@ internal static class CompareCommand
                 Scales = Parsing.NonNegativeDoubles("--init-scales", parse.GetValue(scales)!),
                 TestSamples = parse.GetValue(testSamples),
                 Success = parse.GetValue(success),
+                Noise = noiseLevel,
             };
             Parsing.AtLeast("--samples", settings.Samples, 1);
             Parsing.AtLeast("--seeds", settings.Seeds, 1);
@@ -79,7 +88,14 @@ internal static class CompareCommand
         public IReadOnlyList<double> Scales { get; init; } = [];
         public int TestSamples { get; init; } = 10_000;
         public double Success { get; init; } = 1e-3;
+
+        /// <summary>σ of the training labels' noise as a fraction of std y (0: noiseless).</summary>
+        public double Noise { get; init; }
     }
+
+    /// <summary>A comma-separated list of step sizes, or none (the empty list).</summary>
+    private static IReadOnlyList<double> StepList(string option, string text) =>
+        string.Equals(text.Trim(), "none", StringComparison.OrdinalIgnoreCase) ? [] : Parsing.NonNegativeDoubles(option, text);
 
     internal sealed record Item(string Method, int StepIndex, int ScaleIndex, ulong Seed);
 
@@ -98,9 +114,11 @@ internal static class CompareCommand
             items.Select(i => $"{i.Method} {settings.Steps[i.StepIndex]} w0={Invariant.R(settings.Scales[i.ScaleIndex])} seed={i.Seed}").ToList(),
             threads, (i, _) => RunOne(settings, items[i], problems[(int)(items[i].Seed - settings.BaseSeed)].Value));
 
+        Problem ProblemOf(RunResult r) => problems[(int)(r.Item.Seed - settings.BaseSeed)].Value;
         context.WriteText("runs.csv", Invariant.Lines(results.Select(r => Invariant.Csv([r.Item.Method, RuleName(settings.Steps[r.Item.StepIndex]),
             Invariant.R(settings.Steps[r.Item.StepIndex].Value), Invariant.R(settings.Scales[r.Item.ScaleIndex]), Invariant.R((long)r.Item.Seed),
-            Invariant.R(r.RelativeTestMse), r.Diverged ? "1" : "0", r.Success ? "1" : "0"])).Prepend(RunsHeader)));
+            Invariant.R(r.RelativeTestMse), r.Diverged ? "1" : "0", r.Success ? "1" : "0",
+            Invariant.R(settings.Samples), Invariant.R(settings.Noise), Invariant.R(ProblemOf(r).Sigma), Invariant.R(ProblemOf(r).Limit)])).Prepend(RunsHeader)));
         var rates = new Dictionary<string, double[,]>();
         var cellLines = new List<string> { CellsHeader };
         foreach (string method in Methods)
@@ -115,7 +133,8 @@ internal static class CompareCommand
                     rate[s, c] = (double)successes / cell.Count;
                     cellLines.Add(Invariant.Csv([method, RuleName(settings.Steps[s]), Invariant.R(settings.Steps[s].Value), Invariant.R(settings.Scales[c]),
                         Invariant.R(cell.Count), Invariant.R(successes), Invariant.R(rate[s, c]), Invariant.R(Invariant.Median(cell.Select(r => r.RelativeTestMse).ToList())),
-                        Invariant.R(cell.Count(r => r.Diverged))]));
+                        Invariant.R(cell.Count(r => r.Diverged)), Invariant.R(settings.Noise), Invariant.R(Invariant.Median(cell.Select(r => ProblemOf(r).Limit).ToList())),
+                        Invariant.R(LimitRatio(cell, ProblemOf))]));
                 }
             }
             rates[method] = rate;
@@ -124,19 +143,33 @@ internal static class CompareCommand
                 "initial ||w||", "step size", settings.Scales.Select(Invariant.R).ToList(), settings.Steps.Select(s => s.ToString()).ToList(), rate);
         }
         context.WriteText("cells.csv", Invariant.Lines(cellLines));
-        context.Summary(Findings(settings, results, rates));
+        context.Summary(Findings(settings, results, rates, ProblemOf));
         return CliApp.Success;
     }
 
+    /// <summary>The median over runs of relative test MSE / limit (a diverged run counts as +∞); NaN without noise.</summary>
+    private static double LimitRatio(IEnumerable<RunResult> runs, Func<RunResult, Problem> problemOf) =>
+        Invariant.Median(runs.Select(r => problemOf(r).Limit > 0.0 ? (double.IsFinite(r.RelativeTestMse) ? r.RelativeTestMse / problemOf(r).Limit : double.PositiveInfinity) : double.NaN).ToList());
+
     private static string RuleName(StepSize step) => step.Rule == StepRule.Fixed ? "fixed" : "normalized";
 
-    /// <summary>The teacher (stream 0) and test set (stream 3) of one seed; immutable, shared between threads.</summary>
-    internal sealed record Problem(Teacher Teacher, DataSet Test)
+    /// <summary>
+    /// The teacher (stream 0) and noiseless test set (stream 3) of one seed, the training labels'
+    /// teacher with noise σ = <see cref="Settings.Noise"/>·std y (std y of the test labels, as
+    /// scripts/teacher_data.py), and the limit σ²·r/(n·Var y); immutable, shared between threads.
+    /// </summary>
+    internal sealed record Problem(Teacher Teacher, Teacher Noisy, DataSet Test, double Sigma, double Limit)
     {
         public static Problem Create(Settings settings, ulong seed)
         {
             var teacher = Teacher.Random(settings.Geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0));
-            return new Problem(teacher, DataSet.Draw(teacher, settings.Inputs, settings.TestSamples, Xoshiro256StarStar.ForStream(seed, 3)));
+            DataSet test = DataSet.Draw(teacher, settings.Inputs, settings.TestSamples, Xoshiro256StarStar.ForStream(seed, 3));
+            double sigma = settings.Noise * Math.Sqrt(test.LabelVariance);
+            var noisy = sigma > 0.0 ? new Teacher(settings.Geometry, Activation.ReLU, teacher.Filter, teacher.OutputWeights, sigma) : teacher;
+            // Only w (r weights) is learned, a* is known: least squares on n samples with the right
+            // model has excess error σ²·r/n (asymptotically), relative to Var y.
+            double limit = sigma * sigma * settings.Geometry.FilterSize / (settings.Samples * test.LabelVariance);
+            return new Problem(teacher, noisy, test, sigma, limit);
         }
     }
 
@@ -147,7 +180,7 @@ internal static class CompareCommand
         Teacher teacher = problem.Teacher;
         DataSet test = problem.Test;
         // Both methods see the same samples (stream 1) and the same initial direction (stream 4).
-        ISampleSource source = teacher.Stream(settings.Inputs, Xoshiro256StarStar.ForStream(seed, 1));
+        ISampleSource source = problem.Noisy.Stream(settings.Inputs, Xoshiro256StarStar.ForStream(seed, 1));
         var direction = new double[geometry.FilterSize];
         var initRandom = Xoshiro256StarStar.ForStream(seed, 4);
         do
@@ -231,11 +264,15 @@ internal static class CompareCommand
         return true;
     }
 
-    private static string Findings(Settings settings, IReadOnlyList<RunResult> results, Dictionary<string, double[,]> rates)
+    private static string Findings(Settings settings, IReadOnlyList<RunResult> results, Dictionary<string, double[,]> rates, Func<RunResult, Problem> problemOf)
     {
         var text = new StringBuilder();
+        double limit = Invariant.Median(results.Select(r => problemOf(r).Limit).ToList());
+        string labels = settings.Noise > 0.0
+            ? string.Create(CultureInfo.InvariantCulture, $"label noise sigma = {Invariant.R(settings.Noise)} std y on the training samples (noiseless test labels, so the relative test MSE is the excess error; limit sigma^2 r/(n Var y) = {Invariant.E3(limit)} for r = {settings.Geometry.FilterSize} weights of w and n = {settings.Samples:N0})")
+            : "noiseless labels";
         text.Append(CultureInfo.InvariantCulture,
-            $"compare: Convotron vs plain SGD learning w with a* known on {settings.Geometry} (k = {settings.Geometry.PatchCount}), ReLU, {settings.Inputs} inputs, noiseless labels; {settings.Samples:N0} samples per run, the same samples and initial direction for both methods; {settings.Seeds} seeds per cell; success = relative test MSE <= {Invariant.R(settings.Success)} on {settings.TestSamples:N0} test samples; divergence counts as failure.\n\n");
+            $"compare: Convotron vs plain SGD learning w with a* known on {settings.Geometry} (k = {settings.Geometry.PatchCount}), ReLU, {settings.Inputs} inputs, {labels}; {settings.Samples:N0} samples per run, the same samples and initial direction for both methods; {settings.Seeds} seeds per cell; success = relative test MSE <= {Invariant.R(settings.Success)} on {settings.TestSamples:N0} test samples; divergence counts as failure.\n\n");
         foreach (string method in Methods)
         {
             double[,] rate = rates[method];
@@ -270,6 +307,15 @@ internal static class CompareCommand
             text.Append(CultureInfo.InvariantCulture,
                 $"- {name}: {mine.Count(r => r.Success)}/{mine.Count} runs succeed overall; {perfect}/{cells} cells succeed in every seed; " +
                 $"with normalised steps {normalized.Count(r => r.Success)}/{normalized.Count}; {mine.Count(r => r.Diverged)} runs diverged (caught, counted as failures).\n");
+            if (settings.Noise > 0.0)
+            {
+                foreach (StepSize step in settings.Steps)
+                {
+                    var rule = mine.Where(r => settings.Steps[r.Item.StepIndex] == step).ToList();
+                    text.Append(CultureInfo.InvariantCulture,
+                        $"  {step}: median relative test MSE {Invariant.E3(Invariant.Median(rule.Select(r => r.RelativeTestMse).ToList()))}, median {Invariant.F(LimitRatio(rule, problemOf), 1)}x the limit\n");
+                }
+            }
             int zero = settings.Scales.ToList().IndexOf(0.0);
             if (zero >= 0)
             {

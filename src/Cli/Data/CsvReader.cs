@@ -19,7 +19,10 @@ internal static class CsvReader
     /// <summary>Memory the reader needs per byte of file, at most: the text (2 bytes a character) and each field as a string until it is parsed.</summary>
     public const double BytesPerFileByte = 12.0;
 
-    public static Table Read(string path)
+    public static Table Read(string path) => Parse(path, ReadText(path));
+
+    /// <summary>The whole file as UTF-8 text (at most <see cref="MaxChars"/> bytes); failures are <see cref="InvalidFileException"/>s naming the file.</summary>
+    internal static string ReadText(string path)
     {
         string text;
         try
@@ -37,7 +40,7 @@ internal static class CsvReader
         {
             throw new InvalidFileException(path, "", "cannot be read: " + e.Message, e);
         }
-        return Parse(path, text);
+        return text;
     }
 
     internal static Table Parse(string path, string text)
@@ -137,17 +140,17 @@ internal static class CsvReader
     private static string ColumnName(List<string>? header, int index) =>
         header is null ? string.Create(CultureInfo.InvariantCulture, $" (field {index + 1})") : $" (column '{header[index]}')";
 
-    private static string Location(int line, int column) => string.Create(CultureInfo.InvariantCulture, $"{line}:{column}");
+    internal static string Location(int line, int column) => string.Create(CultureInfo.InvariantCulture, $"{line}:{column}");
 
     private static bool IsNumber(string field) =>
         double.TryParse(field.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out _);
 
-    private readonly record struct Field(string Text, int Column, int Index);
+    internal readonly record struct Field(string Text, int Column, int Index);
 
-    private sealed record Row(int Line, List<Field> Fields);
+    internal sealed record Row(int Line, List<Field> Fields);
 
     /// <summary>Splits into rows of fields, tracking 1-based line and column (in characters) of each field's start.</summary>
-    private static List<Row> ReadRows(string path, string text)
+    internal static List<Row> ReadRows(string path, string text)
     {
         var rows = new List<Row>();
         int i = 0, line = 1;

@@ -9,6 +9,9 @@ namespace Convotron.Cli.Infrastructure;
 /// <summary>A named line of (x, y) points.</summary>
 internal sealed record Series(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y);
 
+/// <summary>A named curve of medians with min–max bars (or, when <paramref name="Line"/>, a dashed reference line through the medians).</summary>
+internal sealed record Band(string Name, bool Line, IReadOnlyList<double> X, IReadOnlyList<double> Median, IReadOnlyList<double> Min, IReadOnlyList<double> Max);
+
 /// <summary>PNG plots with ScottPlot, written atomically.</summary>
 internal static class Plots
 {
@@ -48,18 +51,7 @@ internal static class Plots
         }
         if (logY && double.IsFinite(low))
         {
-            int first = (int)Math.Floor(low), last = (int)Math.Ceiling(high);
-            if (first == last)
-                last++;
-            int every = Math.Max(1, (last - first) / 8);
-            var positions = new List<double>();
-            var labels = new List<string>();
-            for (int e = first; e <= last; e += every)
-            {
-                positions.Add(e);
-                labels.Add("1e" + e.ToString(CultureInfo.InvariantCulture));
-            }
-            plot.Axes.Left.SetTicks(positions.ToArray(), labels.ToArray());
+            (double first, double last) = DecadeTicks(plot.Axes.Left, low, high, minor: false);
             plot.Axes.SetLimitsY(first - 0.2, last + 0.2);
         }
         plot.Title(title);
@@ -67,6 +59,94 @@ internal static class Plots
         plot.YLabel(logY ? yLabel + " (log scale)" : yLabel);
         plot.ShowLegend(Alignment.UpperRight);
         Save(plot, path, Width, Height);
+    }
+
+    /// <summary>
+    /// Log-log plot: each band's medians as a line with markers and min–max bars, reference lines
+    /// dashed; both axes carry log10 of the values, with decade labels and minor ticks at 2…9.
+    /// Values that are not positive and finite are not drawn.
+    /// </summary>
+    public static void LogLog(string path, string title, string xLabel, string yLabel, IReadOnlyList<Band> bands)
+    {
+        var plot = new Plot();
+        double lowX = double.PositiveInfinity, highX = double.NegativeInfinity, lowY = double.PositiveInfinity, highY = double.NegativeInfinity;
+        foreach (Band band in bands)
+        {
+            var xs = new List<double>();
+            var ys = new List<double>();
+            var below = new List<double>();
+            var above = new List<double>();
+            for (int i = 0; i < band.X.Count; i++)
+            {
+                if (!(band.X[i] > 0 && double.IsFinite(band.X[i]) && band.Median[i] > 0 && double.IsFinite(band.Median[i])))
+                    continue;
+                double y = Math.Log10(band.Median[i]);
+                double min = band.Min[i] > 0 && double.IsFinite(band.Min[i]) ? Math.Log10(band.Min[i]) : y;
+                double max = band.Max[i] > 0 && double.IsFinite(band.Max[i]) ? Math.Log10(band.Max[i]) : y;
+                xs.Add(Math.Log10(band.X[i]));
+                ys.Add(y);
+                below.Add(y - Math.Min(min, y));
+                above.Add(Math.Max(max, y) - y);
+                lowX = Math.Min(lowX, xs[^1]);
+                highX = Math.Max(highX, xs[^1]);
+                lowY = Math.Min(lowY, y - below[^1]);
+                highY = Math.Max(highY, y + above[^1]);
+            }
+            if (xs.Count == 0)
+                continue;
+            var line = plot.Add.Scatter(xs.ToArray(), ys.ToArray());
+            line.LegendText = band.Name;
+            line.LineWidth = 2;
+            if (band.Line)
+            {
+                line.MarkerSize = 0;
+                line.LinePattern = LinePattern.Dashed;
+                continue;
+            }
+            line.MarkerSize = 6;
+            var bars = new ScottPlot.Plottables.ErrorBar(xs, ys, xErrorsNegative: null, xErrorsPositive: null, yErrorsNegative: below, yErrorsPositive: above)
+            {
+                Color = line.Color,
+                LineWidth = 1.5f,
+            };
+            plot.Add.Plottable(bars);
+        }
+        if (double.IsFinite(lowX))
+        {
+            (double firstX, double lastX) = DecadeTicks(plot.Axes.Bottom, lowX, highX, minor: true);
+            (double firstY, double lastY) = DecadeTicks(plot.Axes.Left, lowY, highY, minor: true);
+            plot.Axes.SetLimits(firstX - 0.1, lastX + 0.1, firstY - 0.1, lastY + 0.1);
+        }
+        plot.Title(title);
+        plot.XLabel(xLabel + " (log scale)");
+        plot.YLabel(yLabel + " (log scale)");
+        plot.ShowLegend(Alignment.LowerLeft);
+        Save(plot, path, 720, 520);
+    }
+
+    /// <summary>
+    /// Labels the decades 1eE from ⌊<paramref name="low"/>⌋ to ⌈<paramref name="high"/>⌉ (log10 units) on
+    /// <paramref name="axis"/>, every one or every few so that at most about 9 are labelled, with
+    /// minor ticks at log10(2…9) of each decade when <paramref name="minor"/>; returns the first and last decade.
+    /// </summary>
+    private static (double First, double Last) DecadeTicks(IAxis axis, double low, double high, bool minor)
+    {
+        int first = (int)Math.Floor(low), last = (int)Math.Ceiling(high);
+        if (first == last)
+            last++;
+        int every = Math.Max(1, (last - first) / 8);
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        for (int e = first; e <= last; e++)
+        {
+            if ((e - first) % every == 0)
+                ticks.AddMajor(e, "1e" + e.ToString(CultureInfo.InvariantCulture));
+            else if (minor)
+                ticks.AddMinor(e);
+            for (int m = 2; minor && every == 1 && m <= 9 && e < last; m++)
+                ticks.AddMinor(e + Math.Log10(m));
+        }
+        axis.TickGenerator = ticks;
+        return (first, last);
     }
 
     /// <summary>Points without lines, plus the diagonal y = x when <paramref name="diagonal"/> (prediction against label).</summary>
