@@ -14,7 +14,7 @@
 # OUT_DIR after changing NS or SEEDS). About 10 minutes on 2 cores; needs python3-numpy and
 # MAX_MEMORY (default 12G here) for fit at N = 1e6 (1.25 M rows, 8 GB resident).
 #
-# usage: scripts/limit-curve.sh [OUT_DIR] ["NS"] ["SEEDS" (consecutive)]
+# usage: [CONVOTRON=path/to/convotron] scripts/limit-curve.sh [OUT_DIR] ["NS"] ["SEEDS" (consecutive)]
 #   e.g. scripts/limit-curve.sh results/limit-curve "1000 3000 10000 30000 100000 300000 1000000" "1 2 3"
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,18 +24,18 @@ figure=${FIGURE-docs/images/limit_curve.png}
 stride=9; noise=0.1; mu=0.5
 export MAX_MEMORY=${MAX_MEMORY:-12G}
 scripts/limit-runs.sh "$out/learner" "$stride" "$noise" "$ns" "$seeds" gaussian
-cli="$out/learner/cli/convotron.dll"
+read -r -a convotron <<<"${CONVOTRON:-dotnet $out/learner/cli/convotron.dll}"
 read -r first count < <(awk '{print $1, NF}' <<<"$seeds")
 mkdir -p "$out/compare"
 for n in $ns; do
   [ -f "$out/compare/n$n/runs.csv" ] && continue
-  dotnet "$cli" compare --geometry "1d:r=16,s=$stride,d=160" --samples "$n" --seed "$first" --seeds "$count" \
+  "${convotron[@]}" compare --geometry "1d:r=16,s=$stride,d=160" --samples "$n" --seed "$first" --seeds "$count" \
       --fixed-steps none --normalized-steps "$mu" --init-scales 1 --noise "$noise" --out "$out/compare/n$n" >"$out/compare/n$n.log"
 done
 compare_runs=()
 for n in $ns; do compare_runs+=("$out/compare/n$n/runs.csv"); done
 "$python" scripts/limit_curve.py "$out/learner/runs.csv" "${compare_runs[@]}" >"$out/curve.csv.tmp"
 mv "$out/curve.csv.tmp" "$out/curve.csv"
-dotnet "$cli" plot-curve "$out/curve.csv" --out "$out/plot" --x-label "n (training samples)" --y-label "excess relative test MSE" \
+"${convotron[@]}" plot-curve "$out/curve.csv" --out "$out/plot" --x-label "n (training samples)" --y-label "excess relative test MSE" \
     --title "(d, r, s) = (160, 16, $stride), ReLU, Gaussian x, σ = $noise std y, seeds $seeds"
 if [ -n "$figure" ]; then cp "$out/plot/curve.png" "$figure.tmp" && mv "$figure.tmp" "$figure"; fi
