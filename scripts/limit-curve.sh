@@ -12,7 +12,7 @@
 # OUT_DIR/plot/ (curve.png, curve_medians.csv, summary.txt: the table of medians) and copies the
 # plot to docs/images/limit_curve.png (FIGURE=path elsewhere, FIGURE= not at all). Finished runs are kept: a second call resumes (use a new
 # OUT_DIR after changing NS or SEEDS). About 10 minutes on 2 cores; needs python3-numpy and
-# MAX_MEMORY (default 12G here) for fit at N = 1e6 (1.25 M rows, 8 GB resident).
+# MAX_MEMORY (default 12G here) for fit at N = 1e6 (1.25 M rows, 3.2 GB resident).
 #
 # usage: [CONVOTRON=path/to/convotron] scripts/limit-curve.sh [OUT_DIR] ["NS"] ["SEEDS" (consecutive)]
 #   e.g. scripts/limit-curve.sh results/limit-curve "1000 3000 10000 30000 100000 300000 1000000" "1 2 3"
