@@ -337,25 +337,152 @@ namespace Convotron.Generated
                 Vector256<double> w3 = Vector256.LoadUnsafe(ref w, 12);
                 ref double a0 = ref MemoryMarshal.GetReference(a);
                 ref double z0 = ref MemoryMarshal.GetReference(z);
-                Vector256<double> f0 = default;
-                int j = 0;
-                for (; j + 4 <= K; j += 4)
-                {
-                    Vector256<double> zs = Sums4(
-                        PatchPartial256(ref x0, PatchStart(j), w0, w1, w2, w3),
-                        PatchPartial256(ref x0, PatchStart(j + 1), w0, w1, w2, w3),
-                        PatchPartial256(ref x0, PatchStart(j + 2), w0, w1, w2, w3),
-                        PatchPartial256(ref x0, PatchStart(j + 3), w0, w1, w2, w3));
-                    zs.StoreUnsafe(ref z0, (nuint)j);
-                    f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, (nuint)j), Sigma(zs), f0);
-                }
-                double f = Vector256.Sum(f0);
-                for (; j < K; j++)
-                {
-                    double zj = Vector256.Sum(PatchPartial256(ref x0, PatchStart(j), w0, w1, w2, w3));
-                    Unsafe.Add(ref z0, j) = zj;
-                    f += Unsafe.Add(ref a0, j) * Sigma(zj);
-                }
+                Vector256<double> f0 = default, f1 = default;
+                Vector256<double> z0_3 = Sums4(
+                    PatchPartial256(ref x0, 0, w0, w1, w2, w3), // rows 0..3 × columns 0..3
+                    PatchPartial256(ref x0, 3, w0, w1, w2, w3), // rows 0..3 × columns 3..6
+                    PatchPartial256(ref x0, 6, w0, w1, w2, w3), // rows 0..3 × columns 6..9
+                    PatchPartial256(ref x0, 9, w0, w1, w2, w3)); // rows 0..3 × columns 9..12
+                z0_3.StoreUnsafe(ref z0, 0);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 0), Sigma(z0_3), f0);
+                Vector256<double> z4_7 = Sums4(
+                    PatchPartial256(ref x0, 12, w0, w1, w2, w3), // rows 0..3 × columns 12..15
+                    PatchPartial256(ref x0, 15, w0, w1, w2, w3), // rows 0..3 × columns 15..18
+                    PatchPartial256(ref x0, 18, w0, w1, w2, w3), // rows 0..3 × columns 18..21
+                    PatchPartial256(ref x0, 21, w0, w1, w2, w3)); // rows 0..3 × columns 21..24
+                z4_7.StoreUnsafe(ref z0, 4);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 4), Sigma(z4_7), f1);
+                Vector256<double> z8_11 = Sums4(
+                    PatchPartial256(ref x0, 24, w0, w1, w2, w3), // rows 0..3 × columns 24..27
+                    PatchPartial256(ref x0, 84, w0, w1, w2, w3), // rows 3..6 × columns 0..3
+                    PatchPartial256(ref x0, 87, w0, w1, w2, w3), // rows 3..6 × columns 3..6
+                    PatchPartial256(ref x0, 90, w0, w1, w2, w3)); // rows 3..6 × columns 6..9
+                z8_11.StoreUnsafe(ref z0, 8);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 8), Sigma(z8_11), f0);
+                Vector256<double> z12_15 = Sums4(
+                    PatchPartial256(ref x0, 93, w0, w1, w2, w3), // rows 3..6 × columns 9..12
+                    PatchPartial256(ref x0, 96, w0, w1, w2, w3), // rows 3..6 × columns 12..15
+                    PatchPartial256(ref x0, 99, w0, w1, w2, w3), // rows 3..6 × columns 15..18
+                    PatchPartial256(ref x0, 102, w0, w1, w2, w3)); // rows 3..6 × columns 18..21
+                z12_15.StoreUnsafe(ref z0, 12);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 12), Sigma(z12_15), f1);
+                Vector256<double> z16_19 = Sums4(
+                    PatchPartial256(ref x0, 105, w0, w1, w2, w3), // rows 3..6 × columns 21..24
+                    PatchPartial256(ref x0, 108, w0, w1, w2, w3), // rows 3..6 × columns 24..27
+                    PatchPartial256(ref x0, 168, w0, w1, w2, w3), // rows 6..9 × columns 0..3
+                    PatchPartial256(ref x0, 171, w0, w1, w2, w3)); // rows 6..9 × columns 3..6
+                z16_19.StoreUnsafe(ref z0, 16);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 16), Sigma(z16_19), f0);
+                Vector256<double> z20_23 = Sums4(
+                    PatchPartial256(ref x0, 174, w0, w1, w2, w3), // rows 6..9 × columns 6..9
+                    PatchPartial256(ref x0, 177, w0, w1, w2, w3), // rows 6..9 × columns 9..12
+                    PatchPartial256(ref x0, 180, w0, w1, w2, w3), // rows 6..9 × columns 12..15
+                    PatchPartial256(ref x0, 183, w0, w1, w2, w3)); // rows 6..9 × columns 15..18
+                z20_23.StoreUnsafe(ref z0, 20);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 20), Sigma(z20_23), f1);
+                Vector256<double> z24_27 = Sums4(
+                    PatchPartial256(ref x0, 186, w0, w1, w2, w3), // rows 6..9 × columns 18..21
+                    PatchPartial256(ref x0, 189, w0, w1, w2, w3), // rows 6..9 × columns 21..24
+                    PatchPartial256(ref x0, 192, w0, w1, w2, w3), // rows 6..9 × columns 24..27
+                    PatchPartial256(ref x0, 252, w0, w1, w2, w3)); // rows 9..12 × columns 0..3
+                z24_27.StoreUnsafe(ref z0, 24);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 24), Sigma(z24_27), f0);
+                Vector256<double> z28_31 = Sums4(
+                    PatchPartial256(ref x0, 255, w0, w1, w2, w3), // rows 9..12 × columns 3..6
+                    PatchPartial256(ref x0, 258, w0, w1, w2, w3), // rows 9..12 × columns 6..9
+                    PatchPartial256(ref x0, 261, w0, w1, w2, w3), // rows 9..12 × columns 9..12
+                    PatchPartial256(ref x0, 264, w0, w1, w2, w3)); // rows 9..12 × columns 12..15
+                z28_31.StoreUnsafe(ref z0, 28);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 28), Sigma(z28_31), f1);
+                Vector256<double> z32_35 = Sums4(
+                    PatchPartial256(ref x0, 267, w0, w1, w2, w3), // rows 9..12 × columns 15..18
+                    PatchPartial256(ref x0, 270, w0, w1, w2, w3), // rows 9..12 × columns 18..21
+                    PatchPartial256(ref x0, 273, w0, w1, w2, w3), // rows 9..12 × columns 21..24
+                    PatchPartial256(ref x0, 276, w0, w1, w2, w3)); // rows 9..12 × columns 24..27
+                z32_35.StoreUnsafe(ref z0, 32);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 32), Sigma(z32_35), f0);
+                Vector256<double> z36_39 = Sums4(
+                    PatchPartial256(ref x0, 336, w0, w1, w2, w3), // rows 12..15 × columns 0..3
+                    PatchPartial256(ref x0, 339, w0, w1, w2, w3), // rows 12..15 × columns 3..6
+                    PatchPartial256(ref x0, 342, w0, w1, w2, w3), // rows 12..15 × columns 6..9
+                    PatchPartial256(ref x0, 345, w0, w1, w2, w3)); // rows 12..15 × columns 9..12
+                z36_39.StoreUnsafe(ref z0, 36);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 36), Sigma(z36_39), f1);
+                Vector256<double> z40_43 = Sums4(
+                    PatchPartial256(ref x0, 348, w0, w1, w2, w3), // rows 12..15 × columns 12..15
+                    PatchPartial256(ref x0, 351, w0, w1, w2, w3), // rows 12..15 × columns 15..18
+                    PatchPartial256(ref x0, 354, w0, w1, w2, w3), // rows 12..15 × columns 18..21
+                    PatchPartial256(ref x0, 357, w0, w1, w2, w3)); // rows 12..15 × columns 21..24
+                z40_43.StoreUnsafe(ref z0, 40);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 40), Sigma(z40_43), f0);
+                Vector256<double> z44_47 = Sums4(
+                    PatchPartial256(ref x0, 360, w0, w1, w2, w3), // rows 12..15 × columns 24..27
+                    PatchPartial256(ref x0, 420, w0, w1, w2, w3), // rows 15..18 × columns 0..3
+                    PatchPartial256(ref x0, 423, w0, w1, w2, w3), // rows 15..18 × columns 3..6
+                    PatchPartial256(ref x0, 426, w0, w1, w2, w3)); // rows 15..18 × columns 6..9
+                z44_47.StoreUnsafe(ref z0, 44);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 44), Sigma(z44_47), f1);
+                Vector256<double> z48_51 = Sums4(
+                    PatchPartial256(ref x0, 429, w0, w1, w2, w3), // rows 15..18 × columns 9..12
+                    PatchPartial256(ref x0, 432, w0, w1, w2, w3), // rows 15..18 × columns 12..15
+                    PatchPartial256(ref x0, 435, w0, w1, w2, w3), // rows 15..18 × columns 15..18
+                    PatchPartial256(ref x0, 438, w0, w1, w2, w3)); // rows 15..18 × columns 18..21
+                z48_51.StoreUnsafe(ref z0, 48);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 48), Sigma(z48_51), f0);
+                Vector256<double> z52_55 = Sums4(
+                    PatchPartial256(ref x0, 441, w0, w1, w2, w3), // rows 15..18 × columns 21..24
+                    PatchPartial256(ref x0, 444, w0, w1, w2, w3), // rows 15..18 × columns 24..27
+                    PatchPartial256(ref x0, 504, w0, w1, w2, w3), // rows 18..21 × columns 0..3
+                    PatchPartial256(ref x0, 507, w0, w1, w2, w3)); // rows 18..21 × columns 3..6
+                z52_55.StoreUnsafe(ref z0, 52);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 52), Sigma(z52_55), f1);
+                Vector256<double> z56_59 = Sums4(
+                    PatchPartial256(ref x0, 510, w0, w1, w2, w3), // rows 18..21 × columns 6..9
+                    PatchPartial256(ref x0, 513, w0, w1, w2, w3), // rows 18..21 × columns 9..12
+                    PatchPartial256(ref x0, 516, w0, w1, w2, w3), // rows 18..21 × columns 12..15
+                    PatchPartial256(ref x0, 519, w0, w1, w2, w3)); // rows 18..21 × columns 15..18
+                z56_59.StoreUnsafe(ref z0, 56);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 56), Sigma(z56_59), f0);
+                Vector256<double> z60_63 = Sums4(
+                    PatchPartial256(ref x0, 522, w0, w1, w2, w3), // rows 18..21 × columns 18..21
+                    PatchPartial256(ref x0, 525, w0, w1, w2, w3), // rows 18..21 × columns 21..24
+                    PatchPartial256(ref x0, 528, w0, w1, w2, w3), // rows 18..21 × columns 24..27
+                    PatchPartial256(ref x0, 588, w0, w1, w2, w3)); // rows 21..24 × columns 0..3
+                z60_63.StoreUnsafe(ref z0, 60);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 60), Sigma(z60_63), f1);
+                Vector256<double> z64_67 = Sums4(
+                    PatchPartial256(ref x0, 591, w0, w1, w2, w3), // rows 21..24 × columns 3..6
+                    PatchPartial256(ref x0, 594, w0, w1, w2, w3), // rows 21..24 × columns 6..9
+                    PatchPartial256(ref x0, 597, w0, w1, w2, w3), // rows 21..24 × columns 9..12
+                    PatchPartial256(ref x0, 600, w0, w1, w2, w3)); // rows 21..24 × columns 12..15
+                z64_67.StoreUnsafe(ref z0, 64);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 64), Sigma(z64_67), f0);
+                Vector256<double> z68_71 = Sums4(
+                    PatchPartial256(ref x0, 603, w0, w1, w2, w3), // rows 21..24 × columns 15..18
+                    PatchPartial256(ref x0, 606, w0, w1, w2, w3), // rows 21..24 × columns 18..21
+                    PatchPartial256(ref x0, 609, w0, w1, w2, w3), // rows 21..24 × columns 21..24
+                    PatchPartial256(ref x0, 612, w0, w1, w2, w3)); // rows 21..24 × columns 24..27
+                z68_71.StoreUnsafe(ref z0, 68);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 68), Sigma(z68_71), f1);
+                Vector256<double> z72_75 = Sums4(
+                    PatchPartial256(ref x0, 672, w0, w1, w2, w3), // rows 24..27 × columns 0..3
+                    PatchPartial256(ref x0, 675, w0, w1, w2, w3), // rows 24..27 × columns 3..6
+                    PatchPartial256(ref x0, 678, w0, w1, w2, w3), // rows 24..27 × columns 6..9
+                    PatchPartial256(ref x0, 681, w0, w1, w2, w3)); // rows 24..27 × columns 9..12
+                z72_75.StoreUnsafe(ref z0, 72);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 72), Sigma(z72_75), f0);
+                Vector256<double> z76_79 = Sums4(
+                    PatchPartial256(ref x0, 684, w0, w1, w2, w3), // rows 24..27 × columns 12..15
+                    PatchPartial256(ref x0, 687, w0, w1, w2, w3), // rows 24..27 × columns 15..18
+                    PatchPartial256(ref x0, 690, w0, w1, w2, w3), // rows 24..27 × columns 18..21
+                    PatchPartial256(ref x0, 693, w0, w1, w2, w3)); // rows 24..27 × columns 21..24
+                z76_79.StoreUnsafe(ref z0, 76);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 76), Sigma(z76_79), f1);
+                double f = Vector256.Sum(f0 + f1);
+                double z80 = Vector256.Sum(PatchPartial256(ref x0, 696, w0, w1, w2,
+                    w3)); // rows 24..27 × columns 24..27
+                Unsafe.Add(ref z0, 80) = z80;
+                f += Unsafe.Add(ref a0, 80) * Sigma(z80);
                 return f;
             }
             else
