@@ -7,10 +7,11 @@ namespace Convotron.Generator
 {
     /// <summary>
     /// Every decision about the code of one model, made once from its <see cref="GeometryPlan"/>: the runs each
-    /// patch pass walks, whether a pass's dot products are fused into one helper, its register forms (lanes,
-    /// accumulator layout, interleaved sets), whether it is unrolled or loops over <c>PatchStart(j)</c>, whether it
-    /// needs the in-memory fallback, and the names and reachable widths of every run helper. The emitter only reads
-    /// it. A pure function of the model, so built where needed rather than carried through the pipeline.
+    /// patch pass walks, whether a pass's dot products are batched (several patches summed across lanes together)
+    /// or fused into one helper, its register forms (lanes, accumulator layout, interleaved sets), whether it is
+    /// unrolled or loops over <c>PatchStart(j)</c>, whether it needs the in-memory fallback, and the names and
+    /// reachable widths of every run helper. The emitter only reads it. A pure function of the model, so built where
+    /// needed rather than carried through the pipeline.
     /// </summary>
     internal sealed class KernelPlan
     {
