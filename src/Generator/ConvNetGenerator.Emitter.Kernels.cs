@@ -68,16 +68,16 @@ namespace Convotron.Generator
             using (writer.Block("public static double Predict(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z, ReadOnlySpan<double> x)"))
             {
                 writer.WriteLine("Guard.Length(x.Length, D, \"d\");");
-                writer.WriteLine($"{dots}(w, x, z);");
-                writer.WriteLine("return ActivatedSum(a, z);");
+                writer.WriteLine($"return {dots}(w, x, z, a);");
             }
             writer.WriteLine();
             writer.WriteLine(AggressiveInlining);
-            using (writer.Block("public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> hidden)"))
+            using (writer.Block("public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> a, ReadOnlySpan<double> x, " +
+                "Span<double> hidden)"))
             {
                 writer.WriteLine("Guard.Length(x.Length, D, \"d\");");
                 writer.WriteLine("Guard.Length(hidden.Length, K, \"k\");");
-                writer.WriteLine($"{dots}(w, x, hidden);");
+                writer.WriteLine($"{dots}(w, x, hidden, a); // Σ_j a_j σ(z_j), not needed here, costs a few vector operations");
                 writer.WriteLine("for (int j = 0; j < K; j++)");
                 using (writer.Indent())
                     writer.WriteLine("hidden[j] = Sigma(hidden[j]);");
@@ -113,8 +113,7 @@ namespace Convotron.Generator
                 writer.WriteLine("Guard.Length(x.Length, D, \"d\");");
                 writer.WriteLine("Guard.Length(filterGradient.Length, R, \"r\");");
                 writer.WriteLine("Guard.Length(outputGradient.Length, K, \"k\");");
-                writer.WriteLine($"{dots}(w, x, z);");
-                writer.WriteLine("double error = ActivatedSum(a, z) - y;");
+                writer.WriteLine($"double error = {dots}(w, x, z, a) - y;");
                 writer.WriteLine("// ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x");
                 using (writer.Block("for (int j = 0; j < K; j++)"))
                 {
@@ -128,25 +127,32 @@ namespace Convotron.Generator
             writer.WriteLine();
         }
 
+        /// <summary>
+        /// σ and σ' without a branch: on fresh inputs the sign of z_j is a coin flip, and a compare-and-branch
+        /// mispredicts about half the time. max(z, α·z) is z ≥ 0 ? z : α·z bit for bit for α in [0, 1] (as in
+        /// Activation.Apply); the vector form takes the hardware max, whose choice on ties and NaN (the second operand)
+        /// is α·z, again the same bits.
+        /// </summary>
         private static void EmitSigma(IndentedWriter writer, KernelPlan plan)
         {
+            writer.WriteLine("/// <summary>σ(z) = max(z, α·z): z ≥ 0 ? z : α·z bit for bit for α in [0, 1], without a branch.</summary>");
             writer.WriteLine(AggressiveInlining);
-            writer.WriteLine("private static double Sigma(double z) => z >= 0.0 ? z : ActivationSlope * z;");
+            writer.WriteLine("private static double Sigma(double z) => Math.Max(z, ActivationSlope * z);");
             writer.WriteLine();
+            writer.WriteLine("/// <summary>σ'(z) = z &gt; 0 ? 1 : α, as a select rather than a branch.</summary>");
             writer.WriteLine(AggressiveInlining);
-            writer.WriteLine("private static double SigmaDerivative(double z) => z > 0.0 ? 1.0 : ActivationSlope;");
-            writer.WriteLine();
-            if (!plan.VectorizesActivatedSum)
-                return;
-            foreach (VectorWidth width in KernelPlan.VectorWidths)
+            writer.WriteLine("private static double SigmaDerivative(double z) =>");
+            using (writer.Indent())
             {
-                if (plan.Geometry.K < width.Lanes)
-                    continue;
-                string vector = width.Type;
+                writer.WriteLine("Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.CreateScalarUnsafe(z), Vector128<double>.Zero),");
+                writer.WriteLine("    Vector128.CreateScalarUnsafe(1.0), Vector128.CreateScalarUnsafe(ActivationSlope)).ToScalar();");
+            }
+            writer.WriteLine();
+            foreach (VectorWidth width in plan.SigmaWidths)
+            {
+                writer.WriteLine("/// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>");
                 writer.WriteLine(AggressiveInlining);
-                writer.WriteLine($"private static {width.Of} Sigma({width.Of} z) =>");
-                using (writer.Indent())
-                    writer.WriteLine($"{vector}.ConditionalSelect({vector}.GreaterThanOrEqual(z, default), z, z * ActivationSlope);");
+                writer.WriteLine($"private static {width.Of} Sigma({width.Of} z) => {width.Type}.MaxNative(z, z * ActivationSlope);");
                 writer.WriteLine();
             }
         }
@@ -262,8 +268,7 @@ namespace Convotron.Generator
                     writer.WriteLine($"// w_non = w at the non-overlapping taps {columns}.");
                     writer.WriteLine(Invariant($"w.Slice({geometry.FirstNonColumn}, NonOverlappingTapCount).CopyTo(wNon);"));
                 }
-                writer.WriteLine($"{non.DotsName}(wNon, x, z);");
-                writer.WriteLine("double fNon = ActivatedSum(a, z);");
+                writer.WriteLine($"double fNon = {non.DotsName}(wNon, x, z, a);");
                 writer.WriteLine("v.Clear();");
                 writer.WriteLine($"{non.AxpysName}(x, a, 1.0, v);");
                 writer.WriteLine("double e = UnbiasingFactor * (fNon - y);");

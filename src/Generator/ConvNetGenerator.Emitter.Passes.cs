@@ -23,56 +23,164 @@ namespace Convotron.Generator
 
         private static void PatchDots(IndentedWriter writer, KernelPlan plan, KernelPlan.PassPlan pass, string summary)
         {
-            GeometryPlan geometry = plan.Geometry;
-            Runs runs = pass.Runs;
-            writer.WriteLine($"/// <summary>{summary}</summary>");
+            writer.WriteLine($"/// <summary>{summary} Returns Σ_j a_j σ(z_j).</summary>");
             writer.WriteLine(AggressiveOptimization);
-            using (writer.Block($"private static void {pass.DotsName}(ReadOnlySpan<double> weights, ReadOnlySpan<double> x, Span<double> z)"))
+            using (writer.Block($"private static double {pass.DotsName}(ReadOnlySpan<double> weights, ReadOnlySpan<double> x, Span<double> z, " +
+                "ReadOnlySpan<double> a)"))
             {
                 writer.WriteLine("ref double w = ref MemoryMarshal.GetReference(weights);");
                 writer.WriteLine("ref double x0 = ref MemoryMarshal.GetReference(x);");
-                if (pass.FusesDot)
+                // The IsHardwareAccelerated checks are constants to the JIT: one branch survives.
+                var branches = new List<(string? Condition, Action Body)>();
+                foreach (KernelPlan.BatchForm batch in pass.Batches)
                 {
-                    if (geometry.Unrolled)
+                    KernelPlan.BatchForm form = batch;
+                    branches.Add(($"{form.Width.Type}.IsHardwareAccelerated", () => EmitBatchedDots(writer, plan, pass, form)));
+                }
+                branches.Add((null, () =>
+                {
+                    EmitPatchByPatchDots(writer, plan, pass);
+                    writer.WriteLine("return ActivatedSum(a, z);");
+                }));
+                EmitBranches(writer, branches);
+            }
+            writer.WriteLine();
+        }
+
+        /// <summary>
+        /// The batched form: the weights in registers, each patch's products summed into one vector of partials, the
+        /// partials of a batch of patches summed across lanes together into one vector of their z_j, which is stored
+        /// and goes through σ and Σ_j a_j σ(z_j) in lanes; the patches left over summed one by one.
+        /// </summary>
+        private static void EmitBatchedDots(IndentedWriter writer, KernelPlan plan, KernelPlan.PassPlan pass, KernelPlan.BatchForm batch)
+        {
+            GeometryPlan geometry = plan.Geometry;
+            Runs runs = pass.Runs;
+            VectorWidth partial = batch.Partial;
+            string vector = partial.Type, tree = TreeName(partial), helper = PartialName(pass, batch);
+            writer.WriteLine(Invariant($"// {batch.Batch} patches at a time: each patch's products in one {partial.Of} ({helper}), the {batch.Batch} ") +
+                Invariant($"partials summed across lanes together ({tree}), σ and a_j σ(z_j) in lanes."));
+            var weights = new List<string>();
+            for (int run = 0; run < runs.Count; run++)
+            {
+                foreach (Slot slot in batch.Slots)
+                {
+                    string name = Invariant($"w{weights.Count}");
+                    writer.WriteLine(Invariant($"{slot.Declared} {name} = {slot.Width!.Type}.LoadUnsafe(ref w, {run * runs.WeightStride + slot.Offset});"));
+                    weights.Add(name);
+                }
+            }
+            string weightArguments = ", " + string.Join(", ", weights);
+            writer.WriteLine("ref double a0 = ref MemoryMarshal.GetReference(a);");
+            writer.WriteLine("ref double z0 = ref MemoryMarshal.GetReference(z);");
+            string Partial(string start) => $"{helper}(ref x0, {start}{weightArguments})";
+            int b = batch.Batch, blocks = geometry.K / b;
+            if (batch.Unrolled)
+            {
+                writer.WriteLine(blocks > 1 ? $"{partial.Of} f0 = default, f1 = default;" : $"{partial.Of} f0 = default;");
+                for (int block = 0; block < blocks; block++)
+                {
+                    writer.WriteLine(Invariant($"{partial.Of} z{block * b}_{block * b + b - 1} = {tree}("));
+                    using (writer.Indent())
                     {
-                        for (int j = 0; j < geometry.K; j++)
+                        for (int i = 0; i < b; i++)
                         {
-                            int start = geometry.PatchOffsets![j] + runs.FirstInput;
-                            writer.WriteLine(Invariant($"z[{j}] = {pass.FusedDotName}(ref w, ref x0, {start}); // ") + PatchComment(geometry, j, pass.IsNonOverlapping));
+                            int j = block * b + i;
+                            writer.WriteLine(Partial(Invariant($"{geometry.PatchOffsets![j] + runs.FirstInput}")) + (i == b - 1 ? ");" : ",") +
+                                " // " + PatchComment(geometry, j, pass.IsNonOverlapping));
                         }
                     }
-                    else
-                    {
-                        Func<string, string[]> body = start => new[] { $"z[j] = {pass.FusedDotName}(ref w, ref x0, {start});" };
-                        EmitPatchLoop(writer, geometry, pass, body, body);
-                    }
+                    string zs = Invariant($"z{block * b}_{block * b + b - 1}");
+                    writer.WriteLine(Invariant($"{zs}.StoreUnsafe(ref z0, {block * b});"));
+                    writer.WriteLine(Invariant($"f{block % 2} = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, {block * b}), Sigma({zs}), f{block % 2});"));
                 }
-                else if (geometry.Unrolled)
+                writer.WriteLine(blocks > 1 ? $"double f = {vector}.Sum(f0 + f1);" : $"double f = {vector}.Sum(f0);");
+                for (int j = blocks * b; j < geometry.K; j++)
+                {
+                    writer.WriteLine(Invariant($"double z{j} = {vector}.Sum({Partial(Invariant($"{geometry.PatchOffsets![j] + runs.FirstInput}"))}); // ") +
+                        PatchComment(geometry, j, pass.IsNonOverlapping));
+                    writer.WriteLine(Invariant($"Unsafe.Add(ref z0, {j}) = z{j};"));
+                    writer.WriteLine(Invariant($"f += Unsafe.Add(ref a0, {j}) * Sigma(z{j});"));
+                }
+                writer.WriteLine("return f;");
+                return;
+            }
+            string Start(string index) => runs.FirstInput == 0 ? $"PatchStart({index})" : Invariant($"PatchStart({index}) + {runs.FirstInput}");
+            writer.WriteLine($"{partial.Of} f0 = default;");
+            writer.WriteLine("int j = 0;");
+            using (writer.Block(Invariant($"for (; j + {b} <= K; j += {b})")))
+            {
+                writer.WriteLine($"{partial.Of} zs = {tree}(");
+                using (writer.Indent())
+                {
+                    for (int i = 0; i < b; i++)
+                        writer.WriteLine(Partial(Start(i == 0 ? "j" : Invariant($"j + {i}"))) + (i == b - 1 ? ");" : ","));
+                }
+                writer.WriteLine("zs.StoreUnsafe(ref z0, (nuint)j);");
+                writer.WriteLine($"f0 = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, (nuint)j), Sigma(zs), f0);");
+            }
+            writer.WriteLine($"double f = {vector}.Sum(f0);");
+            using (writer.Block("for (; j < K; j++)"))
+            {
+                writer.WriteLine($"double zj = {vector}.Sum({Partial(Start("j"))});");
+                writer.WriteLine("Unsafe.Add(ref z0, j) = zj;");
+                writer.WriteLine("f += Unsafe.Add(ref a0, j) * Sigma(zj);");
+            }
+            writer.WriteLine("return f;");
+        }
+
+        /// <summary>The transposing add tree of a partial width: Sums8 (Vector512) or Sums4 (Vector256).</summary>
+        private static string TreeName(VectorWidth partial) => Invariant($"Sums{partial.Lanes}");
+
+        /// <summary>The helper returning one patch's lane partials for a batched form: PatchPartial512, NonOverlappingPatchPartial256, ….</summary>
+        private static string PartialName(KernelPlan.PassPlan pass, KernelPlan.BatchForm batch) =>
+            pass.PartialName + batch.Width.Type.Substring("Vector".Length);
+
+        /// <summary>z_j = w · P_j x patch by patch, each dot product summed across lanes by itself (the form every width can take).</summary>
+        private static void EmitPatchByPatchDots(IndentedWriter writer, KernelPlan plan, KernelPlan.PassPlan pass)
+        {
+            GeometryPlan geometry = plan.Geometry;
+            Runs runs = pass.Runs;
+            if (pass.FusesDot)
+            {
+                if (geometry.Unrolled)
                 {
                     for (int j = 0; j < geometry.K; j++)
                     {
-                        var terms = new List<string>();
-                        for (int i = 0; i < runs.Count; i++)
-                        {
-                            int input = geometry.PatchOffsets![j] + runs.FirstInput + runs.InputOffset(i);
-                            terms.Add(Invariant($"{pass.DotName}(ref w, {i * runs.WeightStride}, ref x0, {input})"));
-                        }
-                        WriteSum(writer, Invariant($"z[{j}] = "), terms, "; // " + PatchComment(geometry, j, pass.IsNonOverlapping));
+                        int start = geometry.PatchOffsets![j] + runs.FirstInput;
+                        writer.WriteLine(Invariant($"z[{j}] = {pass.FusedDotName}(ref w, ref x0, {start}); // ") + PatchComment(geometry, j, pass.IsNonOverlapping));
                     }
                 }
                 else
                 {
-                    EmitPatchLoop(writer, geometry, pass, single: start => new[] { $"z[j] = {pass.DotName}(ref w, 0, ref x0, {start});" },
-                        multiple: start => new[]
-                        {
-                            "double sum = 0.0;",
-                            $"for (int i = 0; i < {runs.CountText}; i++)",
-                            $"    sum += {pass.DotName}(ref w, (nuint)(i * {runs.WeightStrideText}), ref x0, {start} + {runs.InputOffsetText("i", "(nuint)")});",
-                            "z[j] = sum;",
-                        });
+                    Func<string, string[]> body = start => new[] { $"z[j] = {pass.FusedDotName}(ref w, ref x0, {start});" };
+                    EmitPatchLoop(writer, geometry, pass, body, body);
                 }
             }
-            writer.WriteLine();
+            else if (geometry.Unrolled)
+            {
+                for (int j = 0; j < geometry.K; j++)
+                {
+                    var terms = new List<string>();
+                    for (int i = 0; i < runs.Count; i++)
+                    {
+                        int input = geometry.PatchOffsets![j] + runs.FirstInput + runs.InputOffset(i);
+                        terms.Add(Invariant($"{pass.DotName}(ref w, {i * runs.WeightStride}, ref x0, {input})"));
+                    }
+                    WriteSum(writer, Invariant($"z[{j}] = "), terms, "; // " + PatchComment(geometry, j, pass.IsNonOverlapping));
+                }
+            }
+            else
+            {
+                EmitPatchLoop(writer, geometry, pass, single: start => new[] { $"z[j] = {pass.DotName}(ref w, 0, ref x0, {start});" },
+                    multiple: start => new[]
+                    {
+                        "double sum = 0.0;",
+                        $"for (int i = 0; i < {runs.CountText}; i++)",
+                        $"    sum += {pass.DotName}(ref w, (nuint)(i * {runs.WeightStrideText}), ref x0, {start} + {runs.InputOffsetText("i", "(nuint)")});",
+                        "z[j] = sum;",
+                    });
+            }
         }
 
         /// <summary>"head t0 + t1 + …tail", broken into lines of at most <see cref="IndentedWriter.MaxLineLength"/> characters.</summary>

@@ -56,9 +56,13 @@ namespace Convotron.Generator
         {
             foreach (KernelPlan.PassPlan pass in plan.Passes)
             {
+                foreach (KernelPlan.BatchForm batch in pass.Batches)
+                    EmitPatchPartial(writer, pass, batch);
                 if (pass.FusesDot)
                     EmitPatchDot(writer, pass);
             }
+            foreach (VectorWidth width in plan.TreeWidths)
+                EmitTree(writer, width);
             if (plan.UsesPatchStart)
             {
                 writer.WriteLine("/// <summary>Where patch j starts in x: P_j[0].</summary>");
@@ -74,6 +78,127 @@ namespace Convotron.Generator
                 EmitAccumulate(writer, accumulator);
             foreach (KernelPlan.AxpyHelper axpy in plan.Axpys)
                 EmitAxpy(writer, axpy);
+        }
+
+        /// <summary>
+        /// One patch's products summed into one vector of the batch's partial width, not across lanes: every run's
+        /// vectors times the weights (passed in registers), one chain per vector of a run, wider vectors folded into
+        /// the partial width at the end.
+        /// </summary>
+        private static void EmitPatchPartial(IndentedWriter writer, KernelPlan.PassPlan pass, KernelPlan.BatchForm batch)
+        {
+            Runs runs = pass.Runs;
+            Slot[] slots = batch.Slots;
+            VectorWidth partial = batch.Partial;
+            var parameters = new List<string>();
+            for (int run = 0; run < runs.Count; run++)
+            {
+                foreach (Slot slot in slots)
+                    parameters.Add(Invariant($"{slot.Declared} w{parameters.Count}"));
+            }
+            writer.WriteLine(Invariant($"/// <summary>The products of w and the patch part at x[start] ({runs.Count} run{(runs.Count == 1 ? "" : "s")} of ") +
+                Invariant($"{runs.Length} taps as {KernelPlan.DescribeSlots(slots)}) summed into one {partial.Type}, not across its lanes.</summary>"));
+            writer.WriteLine(AggressiveInlining);
+            writer.WriteLine(Invariant($"private static {partial.Of} {PartialName(pass, batch)}(ref double x, nuint start, {string.Join(", ", parameters)})"));
+            using (writer.Block())
+            {
+                for (int run = 0; run < runs.Count; run++)
+                {
+                    for (int m = 0; m < slots.Length; m++)
+                    {
+                        VectorWidth width = slots[m].Width!;
+                        int xOffset = runs.InputOffset(run) + slots[m].Offset;
+                        string load = Invariant($"{width.Type}.LoadUnsafe(ref x, {(xOffset == 0 ? "start" : Invariant($"start + {xOffset}"))})");
+                        string weight = Invariant($"w{run * slots.Length + m}");
+                        writer.WriteLine(run == 0
+                            ? Invariant($"{width.Of} sum{m} = {load} * {weight};")
+                            : Invariant($"sum{m} = {width.Type}.FusedMultiplyAdd({load}, {weight}, sum{m});"));
+                    }
+                }
+                var terms = new List<string>();
+                foreach (VectorWidth width in KernelPlan.VectorWidths)
+                {
+                    var group = new List<string>();
+                    for (int m = 0; m < slots.Length; m++)
+                    {
+                        if (slots[m].Width == width)
+                            group.Add(Invariant($"sum{m}"));
+                    }
+                    if (group.Count == 0)
+                        continue;
+                    if (width == partial)
+                    {
+                        terms.AddRange(group);
+                    }
+                    else
+                    {
+                        // A wider vector's halves added: Vector512 → Vector256 (the only fold the ladder needs).
+                        string wide = group.Count == 1 ? group[0] : Invariant($"({string.Join(" + ", group)})");
+                        string name = Invariant($"folded{width.Lanes}");
+                        writer.WriteLine($"{width.Of} {name} = {wide};");
+                        terms.Add($"{name}.GetLower() + {name}.GetUpper()");
+                    }
+                }
+                WriteSum(writer, "return ", terms, ";");
+            }
+            writer.WriteLine();
+        }
+
+        /// <summary>
+        /// The transposing add tree of one partial width: element i of the result is the sum of v_i's lanes, in
+        /// log2(lanes) levels of unpack/shuffle and add (3 for eight Vector512, 2 for four Vector256) instead of that
+        /// many separate horizontal sums. Written with the x86 shuffles, which every machine reaching a batched form
+        /// has (Vector512/256 are accelerated on x86 only); any other falls back to one sum per vector.
+        /// </summary>
+        private static void EmitTree(IndentedWriter writer, VectorWidth width)
+        {
+            int lanes = width.Lanes;
+            var parameters = new List<string>();
+            var sums = new List<string>();
+            for (int i = 0; i < lanes; i++)
+            {
+                parameters.Add(Invariant($"{width.Of} v{i}"));
+                sums.Add(Invariant($"{width.Type}.Sum(v{i})"));
+            }
+            const string X86 = "global::System.Runtime.Intrinsics.X86.";
+            writer.WriteLine(Invariant($"/// <summary>Element i is the sum of v{{i}}'s lanes: a transposing add tree of {(lanes == 8 ? 3 : 2)} levels.</summary>"));
+            writer.WriteLine(AggressiveInlining);
+            writer.WriteLine(Invariant($"private static {width.Of} {TreeName(width)}({string.Join(", ", parameters)})"));
+            using (writer.Block())
+            {
+                if (lanes == 8)
+                {
+                    const string Avx512 = X86 + "Avx512F";
+                    using (writer.Block($"if ({Avx512}.IsSupported)"))
+                    {
+                        writer.WriteLine("// [a01 b01 a23 b23 a45 b45 a67 b67] from a = v0, b = v1 (and likewise for the other pairs)");
+                        for (int i = 0; i < 8; i += 2)
+                        {
+                            writer.WriteLine(Invariant($"{width.Of} p{i}{i + 1} = {Avx512}.UnpackLow(v{i}, v{i + 1}) + ") +
+                                Invariant($"{Avx512}.UnpackHigh(v{i}, v{i + 1});"));
+                        }
+                        writer.WriteLine("// 128-bit lanes 0, 2 and 1, 3 of each pair: [a0123 b0123 a4567 b4567 c0123 d0123 c4567 d4567]");
+                        writer.WriteLine($"{width.Of} q0 = {Avx512}.Shuffle4x128(p01, p23, 0x88) + {Avx512}.Shuffle4x128(p01, p23, 0xDD);");
+                        writer.WriteLine($"{width.Of} q1 = {Avx512}.Shuffle4x128(p45, p67, 0x88) + {Avx512}.Shuffle4x128(p45, p67, 0xDD);");
+                        writer.WriteLine("// [a b c d e f g h]");
+                        writer.WriteLine($"return {Avx512}.Shuffle4x128(q0, q1, 0x88) + {Avx512}.Shuffle4x128(q0, q1, 0xDD);");
+                    }
+                }
+                else
+                {
+                    const string Avx = X86 + "Avx";
+                    using (writer.Block($"if ({Avx}.IsSupported)"))
+                    {
+                        writer.WriteLine("// [a01 b01 a23 b23] from a = v0, b = v1, and [c01 d01 c23 d23]");
+                        writer.WriteLine($"{width.Of} p01 = {Avx}.UnpackLow(v0, v1) + {Avx}.UnpackHigh(v0, v1);");
+                        writer.WriteLine($"{width.Of} p23 = {Avx}.UnpackLow(v2, v3) + {Avx}.UnpackHigh(v2, v3);");
+                        writer.WriteLine("// [a b c d]: the low 128 bits of both plus the high 128 bits of both");
+                        writer.WriteLine($"return {Avx}.Permute2x128(p01, p23, 0x20) + {Avx}.Permute2x128(p01, p23, 0x31);");
+                    }
+                }
+                writer.WriteLine($"return {width.Type}.Create({string.Join(", ", sums)});");
+            }
+            writer.WriteLine();
         }
 
         private static void EmitAccumulate(IndentedWriter writer, KernelPlan.AccumulatorHelper helper)

@@ -179,7 +179,7 @@ namespace Convotron.Generator
             writer.WriteLine($"public {GlobalSpan} OutputWeights => {a};");
 
             Member(writer, $"double Predict({GlobalReadOnlySpan} x)", $"{kernels}.Predict({w}, {a}, {z}, x)");
-            Member(writer, $"void HiddenActivations({GlobalReadOnlySpan} x, {GlobalSpan} hidden)", $"{kernels}.HiddenActivations({w}, x, hidden)");
+            Member(writer, $"void HiddenActivations({GlobalReadOnlySpan} x, {GlobalSpan} hidden)", $"{kernels}.HiddenActivations({w}, {a}, x, hidden)");
             Member(writer, $"double ConvotronStep({GlobalReadOnlySpan} x, double y, double learningRate)",
                 $"{kernels}.ConvotronStep({w}, {a}, {z}, x, y, learningRate)");
             Member(writer, $"double NormalizedConvotronStep({GlobalReadOnlySpan} x, double y, double mu)",

@@ -1,15 +1,17 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 
 namespace Convotron.Generator
 {
     /// <summary>
     /// Every decision about the code of one model, made once from its <see cref="GeometryPlan"/>: the runs each
-    /// patch pass walks, whether a pass's dot products are fused into one helper, its register forms (lanes,
-    /// accumulator layout, interleaved sets), whether it is unrolled or loops over <c>PatchStart(j)</c>, whether it
-    /// needs the in-memory fallback, and the names and reachable widths of every run helper. The emitter only reads
-    /// it. A pure function of the model, so built where needed rather than carried through the pipeline.
+    /// patch pass walks, whether a pass's dot products are batched (several patches summed across lanes together)
+    /// or fused into one helper, its register forms (lanes, accumulator layout, interleaved sets), whether it is
+    /// unrolled or loops over <c>PatchStart(j)</c>, whether it needs the in-memory fallback, and the names and
+    /// reachable widths of every run helper. The emitter only reads it. A pure function of the model, so built where
+    /// needed rather than carried through the pipeline.
     /// </summary>
     internal sealed class KernelPlan
     {
@@ -27,6 +29,18 @@ namespace Convotron.Generator
 
         /// <summary>In-memory multiply-adds of up to this many vectors are unrolled; longer ones loop.</summary>
         public const int MaxUnrolledAxpyVectors = 4;
+
+        /// <summary>
+        /// A pass's dot products are batched (see <see cref="BatchForm"/>) at a width only when the weights of one patch
+        /// fit in this many vectors: they are loaded once into registers and stay there for every patch.
+        /// </summary>
+        public const int MaxBatchedWeightVectors = 8;
+
+        /// <summary>
+        /// Batched dot products list their patches one by one up to this many patches; beyond, a loop over PatchStart(j).
+        /// (The 81 patches of 28×28, 4×4, stride 3 measured slower as a loop over PatchStart, with its division per patch.)
+        /// </summary>
+        public const int MaxUnrolledBatchedPatches = 128;
 
         /// <summary>The SIMD widths of the generated code, widest first: the one ladder every vector helper descends.</summary>
         public static readonly IReadOnlyList<VectorWidth> VectorWidths = new[] { new VectorWidth("Vector512", 8), new VectorWidth("Vector256", 4) };
@@ -61,7 +75,7 @@ namespace Convotron.Generator
                         covered.IntersectWith(previous);
                     axpys[pass.Runs.Length] = covered;
                 }
-                UsesPatchStart |= pass.Registers.Count > 0 && !pass.UnrollsRegisters;
+                UsesPatchStart |= (pass.Registers.Count > 0 && !pass.UnrollsRegisters) || pass.UsesPatchStart;
             }
             DotLengths = new List<int>(dots);
             Accumulators = new List<AccumulatorHelper>(accumulators.Values);
@@ -70,6 +84,24 @@ namespace Convotron.Generator
                 axpyHelpers.Add(new AxpyHelper(axpy.Key, axpy.Value));
             Axpys = axpyHelpers;
             VectorizesActivatedSum = geometry.K >= MinVectorActivatedSum;
+
+            var trees = new List<VectorWidth>();
+            var sigmas = new List<VectorWidth>();
+            foreach (VectorWidth width in VectorWidths)
+            {
+                bool batched = false;
+                foreach (PassPlan pass in passes)
+                {
+                    foreach (BatchForm batch in pass.Batches)
+                        batched |= batch.Partial == width;
+                }
+                if (batched)
+                    trees.Add(width);
+                if (batched || (VectorizesActivatedSum && geometry.K >= width.Lanes))
+                    sigmas.Add(width);
+            }
+            TreeWidths = trees;
+            SigmaWidths = sigmas;
         }
 
         public GeometryPlan Geometry { get; }
@@ -96,7 +128,58 @@ namespace Convotron.Generator
         /// <summary>Whether Σ_j a_j σ(z_j) takes vector lanes (and the vector σ overloads are emitted).</summary>
         public bool VectorizesActivatedSum { get; }
 
+        /// <summary>The partial-sum widths of the batched passes: each gets its transposing add tree (Sums8 / Sums4).</summary>
+        public IReadOnlyList<VectorWidth> TreeWidths { get; }
+
+        /// <summary>The widths whose vector σ overload is emitted (for Σ_j a_j σ(z_j) in lanes or for the batched passes).</summary>
+        public IReadOnlyList<VectorWidth> SigmaWidths { get; }
+
         public static KernelPlan Create(GeometryPlan geometry) => new(geometry);
+
+        /// <summary>
+        /// The batched forms of a pass's dot products, one per ladder width where it applies: every run of a patch is
+        /// whole vectors at that width (no scalar taps), the patch's weights fit in <see cref="MaxBatchedWeightVectors"/>
+        /// registers, and there are at least as many patches as the partial width has lanes.
+        /// </summary>
+        private static List<BatchForm> BatchForms(GeometryPlan plan, Runs runs)
+        {
+            var result = new List<BatchForm>();
+            foreach (VectorWidth width in VectorWidths)
+            {
+                if (width.Lanes > runs.Length)
+                    continue;
+                Slot[] slots = Layout(runs.Length, width.Lanes);
+                VectorWidth? partial = null;
+                bool scalar = false;
+                foreach (Slot slot in slots)
+                {
+                    if (slot.Width is null)
+                        scalar = true;
+                    else if (partial is null || slot.Width.Lanes < partial.Lanes)
+                        partial = slot.Width;
+                }
+                if (scalar || partial is null || slots.Length * runs.Count > MaxBatchedWeightVectors || plan.K < partial.Lanes)
+                    continue;
+                // A wider width whose runs take the same vectors as this one (runs of 4 taps are one Vector256 either way)
+                // would emit the same code: the narrower condition covers both.
+                if (result.Count > 0 && result[result.Count - 1].Partial == partial && SameLayout(result[result.Count - 1].Slots, slots))
+                    result.RemoveAt(result.Count - 1);
+                result.Add(new BatchForm(width, partial, slots, plan.Unrolled && plan.K <= MaxUnrolledBatchedPatches));
+            }
+            return result;
+
+            static bool SameLayout(Slot[] left, Slot[] right)
+            {
+                if (left.Length != right.Length)
+                    return false;
+                for (int i = 0; i < left.Length; i++)
+                {
+                    if (left[i].Width != right[i].Width || left[i].Offset != right[i].Offset)
+                        return false;
+                }
+                return true;
+            }
+        }
 
         private static Runs WholePatchRuns(GeometryPlan plan) =>
             new(plan.Model.RH, plan.Model.RW, plan.Model.RW, 0, plan.Model.Width, wholePatch: true, plan.Model.Channels, plan.Model.ChannelSize);
@@ -191,8 +274,11 @@ namespace Convotron.Generator
                 Registers = RegisterForms(plan, runs);
                 NeedsMemoryForm = Registers.Count == 0 || Registers[Registers.Count - 1].Width is not null;
                 UnrollsRegisters = plan.Unrolled && (long)plan.K * runs.Count <= MaxUnrolledRegisterRuns;
+                Batches = BatchForms(plan, runs);
+                UsesPatchStart = Batches.Any(batch => !batch.Unrolled);
                 string prefix = kind == PassKind.Whole ? "" : "NonOverlapping";
                 FusedDotName = prefix + "PatchDot";
+                PartialName = prefix + "PatchPartial";
                 DotsName = prefix + "PatchDots";
                 AxpysName = prefix + "PatchAxpys";
                 HasNormalizedForm = kind == PassKind.Whole;
@@ -203,6 +289,15 @@ namespace Convotron.Generator
             public bool IsNonOverlapping => Kind == PassKind.NonOverlapping;
 
             public Runs Runs { get; }
+
+            /// <summary>The batched forms of the dot products, widest first (see <see cref="BatchForms"/>); empty when none applies.</summary>
+            public IReadOnlyList<BatchForm> Batches { get; }
+
+            /// <summary>Whether a batched form loops over PatchStart(j) (the geometry is not unrolled).</summary>
+            public bool UsesPatchStart { get; }
+
+            /// <summary>The prefix of the helpers returning one patch's lane partials: PatchPartial512 etc.</summary>
+            public string PartialName { get; }
 
             /// <summary>Whether the dot product of a patch's several runs is one helper (<see cref="FusedDotName"/>) with one horizontal sum.</summary>
             public bool FusesDot { get; }
@@ -258,6 +353,39 @@ namespace Convotron.Generator
             public Slot[] Slots { get; }
 
             public int Sets { get; }
+        }
+
+        /// <summary>
+        /// The batched form of a pass's dot products at one ladder width: each patch's products are summed into one
+        /// vector of <see cref="Partial"/>'s lanes (not across them), and the partials of <see cref="Batch"/> patches are
+        /// summed across lanes together by a transposing add tree into one vector of their z_j, which σ and
+        /// Σ_j a_j σ(z_j) then take in lanes: log2(lanes) shuffle-add levels for that many sums instead of that many
+        /// separate horizontal sums, and no compare per patch.
+        /// </summary>
+        public sealed class BatchForm
+        {
+            public BatchForm(VectorWidth width, VectorWidth partial, Slot[] slots, bool unrolled)
+            {
+                Width = width;
+                Partial = partial;
+                Slots = slots;
+                Unrolled = unrolled;
+            }
+
+            /// <summary>Whether the patches are listed one by one with constant offsets (else a loop over PatchStart(j)).</summary>
+            public bool Unrolled { get; }
+
+            /// <summary>The ladder width this form is emitted under.</summary>
+            public VectorWidth Width { get; }
+
+            /// <summary>The width of one patch's partial sums: the narrowest vector in a run (wider ones are folded into it).</summary>
+            public VectorWidth Partial { get; }
+
+            /// <summary>The vectors of one run (the same for every run), all vectors.</summary>
+            public Slot[] Slots { get; }
+
+            /// <summary>Patches per add tree: the partial width's lanes.</summary>
+            public int Batch => Partial.Lanes;
         }
 
         /// <summary>An Accumulate{L} helper: acc += c · x[..] over one run of Length taps in the given accumulators.</summary>

@@ -42,10 +42,12 @@ public sealed class SizeTests
             """;
         Run run = RunGenerator(source);
         Assert.Empty(run.CompilationProblems());
-        // The (160, 16, 9) class was 47,979 characters before the emitter's rewrite: at least a third smaller.
-        Assert.InRange(run.Source("App.Net160.g.cs").Length, 1000, 32_000);
-        // The 4096-input geometry well under the 40 KB bound of the loop fallback.
-        Assert.InRange(run.Source("App.Wide.g.cs").Length, 1000, 32 * 1024);
+        // The (160, 16, 9) class was 47,979 characters before the emitter's rewrite and under 32,000 after it; the
+        // batched dot products (a form per vector width, the add trees, the partial helpers: ~11,000) bring it to
+        // ~43,000. The bound keeps it below the size before the rewrite.
+        Assert.InRange(run.Source("App.Net160.g.cs").Length, 1000, 45_000);
+        // The 4096-input geometry under the 40 KB bound of the loop fallback (~35,700 with its batched loops).
+        Assert.InRange(run.Source("App.Wide.g.cs").Length, 1000, 38 * 1024);
         foreach (GeneratedSourceResult generated in run.Result.Results.Single().GeneratedSources)
         {
             string[] lines = generated.SourceText.ToString().Split('\n');

@@ -212,4 +212,66 @@ public class DynamicConvNetTests
             Assert.False(double.IsFinite(activation.Apply(double.PositiveInfinity)));
         }
     }
+
+    [Fact]
+    public void BranchFreeDerivativeIsTheDefinitionBitForBit()
+    {
+        // σ'(z) = 1 for z > 0, α otherwise (α at ±0 and NaN); Derivative computes it as a vector select.
+        var random = new Xoshiro256StarStar(22);
+        var z = new List<double> { 0.0, -0.0, double.Epsilon, -double.Epsilon, double.MaxValue, -double.MaxValue, double.NaN, -double.NaN,
+            double.PositiveInfinity, double.NegativeInfinity };
+        var draws = new double[2000];
+        InputDistribution.Gaussian.Sample(random, draws);
+        z.AddRange(draws);
+        foreach (double alpha in new[] { 0.0, 1e-3, 0.3, 0.999, 1.0 })
+        {
+            Activation activation = alpha == 0.0 ? Activation.ReLU : Activation.Leaky(alpha);
+            foreach (double v in z)
+            {
+                double expected = v > 0.0 ? 1.0 : alpha;
+                Assert.Equal(BitConverter.DoubleToInt64Bits(expected), BitConverter.DoubleToInt64Bits(activation.Derivative(v)));
+            }
+        }
+    }
+
+    [Fact]
+    public void GradientThroughSwitchedOffUnitsIsTheDefinition()
+    {
+        // The gradient adds every patch's σ'(z_j)-weighted term, zero factors included (no branch on the sign of
+        // z_j): against the definition computed here, on a ReLU model where about half the units are off.
+        var geometry = PatchGeometry.Strided1D(16, 9, 160);
+        var random = new Xoshiro256StarStar(23);
+        var model = new DynamicConvNet(geometry, Activation.ReLU);
+        InputDistribution.Gaussian.Sample(random, model.Filter);
+        InputDistribution.Gaussian.Sample(random, model.OutputWeights);
+        var x = new double[160];
+        var filterGradient = new double[16];
+        var outputGradient = new double[geometry.PatchCount];
+        int off = 0;
+        for (int trial = 0; trial < 50; trial++)
+        {
+            InputDistribution.Gaussian.Sample(random, x);
+            double residual = model.Gradient(x, 0.5, filterGradient, outputGradient);
+            var z = new double[geometry.PatchCount];
+            double f = 0.0;
+            for (int j = 0; j < z.Length; j++)
+            {
+                for (int i = 0; i < 16; i++)
+                    z[j] += model.Filter[i] * x[9 * j + i];
+                f += model.OutputWeights[j] * Math.Max(z[j], 0.0);
+                off += z[j] <= 0.0 ? 1 : 0;
+            }
+            Assert.Equal(0.5 - f, residual, 1e-12);
+            for (int i = 0; i < 16; i++)
+            {
+                double expected = 0.0;
+                for (int j = 0; j < z.Length; j++)
+                    expected += (f - 0.5) * model.OutputWeights[j] * (z[j] > 0.0 ? 1.0 : 0.0) * x[9 * j + i];
+                Assert.Equal(expected, filterGradient[i], 1e-11);
+            }
+            for (int j = 0; j < z.Length; j++)
+                Assert.Equal((f - 0.5) * Math.Max(z[j], 0.0), outputGradient[j], 1e-12);
+        }
+        Assert.InRange(off, 50 * 17 / 4, 50 * 17 * 3 / 4); // the switched-off units were exercised
+    }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Convotron;
 
@@ -44,9 +45,15 @@ public readonly struct Activation : IEquatable<Activation>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public double Apply(double z) => Math.Max(z, Alpha * z);
 
-    /// <summary>σ'(z) as the SGD baseline uses it: 1 for z &gt; 0, α otherwise (so α at z = 0).</summary>
+    /// <summary>σ'(z) as the SGD baseline uses it: 1 for z &gt; 0, α otherwise (so α at z = 0 and at NaN).</summary>
+    /// <remarks>
+    /// A compare and a select in a vector register rather than a compare and a branch: on fresh inputs the sign of z
+    /// is a coin flip, which a branch mispredicts about half the time (docs/PERFORMANCE.md).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double Derivative(double z) => z > 0.0 ? 1.0 : Alpha;
+    public double Derivative(double z) =>
+        Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.CreateScalarUnsafe(z), Vector128<double>.Zero),
+            Vector128.CreateScalarUnsafe(1.0), Vector128.CreateScalarUnsafe(Alpha)).ToScalar();
 
     /// <summary>Du &amp; Goel's stage-1 factor c = 2 / (1 + α), which makes the Double Convotron updates unbiased.</summary>
     public double UnbiasingFactor => 2.0 / (1.0 + Alpha);

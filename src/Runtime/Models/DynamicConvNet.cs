@@ -153,7 +153,7 @@ public sealed class DynamicConvNet : IConvNet
         TensorPrimitives.Multiply<double>(outputGradient, error, outputGradient);
         filterGradient.Clear();
         for (int j = 0; j < _a.Length; j++)
-            PatchAxpy(_runs, j, error * _a[j] * Activation.Derivative(_z[j]), x, filterGradient);
+            PatchAxpyEvenOfZero(_runs, j, error * _a[j] * Activation.Derivative(_z[j]), x, filterGradient);
         return -error;
     }
 
@@ -270,6 +270,16 @@ public sealed class DynamicConvNet : IConvNet
     {
         if (scale == 0.0)
             return;
+        PatchAxpyEvenOfZero(runs, j, scale, x, target);
+    }
+
+    /// <summary>
+    /// target += scale · P_j x even when scale is 0 (adding ±0 leaves every finite target value as it is): for the
+    /// gradient's per-patch σ'(z_j) factors, where skipping a switched-off ReLU unit is a branch on the sign of z_j,
+    /// a coin flip on fresh inputs that mispredicts about half the time.
+    /// </summary>
+    private static void PatchAxpyEvenOfZero(PatchRuns runs, int j, double scale, ReadOnlySpan<double> x, Span<double> target)
+    {
         for (int n = runs.First[j]; n < runs.First[j + 1]; n++)
         {
             int length = runs.Length[n];

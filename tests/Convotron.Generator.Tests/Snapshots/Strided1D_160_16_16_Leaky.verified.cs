@@ -62,7 +62,7 @@ namespace App
         [global::System.Runtime.CompilerServices.MethodImpl(
             global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void HiddenActivations(global::System.ReadOnlySpan<double> x, global::System.Span<double> hidden) =>
-            global::Convotron.Generated.DisjointKernels.HiddenActivations(_filter, x, hidden);
+            global::Convotron.Generated.DisjointKernels.HiddenActivations(_filter, _outputWeights, x, hidden);
 
         /// <inheritdoc/>
         [global::System.Runtime.CompilerServices.MethodImpl(
@@ -144,16 +144,16 @@ namespace Convotron.Generated
             ReadOnlySpan<double> x)
         {
             Guard.Length(x.Length, D, "d");
-            PatchDots(w, x, z);
-            return ActivatedSum(a, z);
+            return PatchDots(w, x, z, a);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> hidden)
+        public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> a, ReadOnlySpan<double> x,
+            Span<double> hidden)
         {
             Guard.Length(x.Length, D, "d");
             Guard.Length(hidden.Length, K, "k");
-            PatchDots(w, x, hidden);
+            PatchDots(w, x, hidden, a); // Σ_j a_j σ(z_j), not needed here, costs a few vector operations
             for (int j = 0; j < K; j++)
                 hidden[j] = Sigma(hidden[j]);
         }
@@ -185,8 +185,7 @@ namespace Convotron.Generated
             Guard.Length(x.Length, D, "d");
             Guard.Length(filterGradient.Length, R, "r");
             Guard.Length(outputGradient.Length, K, "k");
-            PatchDots(w, x, z);
-            double error = ActivatedSum(a, z) - y;
+            double error = PatchDots(w, x, z, a) - y;
             // ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
             for (int j = 0; j < K; j++)
             {
@@ -198,11 +197,23 @@ namespace Convotron.Generated
             return -error;
         }
 
+        /// <summary>σ(z) = max(z, α·z): z ≥ 0 ? z : α·z bit for bit for α in [0, 1], without a branch.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static double Sigma(double z) => z >= 0.0 ? z : ActivationSlope * z;
+        private static double Sigma(double z) => Math.Max(z, ActivationSlope * z);
 
+        /// <summary>σ'(z) = z &gt; 0 ? 1 : α, as a select rather than a branch.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static double SigmaDerivative(double z) => z > 0.0 ? 1.0 : ActivationSlope;
+        private static double SigmaDerivative(double z) =>
+            Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.CreateScalarUnsafe(z), Vector128<double>.Zero),
+                Vector128.CreateScalarUnsafe(1.0), Vector128.CreateScalarUnsafe(ActivationSlope)).ToScalar();
+
+        /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<double> Sigma(Vector512<double> z) => Vector512.MaxNative(z, z * ActivationSlope);
+
+        /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<double> Sigma(Vector256<double> z) => Vector256.MaxNative(z, z * ActivationSlope);
 
         /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -236,8 +247,7 @@ namespace Convotron.Generated
             Guard.Length(outputNoise.Length, K, "k");
             // w_non = w at the non-overlapping taps 0..15.
             w.Slice(0, NonOverlappingTapCount).CopyTo(wNon);
-            NonOverlappingPatchDots(wNon, x, z);
-            double fNon = ActivatedSum(a, z);
+            double fNon = NonOverlappingPatchDots(wNon, x, z, a);
             v.Clear();
             NonOverlappingPatchAxpys(x, a, 1.0, v);
             double e = UnbiasingFactor * (fNon - y);
@@ -259,22 +269,90 @@ namespace Convotron.Generated
             return y - fNon;
         }
 
-        /// <summary>z_j = w · P_j x for every patch j.</summary>
+        /// <summary>z_j = w · P_j x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void PatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x, Span<double> z)
+        private static double PatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x, Span<double> z,
+            ReadOnlySpan<double> a)
         {
             ref double w = ref MemoryMarshal.GetReference(weights);
             ref double x0 = ref MemoryMarshal.GetReference(x);
-            z[0] = Dot16(ref w, 0, ref x0, 0); // x[0..15]
-            z[1] = Dot16(ref w, 0, ref x0, 16); // x[16..31]
-            z[2] = Dot16(ref w, 0, ref x0, 32); // x[32..47]
-            z[3] = Dot16(ref w, 0, ref x0, 48); // x[48..63]
-            z[4] = Dot16(ref w, 0, ref x0, 64); // x[64..79]
-            z[5] = Dot16(ref w, 0, ref x0, 80); // x[80..95]
-            z[6] = Dot16(ref w, 0, ref x0, 96); // x[96..111]
-            z[7] = Dot16(ref w, 0, ref x0, 112); // x[112..127]
-            z[8] = Dot16(ref w, 0, ref x0, 128); // x[128..143]
-            z[9] = Dot16(ref w, 0, ref x0, 144); // x[144..159]
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // 8 patches at a time: each patch's products in one Vector512<double> (PatchPartial512), the 8
+                // partials summed across lanes together (Sums8), σ and a_j σ(z_j) in lanes.
+                Vector512<double> w0 = Vector512.LoadUnsafe(ref w, 0);
+                Vector512<double> w1 = Vector512.LoadUnsafe(ref w, 8);
+                ref double a0 = ref MemoryMarshal.GetReference(a);
+                ref double z0 = ref MemoryMarshal.GetReference(z);
+                Vector512<double> f0 = default;
+                Vector512<double> z0_7 = Sums8(
+                    PatchPartial512(ref x0, 0, w0, w1), // x[0..15]
+                    PatchPartial512(ref x0, 16, w0, w1), // x[16..31]
+                    PatchPartial512(ref x0, 32, w0, w1), // x[32..47]
+                    PatchPartial512(ref x0, 48, w0, w1), // x[48..63]
+                    PatchPartial512(ref x0, 64, w0, w1), // x[64..79]
+                    PatchPartial512(ref x0, 80, w0, w1), // x[80..95]
+                    PatchPartial512(ref x0, 96, w0, w1), // x[96..111]
+                    PatchPartial512(ref x0, 112, w0, w1)); // x[112..127]
+                z0_7.StoreUnsafe(ref z0, 0);
+                f0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a0, 0), Sigma(z0_7), f0);
+                double f = Vector512.Sum(f0);
+                double z8 = Vector512.Sum(PatchPartial512(ref x0, 128, w0, w1)); // x[128..143]
+                Unsafe.Add(ref z0, 8) = z8;
+                f += Unsafe.Add(ref a0, 8) * Sigma(z8);
+                double z9 = Vector512.Sum(PatchPartial512(ref x0, 144, w0, w1)); // x[144..159]
+                Unsafe.Add(ref z0, 9) = z9;
+                f += Unsafe.Add(ref a0, 9) * Sigma(z9);
+                return f;
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                // 4 patches at a time: each patch's products in one Vector256<double> (PatchPartial256), the 4
+                // partials summed across lanes together (Sums4), σ and a_j σ(z_j) in lanes.
+                Vector256<double> w0 = Vector256.LoadUnsafe(ref w, 0);
+                Vector256<double> w1 = Vector256.LoadUnsafe(ref w, 4);
+                Vector256<double> w2 = Vector256.LoadUnsafe(ref w, 8);
+                Vector256<double> w3 = Vector256.LoadUnsafe(ref w, 12);
+                ref double a0 = ref MemoryMarshal.GetReference(a);
+                ref double z0 = ref MemoryMarshal.GetReference(z);
+                Vector256<double> f0 = default, f1 = default;
+                Vector256<double> z0_3 = Sums4(
+                    PatchPartial256(ref x0, 0, w0, w1, w2, w3), // x[0..15]
+                    PatchPartial256(ref x0, 16, w0, w1, w2, w3), // x[16..31]
+                    PatchPartial256(ref x0, 32, w0, w1, w2, w3), // x[32..47]
+                    PatchPartial256(ref x0, 48, w0, w1, w2, w3)); // x[48..63]
+                z0_3.StoreUnsafe(ref z0, 0);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 0), Sigma(z0_3), f0);
+                Vector256<double> z4_7 = Sums4(
+                    PatchPartial256(ref x0, 64, w0, w1, w2, w3), // x[64..79]
+                    PatchPartial256(ref x0, 80, w0, w1, w2, w3), // x[80..95]
+                    PatchPartial256(ref x0, 96, w0, w1, w2, w3), // x[96..111]
+                    PatchPartial256(ref x0, 112, w0, w1, w2, w3)); // x[112..127]
+                z4_7.StoreUnsafe(ref z0, 4);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 4), Sigma(z4_7), f1);
+                double f = Vector256.Sum(f0 + f1);
+                double z8 = Vector256.Sum(PatchPartial256(ref x0, 128, w0, w1, w2, w3)); // x[128..143]
+                Unsafe.Add(ref z0, 8) = z8;
+                f += Unsafe.Add(ref a0, 8) * Sigma(z8);
+                double z9 = Vector256.Sum(PatchPartial256(ref x0, 144, w0, w1, w2, w3)); // x[144..159]
+                Unsafe.Add(ref z0, 9) = z9;
+                f += Unsafe.Add(ref a0, 9) * Sigma(z9);
+                return f;
+            }
+            else
+            {
+                z[0] = Dot16(ref w, 0, ref x0, 0); // x[0..15]
+                z[1] = Dot16(ref w, 0, ref x0, 16); // x[16..31]
+                z[2] = Dot16(ref w, 0, ref x0, 32); // x[32..47]
+                z[3] = Dot16(ref w, 0, ref x0, 48); // x[48..63]
+                z[4] = Dot16(ref w, 0, ref x0, 64); // x[64..79]
+                z[5] = Dot16(ref w, 0, ref x0, 80); // x[80..95]
+                z[6] = Dot16(ref w, 0, ref x0, 96); // x[96..111]
+                z[7] = Dot16(ref w, 0, ref x0, 112); // x[112..127]
+                z[8] = Dot16(ref w, 0, ref x0, 128); // x[128..143]
+                z[9] = Dot16(ref w, 0, ref x0, 144); // x[144..159]
+                return ActivatedSum(a, z);
+            }
         }
 
         /// <summary>target += scale · Σ with Σ = Σ_j c_j P_j x over every patch j (target has length r); normalized:
@@ -386,23 +464,90 @@ namespace Convotron.Generated
             }
         }
 
-        /// <summary>z_j = w_non · P_j^non x for every patch j.</summary>
+        /// <summary>z_j = w_non · P_j^non x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NonOverlappingPatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x,
-            Span<double> z)
+        private static double NonOverlappingPatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x,
+            Span<double> z, ReadOnlySpan<double> a)
         {
             ref double w = ref MemoryMarshal.GetReference(weights);
             ref double x0 = ref MemoryMarshal.GetReference(x);
-            z[0] = Dot16(ref w, 0, ref x0, 0); // x[0..15]
-            z[1] = Dot16(ref w, 0, ref x0, 16); // x[16..31]
-            z[2] = Dot16(ref w, 0, ref x0, 32); // x[32..47]
-            z[3] = Dot16(ref w, 0, ref x0, 48); // x[48..63]
-            z[4] = Dot16(ref w, 0, ref x0, 64); // x[64..79]
-            z[5] = Dot16(ref w, 0, ref x0, 80); // x[80..95]
-            z[6] = Dot16(ref w, 0, ref x0, 96); // x[96..111]
-            z[7] = Dot16(ref w, 0, ref x0, 112); // x[112..127]
-            z[8] = Dot16(ref w, 0, ref x0, 128); // x[128..143]
-            z[9] = Dot16(ref w, 0, ref x0, 144); // x[144..159]
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // 8 patches at a time: each patch's products in one Vector512<double> (NonOverlappingPatchPartial512),
+                // the 8 partials summed across lanes together (Sums8), σ and a_j σ(z_j) in lanes.
+                Vector512<double> w0 = Vector512.LoadUnsafe(ref w, 0);
+                Vector512<double> w1 = Vector512.LoadUnsafe(ref w, 8);
+                ref double a0 = ref MemoryMarshal.GetReference(a);
+                ref double z0 = ref MemoryMarshal.GetReference(z);
+                Vector512<double> f0 = default;
+                Vector512<double> z0_7 = Sums8(
+                    NonOverlappingPatchPartial512(ref x0, 0, w0, w1), // x[0..15]
+                    NonOverlappingPatchPartial512(ref x0, 16, w0, w1), // x[16..31]
+                    NonOverlappingPatchPartial512(ref x0, 32, w0, w1), // x[32..47]
+                    NonOverlappingPatchPartial512(ref x0, 48, w0, w1), // x[48..63]
+                    NonOverlappingPatchPartial512(ref x0, 64, w0, w1), // x[64..79]
+                    NonOverlappingPatchPartial512(ref x0, 80, w0, w1), // x[80..95]
+                    NonOverlappingPatchPartial512(ref x0, 96, w0, w1), // x[96..111]
+                    NonOverlappingPatchPartial512(ref x0, 112, w0, w1)); // x[112..127]
+                z0_7.StoreUnsafe(ref z0, 0);
+                f0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a0, 0), Sigma(z0_7), f0);
+                double f = Vector512.Sum(f0);
+                double z8 = Vector512.Sum(NonOverlappingPatchPartial512(ref x0, 128, w0, w1)); // x[128..143]
+                Unsafe.Add(ref z0, 8) = z8;
+                f += Unsafe.Add(ref a0, 8) * Sigma(z8);
+                double z9 = Vector512.Sum(NonOverlappingPatchPartial512(ref x0, 144, w0, w1)); // x[144..159]
+                Unsafe.Add(ref z0, 9) = z9;
+                f += Unsafe.Add(ref a0, 9) * Sigma(z9);
+                return f;
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                // 4 patches at a time: each patch's products in one Vector256<double> (NonOverlappingPatchPartial256),
+                // the 4 partials summed across lanes together (Sums4), σ and a_j σ(z_j) in lanes.
+                Vector256<double> w0 = Vector256.LoadUnsafe(ref w, 0);
+                Vector256<double> w1 = Vector256.LoadUnsafe(ref w, 4);
+                Vector256<double> w2 = Vector256.LoadUnsafe(ref w, 8);
+                Vector256<double> w3 = Vector256.LoadUnsafe(ref w, 12);
+                ref double a0 = ref MemoryMarshal.GetReference(a);
+                ref double z0 = ref MemoryMarshal.GetReference(z);
+                Vector256<double> f0 = default, f1 = default;
+                Vector256<double> z0_3 = Sums4(
+                    NonOverlappingPatchPartial256(ref x0, 0, w0, w1, w2, w3), // x[0..15]
+                    NonOverlappingPatchPartial256(ref x0, 16, w0, w1, w2, w3), // x[16..31]
+                    NonOverlappingPatchPartial256(ref x0, 32, w0, w1, w2, w3), // x[32..47]
+                    NonOverlappingPatchPartial256(ref x0, 48, w0, w1, w2, w3)); // x[48..63]
+                z0_3.StoreUnsafe(ref z0, 0);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 0), Sigma(z0_3), f0);
+                Vector256<double> z4_7 = Sums4(
+                    NonOverlappingPatchPartial256(ref x0, 64, w0, w1, w2, w3), // x[64..79]
+                    NonOverlappingPatchPartial256(ref x0, 80, w0, w1, w2, w3), // x[80..95]
+                    NonOverlappingPatchPartial256(ref x0, 96, w0, w1, w2, w3), // x[96..111]
+                    NonOverlappingPatchPartial256(ref x0, 112, w0, w1, w2, w3)); // x[112..127]
+                z4_7.StoreUnsafe(ref z0, 4);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 4), Sigma(z4_7), f1);
+                double f = Vector256.Sum(f0 + f1);
+                double z8 = Vector256.Sum(NonOverlappingPatchPartial256(ref x0, 128, w0, w1, w2, w3)); // x[128..143]
+                Unsafe.Add(ref z0, 8) = z8;
+                f += Unsafe.Add(ref a0, 8) * Sigma(z8);
+                double z9 = Vector256.Sum(NonOverlappingPatchPartial256(ref x0, 144, w0, w1, w2, w3)); // x[144..159]
+                Unsafe.Add(ref z0, 9) = z9;
+                f += Unsafe.Add(ref a0, 9) * Sigma(z9);
+                return f;
+            }
+            else
+            {
+                z[0] = Dot16(ref w, 0, ref x0, 0); // x[0..15]
+                z[1] = Dot16(ref w, 0, ref x0, 16); // x[16..31]
+                z[2] = Dot16(ref w, 0, ref x0, 32); // x[32..47]
+                z[3] = Dot16(ref w, 0, ref x0, 48); // x[48..63]
+                z[4] = Dot16(ref w, 0, ref x0, 64); // x[64..79]
+                z[5] = Dot16(ref w, 0, ref x0, 80); // x[80..95]
+                z[6] = Dot16(ref w, 0, ref x0, 96); // x[96..111]
+                z[7] = Dot16(ref w, 0, ref x0, 112); // x[112..127]
+                z[8] = Dot16(ref w, 0, ref x0, 128); // x[128..143]
+                z[9] = Dot16(ref w, 0, ref x0, 144); // x[144..159]
+                return ActivatedSum(a, z);
+            }
         }
 
         /// <summary>target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).</summary>
@@ -472,6 +617,103 @@ namespace Convotron.Generated
                     Axpy16(scale * c[j], ref x0, start, ref t, 0);
                 }
             }
+        }
+
+        /// <summary>The products of w and the patch part at x[start] (1 run of 16 taps as 2 Vector512) summed into one
+        /// Vector512, not across its lanes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<double> PatchPartial512(ref double x, nuint start, Vector512<double> w0,
+            Vector512<double> w1)
+        {
+            Vector512<double> sum0 = Vector512.LoadUnsafe(ref x, start) * w0;
+            Vector512<double> sum1 = Vector512.LoadUnsafe(ref x, start + 8) * w1;
+            return sum0 + sum1;
+        }
+
+        /// <summary>The products of w and the patch part at x[start] (1 run of 16 taps as 4 Vector256) summed into one
+        /// Vector256, not across its lanes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<double> PatchPartial256(ref double x, nuint start, Vector256<double> w0,
+            Vector256<double> w1, Vector256<double> w2, Vector256<double> w3)
+        {
+            Vector256<double> sum0 = Vector256.LoadUnsafe(ref x, start) * w0;
+            Vector256<double> sum1 = Vector256.LoadUnsafe(ref x, start + 4) * w1;
+            Vector256<double> sum2 = Vector256.LoadUnsafe(ref x, start + 8) * w2;
+            Vector256<double> sum3 = Vector256.LoadUnsafe(ref x, start + 12) * w3;
+            return sum0 + sum1 + sum2 + sum3;
+        }
+
+        /// <summary>The products of w and the patch part at x[start] (1 run of 16 taps as 2 Vector512) summed into one
+        /// Vector512, not across its lanes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<double> NonOverlappingPatchPartial512(ref double x, nuint start, Vector512<double> w0,
+            Vector512<double> w1)
+        {
+            Vector512<double> sum0 = Vector512.LoadUnsafe(ref x, start) * w0;
+            Vector512<double> sum1 = Vector512.LoadUnsafe(ref x, start + 8) * w1;
+            return sum0 + sum1;
+        }
+
+        /// <summary>The products of w and the patch part at x[start] (1 run of 16 taps as 4 Vector256) summed into one
+        /// Vector256, not across its lanes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<double> NonOverlappingPatchPartial256(ref double x, nuint start, Vector256<double> w0,
+            Vector256<double> w1, Vector256<double> w2, Vector256<double> w3)
+        {
+            Vector256<double> sum0 = Vector256.LoadUnsafe(ref x, start) * w0;
+            Vector256<double> sum1 = Vector256.LoadUnsafe(ref x, start + 4) * w1;
+            Vector256<double> sum2 = Vector256.LoadUnsafe(ref x, start + 8) * w2;
+            Vector256<double> sum3 = Vector256.LoadUnsafe(ref x, start + 12) * w3;
+            return sum0 + sum1 + sum2 + sum3;
+        }
+
+        /// <summary>Element i is the sum of v{i}'s lanes: a transposing add tree of 3 levels.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<double> Sums8(Vector512<double> v0, Vector512<double> v1, Vector512<double> v2,
+            Vector512<double> v3, Vector512<double> v4, Vector512<double> v5, Vector512<double> v6,
+            Vector512<double> v7)
+        {
+            if (global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+            {
+                // [a01 b01 a23 b23 a45 b45 a67 b67] from a = v0, b = v1 (and likewise for the other pairs)
+                Vector512<double> p01 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(v0, v1)
+                    + global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(v0, v1);
+                Vector512<double> p23 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(v2, v3)
+                    + global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(v2, v3);
+                Vector512<double> p45 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(v4, v5)
+                    + global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(v4, v5);
+                Vector512<double> p67 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(v6, v7)
+                    + global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(v6, v7);
+                // 128-bit lanes 0, 2 and 1, 3 of each pair: [a0123 b0123 a4567 b4567 c0123 d0123 c4567 d4567]
+                Vector512<double> q0 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(p01, p23, 0x88)
+                    + global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(p01, p23, 0xDD);
+                Vector512<double> q1 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(p45, p67, 0x88)
+                    + global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(p45, p67, 0xDD);
+                // [a b c d e f g h]
+                return global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(q0, q1, 0x88)
+                    + global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(q0, q1, 0xDD);
+            }
+            return Vector512.Create(Vector512.Sum(v0), Vector512.Sum(v1), Vector512.Sum(v2), Vector512.Sum(v3),
+                Vector512.Sum(v4), Vector512.Sum(v5), Vector512.Sum(v6), Vector512.Sum(v7));
+        }
+
+        /// <summary>Element i is the sum of v{i}'s lanes: a transposing add tree of 2 levels.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<double> Sums4(Vector256<double> v0, Vector256<double> v1, Vector256<double> v2,
+            Vector256<double> v3)
+        {
+            if (global::System.Runtime.Intrinsics.X86.Avx.IsSupported)
+            {
+                // [a01 b01 a23 b23] from a = v0, b = v1, and [c01 d01 c23 d23]
+                Vector256<double> p01 = global::System.Runtime.Intrinsics.X86.Avx.UnpackLow(v0, v1)
+                    + global::System.Runtime.Intrinsics.X86.Avx.UnpackHigh(v0, v1);
+                Vector256<double> p23 = global::System.Runtime.Intrinsics.X86.Avx.UnpackLow(v2, v3)
+                    + global::System.Runtime.Intrinsics.X86.Avx.UnpackHigh(v2, v3);
+                // [a b c d]: the low 128 bits of both plus the high 128 bits of both
+                return global::System.Runtime.Intrinsics.X86.Avx.Permute2x128(p01, p23, 0x20)
+                    + global::System.Runtime.Intrinsics.X86.Avx.Permute2x128(p01, p23, 0x31);
+            }
+            return Vector256.Create(Vector256.Sum(v0), Vector256.Sum(v1), Vector256.Sum(v2), Vector256.Sum(v3));
         }
 
         /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 16.</summary>

@@ -62,7 +62,7 @@ namespace App
         [global::System.Runtime.CompilerServices.MethodImpl(
             global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void HiddenActivations(global::System.ReadOnlySpan<double> x, global::System.Span<double> hidden) =>
-            global::Convotron.Generated.WideKernels.HiddenActivations(_filter, x, hidden);
+            global::Convotron.Generated.WideKernels.HiddenActivations(_filter, _outputWeights, x, hidden);
 
         /// <inheritdoc/>
         [global::System.Runtime.CompilerServices.MethodImpl(
@@ -142,16 +142,16 @@ namespace Convotron.Generated
             ReadOnlySpan<double> x)
         {
             Guard.Length(x.Length, D, "d");
-            PatchDots(w, x, z);
-            return ActivatedSum(a, z);
+            return PatchDots(w, x, z, a);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> hidden)
+        public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> a, ReadOnlySpan<double> x,
+            Span<double> hidden)
         {
             Guard.Length(x.Length, D, "d");
             Guard.Length(hidden.Length, K, "k");
-            PatchDots(w, x, hidden);
+            PatchDots(w, x, hidden, a); // Σ_j a_j σ(z_j), not needed here, costs a few vector operations
             for (int j = 0; j < K; j++)
                 hidden[j] = Sigma(hidden[j]);
         }
@@ -183,8 +183,7 @@ namespace Convotron.Generated
             Guard.Length(x.Length, D, "d");
             Guard.Length(filterGradient.Length, R, "r");
             Guard.Length(outputGradient.Length, K, "k");
-            PatchDots(w, x, z);
-            double error = ActivatedSum(a, z) - y;
+            double error = PatchDots(w, x, z, a) - y;
             // ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
             for (int j = 0; j < K; j++)
             {
@@ -196,19 +195,23 @@ namespace Convotron.Generated
             return -error;
         }
 
+        /// <summary>σ(z) = max(z, α·z): z ≥ 0 ? z : α·z bit for bit for α in [0, 1], without a branch.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static double Sigma(double z) => z >= 0.0 ? z : ActivationSlope * z;
+        private static double Sigma(double z) => Math.Max(z, ActivationSlope * z);
 
+        /// <summary>σ'(z) = z &gt; 0 ? 1 : α, as a select rather than a branch.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static double SigmaDerivative(double z) => z > 0.0 ? 1.0 : ActivationSlope;
+        private static double SigmaDerivative(double z) =>
+            Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.CreateScalarUnsafe(z), Vector128<double>.Zero),
+                Vector128.CreateScalarUnsafe(1.0), Vector128.CreateScalarUnsafe(ActivationSlope)).ToScalar();
 
+        /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<double> Sigma(Vector512<double> z) =>
-            Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(z, default), z, z * ActivationSlope);
+        private static Vector512<double> Sigma(Vector512<double> z) => Vector512.MaxNative(z, z * ActivationSlope);
 
+        /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<double> Sigma(Vector256<double> z) =>
-            Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(z, default), z, z * ActivationSlope);
+        private static Vector256<double> Sigma(Vector256<double> z) => Vector256.MaxNative(z, z * ActivationSlope);
 
         /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -271,8 +274,7 @@ namespace Convotron.Generated
             Guard.Length(outputNoise.Length, K, "k");
             // w_non = w at the non-overlapping taps 31..32.
             w.Slice(31, NonOverlappingTapCount).CopyTo(wNon);
-            NonOverlappingPatchDots(wNon, x, z);
-            double fNon = ActivatedSum(a, z);
+            double fNon = NonOverlappingPatchDots(wNon, x, z, a);
             v.Clear();
             NonOverlappingPatchAxpys(x, a, 1.0, v);
             double e = UnbiasingFactor * (fNon - y);
@@ -294,17 +296,61 @@ namespace Convotron.Generated
             return y - fNon;
         }
 
-        /// <summary>z_j = w · P_j x for every patch j.</summary>
+        /// <summary>z_j = w · P_j x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void PatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x, Span<double> z)
+        private static double PatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x, Span<double> z,
+            ReadOnlySpan<double> a)
         {
             ref double w = ref MemoryMarshal.GetReference(weights);
             ref double x0 = ref MemoryMarshal.GetReference(x);
-            for (int j = 0; j < K; j++)
+            if (Vector512.IsHardwareAccelerated)
             {
-                // patch j reads x[j·s .. j·s + r − 1]
-                nuint start = (nuint)(j * S);
-                z[j] = Dot64(ref w, 0, ref x0, start);
+                // 8 patches at a time: each patch's products in one Vector512<double> (PatchPartial512), the 8
+                // partials summed across lanes together (Sums8), σ and a_j σ(z_j) in lanes.
+                Vector512<double> w0 = Vector512.LoadUnsafe(ref w, 0);
+                Vector512<double> w1 = Vector512.LoadUnsafe(ref w, 8);
+                Vector512<double> w2 = Vector512.LoadUnsafe(ref w, 16);
+                Vector512<double> w3 = Vector512.LoadUnsafe(ref w, 24);
+                Vector512<double> w4 = Vector512.LoadUnsafe(ref w, 32);
+                Vector512<double> w5 = Vector512.LoadUnsafe(ref w, 40);
+                Vector512<double> w6 = Vector512.LoadUnsafe(ref w, 48);
+                Vector512<double> w7 = Vector512.LoadUnsafe(ref w, 56);
+                ref double a0 = ref MemoryMarshal.GetReference(a);
+                ref double z0 = ref MemoryMarshal.GetReference(z);
+                Vector512<double> f0 = default;
+                int j = 0;
+                for (; j + 8 <= K; j += 8)
+                {
+                    Vector512<double> zs = Sums8(
+                        PatchPartial512(ref x0, PatchStart(j), w0, w1, w2, w3, w4, w5, w6, w7),
+                        PatchPartial512(ref x0, PatchStart(j + 1), w0, w1, w2, w3, w4, w5, w6, w7),
+                        PatchPartial512(ref x0, PatchStart(j + 2), w0, w1, w2, w3, w4, w5, w6, w7),
+                        PatchPartial512(ref x0, PatchStart(j + 3), w0, w1, w2, w3, w4, w5, w6, w7),
+                        PatchPartial512(ref x0, PatchStart(j + 4), w0, w1, w2, w3, w4, w5, w6, w7),
+                        PatchPartial512(ref x0, PatchStart(j + 5), w0, w1, w2, w3, w4, w5, w6, w7),
+                        PatchPartial512(ref x0, PatchStart(j + 6), w0, w1, w2, w3, w4, w5, w6, w7),
+                        PatchPartial512(ref x0, PatchStart(j + 7), w0, w1, w2, w3, w4, w5, w6, w7));
+                    zs.StoreUnsafe(ref z0, (nuint)j);
+                    f0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a0, (nuint)j), Sigma(zs), f0);
+                }
+                double f = Vector512.Sum(f0);
+                for (; j < K; j++)
+                {
+                    double zj = Vector512.Sum(PatchPartial512(ref x0, PatchStart(j), w0, w1, w2, w3, w4, w5, w6, w7));
+                    Unsafe.Add(ref z0, j) = zj;
+                    f += Unsafe.Add(ref a0, j) * Sigma(zj);
+                }
+                return f;
+            }
+            else
+            {
+                for (int j = 0; j < K; j++)
+                {
+                    // patch j reads x[j·s .. j·s + r − 1]
+                    nuint start = (nuint)(j * S);
+                    z[j] = Dot64(ref w, 0, ref x0, start);
+                }
+                return ActivatedSum(a, z);
             }
         }
 
@@ -383,10 +429,10 @@ namespace Convotron.Generated
             }
         }
 
-        /// <summary>z_j = w_non · P_j^non x for every patch j.</summary>
+        /// <summary>z_j = w_non · P_j^non x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NonOverlappingPatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x,
-            Span<double> z)
+        private static double NonOverlappingPatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x,
+            Span<double> z, ReadOnlySpan<double> a)
         {
             ref double w = ref MemoryMarshal.GetReference(weights);
             ref double x0 = ref MemoryMarshal.GetReference(x);
@@ -396,6 +442,7 @@ namespace Convotron.Generated
                 nuint start = (nuint)(j * S);
                 z[j] = Dot2(ref w, 0, ref x0, start + 31);
             }
+            return ActivatedSum(a, z);
         }
 
         /// <summary>target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).</summary>
@@ -427,6 +474,54 @@ namespace Convotron.Generated
             double sum1 = (acc0_1 + acc1_1) + (acc2_1 + acc3_1);
             Unsafe.Add(ref t, 0) = Math.FusedMultiplyAdd(sum0, scale, Unsafe.Add(ref t, 0));
             Unsafe.Add(ref t, 1) = Math.FusedMultiplyAdd(sum1, scale, Unsafe.Add(ref t, 1));
+        }
+
+        /// <summary>The products of w and the patch part at x[start] (1 run of 64 taps as 8 Vector512) summed into one
+        /// Vector512, not across its lanes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<double> PatchPartial512(ref double x, nuint start, Vector512<double> w0,
+            Vector512<double> w1, Vector512<double> w2, Vector512<double> w3, Vector512<double> w4,
+            Vector512<double> w5, Vector512<double> w6, Vector512<double> w7)
+        {
+            Vector512<double> sum0 = Vector512.LoadUnsafe(ref x, start) * w0;
+            Vector512<double> sum1 = Vector512.LoadUnsafe(ref x, start + 8) * w1;
+            Vector512<double> sum2 = Vector512.LoadUnsafe(ref x, start + 16) * w2;
+            Vector512<double> sum3 = Vector512.LoadUnsafe(ref x, start + 24) * w3;
+            Vector512<double> sum4 = Vector512.LoadUnsafe(ref x, start + 32) * w4;
+            Vector512<double> sum5 = Vector512.LoadUnsafe(ref x, start + 40) * w5;
+            Vector512<double> sum6 = Vector512.LoadUnsafe(ref x, start + 48) * w6;
+            Vector512<double> sum7 = Vector512.LoadUnsafe(ref x, start + 56) * w7;
+            return sum0 + sum1 + sum2 + sum3 + sum4 + sum5 + sum6 + sum7;
+        }
+
+        /// <summary>Element i is the sum of v{i}'s lanes: a transposing add tree of 3 levels.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<double> Sums8(Vector512<double> v0, Vector512<double> v1, Vector512<double> v2,
+            Vector512<double> v3, Vector512<double> v4, Vector512<double> v5, Vector512<double> v6,
+            Vector512<double> v7)
+        {
+            if (global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+            {
+                // [a01 b01 a23 b23 a45 b45 a67 b67] from a = v0, b = v1 (and likewise for the other pairs)
+                Vector512<double> p01 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(v0, v1)
+                    + global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(v0, v1);
+                Vector512<double> p23 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(v2, v3)
+                    + global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(v2, v3);
+                Vector512<double> p45 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(v4, v5)
+                    + global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(v4, v5);
+                Vector512<double> p67 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(v6, v7)
+                    + global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(v6, v7);
+                // 128-bit lanes 0, 2 and 1, 3 of each pair: [a0123 b0123 a4567 b4567 c0123 d0123 c4567 d4567]
+                Vector512<double> q0 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(p01, p23, 0x88)
+                    + global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(p01, p23, 0xDD);
+                Vector512<double> q1 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(p45, p67, 0x88)
+                    + global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(p45, p67, 0xDD);
+                // [a b c d e f g h]
+                return global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(q0, q1, 0x88)
+                    + global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(q0, q1, 0xDD);
+            }
+            return Vector512.Create(Vector512.Sum(v0), Vector512.Sum(v1), Vector512.Sum(v2), Vector512.Sum(v3),
+                Vector512.Sum(v4), Vector512.Sum(v5), Vector512.Sum(v6), Vector512.Sum(v7));
         }
 
         /// <summary>Where patch j starts in x: P_j[0].</summary>

@@ -76,7 +76,7 @@ namespace App
         [global::System.Runtime.CompilerServices.MethodImpl(
             global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void HiddenActivations(global::System.ReadOnlySpan<double> x, global::System.Span<double> hidden) =>
-            global::Convotron.Generated.MnistKernels.HiddenActivations(_filter, x, hidden);
+            global::Convotron.Generated.MnistKernels.HiddenActivations(_filter, _outputWeights, x, hidden);
 
         /// <inheritdoc/>
         [global::System.Runtime.CompilerServices.MethodImpl(
@@ -159,16 +159,16 @@ namespace Convotron.Generated
             ReadOnlySpan<double> x)
         {
             Guard.Length(x.Length, D, "d");
-            PatchDots(w, x, z);
-            return ActivatedSum(a, z);
+            return PatchDots(w, x, z, a);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> hidden)
+        public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> a, ReadOnlySpan<double> x,
+            Span<double> hidden)
         {
             Guard.Length(x.Length, D, "d");
             Guard.Length(hidden.Length, K, "k");
-            PatchDots(w, x, hidden);
+            PatchDots(w, x, hidden, a); // Σ_j a_j σ(z_j), not needed here, costs a few vector operations
             for (int j = 0; j < K; j++)
                 hidden[j] = Sigma(hidden[j]);
         }
@@ -200,8 +200,7 @@ namespace Convotron.Generated
             Guard.Length(x.Length, D, "d");
             Guard.Length(filterGradient.Length, R, "r");
             Guard.Length(outputGradient.Length, K, "k");
-            PatchDots(w, x, z);
-            double error = ActivatedSum(a, z) - y;
+            double error = PatchDots(w, x, z, a) - y;
             // ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
             for (int j = 0; j < K; j++)
             {
@@ -213,19 +212,23 @@ namespace Convotron.Generated
             return -error;
         }
 
+        /// <summary>σ(z) = max(z, α·z): z ≥ 0 ? z : α·z bit for bit for α in [0, 1], without a branch.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static double Sigma(double z) => z >= 0.0 ? z : ActivationSlope * z;
+        private static double Sigma(double z) => Math.Max(z, ActivationSlope * z);
 
+        /// <summary>σ'(z) = z &gt; 0 ? 1 : α, as a select rather than a branch.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static double SigmaDerivative(double z) => z > 0.0 ? 1.0 : ActivationSlope;
+        private static double SigmaDerivative(double z) =>
+            Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.CreateScalarUnsafe(z), Vector128<double>.Zero),
+                Vector128.CreateScalarUnsafe(1.0), Vector128.CreateScalarUnsafe(ActivationSlope)).ToScalar();
 
+        /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<double> Sigma(Vector512<double> z) =>
-            Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(z, default), z, z * ActivationSlope);
+        private static Vector512<double> Sigma(Vector512<double> z) => Vector512.MaxNative(z, z * ActivationSlope);
 
+        /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<double> Sigma(Vector256<double> z) =>
-            Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(z, default), z, z * ActivationSlope);
+        private static Vector256<double> Sigma(Vector256<double> z) => Vector256.MaxNative(z, z * ActivationSlope);
 
         /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -289,8 +292,7 @@ namespace Convotron.Generated
             // w_non = w at the non-overlapping taps: filter rows 1..2, columns 1..2.
             for (int row = 0; row < 2; row++)
                 w.Slice((1 + row) * RW + 1, 2).CopyTo(wNon.Slice(row * 2, 2));
-            NonOverlappingPatchDots(wNon, x, z);
-            double fNon = ActivatedSum(a, z);
+            double fNon = NonOverlappingPatchDots(wNon, x, z, a);
             v.Clear();
             NonOverlappingPatchAxpys(x, a, 1.0, v);
             double e = UnbiasingFactor * (fNon - y);
@@ -318,93 +320,256 @@ namespace Convotron.Generated
             return y - fNon;
         }
 
-        /// <summary>z_j = w · P_j x for every patch j.</summary>
+        /// <summary>z_j = w · P_j x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void PatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x, Span<double> z)
+        private static double PatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x, Span<double> z,
+            ReadOnlySpan<double> a)
         {
             ref double w = ref MemoryMarshal.GetReference(weights);
             ref double x0 = ref MemoryMarshal.GetReference(x);
-            z[0] = PatchDot(ref w, ref x0, 0); // rows 0..3 × columns 0..3
-            z[1] = PatchDot(ref w, ref x0, 3); // rows 0..3 × columns 3..6
-            z[2] = PatchDot(ref w, ref x0, 6); // rows 0..3 × columns 6..9
-            z[3] = PatchDot(ref w, ref x0, 9); // rows 0..3 × columns 9..12
-            z[4] = PatchDot(ref w, ref x0, 12); // rows 0..3 × columns 12..15
-            z[5] = PatchDot(ref w, ref x0, 15); // rows 0..3 × columns 15..18
-            z[6] = PatchDot(ref w, ref x0, 18); // rows 0..3 × columns 18..21
-            z[7] = PatchDot(ref w, ref x0, 21); // rows 0..3 × columns 21..24
-            z[8] = PatchDot(ref w, ref x0, 24); // rows 0..3 × columns 24..27
-            z[9] = PatchDot(ref w, ref x0, 84); // rows 3..6 × columns 0..3
-            z[10] = PatchDot(ref w, ref x0, 87); // rows 3..6 × columns 3..6
-            z[11] = PatchDot(ref w, ref x0, 90); // rows 3..6 × columns 6..9
-            z[12] = PatchDot(ref w, ref x0, 93); // rows 3..6 × columns 9..12
-            z[13] = PatchDot(ref w, ref x0, 96); // rows 3..6 × columns 12..15
-            z[14] = PatchDot(ref w, ref x0, 99); // rows 3..6 × columns 15..18
-            z[15] = PatchDot(ref w, ref x0, 102); // rows 3..6 × columns 18..21
-            z[16] = PatchDot(ref w, ref x0, 105); // rows 3..6 × columns 21..24
-            z[17] = PatchDot(ref w, ref x0, 108); // rows 3..6 × columns 24..27
-            z[18] = PatchDot(ref w, ref x0, 168); // rows 6..9 × columns 0..3
-            z[19] = PatchDot(ref w, ref x0, 171); // rows 6..9 × columns 3..6
-            z[20] = PatchDot(ref w, ref x0, 174); // rows 6..9 × columns 6..9
-            z[21] = PatchDot(ref w, ref x0, 177); // rows 6..9 × columns 9..12
-            z[22] = PatchDot(ref w, ref x0, 180); // rows 6..9 × columns 12..15
-            z[23] = PatchDot(ref w, ref x0, 183); // rows 6..9 × columns 15..18
-            z[24] = PatchDot(ref w, ref x0, 186); // rows 6..9 × columns 18..21
-            z[25] = PatchDot(ref w, ref x0, 189); // rows 6..9 × columns 21..24
-            z[26] = PatchDot(ref w, ref x0, 192); // rows 6..9 × columns 24..27
-            z[27] = PatchDot(ref w, ref x0, 252); // rows 9..12 × columns 0..3
-            z[28] = PatchDot(ref w, ref x0, 255); // rows 9..12 × columns 3..6
-            z[29] = PatchDot(ref w, ref x0, 258); // rows 9..12 × columns 6..9
-            z[30] = PatchDot(ref w, ref x0, 261); // rows 9..12 × columns 9..12
-            z[31] = PatchDot(ref w, ref x0, 264); // rows 9..12 × columns 12..15
-            z[32] = PatchDot(ref w, ref x0, 267); // rows 9..12 × columns 15..18
-            z[33] = PatchDot(ref w, ref x0, 270); // rows 9..12 × columns 18..21
-            z[34] = PatchDot(ref w, ref x0, 273); // rows 9..12 × columns 21..24
-            z[35] = PatchDot(ref w, ref x0, 276); // rows 9..12 × columns 24..27
-            z[36] = PatchDot(ref w, ref x0, 336); // rows 12..15 × columns 0..3
-            z[37] = PatchDot(ref w, ref x0, 339); // rows 12..15 × columns 3..6
-            z[38] = PatchDot(ref w, ref x0, 342); // rows 12..15 × columns 6..9
-            z[39] = PatchDot(ref w, ref x0, 345); // rows 12..15 × columns 9..12
-            z[40] = PatchDot(ref w, ref x0, 348); // rows 12..15 × columns 12..15
-            z[41] = PatchDot(ref w, ref x0, 351); // rows 12..15 × columns 15..18
-            z[42] = PatchDot(ref w, ref x0, 354); // rows 12..15 × columns 18..21
-            z[43] = PatchDot(ref w, ref x0, 357); // rows 12..15 × columns 21..24
-            z[44] = PatchDot(ref w, ref x0, 360); // rows 12..15 × columns 24..27
-            z[45] = PatchDot(ref w, ref x0, 420); // rows 15..18 × columns 0..3
-            z[46] = PatchDot(ref w, ref x0, 423); // rows 15..18 × columns 3..6
-            z[47] = PatchDot(ref w, ref x0, 426); // rows 15..18 × columns 6..9
-            z[48] = PatchDot(ref w, ref x0, 429); // rows 15..18 × columns 9..12
-            z[49] = PatchDot(ref w, ref x0, 432); // rows 15..18 × columns 12..15
-            z[50] = PatchDot(ref w, ref x0, 435); // rows 15..18 × columns 15..18
-            z[51] = PatchDot(ref w, ref x0, 438); // rows 15..18 × columns 18..21
-            z[52] = PatchDot(ref w, ref x0, 441); // rows 15..18 × columns 21..24
-            z[53] = PatchDot(ref w, ref x0, 444); // rows 15..18 × columns 24..27
-            z[54] = PatchDot(ref w, ref x0, 504); // rows 18..21 × columns 0..3
-            z[55] = PatchDot(ref w, ref x0, 507); // rows 18..21 × columns 3..6
-            z[56] = PatchDot(ref w, ref x0, 510); // rows 18..21 × columns 6..9
-            z[57] = PatchDot(ref w, ref x0, 513); // rows 18..21 × columns 9..12
-            z[58] = PatchDot(ref w, ref x0, 516); // rows 18..21 × columns 12..15
-            z[59] = PatchDot(ref w, ref x0, 519); // rows 18..21 × columns 15..18
-            z[60] = PatchDot(ref w, ref x0, 522); // rows 18..21 × columns 18..21
-            z[61] = PatchDot(ref w, ref x0, 525); // rows 18..21 × columns 21..24
-            z[62] = PatchDot(ref w, ref x0, 528); // rows 18..21 × columns 24..27
-            z[63] = PatchDot(ref w, ref x0, 588); // rows 21..24 × columns 0..3
-            z[64] = PatchDot(ref w, ref x0, 591); // rows 21..24 × columns 3..6
-            z[65] = PatchDot(ref w, ref x0, 594); // rows 21..24 × columns 6..9
-            z[66] = PatchDot(ref w, ref x0, 597); // rows 21..24 × columns 9..12
-            z[67] = PatchDot(ref w, ref x0, 600); // rows 21..24 × columns 12..15
-            z[68] = PatchDot(ref w, ref x0, 603); // rows 21..24 × columns 15..18
-            z[69] = PatchDot(ref w, ref x0, 606); // rows 21..24 × columns 18..21
-            z[70] = PatchDot(ref w, ref x0, 609); // rows 21..24 × columns 21..24
-            z[71] = PatchDot(ref w, ref x0, 612); // rows 21..24 × columns 24..27
-            z[72] = PatchDot(ref w, ref x0, 672); // rows 24..27 × columns 0..3
-            z[73] = PatchDot(ref w, ref x0, 675); // rows 24..27 × columns 3..6
-            z[74] = PatchDot(ref w, ref x0, 678); // rows 24..27 × columns 6..9
-            z[75] = PatchDot(ref w, ref x0, 681); // rows 24..27 × columns 9..12
-            z[76] = PatchDot(ref w, ref x0, 684); // rows 24..27 × columns 12..15
-            z[77] = PatchDot(ref w, ref x0, 687); // rows 24..27 × columns 15..18
-            z[78] = PatchDot(ref w, ref x0, 690); // rows 24..27 × columns 18..21
-            z[79] = PatchDot(ref w, ref x0, 693); // rows 24..27 × columns 21..24
-            z[80] = PatchDot(ref w, ref x0, 696); // rows 24..27 × columns 24..27
+            if (Vector256.IsHardwareAccelerated)
+            {
+                // 4 patches at a time: each patch's products in one Vector256<double> (PatchPartial256), the 4
+                // partials summed across lanes together (Sums4), σ and a_j σ(z_j) in lanes.
+                Vector256<double> w0 = Vector256.LoadUnsafe(ref w, 0);
+                Vector256<double> w1 = Vector256.LoadUnsafe(ref w, 4);
+                Vector256<double> w2 = Vector256.LoadUnsafe(ref w, 8);
+                Vector256<double> w3 = Vector256.LoadUnsafe(ref w, 12);
+                ref double a0 = ref MemoryMarshal.GetReference(a);
+                ref double z0 = ref MemoryMarshal.GetReference(z);
+                Vector256<double> f0 = default, f1 = default;
+                Vector256<double> z0_3 = Sums4(
+                    PatchPartial256(ref x0, 0, w0, w1, w2, w3), // rows 0..3 × columns 0..3
+                    PatchPartial256(ref x0, 3, w0, w1, w2, w3), // rows 0..3 × columns 3..6
+                    PatchPartial256(ref x0, 6, w0, w1, w2, w3), // rows 0..3 × columns 6..9
+                    PatchPartial256(ref x0, 9, w0, w1, w2, w3)); // rows 0..3 × columns 9..12
+                z0_3.StoreUnsafe(ref z0, 0);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 0), Sigma(z0_3), f0);
+                Vector256<double> z4_7 = Sums4(
+                    PatchPartial256(ref x0, 12, w0, w1, w2, w3), // rows 0..3 × columns 12..15
+                    PatchPartial256(ref x0, 15, w0, w1, w2, w3), // rows 0..3 × columns 15..18
+                    PatchPartial256(ref x0, 18, w0, w1, w2, w3), // rows 0..3 × columns 18..21
+                    PatchPartial256(ref x0, 21, w0, w1, w2, w3)); // rows 0..3 × columns 21..24
+                z4_7.StoreUnsafe(ref z0, 4);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 4), Sigma(z4_7), f1);
+                Vector256<double> z8_11 = Sums4(
+                    PatchPartial256(ref x0, 24, w0, w1, w2, w3), // rows 0..3 × columns 24..27
+                    PatchPartial256(ref x0, 84, w0, w1, w2, w3), // rows 3..6 × columns 0..3
+                    PatchPartial256(ref x0, 87, w0, w1, w2, w3), // rows 3..6 × columns 3..6
+                    PatchPartial256(ref x0, 90, w0, w1, w2, w3)); // rows 3..6 × columns 6..9
+                z8_11.StoreUnsafe(ref z0, 8);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 8), Sigma(z8_11), f0);
+                Vector256<double> z12_15 = Sums4(
+                    PatchPartial256(ref x0, 93, w0, w1, w2, w3), // rows 3..6 × columns 9..12
+                    PatchPartial256(ref x0, 96, w0, w1, w2, w3), // rows 3..6 × columns 12..15
+                    PatchPartial256(ref x0, 99, w0, w1, w2, w3), // rows 3..6 × columns 15..18
+                    PatchPartial256(ref x0, 102, w0, w1, w2, w3)); // rows 3..6 × columns 18..21
+                z12_15.StoreUnsafe(ref z0, 12);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 12), Sigma(z12_15), f1);
+                Vector256<double> z16_19 = Sums4(
+                    PatchPartial256(ref x0, 105, w0, w1, w2, w3), // rows 3..6 × columns 21..24
+                    PatchPartial256(ref x0, 108, w0, w1, w2, w3), // rows 3..6 × columns 24..27
+                    PatchPartial256(ref x0, 168, w0, w1, w2, w3), // rows 6..9 × columns 0..3
+                    PatchPartial256(ref x0, 171, w0, w1, w2, w3)); // rows 6..9 × columns 3..6
+                z16_19.StoreUnsafe(ref z0, 16);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 16), Sigma(z16_19), f0);
+                Vector256<double> z20_23 = Sums4(
+                    PatchPartial256(ref x0, 174, w0, w1, w2, w3), // rows 6..9 × columns 6..9
+                    PatchPartial256(ref x0, 177, w0, w1, w2, w3), // rows 6..9 × columns 9..12
+                    PatchPartial256(ref x0, 180, w0, w1, w2, w3), // rows 6..9 × columns 12..15
+                    PatchPartial256(ref x0, 183, w0, w1, w2, w3)); // rows 6..9 × columns 15..18
+                z20_23.StoreUnsafe(ref z0, 20);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 20), Sigma(z20_23), f1);
+                Vector256<double> z24_27 = Sums4(
+                    PatchPartial256(ref x0, 186, w0, w1, w2, w3), // rows 6..9 × columns 18..21
+                    PatchPartial256(ref x0, 189, w0, w1, w2, w3), // rows 6..9 × columns 21..24
+                    PatchPartial256(ref x0, 192, w0, w1, w2, w3), // rows 6..9 × columns 24..27
+                    PatchPartial256(ref x0, 252, w0, w1, w2, w3)); // rows 9..12 × columns 0..3
+                z24_27.StoreUnsafe(ref z0, 24);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 24), Sigma(z24_27), f0);
+                Vector256<double> z28_31 = Sums4(
+                    PatchPartial256(ref x0, 255, w0, w1, w2, w3), // rows 9..12 × columns 3..6
+                    PatchPartial256(ref x0, 258, w0, w1, w2, w3), // rows 9..12 × columns 6..9
+                    PatchPartial256(ref x0, 261, w0, w1, w2, w3), // rows 9..12 × columns 9..12
+                    PatchPartial256(ref x0, 264, w0, w1, w2, w3)); // rows 9..12 × columns 12..15
+                z28_31.StoreUnsafe(ref z0, 28);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 28), Sigma(z28_31), f1);
+                Vector256<double> z32_35 = Sums4(
+                    PatchPartial256(ref x0, 267, w0, w1, w2, w3), // rows 9..12 × columns 15..18
+                    PatchPartial256(ref x0, 270, w0, w1, w2, w3), // rows 9..12 × columns 18..21
+                    PatchPartial256(ref x0, 273, w0, w1, w2, w3), // rows 9..12 × columns 21..24
+                    PatchPartial256(ref x0, 276, w0, w1, w2, w3)); // rows 9..12 × columns 24..27
+                z32_35.StoreUnsafe(ref z0, 32);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 32), Sigma(z32_35), f0);
+                Vector256<double> z36_39 = Sums4(
+                    PatchPartial256(ref x0, 336, w0, w1, w2, w3), // rows 12..15 × columns 0..3
+                    PatchPartial256(ref x0, 339, w0, w1, w2, w3), // rows 12..15 × columns 3..6
+                    PatchPartial256(ref x0, 342, w0, w1, w2, w3), // rows 12..15 × columns 6..9
+                    PatchPartial256(ref x0, 345, w0, w1, w2, w3)); // rows 12..15 × columns 9..12
+                z36_39.StoreUnsafe(ref z0, 36);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 36), Sigma(z36_39), f1);
+                Vector256<double> z40_43 = Sums4(
+                    PatchPartial256(ref x0, 348, w0, w1, w2, w3), // rows 12..15 × columns 12..15
+                    PatchPartial256(ref x0, 351, w0, w1, w2, w3), // rows 12..15 × columns 15..18
+                    PatchPartial256(ref x0, 354, w0, w1, w2, w3), // rows 12..15 × columns 18..21
+                    PatchPartial256(ref x0, 357, w0, w1, w2, w3)); // rows 12..15 × columns 21..24
+                z40_43.StoreUnsafe(ref z0, 40);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 40), Sigma(z40_43), f0);
+                Vector256<double> z44_47 = Sums4(
+                    PatchPartial256(ref x0, 360, w0, w1, w2, w3), // rows 12..15 × columns 24..27
+                    PatchPartial256(ref x0, 420, w0, w1, w2, w3), // rows 15..18 × columns 0..3
+                    PatchPartial256(ref x0, 423, w0, w1, w2, w3), // rows 15..18 × columns 3..6
+                    PatchPartial256(ref x0, 426, w0, w1, w2, w3)); // rows 15..18 × columns 6..9
+                z44_47.StoreUnsafe(ref z0, 44);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 44), Sigma(z44_47), f1);
+                Vector256<double> z48_51 = Sums4(
+                    PatchPartial256(ref x0, 429, w0, w1, w2, w3), // rows 15..18 × columns 9..12
+                    PatchPartial256(ref x0, 432, w0, w1, w2, w3), // rows 15..18 × columns 12..15
+                    PatchPartial256(ref x0, 435, w0, w1, w2, w3), // rows 15..18 × columns 15..18
+                    PatchPartial256(ref x0, 438, w0, w1, w2, w3)); // rows 15..18 × columns 18..21
+                z48_51.StoreUnsafe(ref z0, 48);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 48), Sigma(z48_51), f0);
+                Vector256<double> z52_55 = Sums4(
+                    PatchPartial256(ref x0, 441, w0, w1, w2, w3), // rows 15..18 × columns 21..24
+                    PatchPartial256(ref x0, 444, w0, w1, w2, w3), // rows 15..18 × columns 24..27
+                    PatchPartial256(ref x0, 504, w0, w1, w2, w3), // rows 18..21 × columns 0..3
+                    PatchPartial256(ref x0, 507, w0, w1, w2, w3)); // rows 18..21 × columns 3..6
+                z52_55.StoreUnsafe(ref z0, 52);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 52), Sigma(z52_55), f1);
+                Vector256<double> z56_59 = Sums4(
+                    PatchPartial256(ref x0, 510, w0, w1, w2, w3), // rows 18..21 × columns 6..9
+                    PatchPartial256(ref x0, 513, w0, w1, w2, w3), // rows 18..21 × columns 9..12
+                    PatchPartial256(ref x0, 516, w0, w1, w2, w3), // rows 18..21 × columns 12..15
+                    PatchPartial256(ref x0, 519, w0, w1, w2, w3)); // rows 18..21 × columns 15..18
+                z56_59.StoreUnsafe(ref z0, 56);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 56), Sigma(z56_59), f0);
+                Vector256<double> z60_63 = Sums4(
+                    PatchPartial256(ref x0, 522, w0, w1, w2, w3), // rows 18..21 × columns 18..21
+                    PatchPartial256(ref x0, 525, w0, w1, w2, w3), // rows 18..21 × columns 21..24
+                    PatchPartial256(ref x0, 528, w0, w1, w2, w3), // rows 18..21 × columns 24..27
+                    PatchPartial256(ref x0, 588, w0, w1, w2, w3)); // rows 21..24 × columns 0..3
+                z60_63.StoreUnsafe(ref z0, 60);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 60), Sigma(z60_63), f1);
+                Vector256<double> z64_67 = Sums4(
+                    PatchPartial256(ref x0, 591, w0, w1, w2, w3), // rows 21..24 × columns 3..6
+                    PatchPartial256(ref x0, 594, w0, w1, w2, w3), // rows 21..24 × columns 6..9
+                    PatchPartial256(ref x0, 597, w0, w1, w2, w3), // rows 21..24 × columns 9..12
+                    PatchPartial256(ref x0, 600, w0, w1, w2, w3)); // rows 21..24 × columns 12..15
+                z64_67.StoreUnsafe(ref z0, 64);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 64), Sigma(z64_67), f0);
+                Vector256<double> z68_71 = Sums4(
+                    PatchPartial256(ref x0, 603, w0, w1, w2, w3), // rows 21..24 × columns 15..18
+                    PatchPartial256(ref x0, 606, w0, w1, w2, w3), // rows 21..24 × columns 18..21
+                    PatchPartial256(ref x0, 609, w0, w1, w2, w3), // rows 21..24 × columns 21..24
+                    PatchPartial256(ref x0, 612, w0, w1, w2, w3)); // rows 21..24 × columns 24..27
+                z68_71.StoreUnsafe(ref z0, 68);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 68), Sigma(z68_71), f1);
+                Vector256<double> z72_75 = Sums4(
+                    PatchPartial256(ref x0, 672, w0, w1, w2, w3), // rows 24..27 × columns 0..3
+                    PatchPartial256(ref x0, 675, w0, w1, w2, w3), // rows 24..27 × columns 3..6
+                    PatchPartial256(ref x0, 678, w0, w1, w2, w3), // rows 24..27 × columns 6..9
+                    PatchPartial256(ref x0, 681, w0, w1, w2, w3)); // rows 24..27 × columns 9..12
+                z72_75.StoreUnsafe(ref z0, 72);
+                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 72), Sigma(z72_75), f0);
+                Vector256<double> z76_79 = Sums4(
+                    PatchPartial256(ref x0, 684, w0, w1, w2, w3), // rows 24..27 × columns 12..15
+                    PatchPartial256(ref x0, 687, w0, w1, w2, w3), // rows 24..27 × columns 15..18
+                    PatchPartial256(ref x0, 690, w0, w1, w2, w3), // rows 24..27 × columns 18..21
+                    PatchPartial256(ref x0, 693, w0, w1, w2, w3)); // rows 24..27 × columns 21..24
+                z76_79.StoreUnsafe(ref z0, 76);
+                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 76), Sigma(z76_79), f1);
+                double f = Vector256.Sum(f0 + f1);
+                double z80 = Vector256.Sum(PatchPartial256(ref x0, 696, w0, w1, w2,
+                    w3)); // rows 24..27 × columns 24..27
+                Unsafe.Add(ref z0, 80) = z80;
+                f += Unsafe.Add(ref a0, 80) * Sigma(z80);
+                return f;
+            }
+            else
+            {
+                z[0] = PatchDot(ref w, ref x0, 0); // rows 0..3 × columns 0..3
+                z[1] = PatchDot(ref w, ref x0, 3); // rows 0..3 × columns 3..6
+                z[2] = PatchDot(ref w, ref x0, 6); // rows 0..3 × columns 6..9
+                z[3] = PatchDot(ref w, ref x0, 9); // rows 0..3 × columns 9..12
+                z[4] = PatchDot(ref w, ref x0, 12); // rows 0..3 × columns 12..15
+                z[5] = PatchDot(ref w, ref x0, 15); // rows 0..3 × columns 15..18
+                z[6] = PatchDot(ref w, ref x0, 18); // rows 0..3 × columns 18..21
+                z[7] = PatchDot(ref w, ref x0, 21); // rows 0..3 × columns 21..24
+                z[8] = PatchDot(ref w, ref x0, 24); // rows 0..3 × columns 24..27
+                z[9] = PatchDot(ref w, ref x0, 84); // rows 3..6 × columns 0..3
+                z[10] = PatchDot(ref w, ref x0, 87); // rows 3..6 × columns 3..6
+                z[11] = PatchDot(ref w, ref x0, 90); // rows 3..6 × columns 6..9
+                z[12] = PatchDot(ref w, ref x0, 93); // rows 3..6 × columns 9..12
+                z[13] = PatchDot(ref w, ref x0, 96); // rows 3..6 × columns 12..15
+                z[14] = PatchDot(ref w, ref x0, 99); // rows 3..6 × columns 15..18
+                z[15] = PatchDot(ref w, ref x0, 102); // rows 3..6 × columns 18..21
+                z[16] = PatchDot(ref w, ref x0, 105); // rows 3..6 × columns 21..24
+                z[17] = PatchDot(ref w, ref x0, 108); // rows 3..6 × columns 24..27
+                z[18] = PatchDot(ref w, ref x0, 168); // rows 6..9 × columns 0..3
+                z[19] = PatchDot(ref w, ref x0, 171); // rows 6..9 × columns 3..6
+                z[20] = PatchDot(ref w, ref x0, 174); // rows 6..9 × columns 6..9
+                z[21] = PatchDot(ref w, ref x0, 177); // rows 6..9 × columns 9..12
+                z[22] = PatchDot(ref w, ref x0, 180); // rows 6..9 × columns 12..15
+                z[23] = PatchDot(ref w, ref x0, 183); // rows 6..9 × columns 15..18
+                z[24] = PatchDot(ref w, ref x0, 186); // rows 6..9 × columns 18..21
+                z[25] = PatchDot(ref w, ref x0, 189); // rows 6..9 × columns 21..24
+                z[26] = PatchDot(ref w, ref x0, 192); // rows 6..9 × columns 24..27
+                z[27] = PatchDot(ref w, ref x0, 252); // rows 9..12 × columns 0..3
+                z[28] = PatchDot(ref w, ref x0, 255); // rows 9..12 × columns 3..6
+                z[29] = PatchDot(ref w, ref x0, 258); // rows 9..12 × columns 6..9
+                z[30] = PatchDot(ref w, ref x0, 261); // rows 9..12 × columns 9..12
+                z[31] = PatchDot(ref w, ref x0, 264); // rows 9..12 × columns 12..15
+                z[32] = PatchDot(ref w, ref x0, 267); // rows 9..12 × columns 15..18
+                z[33] = PatchDot(ref w, ref x0, 270); // rows 9..12 × columns 18..21
+                z[34] = PatchDot(ref w, ref x0, 273); // rows 9..12 × columns 21..24
+                z[35] = PatchDot(ref w, ref x0, 276); // rows 9..12 × columns 24..27
+                z[36] = PatchDot(ref w, ref x0, 336); // rows 12..15 × columns 0..3
+                z[37] = PatchDot(ref w, ref x0, 339); // rows 12..15 × columns 3..6
+                z[38] = PatchDot(ref w, ref x0, 342); // rows 12..15 × columns 6..9
+                z[39] = PatchDot(ref w, ref x0, 345); // rows 12..15 × columns 9..12
+                z[40] = PatchDot(ref w, ref x0, 348); // rows 12..15 × columns 12..15
+                z[41] = PatchDot(ref w, ref x0, 351); // rows 12..15 × columns 15..18
+                z[42] = PatchDot(ref w, ref x0, 354); // rows 12..15 × columns 18..21
+                z[43] = PatchDot(ref w, ref x0, 357); // rows 12..15 × columns 21..24
+                z[44] = PatchDot(ref w, ref x0, 360); // rows 12..15 × columns 24..27
+                z[45] = PatchDot(ref w, ref x0, 420); // rows 15..18 × columns 0..3
+                z[46] = PatchDot(ref w, ref x0, 423); // rows 15..18 × columns 3..6
+                z[47] = PatchDot(ref w, ref x0, 426); // rows 15..18 × columns 6..9
+                z[48] = PatchDot(ref w, ref x0, 429); // rows 15..18 × columns 9..12
+                z[49] = PatchDot(ref w, ref x0, 432); // rows 15..18 × columns 12..15
+                z[50] = PatchDot(ref w, ref x0, 435); // rows 15..18 × columns 15..18
+                z[51] = PatchDot(ref w, ref x0, 438); // rows 15..18 × columns 18..21
+                z[52] = PatchDot(ref w, ref x0, 441); // rows 15..18 × columns 21..24
+                z[53] = PatchDot(ref w, ref x0, 444); // rows 15..18 × columns 24..27
+                z[54] = PatchDot(ref w, ref x0, 504); // rows 18..21 × columns 0..3
+                z[55] = PatchDot(ref w, ref x0, 507); // rows 18..21 × columns 3..6
+                z[56] = PatchDot(ref w, ref x0, 510); // rows 18..21 × columns 6..9
+                z[57] = PatchDot(ref w, ref x0, 513); // rows 18..21 × columns 9..12
+                z[58] = PatchDot(ref w, ref x0, 516); // rows 18..21 × columns 12..15
+                z[59] = PatchDot(ref w, ref x0, 519); // rows 18..21 × columns 15..18
+                z[60] = PatchDot(ref w, ref x0, 522); // rows 18..21 × columns 18..21
+                z[61] = PatchDot(ref w, ref x0, 525); // rows 18..21 × columns 21..24
+                z[62] = PatchDot(ref w, ref x0, 528); // rows 18..21 × columns 24..27
+                z[63] = PatchDot(ref w, ref x0, 588); // rows 21..24 × columns 0..3
+                z[64] = PatchDot(ref w, ref x0, 591); // rows 21..24 × columns 3..6
+                z[65] = PatchDot(ref w, ref x0, 594); // rows 21..24 × columns 6..9
+                z[66] = PatchDot(ref w, ref x0, 597); // rows 21..24 × columns 9..12
+                z[67] = PatchDot(ref w, ref x0, 600); // rows 21..24 × columns 12..15
+                z[68] = PatchDot(ref w, ref x0, 603); // rows 21..24 × columns 15..18
+                z[69] = PatchDot(ref w, ref x0, 606); // rows 21..24 × columns 18..21
+                z[70] = PatchDot(ref w, ref x0, 609); // rows 21..24 × columns 21..24
+                z[71] = PatchDot(ref w, ref x0, 612); // rows 21..24 × columns 24..27
+                z[72] = PatchDot(ref w, ref x0, 672); // rows 24..27 × columns 0..3
+                z[73] = PatchDot(ref w, ref x0, 675); // rows 24..27 × columns 3..6
+                z[74] = PatchDot(ref w, ref x0, 678); // rows 24..27 × columns 6..9
+                z[75] = PatchDot(ref w, ref x0, 681); // rows 24..27 × columns 9..12
+                z[76] = PatchDot(ref w, ref x0, 684); // rows 24..27 × columns 12..15
+                z[77] = PatchDot(ref w, ref x0, 687); // rows 24..27 × columns 15..18
+                z[78] = PatchDot(ref w, ref x0, 690); // rows 24..27 × columns 18..21
+                z[79] = PatchDot(ref w, ref x0, 693); // rows 24..27 × columns 21..24
+                z[80] = PatchDot(ref w, ref x0, 696); // rows 24..27 × columns 24..27
+                return ActivatedSum(a, z);
+            }
         }
 
         /// <summary>target += scale · Σ with Σ = Σ_j c_j P_j x over every patch j (target has length r); normalized:
@@ -505,10 +670,10 @@ namespace Convotron.Generated
             }
         }
 
-        /// <summary>z_j = w_non · P_j^non x for every patch j.</summary>
+        /// <summary>z_j = w_non · P_j^non x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NonOverlappingPatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x,
-            Span<double> z)
+        private static double NonOverlappingPatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x,
+            Span<double> z, ReadOnlySpan<double> a)
         {
             ref double w = ref MemoryMarshal.GetReference(weights);
             ref double x0 = ref MemoryMarshal.GetReference(x);
@@ -593,6 +758,7 @@ namespace Convotron.Generated
             z[78] = NonOverlappingPatchDot(ref w, ref x0, 719); // rows 25..26 × columns 19..20
             z[79] = NonOverlappingPatchDot(ref w, ref x0, 722); // rows 25..26 × columns 22..23
             z[80] = NonOverlappingPatchDot(ref w, ref x0, 725); // rows 25..26 × columns 25..26
+            return ActivatedSum(a, z);
         }
 
         /// <summary>target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).</summary>
@@ -631,6 +797,19 @@ namespace Convotron.Generated
             Unsafe.Add(ref t, 3) = Math.FusedMultiplyAdd(sum3, scale, Unsafe.Add(ref t, 3));
         }
 
+        /// <summary>The products of w and the patch part at x[start] (4 runs of 4 taps as 1 Vector256) summed into one
+        /// Vector256, not across its lanes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<double> PatchPartial256(ref double x, nuint start, Vector256<double> w0,
+            Vector256<double> w1, Vector256<double> w2, Vector256<double> w3)
+        {
+            Vector256<double> sum0 = Vector256.LoadUnsafe(ref x, start) * w0;
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, start + 28), w1, sum0);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, start + 56), w2, sum0);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, start + 84), w3, sum0);
+            return sum0;
+        }
+
         /// <summary>w · P x for the patch part at x[start]: 4 runs of 4 taps, weights at u·4,
         /// inputs at start + u·28; one horizontal sum.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -664,6 +843,25 @@ namespace Convotron.Generated
                 for (nuint i = 0; i < 2; i++)
                     scalar += Unsafe.Add(ref w, u * 2 + i) * Unsafe.Add(ref x, start + u * 28 + i);
             return scalar;
+        }
+
+        /// <summary>Element i is the sum of v{i}'s lanes: a transposing add tree of 2 levels.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<double> Sums4(Vector256<double> v0, Vector256<double> v1, Vector256<double> v2,
+            Vector256<double> v3)
+        {
+            if (global::System.Runtime.Intrinsics.X86.Avx.IsSupported)
+            {
+                // [a01 b01 a23 b23] from a = v0, b = v1, and [c01 d01 c23 d23]
+                Vector256<double> p01 = global::System.Runtime.Intrinsics.X86.Avx.UnpackLow(v0, v1)
+                    + global::System.Runtime.Intrinsics.X86.Avx.UnpackHigh(v0, v1);
+                Vector256<double> p23 = global::System.Runtime.Intrinsics.X86.Avx.UnpackLow(v2, v3)
+                    + global::System.Runtime.Intrinsics.X86.Avx.UnpackHigh(v2, v3);
+                // [a b c d]: the low 128 bits of both plus the high 128 bits of both
+                return global::System.Runtime.Intrinsics.X86.Avx.Permute2x128(p01, p23, 0x20)
+                    + global::System.Runtime.Intrinsics.X86.Avx.Permute2x128(p01, p23, 0x31);
+            }
+            return Vector256.Create(Vector256.Sum(v0), Vector256.Sum(v1), Vector256.Sum(v2), Vector256.Sum(v3));
         }
 
         /// <summary>Where patch j starts in x: P_j[0].</summary>

@@ -78,7 +78,7 @@ namespace App
         [global::System.Runtime.CompilerServices.MethodImpl(
             global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void HiddenActivations(global::System.ReadOnlySpan<double> x, global::System.Span<double> hidden) =>
-            global::Convotron.Generated.RgbKernels.HiddenActivations(_filter, x, hidden);
+            global::Convotron.Generated.RgbKernels.HiddenActivations(_filter, _outputWeights, x, hidden);
 
         /// <inheritdoc/>
         [global::System.Runtime.CompilerServices.MethodImpl(
@@ -159,16 +159,16 @@ namespace Convotron.Generated
             ReadOnlySpan<double> x)
         {
             Guard.Length(x.Length, D, "d");
-            PatchDots(w, x, z);
-            return ActivatedSum(a, z);
+            return PatchDots(w, x, z, a);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> hidden)
+        public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> a, ReadOnlySpan<double> x,
+            Span<double> hidden)
         {
             Guard.Length(x.Length, D, "d");
             Guard.Length(hidden.Length, K, "k");
-            PatchDots(w, x, hidden);
+            PatchDots(w, x, hidden, a); // Σ_j a_j σ(z_j), not needed here, costs a few vector operations
             for (int j = 0; j < K; j++)
                 hidden[j] = Sigma(hidden[j]);
         }
@@ -200,8 +200,7 @@ namespace Convotron.Generated
             Guard.Length(x.Length, D, "d");
             Guard.Length(filterGradient.Length, R, "r");
             Guard.Length(outputGradient.Length, K, "k");
-            PatchDots(w, x, z);
-            double error = ActivatedSum(a, z) - y;
+            double error = PatchDots(w, x, z, a) - y;
             // ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
             for (int j = 0; j < K; j++)
             {
@@ -213,11 +212,15 @@ namespace Convotron.Generated
             return -error;
         }
 
+        /// <summary>σ(z) = max(z, α·z): z ≥ 0 ? z : α·z bit for bit for α in [0, 1], without a branch.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static double Sigma(double z) => z >= 0.0 ? z : ActivationSlope * z;
+        private static double Sigma(double z) => Math.Max(z, ActivationSlope * z);
 
+        /// <summary>σ'(z) = z &gt; 0 ? 1 : α, as a select rather than a branch.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static double SigmaDerivative(double z) => z > 0.0 ? 1.0 : ActivationSlope;
+        private static double SigmaDerivative(double z) =>
+            Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.CreateScalarUnsafe(z), Vector128<double>.Zero),
+                Vector128.CreateScalarUnsafe(1.0), Vector128.CreateScalarUnsafe(ActivationSlope)).ToScalar();
 
         /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -253,8 +256,7 @@ namespace Convotron.Generated
             for (int channel = 0; channel < 3; channel++)
                 for (int row = 0; row < 1; row++)
                     w.Slice(channel * 9 + (1 + row) * 3 + 1, 1).CopyTo(wNon.Slice((channel * 1 + row) * 1, 1));
-            NonOverlappingPatchDots(wNon, x, z);
-            double fNon = ActivatedSum(a, z);
+            double fNon = NonOverlappingPatchDots(wNon, x, z, a);
             v.Clear();
             NonOverlappingPatchAxpys(x, a, 1.0, v);
             double e = UnbiasingFactor * (fNon - y);
@@ -282,9 +284,10 @@ namespace Convotron.Generated
             return y - fNon;
         }
 
-        /// <summary>z_j = w · P_j x for every patch j.</summary>
+        /// <summary>z_j = w · P_j x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void PatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x, Span<double> z)
+        private static double PatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x, Span<double> z,
+            ReadOnlySpan<double> a)
         {
             ref double w = ref MemoryMarshal.GetReference(weights);
             ref double x0 = ref MemoryMarshal.GetReference(x);
@@ -378,6 +381,7 @@ namespace Convotron.Generated
                 + Dot3(ref w, 18, ref x0, 164)
                 + Dot3(ref w, 21, ref x0, 172)
                 + Dot3(ref w, 24, ref x0, 180); // rows 4..6 × columns 4..6 in each of the 3 channels
+            return ActivatedSum(a, z);
         }
 
         /// <summary>target += scale · Σ with Σ = Σ_j c_j P_j x over every patch j (target has length r); normalized:
@@ -421,10 +425,10 @@ namespace Convotron.Generated
             }
         }
 
-        /// <summary>z_j = w_non · P_j^non x for every patch j.</summary>
+        /// <summary>z_j = w_non · P_j^non x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void NonOverlappingPatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x,
-            Span<double> z)
+        private static double NonOverlappingPatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x,
+            Span<double> z, ReadOnlySpan<double> a)
         {
             ref double w = ref MemoryMarshal.GetReference(weights);
             ref double x0 = ref MemoryMarshal.GetReference(x);
@@ -437,6 +441,7 @@ namespace Convotron.Generated
             z[6] = NonOverlappingPatchDot(ref w, ref x0, 41); // rows 5..5 × columns 1..1 in each of the 3 channels
             z[7] = NonOverlappingPatchDot(ref w, ref x0, 43); // rows 5..5 × columns 3..3 in each of the 3 channels
             z[8] = NonOverlappingPatchDot(ref w, ref x0, 45); // rows 5..5 × columns 5..5 in each of the 3 channels
+            return ActivatedSum(a, z);
         }
 
         /// <summary>target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).</summary>

@@ -76,7 +76,7 @@ namespace App
             [global::System.Runtime.CompilerServices.MethodImpl(
                 global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void HiddenActivations(global::System.ReadOnlySpan<double> x, global::System.Span<double> hidden) =>
-                global::Convotron.Generated.EdgesKernels.HiddenActivations(_filter, x, hidden);
+                global::Convotron.Generated.EdgesKernels.HiddenActivations(_filter, _outputWeights, x, hidden);
 
             /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(
@@ -159,16 +159,16 @@ namespace Convotron.Generated
             ReadOnlySpan<double> x)
         {
             Guard.Length(x.Length, D, "d");
-            PatchDots(w, x, z);
-            return ActivatedSum(a, z);
+            return PatchDots(w, x, z, a);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> hidden)
+        public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> a, ReadOnlySpan<double> x,
+            Span<double> hidden)
         {
             Guard.Length(x.Length, D, "d");
             Guard.Length(hidden.Length, K, "k");
-            PatchDots(w, x, hidden);
+            PatchDots(w, x, hidden, a); // Σ_j a_j σ(z_j), not needed here, costs a few vector operations
             for (int j = 0; j < K; j++)
                 hidden[j] = Sigma(hidden[j]);
         }
@@ -200,8 +200,7 @@ namespace Convotron.Generated
             Guard.Length(x.Length, D, "d");
             Guard.Length(filterGradient.Length, R, "r");
             Guard.Length(outputGradient.Length, K, "k");
-            PatchDots(w, x, z);
-            double error = ActivatedSum(a, z) - y;
+            double error = PatchDots(w, x, z, a) - y;
             // ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
             for (int j = 0; j < K; j++)
             {
@@ -213,19 +212,23 @@ namespace Convotron.Generated
             return -error;
         }
 
+        /// <summary>σ(z) = max(z, α·z): z ≥ 0 ? z : α·z bit for bit for α in [0, 1], without a branch.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static double Sigma(double z) => z >= 0.0 ? z : ActivationSlope * z;
+        private static double Sigma(double z) => Math.Max(z, ActivationSlope * z);
 
+        /// <summary>σ'(z) = z &gt; 0 ? 1 : α, as a select rather than a branch.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static double SigmaDerivative(double z) => z > 0.0 ? 1.0 : ActivationSlope;
+        private static double SigmaDerivative(double z) =>
+            Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.CreateScalarUnsafe(z), Vector128<double>.Zero),
+                Vector128.CreateScalarUnsafe(1.0), Vector128.CreateScalarUnsafe(ActivationSlope)).ToScalar();
 
+        /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<double> Sigma(Vector512<double> z) =>
-            Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(z, default), z, z * ActivationSlope);
+        private static Vector512<double> Sigma(Vector512<double> z) => Vector512.MaxNative(z, z * ActivationSlope);
 
+        /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<double> Sigma(Vector256<double> z) =>
-            Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(z, default), z, z * ActivationSlope);
+        private static Vector256<double> Sigma(Vector256<double> z) => Vector256.MaxNative(z, z * ActivationSlope);
 
         /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -276,9 +279,10 @@ namespace Convotron.Generated
             return f;
         }
 
-        /// <summary>z_j = w · P_j x for every patch j.</summary>
+        /// <summary>z_j = w · P_j x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void PatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x, Span<double> z)
+        private static double PatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x, Span<double> z,
+            ReadOnlySpan<double> a)
         {
             ref double w = ref MemoryMarshal.GetReference(weights);
             ref double x0 = ref MemoryMarshal.GetReference(x);
@@ -291,6 +295,7 @@ namespace Convotron.Generated
                     z[j] = PatchDot(ref w, ref x0, start);
                 }
             }
+            return ActivatedSum(a, z);
         }
 
         /// <summary>target += scale · Σ with Σ = Σ_j c_j P_j x over every patch j (target has length r); normalized:
