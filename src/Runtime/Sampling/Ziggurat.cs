@@ -64,20 +64,49 @@ internal static class Ziggurat
 
     /// <summary>
     /// The scalar loop of <see cref="Fill"/> four words at a time: the same operations on the
-    /// same words, so the same doubles. The two table entries of a layer, X[l] and X[l + 1], sit
-    /// side by side in <see cref="Pairs"/>, so one 16-byte load fetches both, and two unpacks turn
-    /// four such loads into the vectors of X[l] and X[l + 1] (AVX2's gathers measured slower on
-    /// this AMD core). Returns how many words it transformed (a multiple of 4).
+    /// same words, so the same doubles. Blocks of up to 64 words go through
+    /// <see cref="FastBlock256"/>, which has no call in its loop (so the JIT keeps its constants
+    /// and counters in registers) and returns the rejected words as a bit mask; their slow paths
+    /// then run in ascending order, as in the scalar loop. Every slow path uses only its own
+    /// lane's state after the whole fill, so deferring them within the block changes no draw.
+    /// Returns how many words it transformed (a multiple of 4).
     /// </summary>
     private static int Transform256(ulong[] lanes, Span<ulong> bits)
     {
-        Vector256<ulong> one = Vector256.Create(0x3FF0000000000000UL), signBit = Vector256.Create(0x100UL);
         ref double pairs = ref MemoryMarshal.GetArrayDataReference(Pairs);
         ref ulong word = ref MemoryMarshal.GetReference(bits);
-        int i = 0;
-        for (; i + 4 <= bits.Length; i += 4)
+        int end = bits.Length & ~3;
+        for (int start = 0; start < end; start += 64)
         {
-            ref ulong w = ref Unsafe.Add(ref word, i);
+            ref ulong block = ref Unsafe.Add(ref word, start);
+            ulong rejected = FastBlock256(ref block, Math.Min(64, end - start), ref pairs);
+            while (rejected != 0)
+            {
+                int j = BitOperations.TrailingZeroCount(rejected);
+                rejected &= rejected - 1;
+                // The word was left as it came from the lanes: the slow path starts from its bits.
+                ref ulong w = ref Unsafe.Add(ref block, j);
+                w = BitConverter.DoubleToUInt64Bits(SlowOnLane(lanes, (start + j) & (Lanes.Count - 1), w));
+            }
+        }
+        return end;
+    }
+
+    /// <summary>
+    /// The fast path on <paramref name="count"/> (a multiple of 4, at most 64) words: each accepted
+    /// word becomes its draw; a rejected one keeps its bits and sets its bit in the returned mask.
+    /// The two table entries of a layer, X[l] and X[l + 1], sit side by side in <see cref="Pairs"/>,
+    /// so one 16-byte load fetches both, and two unpacks turn four such loads into the vectors of
+    /// X[l] and X[l + 1] (AVX2's gathers measured slower on this AMD core, and so did the same
+    /// loads in 512-bit registers).
+    /// </summary>
+    private static ulong FastBlock256(ref ulong block, int count, ref double pairs)
+    {
+        Vector256<ulong> one = Vector256.Create(0x3FF0000000000000UL), signBit = Vector256.Create(0x100UL);
+        ulong rejected = 0;
+        for (int i = 0; i < count; i += 4)
+        {
+            ref ulong w = ref Unsafe.Add(ref block, i);
             Vector256<double> first = Vector256.Create(
                 Vector128.LoadUnsafe(ref pairs, (nuint)(2 * (w & (Layers - 1)))),
                 Vector128.LoadUnsafe(ref pairs, (nuint)(2 * (Unsafe.Add(ref w, 2) & (Layers - 1)))));
@@ -87,16 +116,11 @@ internal static class Ziggurat
             Vector256<ulong> b = Vector256.LoadUnsafe(ref w);
             Vector256<double> candidate = (((b >>> 12) | one).AsDouble() - Vector256<double>.One) * Avx.UnpackLow(first, second);
             Vector256<double> accepted = Vector256.LessThan(candidate, Avx.UnpackHigh(first, second));
-            (candidate.AsUInt64() ^ ((b & signBit) << 55)).StoreUnsafe(ref w);
-            uint rejected = ~accepted.ExtractMostSignificantBits() & 0xF;
-            while (rejected != 0)
-            {
-                int j = BitOperations.TrailingZeroCount(rejected);
-                rejected &= rejected - 1;
-                Unsafe.Add(ref w, j) = BitConverter.DoubleToUInt64Bits(SlowOnLane(lanes, (i + j) & (Lanes.Count - 1), b.GetElement(j)));
-            }
+            // Accepted lanes take the draw (sign bit 8 moved to the sign), rejected ones keep b.
+            Vector256.ConditionalSelect(accepted.AsUInt64(), candidate.AsUInt64() ^ ((b & signBit) << 55), b).StoreUnsafe(ref w);
+            rejected |= (ulong)(~accepted.ExtractMostSignificantBits() & 0xF) << i;
         }
-        return i;
+        return rejected;
     }
 
     /// <summary>One N(0, 1) draw from the generator's own (scalar) stream.</summary>
