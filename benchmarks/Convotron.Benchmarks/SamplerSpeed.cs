@@ -70,6 +70,27 @@ public static class SamplerSpeed
                 words.CopyTo(bits);
                 Ziggurat.Transform(random.BulkLanes, bits, Lanes.Path.Best);
             }),
+            Fill("transform-only/no-reject", () =>
+            {
+                var bits = System.Runtime.InteropServices.MemoryMarshal.Cast<double, ulong>(x.AsSpan());
+                for (int i = 0; i < bits.Length; i++)
+                    bits[i] = words[i] & 0x1FFUL; // natural layers and signs, uniform 0: never rejected
+                Ziggurat.Transform(random.BulkLanes, bits, Lanes.Path.Best);
+            }),
+            Fill("transform-only/nr-copy", () =>
+            {
+                var bits = System.Runtime.InteropServices.MemoryMarshal.Cast<double, ulong>(x.AsSpan());
+                for (int i = 0; i < bits.Length; i++)
+                    bits[i] = words[i] & 0x1FFUL;
+            }),
+            Fill("fresh-words+transform", () =>
+            {
+                // Fresh lane words each call (so rejections fall anywhere), copied before the transform.
+                Lanes.Fill(random.BulkLanes, words);
+                var bits = System.Runtime.InteropServices.MemoryMarshal.Cast<double, ulong>(x.AsSpan());
+                words.CopyTo(bits);
+                Ziggurat.Transform(random.BulkLanes, bits, Lanes.Path.Best);
+            }),
             Fill("transform-only/scalar", () =>
             {
                 var bits = System.Runtime.InteropServices.MemoryMarshal.Cast<double, ulong>(x.AsSpan());

@@ -25,28 +25,23 @@ internal static class BulkDraws
     /// about 0 before scaling stays within ±scale·max|v + offset| after.
     /// </summary>
     public static void Uniform(ulong[] lanes, Span<double> destination, double offset, double scale, Lanes.Path path = Lanes.Path.Best)
+        => Lanes.Fill(lanes, MemoryMarshal.Cast<double, ulong>(destination), new UniformMap(offset, scale), path);
+
+    /// <summary>
+    /// The uniform's conversion, applied to each lane word as it is stepped (one pass, one store):
+    /// the same bit-built double, add and multiply in every width.
+    /// </summary>
+    private readonly struct UniformMap(double offset, double scale) : Lanes.IWordMap
     {
-        Span<ulong> bits = MemoryMarshal.Cast<double, ulong>(destination);
-        Lanes.Fill(lanes, bits, path);
-        ref ulong word = ref MemoryMarshal.GetReference(bits);
-        nuint n = (nuint)bits.Length, i = 0;
-        Lanes.Path resolved = Lanes.Resolve(path);
-        if (resolved == Lanes.Path.Vector512)
-        {
-            Vector512<ulong> one = Vector512.Create(One);
-            Vector512<double> s = Vector512.Create(scale), o = Vector512.Create(offset);
-            for (; i + 8 <= n; i += 8)
-                ((((Vector512.LoadUnsafe(ref word, i) >>> 12) | one).AsDouble() + o) * s).AsUInt64().StoreUnsafe(ref word, i);
-        }
-        else if (resolved == Lanes.Path.Vector256)
-        {
-            Vector256<ulong> one = Vector256.Create(One);
-            Vector256<double> s = Vector256.Create(scale), o = Vector256.Create(offset);
-            for (; i + 4 <= n; i += 4)
-                ((((Vector256.LoadUnsafe(ref word, i) >>> 12) | one).AsDouble() + o) * s).AsUInt64().StoreUnsafe(ref word, i);
-        }
-        for (; i < n; i++)
-            Unsafe.Add(ref word, i) = BitConverter.DoubleToUInt64Bits((OneToTwo(Unsafe.Add(ref word, i)) + offset) * scale);
+        private readonly double _offset = offset, _scale = scale;
+
+        public Vector512<ulong> Map(Vector512<ulong> words)
+            => ((((words >>> 12) | Vector512.Create(One)).AsDouble() + Vector512.Create(_offset)) * Vector512.Create(_scale)).AsUInt64();
+
+        public Vector256<ulong> Map(Vector256<ulong> words)
+            => ((((words >>> 12) | Vector256.Create(One)).AsDouble() + Vector256.Create(_offset)) * Vector256.Create(_scale)).AsUInt64();
+
+        public ulong Map(ulong word) => BitConverter.DoubleToUInt64Bits((OneToTwo(word) + _offset) * _scale);
     }
 
     /// <summary>

@@ -23,6 +23,14 @@ internal static class Ziggurat
     private static readonly double[] X = BuildX();
     private static readonly double[] F = Array.ConvertAll(X, Density);
 
+    // On layer l's wedge, x in [X[l+1], X[l]], with dx = X[l] − x: F[l] + Below[l]·dx ≤ f(x) ≤ F[l] + Above[l]·dx.
+    // f is convex beyond 1 and concave below it, so the chord through the wedge's corners and the
+    // tangent at X[l] (slope F[l]·X[l] in dx) bound it, one from each side; the layer that holds
+    // x = 1 uses f's range there instead (F[l] below, nothing above).
+    private const double SqueezeMargin = 1e-12;
+    private static readonly double[] Below = BuildSqueeze(above: false);
+    private static readonly double[] Above = BuildSqueeze(above: true);
+
     // Pairs[2l] = X[l], Pairs[2l + 1] = X[l + 1]: both bounds of layer l in one 16-byte load.
     private static readonly double[] Pairs = BuildPairs();
 
@@ -64,40 +72,64 @@ internal static class Ziggurat
 
     /// <summary>
     /// The scalar loop of <see cref="Fill"/> four words at a time: the same operations on the
-    /// same words, so the same doubles. The two table entries of a layer, X[l] and X[l + 1], sit
-    /// side by side in <see cref="Pairs"/>, so one 16-byte load fetches both, and two unpacks turn
-    /// four such loads into the vectors of X[l] and X[l + 1] (AVX2's gathers measured slower on
-    /// this AMD core). Returns how many words it transformed (a multiple of 4).
+    /// same words, so the same doubles. Blocks of up to 64 words go through
+    /// <see cref="FastBlock256"/>, which has no call in its loop (so the JIT keeps its constants
+    /// and counters in registers) and returns the rejected words as a bit mask; their slow paths
+    /// then run in ascending order, as in the scalar loop. Every slow path uses only its own
+    /// lane's state after the whole fill, so deferring them within the block changes no draw.
+    /// Returns how many words it transformed (a multiple of 4).
     /// </summary>
     private static int Transform256(ulong[] lanes, Span<ulong> bits)
     {
-        Vector256<ulong> one = Vector256.Create(0x3FF0000000000000UL), signBit = Vector256.Create(0x100UL);
         ref double pairs = ref MemoryMarshal.GetArrayDataReference(Pairs);
         ref ulong word = ref MemoryMarshal.GetReference(bits);
-        int i = 0;
-        for (; i + 4 <= bits.Length; i += 4)
+        int end = bits.Length & ~3;
+        for (int start = 0; start < end; start += 64)
         {
-            ref ulong w = ref Unsafe.Add(ref word, i);
-            Vector256<double> first = Vector256.Create(
-                Vector128.LoadUnsafe(ref pairs, (nuint)(2 * (w & (Layers - 1)))),
-                Vector128.LoadUnsafe(ref pairs, (nuint)(2 * (Unsafe.Add(ref w, 2) & (Layers - 1)))));
-            Vector256<double> second = Vector256.Create(
-                Vector128.LoadUnsafe(ref pairs, (nuint)(2 * (Unsafe.Add(ref w, 1) & (Layers - 1)))),
-                Vector128.LoadUnsafe(ref pairs, (nuint)(2 * (Unsafe.Add(ref w, 3) & (Layers - 1)))));
-            Vector256<ulong> b = Vector256.LoadUnsafe(ref w);
-            Vector256<double> candidate = (((b >>> 12) | one).AsDouble() - Vector256<double>.One) * Avx.UnpackLow(first, second);
-            Vector256<double> accepted = Vector256.LessThan(candidate, Avx.UnpackHigh(first, second));
-            (candidate.AsUInt64() ^ ((b & signBit) << 55)).StoreUnsafe(ref w);
-            uint rejected = ~accepted.ExtractMostSignificantBits() & 0xF;
+            ref ulong block = ref Unsafe.Add(ref word, start);
+            ulong rejected = FastBlock256(ref block, Math.Min(64, end - start), ref pairs);
             while (rejected != 0)
             {
                 int j = BitOperations.TrailingZeroCount(rejected);
                 rejected &= rejected - 1;
-                Unsafe.Add(ref w, j) = BitConverter.DoubleToUInt64Bits(SlowOnLane(lanes, (i + j) & (Lanes.Count - 1), b.GetElement(j)));
+                // The word was left as it came from the lanes: the slow path starts from its bits.
+                ref ulong w = ref Unsafe.Add(ref block, j);
+                w = BitConverter.DoubleToUInt64Bits(SlowOnLane(lanes, (start + j) & (Lanes.Count - 1), w));
             }
         }
-        return i;
+        return end;
     }
+
+    /// <summary>
+    /// The fast path on <paramref name="count"/> (a multiple of 4, at most 64) words: each accepted
+    /// word becomes its draw; a rejected one keeps its bits and sets its bit in the returned mask.
+    /// The two table entries of a layer, X[l] and X[l + 1], sit side by side in <see cref="Pairs"/>,
+    /// so one 16-byte load fetches both, and two unpacks turn four such loads into the vectors of
+    /// X[l] and X[l + 1] (AVX2's gathers measured slower on this AMD core, and so did the same
+    /// loads in 512-bit registers).
+    /// </summary>
+    private static ulong FastBlock256(ref ulong block, int count, ref double pairs)
+    {
+        Vector256<ulong> one = Vector256.Create(0x3FF0000000000000UL), signBit = Vector256.Create(0x100UL);
+        ulong rejected = 0;
+        for (int i = 0; i < count; i += 4)
+        {
+            ref ulong w = ref Unsafe.Add(ref block, i);
+            Vector256<double> first = Vector256.Create(Pair(ref pairs, w), Pair(ref pairs, Unsafe.Add(ref w, 2)));
+            Vector256<double> second = Vector256.Create(Pair(ref pairs, Unsafe.Add(ref w, 1)), Pair(ref pairs, Unsafe.Add(ref w, 3)));
+            Vector256<ulong> b = Vector256.LoadUnsafe(ref w);
+            Vector256<double> candidate = (((b >>> 12) | one).AsDouble() - Vector256<double>.One) * Avx.UnpackLow(first, second);
+            Vector256<double> accepted = Vector256.LessThan(candidate, Avx.UnpackHigh(first, second));
+            // Accepted lanes take the draw (sign bit 8 moved to the sign), rejected ones keep b.
+            Vector256.ConditionalSelect(accepted.AsUInt64(), candidate.AsUInt64() ^ ((b & signBit) << 55), b).StoreUnsafe(ref w);
+            rejected |= (ulong)(~accepted.ExtractMostSignificantBits() & 0xF) << i;
+        }
+        return rejected;
+    }
+
+    /// <summary>X[l] and X[l + 1] of the layer in <paramref name="word"/>'s low 8 bits, in one 16-byte load.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<double> Pair(ref double pairs, ulong word) => Vector128.LoadUnsafe(ref pairs, (nuint)(2 * (word & (Layers - 1))));
 
     /// <summary>One N(0, 1) draw from the generator's own (scalar) stream.</summary>
     public static double Next(ref Xoshiro256StarStar.State random)
@@ -132,7 +164,12 @@ internal static class Ziggurat
             if (layer == 0)
                 return (bits & 0x100) == 0 ? Tail(ref random) : -Tail(ref random);
             double y = F[layer + 1] + random.NextDouble() * (F[layer] - F[layer + 1]);
-            if (y < Density(x))
+            // Squeeze: lines below and above f on the wedge settle most draws without Math.Exp;
+            // only y between them (by a relative margin far above rounding) takes the exact test,
+            // so every decision, and every draw, is the one y < f(x) gives.
+            (double below, double above) = Squeeze(layer, x);
+            bool accept = y < below ? true : y >= above ? false : y < Density(x);
+            if (accept)
                 return (bits & 0x100) == 0 ? x : -x;
             bits = random.Next();
         }
@@ -150,7 +187,34 @@ internal static class Ziggurat
         return R + a;
     }
 
-    private static double Density(double x) => Math.Exp(-0.5 * x * x);
+    /// <summary>
+    /// Bounds on f(x) for x on layer <paramref name="layer"/>'s wedge (1 ≤ layer &lt; 256), widened by
+    /// <see cref="SqueezeMargin"/>: below ≤ f(x) as <see cref="Math.Exp"/> computes it &lt; above.
+    /// </summary>
+    internal static (double Below, double Above) Squeeze(int layer, double x)
+    {
+        double dx = X[layer] - x;
+        return ((F[layer] + Below[layer] * dx) * (1 - SqueezeMargin), (F[layer] + Above[layer] * dx) * (1 + SqueezeMargin));
+    }
+
+    /// <summary>The wedge of layer <paramref name="layer"/>: x from X[layer + 1] to X[layer].</summary>
+    internal static (double From, double To) Wedge(int layer) => (X[layer + 1], X[layer]);
+
+    /// <summary>The density the wedge test compares against, e^(−x²/2).</summary>
+    internal static double Density(double x) => Math.Exp(-0.5 * x * x);
+
+    private static double[] BuildSqueeze(bool above)
+    {
+        var slopes = new double[Layers];
+        for (int layer = 1; layer < Layers; layer++)
+        {
+            double chord = (F[layer + 1] - F[layer]) / (X[layer] - X[layer + 1]), tangent = F[layer] * X[layer];
+            bool curved = X[layer + 1] >= 1.0 || X[layer] <= 1.0;
+            slopes[layer] = !curved ? (above ? double.MaxValue : 0.0)
+                : above ? Math.Max(chord, tangent) : Math.Min(chord, tangent);
+        }
+        return slopes;
+    }
 
     private static double[] BuildPairs()
     {
