@@ -218,7 +218,7 @@ internal static class FitCommand
         int n = y.Length;
         Preprocessing preprocessing = Fit(x.AsSpan(0, trainRows * d), y.AsSpan(0, trainRows), d, center, settings.Whiten);
         // The transformed rows go straight into the data sets (no intermediate copy).
-        var train = DataSet.Create(d, trainRows, (i, inputs) => Transform(i, inputs));
+        var train = DataSet.Create(d, trainRows, Transform);
         var validation = DataSet.Create(d, n - trainRows, (i, inputs) => Transform(trainRows + i, inputs));
         string prefix = center ? "fit (centred)" : "fit (not centred)";
 

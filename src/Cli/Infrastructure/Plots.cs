@@ -78,12 +78,11 @@ internal static class Plots
             var above = new List<double>();
             for (int i = 0; i < band.X.Count; i++)
             {
-                if (!(band.X[i] > 0 && double.IsFinite(band.X[i]) && band.Median[i] > 0 && double.IsFinite(band.Median[i])))
+                if (Log10(band.X[i]) is not double x || Log10(band.Median[i]) is not double y)
                     continue;
-                double y = Math.Log10(band.Median[i]);
-                double min = band.Min[i] > 0 && double.IsFinite(band.Min[i]) ? Math.Log10(band.Min[i]) : y;
-                double max = band.Max[i] > 0 && double.IsFinite(band.Max[i]) ? Math.Log10(band.Max[i]) : y;
-                xs.Add(Math.Log10(band.X[i]));
+                double min = Log10(band.Min[i]) ?? y;
+                double max = Log10(band.Max[i]) ?? y;
+                xs.Add(x);
                 ys.Add(y);
                 below.Add(y - Math.Min(min, y));
                 above.Add(Math.Max(max, y) - y);
@@ -122,6 +121,9 @@ internal static class Plots
         plot.YLabel(yLabel + " (log scale)");
         plot.ShowLegend(Alignment.LowerLeft);
         Save(plot, path, 720, 520);
+
+        // log10 of a positive, finite value; null (not drawn) otherwise.
+        static double? Log10(double v) => v > 0 && double.IsFinite(v) ? Math.Log10(v) : null;
     }
 
     /// <summary>

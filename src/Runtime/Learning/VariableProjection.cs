@@ -115,7 +115,7 @@ internal sealed class VariableProjection
                 _hth[l * k + j] = _hth[j * k + l];
         Factor(_hth, k);
         Solve(_hty, a);
-        if (!AllFinite(a))
+        if (!Guard.AreFinite(a))
             return double.NaN;
 
         // Pass 2: exact residual at a₀, Hᵀr for one refinement step, and the Gauss–Newton blocks.
@@ -269,7 +269,7 @@ internal sealed class VariableProjection
     /// </summary>
     private void Factor(double[] matrix, int k)
     {
-        if (!AllFinite(matrix))
+        if (!Guard.AreFinite(matrix))
         {
             _solver = SolverKind.NotFinite;
             return;
@@ -316,13 +316,5 @@ internal sealed class VariableProjection
                 destination.Fill(double.NaN);
                 break;
         }
-    }
-
-    private static bool AllFinite(ReadOnlySpan<double> values)
-    {
-        foreach (double v in values)
-            if (!double.IsFinite(v))
-                return false;
-        return true;
     }
 }

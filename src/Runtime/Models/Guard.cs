@@ -36,6 +36,17 @@ public static class Guard
             throw new ArgumentOutOfRangeException(parameter, value, $"{parameter} must be at least {minimum}.");
     }
 
+    /// <summary>Whether every entry of <paramref name="values"/> is finite.</summary>
+    internal static bool AreFinite(ReadOnlySpan<double> values)
+    {
+        foreach (double v in values)
+        {
+            if (!double.IsFinite(v))
+                return false;
+        }
+        return true;
+    }
+
     /// <summary>Throws unless every entry of <paramref name="values"/> is finite.</summary>
     public static void AllFinite(ReadOnlySpan<double> values, [CallerArgumentExpression(nameof(values))] string? parameter = null)
     {

@@ -64,7 +64,7 @@ public sealed class DataSet
         {
             Span<double> row = inputs.AsSpan(n * inputSize, inputSize);
             double label = write(n, row);
-            if (!double.IsFinite(label) || !IsFinite(row))
+            if (!double.IsFinite(label) || !Guard.AreFinite(row))
                 throw new ArgumentException($"write gave row {n} a non-finite {(double.IsFinite(label) ? "input" : "label")}; every entry must be finite.", nameof(write));
             labels[n] = label;
         }
@@ -125,16 +125,6 @@ public sealed class DataSet
     /// finite data); the order is drawn from <paramref name="random"/>.
     /// </summary>
     public ISampleSource Stream(Xoshiro256StarStar random) => new ShuffledStream(this, random);
-
-    private static bool IsFinite(ReadOnlySpan<double> values)
-    {
-        foreach (double v in values)
-        {
-            if (!double.IsFinite(v))
-                return false;
-        }
-        return true;
-    }
 
     private static double Variance(ReadOnlySpan<double> values)
     {
