@@ -109,7 +109,48 @@ public class LeastSquaresTests(ITestOutputHelper output)
         near.Filter[1] += 1e-3;
         RefinementResult converged = Refinement.Run(near, clean.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(4, 2)), new RefinementOptions());
         Assert.True(converged.Converged);
+        Assert.False(converged.Stalled);
         Assert.True(converged.ValidationMse <= 1e-20 * clean.OutputWeights.ToArray().Sum(a => a * a));
+    }
+
+    [Fact]
+    public void Refinement_stops_at_its_noise_floor_instead_of_spending_the_budget()
+    {
+        // Under label noise the normalised step's misadjustment is a floor more samples lower only
+        // slowly: with Patience the held-out error stops falling and refinement stops.
+        var geometry = PatchGeometry.Strided1D(8, 6, 32);
+        var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(6, 0), labelNoise: 0.05);
+        var start = new DynamicConvNet(geometry, Activation.ReLU, teacher.Filter, teacher.OutputWeights);
+        start.Filter[0] += 0.3;
+        start.OutputWeights[1] -= 0.3;
+        const long budget = 400_000;
+        var clean = new Teacher(geometry, Activation.ReLU, teacher.Filter, teacher.OutputWeights);
+        DataSet test = DataSet.Draw(clean, InputDistribution.Gaussian, 5_000, Xoshiro256StarStar.ForStream(6, 3));
+        var options = new RefinementOptions { Samples = budget, ValidationSamples = 2_000, Patience = 2 };
+        RefinementResult result = Refinement.Run(start.Clone(), teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(6, 1)), options, test);
+        output.WriteLine($"stalled {result.Stalled} after {result.SamplesUsed} samples; validation {result.InitialValidationMse:E4} -> {result.ValidationMse:E4}; relative test MSE {result.RelativeTestMse:E3}");
+        Assert.True(result.Stalled);
+        Assert.False(result.Converged);
+        // At least Patience checks (10,000 samples apart by default) after the start, far below the budget.
+        Assert.InRange(result.SamplesUsed, 2_000 + 2 * 10_000, budget / 4);
+        Assert.True(result.ValidationMse < result.InitialValidationMse);
+
+        // The default (Patience = 0) spends the whole budget. Its trajectory is the early one
+        // continued (same stream, same steps), so its best held-out score can only be as good or
+        // better; the other ~90 % of the samples buy less than 4x in the noiseless test error.
+        RefinementResult all = Refinement.Run(start.Clone(), teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(6, 1)),
+            new RefinementOptions { Samples = budget, ValidationSamples = 2_000 }, test);
+        output.WriteLine($"patience 0: {all.SamplesUsed} samples; validation {all.ValidationMse:E4}; relative test MSE {all.RelativeTestMse:E3}");
+        Assert.False(all.Stalled);
+        Assert.True(all.SamplesUsed > budget - 100);
+        Assert.True(all.ValidationMse <= result.ValidationMse);
+        Assert.InRange(all.RelativeTestMse / result.RelativeTestMse, 0.25, 1.0);
+
+        // A shorter check interval stops sooner on the same stream.
+        RefinementResult quick = Refinement.Run(start.Clone(), teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(6, 1)),
+            new RefinementOptions { Samples = budget, ValidationSamples = 2_000, Patience = 2, StallCheckInterval = 2_000 });
+        Assert.True(quick.Stalled);
+        Assert.True(quick.SamplesUsed < result.SamplesUsed);
     }
 
     public static IEnumerable<object[]> OverlappingGeometries() =>
@@ -158,6 +199,10 @@ public class LeastSquaresTests(ITestOutputHelper output)
         Assert.Equal("SearchRows", Assert.ThrowsAny<ArgumentException>(() => JointLearner.Learn(model, train, new JointLearnerOptions { SearchRows = -1 })).ParamName);
         Assert.Equal("ValidationSamples", Assert.ThrowsAny<ArgumentException>(() => Refinement.Run(model, train.Stream(Xoshiro256StarStar.ForStream(1, 1)),
             new RefinementOptions { Samples = 10, ValidationSamples = 11 })).ParamName);
+        Assert.Equal("Patience", Assert.ThrowsAny<ArgumentException>(() => Refinement.Run(model, train.Stream(Xoshiro256StarStar.ForStream(1, 1)),
+            new RefinementOptions { Patience = -1 })).ParamName);
+        Assert.Equal("StallCheckInterval", Assert.ThrowsAny<ArgumentException>(() => Refinement.Run(model, train.Stream(Xoshiro256StarStar.ForStream(1, 1)),
+            new RefinementOptions { StallCheckInterval = -1 })).ParamName);
         var wide = DataSet.Draw(Teacher.Random(PatchGeometry.Strided1D(4, 2, 20), Activation.ReLU, Xoshiro256StarStar.ForStream(1, 0)), InputDistribution.Gaussian, 10, Xoshiro256StarStar.ForStream(1, 1));
         Assert.ThrowsAny<ArgumentException>(() => LeastSquaresFinish.Run(model, wide));
     }

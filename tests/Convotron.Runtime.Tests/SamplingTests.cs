@@ -312,4 +312,30 @@ public class SamplingTests
         var input = Assert.Throws<ArgumentException>(() => DataSet.Create(2, 3, (row, inputs) => { inputs[1] = row == 2 ? double.PositiveInfinity : 0; return 0; }));
         Assert.Contains("row 2 a non-finite input", input.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void RentedDataSetHoldsTheSameRowsAsDrawAndOnlyThoseRows()
+    {
+        // A rented data set sits on pooled arrays longer than its rows: everything it shows must be
+        // exactly the rows Draw gives from the same stream, and nothing past them.
+        var teacher = Teacher.Random(PatchGeometry.Strided1D(4, 2, 10), Activation.ReLU, Xoshiro256StarStar.ForStream(9, 0), labelNoise: 0.1);
+        DataSet drawn = DataSet.Draw(teacher, InputDistribution.Gaussian, 37, Xoshiro256StarStar.ForStream(9, 1));
+        for (int round = 0; round < 2; round++)
+        {
+            // The second round gets the arrays the first gave back (dirty): the rows must not change.
+            DataSet rented = DataSet.Rent(teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(9, 1)), 37);
+            Assert.Equal(37, rented.Count);
+            Assert.Equal(drawn.Inputs.ToArray(), rented.Inputs.ToArray());
+            Assert.Equal(drawn.Labels.ToArray(), rented.Labels.ToArray());
+            Assert.Equal(drawn.LabelVariance, rented.LabelVariance);
+            Assert.Equal(drawn.Input(36).ToArray(), rented.Input(36).ToArray());
+            Assert.Equal("n", Assert.Throws<ArgumentOutOfRangeException>(() => rented.Input(37).Length).ParamName);
+            Assert.Equal("n", Assert.Throws<ArgumentOutOfRangeException>(() => rented.Label(37)).ParamName);
+            Assert.Equal("n", Assert.Throws<ArgumentOutOfRangeException>(() => rented.Label(-1)).ParamName);
+            Assert.Equal(drawn.Slice(30, 7).Labels.ToArray(), rented.Slice(30, 7).Labels.ToArray());
+            DataSet.Return(rented);
+        }
+        Assert.Equal("count", Assert.Throws<ArgumentOutOfRangeException>(() => DataSet.Rent(teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(9, 1)), 0)).ParamName);
+        Assert.Equal("count", Assert.Throws<ArgumentOutOfRangeException>(() => DataSet.Draw(teacher, InputDistribution.Gaussian, int.MaxValue / 4, Xoshiro256StarStar.ForStream(9, 1))).ParamName);
+    }
 }

@@ -266,22 +266,26 @@ internal static class SweepCommand
     }
 
     // The last test set each thread drew: a 10,000 x 160 test set is 12.8 MB, and drawing a fresh
-    // one per run made the sweep spend its time allocating (and the kernel zeroing) memory.
+    // one per run made the sweep spend its time allocating (and the kernel zeroing) memory. Its
+    // arrays are rented (DataSet.Rent) and go back to the pool when the next one replaces it, so
+    // the next draw writes pages that are already mapped (a page fault costs ~5 ms per MB here).
     [ThreadStatic]
-    private static (string Distribution, int Stride, ulong Seed, int Count, DataSet Data)? t_testSet;
+    private static (string Distribution, PatchGeometry Geometry, ulong Seed, int Count, DataSet Data)? t_testSet;
 
     private static DataSet TestSet(Settings settings, Unit unit, PatchGeometry geometry, InputDistribution inputs, Teacher teacher)
     {
-        if (t_testSet is { } cached && cached.Distribution == unit.Distribution && cached.Stride == unit.Stride
+        if (t_testSet is { } cached && cached.Distribution == unit.Distribution && cached.Geometry == geometry
             && cached.Seed == unit.Seed && cached.Count == settings.TestSamples)
         {
             return cached.Data;
         }
+        DataSet.Return(t_testSet?.Data);
+        t_testSet = null;
         // Test labels are noiseless: the error measures the learned function, not the noise. The
         // teacher depends only on the seed, so the cached set is exactly the one this unit would draw.
         var clean = new Teacher(geometry, Activation.ReLU, teacher.Filter, teacher.OutputWeights);
-        DataSet test = DataSet.Draw(clean, inputs, settings.TestSamples, Xoshiro256StarStar.ForStream(unit.Seed, 3));
-        t_testSet = (unit.Distribution, unit.Stride, unit.Seed, settings.TestSamples, test);
+        DataSet test = DataSet.Rent(clean.Stream(inputs, Xoshiro256StarStar.ForStream(unit.Seed, 3)), settings.TestSamples);
+        t_testSet = (unit.Distribution, geometry, unit.Seed, settings.TestSamples, test);
         return test;
     }
 
@@ -316,7 +320,9 @@ internal static class SweepCommand
             if (settings.Refine)
             {
                 RefinementResult refinement = Refinement.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 2)),
-                    new RefinementOptions { Samples = settings.RefineSamples, EvaluationInterval = 0 }, test);
+                    // Patience: under noise the least-squares finish below goes past refinement's
+                    // floor anyway, so refinement stops once its held-out error stops falling.
+                    new RefinementOptions { Samples = settings.RefineSamples, EvaluationInterval = 0, Patience = 2 }, test);
                 final = refinement.RelativeTestMse;
                 samples += refinement.SamplesUsed;
                 converged = refinement.Converged;
@@ -327,8 +333,7 @@ internal static class SweepCommand
                 // Under label noise the stochastic stages keep a misadjustment proportional to the
                 // step, and a refinement that ran out of samples is not at machine precision:
                 // nonlinear least squares on stored rows is the statistically efficient finish.
-                DataSet rows = DataSet.Draw(teacher, inputs, settings.FinishRows, Xoshiro256StarStar.ForStream(seed, 4));
-                LeastSquaresFinish.Run(model, rows);
+                OnRows(teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 4)), settings.FinishRows, rows => LeastSquaresFinish.Run(model, rows));
                 final = Metrics.RelativeMeanSquaredError(model, test);
                 samples += settings.FinishRows;
                 oracle = unit.Noise > 0.0 ? Oracle(unit.Noise, geometry, settings.FinishRows, test) : double.NaN;
@@ -344,16 +349,33 @@ internal static class SweepCommand
     /// <summary>Strides without a non-overlapping part: the joint learner on budget stored samples.</summary>
     private static RunResult RunJoint(Settings settings, Unit unit, PatchGeometry geometry, InputDistribution inputs, Teacher teacher, DataSet test, IConvNet model)
     {
-        DataSet rows = DataSet.Draw(teacher, inputs, unit.Budget, Xoshiro256StarStar.ForStream(unit.Seed, 1));
-        JointLearner.Learn(model, rows, new JointLearnerOptions
+        OnRows(teacher.Stream(inputs, Xoshiro256StarStar.ForStream(unit.Seed, 1)), unit.Budget, rows => JointLearner.Learn(model, rows, new JointLearnerOptions
         {
             Seed = unit.Seed,
             StartFromModel = false,
             Finish = new LeastSquaresOptions { MaxIterations = settings.Refine ? 100 : 1 },
-        });
+        }));
         double final = Metrics.RelativeMeanSquaredError(model, test);
         double oracle = unit.Noise > 0.0 ? Oracle(unit.Noise, geometry, unit.Budget, test) : double.NaN;
         return Finish(unit, geometry, double.NaN, final, final, unit.Budget, oracle, settings.Success);
+    }
+
+    /// <summary>
+    /// Draws <paramref name="count"/> stored rows into pooled storage, learns on them and gives the
+    /// storage back: every run of a sweep draws such rows (25.6 MB for the default finish), and
+    /// fresh arrays of that size cost more in page faults than the learning on them.
+    /// </summary>
+    private static void OnRows<T>(ISampleSource source, int count, Func<DataSet, T> learn)
+    {
+        DataSet rows = DataSet.Rent(source, count);
+        try
+        {
+            learn(rows);
+        }
+        finally
+        {
+            DataSet.Return(rows);
+        }
     }
 
     /// <summary>σ²(r + k − 1)/(n·Var y): the excess relative error of least squares with the right model on n rows.</summary>

@@ -1,6 +1,8 @@
+using System.Buffers;
 using System;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace Convotron;
@@ -16,8 +18,11 @@ namespace Convotron;
 /// G_ww = Σ J_w J_wᵀ, G_wa = Σ J_w hᵀ and g = Σ r J_w. The reduced normal matrix is
 /// S = G_ww − G_wa (HᵀH)⁺ G_waᵀ (r × r).
 /// </summary>
-/// <remarks>Not thread-safe: one instance per thread. Every sum runs in row order, so results are bit-identical across runs.</remarks>
-internal sealed class VariableProjection
+/// <remarks>
+/// Not thread-safe: one instance per thread. Every sum runs in row order, so results are
+/// bit-identical across runs. Dispose it when done: the kept activations are pooled storage.
+/// </remarks>
+internal sealed class VariableProjection : IDisposable
 {
     private readonly DataSet _data;
     private readonly int[] _indices;
@@ -25,11 +30,19 @@ internal sealed class VariableProjection
     private readonly int _r, _k, _rows;
     private readonly double[] _patches, _z, _h, _c, _jw;
     private readonly double[] _hth, _hty, _htr, _gww, _gwa, _gw;
+    // The row-by-row sums of outer products run on rows padded with zeros to a whole number of
+    // vectors (_kp ≥ k, _rp ≥ r), so every multiply-add is a full vector with no scalar tail and
+    // no branch on zero entries: h and J_w padded, HᵀH as k rows of _kp, G_ww as r rows of _rp and
+    // G_wa transposed (k rows of _rp). Each sum still runs in row order.
+    private readonly int _kp, _rp;
+    private readonly double[] _hp, _hthRows, _gwwRows, _gawRows;
     // Where each patch starts in x when its taps are contiguous (1D strided geometries), so the
     // patch is a slice of the row and need not be gathered; null otherwise.
     private readonly int[]? _starts;
-    // z_ij = w · P_j x_i of every row from the first pass, reused by the second (null when n·k is too large to keep).
-    private readonly double[]? _zRows;
+    // z_ij = w · P_j x_i of every row from the first pass, reused by the second (null when n·k is
+    // too large to keep). Rented from the shared pool: a sweep builds a problem per run, and fresh
+    // arrays of this size cost more in page faults than the finish's first evaluation.
+    private double[]? _zRows;
 
     /// <summary>The most values of z kept between the two passes of an evaluation by default (64 MB).</summary>
     internal const long DefaultMaxCachedActivations = 8L << 20;
@@ -56,7 +69,13 @@ internal sealed class VariableProjection
         _z = new double[_k];
         _h = new double[_k];
         _c = new double[_k];
-        _jw = new double[_r];
+        _kp = Padded(_k);
+        _rp = Padded(_r);
+        _jw = new double[_rp];
+        _hp = new double[_kp];
+        _hthRows = new double[_k * _kp];
+        _gwwRows = new double[_r * _rp];
+        _gawRows = new double[_k * _rp];
         _hth = new double[_k * _k];
         _hty = new double[_k];
         _htr = new double[_k];
@@ -67,12 +86,20 @@ internal sealed class VariableProjection
         _column = new double[_k];
         _starts = ContiguousStarts(_indices, _r, _k);
         if ((long)rows * _k <= maxCachedActivations)
-            _zRows = new double[rows * _k];
+            _zRows = ArrayPool<double>.Shared.Rent(rows * _k);
         double squares = 0.0;
         ReadOnlySpan<double> y = data.Labels[..rows];
         for (int i = 0; i < rows; i++)
             squares += y[i] * y[i];
         LabelSquares = squares;
+    }
+
+    /// <summary>Gives the kept activations back to the pool; later evaluations recompute them.</summary>
+    public void Dispose()
+    {
+        if (_zRows is not null)
+            ArrayPool<double>.Shared.Return(_zRows);
+        _zRows = null;
     }
 
     /// <summary>Σ y_i² over the rows used.</summary>
@@ -91,7 +118,8 @@ internal sealed class VariableProjection
     {
         int r = _r, k = _k;
         // Pass 1: HᵀH (upper triangle) and Hᵀy.
-        Array.Clear(_hth);
+        int kp = _kp, rp = _rp;
+        Array.Clear(_hthRows);
         Array.Clear(_hty);
         for (int i = 0; i < _rows; i++)
         {
@@ -100,19 +128,13 @@ internal sealed class VariableProjection
                 _z.CopyTo(ZRow(i));
             double y = _data.Label(i);
             SpanKernels.Axpy(y, _h, _hty);
+            _h.CopyTo(_hp, 0);
             for (int j = 0; j < k; j++)
-            {
-                double hj = _h[j];
-                if (hj != 0.0)
-                {
-                    Span<double> row = _hth.AsSpan(j * k + j, k - j);
-                    SpanKernels.Axpy(hj, _h.AsSpan(j), row);
-                }
-            }
+                SpanKernels.Axpy(_h[j], _hp, _hthRows.AsSpan(j * kp, kp));
         }
+        // Entry (j, l) and (l, j) are the same products summed in the same order: symmetric bit for bit.
         for (int j = 0; j < k; j++)
-            for (int l = j + 1; l < k; l++)
-                _hth[l * k + j] = _hth[j * k + l];
+            _hthRows.AsSpan(j * kp, k).CopyTo(_hth.AsSpan(j * k, k));
         Factor(_hth, k);
         Solve(_hty, a);
         if (!Guard.AreFinite(a))
@@ -123,8 +145,8 @@ internal sealed class VariableProjection
         Array.Clear(_htr);
         if (blocks)
         {
-            Array.Clear(_gww);
-            Array.Clear(_gwa);
+            Array.Clear(_gwwRows);
+            Array.Clear(_gawRows);
             Array.Clear(_gw);
         }
         double loss = 0.0;
@@ -152,20 +174,20 @@ internal sealed class VariableProjection
             if (_starts is null && _zRows is not null)
                 Gather(x);
             for (int j = 0; j < k; j++)
-            {
-                if (_c[j] != 0.0)
-                    SpanKernels.Axpy(_c[j], Patch(x, j), _jw);
-            }
-            SpanKernels.Axpy(residual, _jw, _gw);
+                SpanKernels.Axpy(_c[j], Patch(x, j), _jw);
+            SpanKernels.Axpy(residual, _jw.AsSpan(0, r), _gw);
+            for (int t = 0; t < r; t++)
+                SpanKernels.Axpy(_jw[t], _jw, _gwwRows.AsSpan(t * rp, rp));
+            for (int j = 0; j < k; j++)
+                SpanKernels.Axpy(_h[j], _jw, _gawRows.AsSpan(j * rp, rp));
+        }
+        if (blocks)
+        {
             for (int t = 0; t < r; t++)
             {
-                double jt = _jw[t];
-                if (jt == 0.0)
-                    continue;
-                Span<double> row = _gww.AsSpan(t * r + t, r - t);
-                SpanKernels.Axpy(jt, _jw.AsSpan(t), row);
-                Span<double> cross = _gwa.AsSpan(t * k, k);
-                SpanKernels.Axpy(jt, _h, cross);
+                _gwwRows.AsSpan(t * rp, r).CopyTo(_gww.AsSpan(t * r, r));
+                for (int j = 0; j < k; j++)
+                    _gwa[t * k + j] = _gawRows[j * rp + t];
             }
         }
         // One step of iterative refinement: δa = (HᵀH)⁺ Hᵀr; the loss falls by δa · Hᵀr exactly.
@@ -180,9 +202,6 @@ internal sealed class VariableProjection
         if (!blocks)
             return loss;
 
-        for (int t = 0; t < r; t++)
-            for (int u = t + 1; u < r; u++)
-                _gww[u * r + t] = _gww[t * r + u];
         // g at the refined a: J_wᵀ(r − H δa) = g − G_wa δa.
         for (int t = 0; t < r; t++)
             gradient[t] = _gw[t] - SpanKernels.Dot(_gwa.AsSpan(t * k, k), delta);
@@ -231,6 +250,13 @@ internal sealed class VariableProjection
             _z[j] = z;
             _h[j] = _activation.Apply(z);
         }
+    }
+
+    /// <summary>n rounded up to a whole number of the widest vector of doubles in use.</summary>
+    private static int Padded(int n)
+    {
+        int width = Vector512.IsHardwareAccelerated ? Vector512<double>.Count : Vector256.IsHardwareAccelerated ? Vector256<double>.Count : 1;
+        return (n + width - 1) / width * width;
     }
 
     /// <summary>Copies the patches of row x into the gather buffer (geometries whose patches are not contiguous).</summary>

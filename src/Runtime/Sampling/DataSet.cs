@@ -1,3 +1,4 @@
+using System.Buffers;
 using System;
 
 namespace Convotron;
@@ -14,8 +15,11 @@ public delegate double RowWriter(int row, Span<double> inputs);
 /// <remarks>Immutable and safe to share between threads.</remarks>
 public sealed class DataSet
 {
+    // The rows are the first _count labels and _count·d inputs; the arrays may be longer when they
+    // are rented (an internal data set over pooled storage, see Rented).
     private readonly double[] _inputs;
     private readonly double[] _labels;
+    private readonly int _count;
 
     /// <summary>A data set of <c>labels.Length</c> rows of d inputs each (arrays are copied).</summary>
     /// <param name="inputSize">d, at least 1.</param>
@@ -33,15 +37,17 @@ public sealed class DataSet
         InputSize = inputSize;
         _inputs = inputs.ToArray();
         _labels = labels.ToArray();
+        _count = labels.Length;
         LabelVariance = Variance(_labels);
     }
 
-    private DataSet(int inputSize, double[] inputs, double[] labels)
+    private DataSet(int inputSize, double[] inputs, double[] labels, int count)
     {
         InputSize = inputSize;
         _inputs = inputs;
         _labels = labels;
-        LabelVariance = Variance(labels);
+        _count = count;
+        LabelVariance = Variance(labels.AsSpan(0, count));
     }
 
     /// <summary>
@@ -56,8 +62,7 @@ public sealed class DataSet
         Guard.AtLeast(inputSize, 1);
         Guard.AtLeast(count, 1);
         ArgumentNullException.ThrowIfNull(write);
-        if ((long)count * inputSize > Array.MaxLength)
-            throw new ArgumentOutOfRangeException(nameof(count), $"count·inputSize = {(long)count * inputSize} exceeds the largest array ({Array.MaxLength}).");
+        CheckSize(count, inputSize);
         var inputs = new double[count * inputSize];
         var labels = new double[count];
         for (int n = 0; n < count; n++)
@@ -68,7 +73,7 @@ public sealed class DataSet
                 throw new ArgumentException($"write gave row {n} a non-finite {(double.IsFinite(label) ? "input" : "label")}; every entry must be finite.", nameof(write));
             labels[n] = label;
         }
-        return new DataSet(inputSize, inputs, labels);
+        return new DataSet(inputSize, inputs, labels, count);
     }
 
     /// <summary>n fresh samples from a teacher: x ~ <paramref name="inputs"/>, y = f*(x) + ε.</summary>
@@ -84,40 +89,89 @@ public sealed class DataSet
         ArgumentNullException.ThrowIfNull(source);
         Guard.AtLeast(count, 1);
         int d = source.InputSize;
-        var x = new double[(long)count * d];
-        var y = new double[count];
+        // Every entry is written below: no need for the zeroing of a fresh array.
+        CheckSize(count, d);
+        double[] x = GC.AllocateUninitializedArray<double>(count * d), y = GC.AllocateUninitializedArray<double>(count);
+        Fill(source, d, x, y, count);
+        return new DataSet(d, x, y, count);
+    }
+
+    /// <summary>
+    /// The next <paramref name="count"/> samples of a stream in arrays rented from
+    /// <see cref="ArrayPool{T}.Shared"/>: for data sets drawn again and again (held-out and test
+    /// rows of many runs), which then write memory already mapped instead of faulting in fresh
+    /// pages. The caller must hand the data set to <see cref="Return"/> once, when nothing uses it any more.
+    /// </summary>
+    internal static DataSet Rent(ISampleSource source, int count)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Guard.AtLeast(count, 1);
+        int d = source.InputSize;
+        CheckSize(count, d);
+        double[] x = ArrayPool<double>.Shared.Rent(count * d), y = ArrayPool<double>.Shared.Rent(count);
+        try
+        {
+            Fill(source, d, x, y, count);
+        }
+        catch
+        {
+            ArrayPool<double>.Shared.Return(x);
+            ArrayPool<double>.Shared.Return(y);
+            throw;
+        }
+        return new DataSet(d, x, y, count);
+    }
+
+    /// <summary>Gives the arrays of a data set from <see cref="Rent"/> back to the pool (null: nothing to do).</summary>
+    internal static void Return(DataSet? rented)
+    {
+        if (rented is null)
+            return;
+        ArrayPool<double>.Shared.Return(rented._inputs);
+        ArrayPool<double>.Shared.Return(rented._labels);
+    }
+
+    private static void CheckSize(int count, int inputSize)
+    {
+        if ((long)count * inputSize > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(count), $"count·inputSize = {(long)count * inputSize} exceeds the largest array ({Array.MaxLength}).");
+    }
+
+    private static void Fill(ISampleSource source, int d, double[] x, double[] y, int count)
+    {
         for (int n = 0; n < count; n++)
             y[n] = source.Next(x.AsSpan(n * d, d));
-        return new DataSet(d, x, y);
     }
 
     /// <summary>The input size d.</summary>
     public int InputSize { get; }
 
     /// <summary>The number of samples n.</summary>
-    public int Count => _labels.Length;
+    public int Count => _count;
 
     /// <summary>The population variance of the labels, Var(y): the denominator of the relative MSE.</summary>
     public double LabelVariance { get; }
 
     /// <summary>Input row <paramref name="n"/>.</summary>
-    public ReadOnlySpan<double> Input(int n) => _inputs.AsSpan(n * InputSize, InputSize);
+    public ReadOnlySpan<double> Input(int n) => _inputs.AsSpan(CheckRow(n) * InputSize, InputSize);
 
     /// <summary>Label <paramref name="n"/>.</summary>
-    public double Label(int n) => _labels[n];
+    public double Label(int n) => _labels[CheckRow(n)];
 
     /// <summary>All labels.</summary>
-    public ReadOnlySpan<double> Labels => _labels;
+    public ReadOnlySpan<double> Labels => _labels.AsSpan(0, _count);
 
     /// <summary>All inputs, row-major.</summary>
-    public ReadOnlySpan<double> Inputs => _inputs;
+    public ReadOnlySpan<double> Inputs => _inputs.AsSpan(0, _count * InputSize);
+
+    private int CheckRow(int n) => (uint)n < (uint)_count ? n : throw new ArgumentOutOfRangeException(nameof(n), n, $"n must be in [0, {_count}).");
 
     /// <summary>Rows [start, start + count) as a new data set.</summary>
     public DataSet Slice(int start, int count)
     {
         if (start < 0 || count < 1 || start + count > Count)
             throw new ArgumentOutOfRangeException(nameof(count), $"The slice [{start}, {start}+{count}) must lie in [0, {Count}) and hold at least 1 sample.");
-        return new DataSet(InputSize, _inputs.AsSpan(start * InputSize, count * InputSize).ToArray(), _labels.AsSpan(start, count).ToArray());
+        return new DataSet(InputSize, _inputs.AsSpan(start * InputSize, count * InputSize).ToArray(), _labels.AsSpan(start, count).ToArray(), count);
     }
 
     /// <summary>
