@@ -114,6 +114,43 @@ public class LeastSquaresTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Refinement_batch_solve_matches_a_QR_least_squares_solve()
+    {
+        // Refinement's per-batch Householder solve against MathNet's QR on ReLU activation
+        // batches, with two nearly collinear columns; a dead unit (a zero column) is reported as unusable.
+        var random = Xoshiro256StarStar.ForStream(12, 0);
+        const int n = 42, k = 17;
+        foreach (double collinear in new[] { 1.0, 1e-4 })
+        {
+            var hidden = new double[n * k];
+            var labels = new double[n];
+            var truth = new double[k];
+            for (int j = 0; j < k; j++)
+                truth[j] = random.NextDouble() - 0.5;
+            for (int i = 0; i < n; i++)
+            {
+                for (int j = 0; j < k; j++)
+                    hidden[i * k + j] = Math.Max(0.0, random.NextDouble() - 0.3);
+                // Column 1 is column 0 plus a small independent part.
+                hidden[i * k + 1] = hidden[i * k] + collinear * hidden[i * k + 1];
+                labels[i] = hidden.AsSpan(i * k, k).ToArray().Zip(truth, (h, t) => h * t).Sum() + 1e-3 * (random.NextDouble() - 0.5);
+            }
+            var a = new double[k];
+            double squares = Refinement.SolveBatch(hidden, labels, k, a, new double[(n + 1) * k + n]);
+            var matrix = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(n, k, (i, j) => hidden[i * k + j]);
+            var y = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(labels);
+            var expected = matrix.QR().Solve(y);
+            double expectedSquares = Math.Pow((matrix * expected - y).L2Norm(), 2);
+            output.WriteLine($"collinear {collinear}: residual {squares:E6} vs QR {expectedSquares:E6}, |a - a_QR| = {(MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(a) - expected).L2Norm():E2}");
+            Assert.InRange(squares / expectedSquares, 1.0 - 1e-12, 1.0 + 1e-12);
+            Assert.True((MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(a) - expected).L2Norm() <= 1e-9 * expected.L2Norm() / collinear);
+            for (int i = 0; i < n; i++)
+                hidden[i * k + 5] = 0.0;
+            Assert.True(double.IsNaN(Refinement.SolveBatch(hidden, labels, k, a, new double[(n + 1) * k + n])));
+        }
+    }
+
+    [Fact]
     public void Refinement_stops_at_its_noise_floor_instead_of_spending_the_budget()
     {
         // Under label noise the normalised step's misadjustment is a floor more samples lower only

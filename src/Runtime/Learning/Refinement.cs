@@ -1,6 +1,5 @@
 using System;
 using System.Threading;
-using MathNet.Numerics.LinearAlgebra;
 
 namespace Convotron;
 
@@ -116,12 +115,6 @@ public sealed record RefinementResult(long SamplesUsed, int Rounds, LearningCurv
 /// once the held-out error stops falling, <see cref="RefinementResult.Stalled"/>), and with stored
 /// rows <see cref="LeastSquaresFinish"/> is the statistically efficient finish.
 /// </summary>
-/// <remarks>
-/// The solves use MathNet.Numerics, whose managed provider runs parallel loops of its own; a
-/// program that already runs learners in parallel should call
-/// <c>MathNet.Numerics.Control.UseSingleThread()</c> once (the CLI does: it doubled sweep
-/// throughput on two cores).
-/// </remarks>
 public static class Refinement
 {
     internal static ArgumentException NonFiniteSample(string stage, long step) => new(
@@ -144,6 +137,64 @@ public static class Refinement
             }
         }
         return validation;
+    }
+
+    /// <summary>
+    /// The least-squares solution of H a = y (H: <paramref name="labels"/>.Length rows of k,
+    /// row-major) into <paramref name="a"/> by Householder QR; returns ‖H a − y‖² computed from
+    /// the rows, or NaN when a column is exactly dependent on the ones before it (a zero pivot: a
+    /// rank-deficient batch, e.g. a dead hidden unit) or a is not finite. The same method as a
+    /// general matrix library's QR solve (the normal equations lose too much on the
+    /// ill-conditioned activations of uniform inputs), without its allocations and set-up, which
+    /// cost more than the arithmetic of these ~40 × 17 solves run thousands of times per
+    /// refinement. <paramref name="scratch"/> holds (n + 1)·k + n doubles.
+    /// </summary>
+    internal static double SolveBatch(ReadOnlySpan<double> hidden, ReadOnlySpan<double> labels, int k, Span<double> a, Span<double> scratch)
+    {
+        int n = labels.Length;
+        // Column-major copy of H (column j at j·n), Qᵀy as the reflections go, and R's diagonal.
+        Span<double> columns = scratch[..(n * k)], b = scratch.Slice(n * k, n), diagonal = scratch.Slice(n * k + n, k);
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < k; j++)
+                columns[j * n + i] = hidden[i * k + j];
+        labels.CopyTo(b);
+        for (int j = 0; j < Math.Min(k, n); j++)
+        {
+            Span<double> v = columns.Slice(j * n + j, n - j);
+            double norm = Math.Sqrt(SpanKernels.Dot(v, v));
+            if (!(norm > 0.0))
+                return double.NaN;
+            double alpha = v[0] > 0.0 ? -norm : norm;
+            v[0] -= alpha;
+            double scale = 2.0 / SpanKernels.Dot(v, v);
+            diagonal[j] = alpha;
+            for (int l = j + 1; l < k; l++)
+            {
+                Span<double> c = columns.Slice(l * n + j, n - j);
+                SpanKernels.Axpy(-scale * SpanKernels.Dot(v, c), v, c);
+            }
+            Span<double> tail = b[j..];
+            SpanKernels.Axpy(-scale * SpanKernels.Dot(v, tail), v, tail);
+        }
+        if (k > n)
+            return double.NaN;
+        // R a = (Qᵀy)[..k]: R's strict upper triangle is row j of columns l > j.
+        for (int j = k - 1; j >= 0; j--)
+        {
+            double value = b[j];
+            for (int l = j + 1; l < k; l++)
+                value -= columns[l * n + j] * a[l];
+            a[j] = value / diagonal[j];
+        }
+        if (!Guard.AreFinite(a))
+            return double.NaN;
+        double squares = 0.0;
+        for (int i = 0; i < n; i++)
+        {
+            double residual = labels[i] - SpanKernels.Dot(hidden.Slice(i * k, k), a);
+            squares += residual * residual;
+        }
+        return squares;
     }
 
     /// <summary>Refines <paramref name="model"/> in place with fresh samples from <paramref name="source"/>.</summary>
@@ -195,8 +246,10 @@ public static class Refinement
         int stalls = 0;
         var curve = new LearningCurve("refinement_test_mse");
         var watch = new DivergenceWatch(model, stage);
-        Matrix<double> hidden = Matrix<double>.Build.Dense(batch, k);
-        Vector<double> labels = Vector<double>.Build.Dense(batch);
+        var hidden = new double[batch * k];
+        var labels = new double[batch];
+        var a = new double[k];
+        var solver = new double[(batch + 1) * k + batch];
         var row = new double[k];
         var x = new double[d];
         long nextEvaluation = 0;
@@ -205,39 +258,28 @@ public static class Refinement
         while (used + batch <= options.Samples)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            // a ← argmin ‖H a − y‖² with H_ij = σ(w · P_j x_i), by QR (MathNet).
+            // a ← argmin ‖H a − y‖² with H_ij = σ(w · P_j x_i).
             double labelSquares = 0.0;
             for (int i = 0; i < batch; i++)
             {
                 labels[i] = source.Next(x);
                 labelSquares += labels[i] * labels[i];
-                model.HiddenActivations(x, row);
-                bool finite = double.IsFinite(labels[i]);
-                for (int j = 0; j < k; j++)
-                {
-                    hidden[i, j] = row[j];
-                    finite &= double.IsFinite(row[j]);
-                }
-                if (!finite)
+                Span<double> hiddenRow = hidden.AsSpan(i * k, k);
+                model.HiddenActivations(x, hiddenRow);
+                if (!double.IsFinite(labels[i]) || !Guard.AreFinite(hiddenRow))
                     throw NonFiniteSample(stage, used + i + 1);
             }
             used += batch;
-            Vector<double> a = hidden.QR().Solve(labels);
-            bool solved = true;
-            for (int j = 0; j < k; j++)
-                solved &= double.IsFinite(a[j]);
             // A rank-deficient batch (e.g. a dead hidden unit) gives no usable a: keep the old one.
+            double residualSquares = SolveBatch(hidden, labels, k, a, solver);
+            bool solved = double.IsFinite(residualSquares);
             if (solved)
-            {
-                for (int j = 0; j < k; j++)
-                    model.OutputWeights[j] = a[j];
-            }
+                a.CopyTo(model.OutputWeights);
             rounds++;
             watch.CheckParameters(used);
-            double residual = (hidden * a - labels).L2Norm();
             if (options.EvaluationInterval > 0 && used >= nextEvaluation)
                 Evaluate();
-            if (solved && residual * residual <= options.Tolerance * labelSquares)
+            if (solved && residualSquares <= options.Tolerance * labelSquares)
             {
                 converged = true;
                 break;
