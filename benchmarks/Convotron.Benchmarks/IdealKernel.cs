@@ -118,10 +118,10 @@ public static class IdealStep160s9
         ref double wr = ref MemoryMarshal.GetArrayDataReference(w);
         ref double ar = ref MemoryMarshal.GetArrayDataReference(a);
         Vector512<double> w0 = Vector512.LoadUnsafe(ref wr), w1 = Vector512.LoadUnsafe(ref wr, 8);
-        Vector512<double> z0 = Sums8(
+        Vector512<double> z0 = SpanKernels.Sums8(
             Products(ref x0, 0, w0, w1), Products(ref x0, 1, w0, w1), Products(ref x0, 2, w0, w1), Products(ref x0, 3, w0, w1),
             Products(ref x0, 4, w0, w1), Products(ref x0, 5, w0, w1), Products(ref x0, 6, w0, w1), Products(ref x0, 7, w0, w1));
-        Vector512<double> z1 = Sums8(
+        Vector512<double> z1 = SpanKernels.Sums8(
             Products(ref x0, 8, w0, w1), Products(ref x0, 9, w0, w1), Products(ref x0, 10, w0, w1), Products(ref x0, 11, w0, w1),
             Products(ref x0, 12, w0, w1), Products(ref x0, 13, w0, w1), Products(ref x0, 14, w0, w1), Products(ref x0, 15, w0, w1));
         double z16 = Vector512.Sum(Products(ref x0, 16, w0, w1));
@@ -165,22 +165,5 @@ public static class IdealStep160s9
         Vector512<double> c8 = Vector512.Create(c);
         acc0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x0, (nuint)(S * patch)), c8, acc0);
         acc1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x0, (nuint)(S * patch + 8)), c8, acc1);
-    }
-
-    /// <summary>The lane sums of eight vectors as one vector: element i is Σ of <c>vi</c>'s lanes.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<double> Sums8(Vector512<double> v0, Vector512<double> v1, Vector512<double> v2, Vector512<double> v3,
-        Vector512<double> v4, Vector512<double> v5, Vector512<double> v6, Vector512<double> v7)
-    {
-        // Level 1: [a01 b01 a23 b23 a45 b45 a67 b67] from a = v0, b = v1 (and likewise for the other pairs).
-        Vector512<double> p01 = Avx512F.UnpackLow(v0, v1) + Avx512F.UnpackHigh(v0, v1);
-        Vector512<double> p23 = Avx512F.UnpackLow(v2, v3) + Avx512F.UnpackHigh(v2, v3);
-        Vector512<double> p45 = Avx512F.UnpackLow(v4, v5) + Avx512F.UnpackHigh(v4, v5);
-        Vector512<double> p67 = Avx512F.UnpackLow(v6, v7) + Avx512F.UnpackHigh(v6, v7);
-        // Level 2: 128-bit lanes 0, 2 and 1, 3 of each pair: [a0123 b0123 a4567 b4567 c0123 d0123 c4567 d4567].
-        Vector512<double> q0 = Avx512F.Shuffle4x128(p01, p23, 0x88) + Avx512F.Shuffle4x128(p01, p23, 0xDD);
-        Vector512<double> q1 = Avx512F.Shuffle4x128(p45, p67, 0x88) + Avx512F.Shuffle4x128(p45, p67, 0xDD);
-        // Level 3: [a b c d e f g h].
-        return Avx512F.Shuffle4x128(q0, q1, 0x88) + Avx512F.Shuffle4x128(q0, q1, 0xDD);
     }
 }

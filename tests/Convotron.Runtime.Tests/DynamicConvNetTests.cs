@@ -13,6 +13,8 @@ public class DynamicConvNetTests
         foreach (string g in new[]
         {
             "1d:r=16,s=9,d=160", "1d:r=16,s=16,d=160", "1d:r=3,s=5,d=20", "1d:r=7,s=2,d=7", "1d:r=4,s=1,d=10",
+            // r = 8 and 24, k = 19 and 23: Predict's eight-patches-at-once form with 1 and 3 vectors per patch and a tail.
+            "1d:r=8,s=3,d=62", "1d:r=24,s=8,d=200",
             "2d:rh=4,rw=4,sh=3,sw=3,height=28,width=28", "2d:rh=3,rw=2,sh=2,sw=2,height=7,width=9", "2d:rh=5,rw=5,sh=2,sw=2,height=12,width=12",
             "general",
         })

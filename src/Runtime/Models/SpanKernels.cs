@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Convotron;
 
@@ -69,5 +70,30 @@ internal static class SpanKernels
         }
         for (; i < n; i++)
             Unsafe.Add(ref pt, i) += scale * Unsafe.Add(ref px, i);
+    }
+
+    /// <summary>
+    /// Element i is the sum of v{i}'s lanes: a transposing add tree of 3 levels (unpacks, then
+    /// 128-bit shuffles), the generated kernels' form; one horizontal sum per vector without AVX-512.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Sums8(Vector512<double> v0, Vector512<double> v1, Vector512<double> v2, Vector512<double> v3,
+        Vector512<double> v4, Vector512<double> v5, Vector512<double> v6, Vector512<double> v7)
+    {
+        if (Avx512F.IsSupported)
+        {
+            // [a01 b01 a23 b23 a45 b45 a67 b67] from a = v0, b = v1 (and likewise for the other pairs)
+            Vector512<double> p01 = Avx512F.UnpackLow(v0, v1) + Avx512F.UnpackHigh(v0, v1);
+            Vector512<double> p23 = Avx512F.UnpackLow(v2, v3) + Avx512F.UnpackHigh(v2, v3);
+            Vector512<double> p45 = Avx512F.UnpackLow(v4, v5) + Avx512F.UnpackHigh(v4, v5);
+            Vector512<double> p67 = Avx512F.UnpackLow(v6, v7) + Avx512F.UnpackHigh(v6, v7);
+            // 128-bit lanes 0, 2 and 1, 3 of each pair: [a0123 b0123 a4567 b4567 c0123 d0123 c4567 d4567]
+            Vector512<double> q0 = Avx512F.Shuffle4x128(p01, p23, 0x88) + Avx512F.Shuffle4x128(p01, p23, 0xDD);
+            Vector512<double> q1 = Avx512F.Shuffle4x128(p45, p67, 0x88) + Avx512F.Shuffle4x128(p45, p67, 0xDD);
+            // [a b c d e f g h]
+            return Avx512F.Shuffle4x128(q0, q1, 0x88) + Avx512F.Shuffle4x128(q0, q1, 0xDD);
+        }
+        return Vector512.Create(Vector512.Sum(v0), Vector512.Sum(v1), Vector512.Sum(v2), Vector512.Sum(v3),
+            Vector512.Sum(v4), Vector512.Sum(v5), Vector512.Sum(v6), Vector512.Sum(v7));
     }
 }
