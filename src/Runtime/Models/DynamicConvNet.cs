@@ -120,27 +120,14 @@ public sealed class DynamicConvNet : IConvNet
         int j = 0;
         for (; j + 8 <= k; j += 8)
         {
-            Vector512<double> v0 = default, v1 = default, v2 = default, v3 = default, v4 = default, v5 = default, v6 = default, v7 = default;
-            for (int c = 0; c < chunks; c++)
-            {
-                Vector512<double> wc = Vector512.LoadUnsafe(ref pw, (nuint)(8 * c));
-                v0 = Vector512.FusedMultiplyAdd(wc, Vector512.LoadUnsafe(ref px, (nuint)(starts[j] + 8 * c)), v0);
-                v1 = Vector512.FusedMultiplyAdd(wc, Vector512.LoadUnsafe(ref px, (nuint)(starts[j + 1] + 8 * c)), v1);
-                v2 = Vector512.FusedMultiplyAdd(wc, Vector512.LoadUnsafe(ref px, (nuint)(starts[j + 2] + 8 * c)), v2);
-                v3 = Vector512.FusedMultiplyAdd(wc, Vector512.LoadUnsafe(ref px, (nuint)(starts[j + 3] + 8 * c)), v3);
-                v4 = Vector512.FusedMultiplyAdd(wc, Vector512.LoadUnsafe(ref px, (nuint)(starts[j + 4] + 8 * c)), v4);
-                v5 = Vector512.FusedMultiplyAdd(wc, Vector512.LoadUnsafe(ref px, (nuint)(starts[j + 5] + 8 * c)), v5);
-                v6 = Vector512.FusedMultiplyAdd(wc, Vector512.LoadUnsafe(ref px, (nuint)(starts[j + 6] + 8 * c)), v6);
-                v7 = Vector512.FusedMultiplyAdd(wc, Vector512.LoadUnsafe(ref px, (nuint)(starts[j + 7] + 8 * c)), v7);
-            }
-            Vector512<double> z = SpanKernels.Sums8(v0, v1, v2, v3, v4, v5, v6, v7);
+            Vector512<double> z = SpanKernels.Dots8(ref px, ref pw, starts.AsSpan(j, 8), chunks);
             sum = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref pa, (nuint)j), Vector512.Max(z, alpha * z), sum);
         }
         done = j;
         return Vector512.Sum(sum);
     }
 
-    /// <summary>Each patch's start when every patch is one run of all r taps and r is a multiple of 8 (see PredictEights); else null.</summary>
+    /// <summary>Each patch's start when every patch is one run of all r taps, r is a multiple of 8 and k ≥ 8 (see PredictEights); else null.</summary>
     private static int[]? OneRunStarts(PatchRuns runs, int r, int k)
     {
         if (r % 8 != 0 || k < 8)

@@ -73,6 +73,32 @@ internal static class SpanKernels
     }
 
     /// <summary>
+    /// Element i is w · x[start_i .. start_i + 8·chunks) for the eight patches starting at
+    /// <paramref name="starts"/>[0..8): each patch's products in one vector, the eight summed
+    /// across lanes together (<see cref="Sums8"/>). The caller checks the bounds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> Dots8(ref double x, ref double w, ReadOnlySpan<int> starts, int chunks)
+    {
+        Vector512<double> v0 = default, v1 = default, v2 = default, v3 = default, v4 = default, v5 = default, v6 = default, v7 = default;
+        int s0 = starts[0], s1 = starts[1], s2 = starts[2], s3 = starts[3], s4 = starts[4], s5 = starts[5], s6 = starts[6], s7 = starts[7];
+        for (int c = 0; c < chunks; c++)
+        {
+            int o = 8 * c;
+            Vector512<double> wc = Vector512.LoadUnsafe(ref w, (nuint)o);
+            v0 = Vector512.FusedMultiplyAdd(wc, Vector512.LoadUnsafe(ref x, (nuint)(s0 + o)), v0);
+            v1 = Vector512.FusedMultiplyAdd(wc, Vector512.LoadUnsafe(ref x, (nuint)(s1 + o)), v1);
+            v2 = Vector512.FusedMultiplyAdd(wc, Vector512.LoadUnsafe(ref x, (nuint)(s2 + o)), v2);
+            v3 = Vector512.FusedMultiplyAdd(wc, Vector512.LoadUnsafe(ref x, (nuint)(s3 + o)), v3);
+            v4 = Vector512.FusedMultiplyAdd(wc, Vector512.LoadUnsafe(ref x, (nuint)(s4 + o)), v4);
+            v5 = Vector512.FusedMultiplyAdd(wc, Vector512.LoadUnsafe(ref x, (nuint)(s5 + o)), v5);
+            v6 = Vector512.FusedMultiplyAdd(wc, Vector512.LoadUnsafe(ref x, (nuint)(s6 + o)), v6);
+            v7 = Vector512.FusedMultiplyAdd(wc, Vector512.LoadUnsafe(ref x, (nuint)(s7 + o)), v7);
+        }
+        return Sums8(v0, v1, v2, v3, v4, v5, v6, v7);
+    }
+
+    /// <summary>
     /// Element i is the sum of v{i}'s lanes: a transposing add tree of 3 levels (unpacks, then
     /// 128-bit shuffles), the generated kernels' form; one horizontal sum per vector without AVX-512.
     /// </summary>
