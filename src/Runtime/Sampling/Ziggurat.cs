@@ -46,8 +46,6 @@ internal static class Ziggurat
     private static readonly double[] Below = BuildSqueeze(above: false);
     private static readonly double[] Above = BuildSqueeze(above: true);
 
-    // Pairs[2l] = X[l], Pairs[2l + 1] = X[l + 1]: both bounds of layer l in one 16-byte load.
-    private static readonly double[] Pairs = BuildPairs();
 
     /// <summary>
     /// Fills <paramref name="destination"/> with independent N(0, 1) draws: coordinate i starts
@@ -96,13 +94,13 @@ internal static class Ziggurat
     /// </summary>
     private static int Transform256(ulong[] lanes, Span<ulong> bits)
     {
-        ref double pairs = ref MemoryMarshal.GetArrayDataReference(Pairs);
+        ref double x = ref MemoryMarshal.GetArrayDataReference(X);
         ref ulong word = ref MemoryMarshal.GetReference(bits);
         int end = bits.Length & ~3;
         for (int start = 0; start < end; start += 64)
         {
             ref ulong block = ref Unsafe.Add(ref word, start);
-            ulong rejected = FastBlock256(ref block, Math.Min(64, end - start), ref pairs);
+            ulong rejected = FastBlock256(ref block, Math.Min(64, end - start), ref x);
             while (rejected != 0)
             {
                 int j = BitOperations.TrailingZeroCount(rejected);
@@ -118,28 +116,27 @@ internal static class Ziggurat
     /// <summary>
     /// The fast path on <paramref name="count"/> (a multiple of 4, at most 64) words: each accepted
     /// word becomes its draw; a rejected one keeps its bits and sets its bit in the returned mask.
-    /// The two table entries of a layer, X[l] and X[l + 1], sit side by side in <see cref="Pairs"/>,
-    /// so one 16-byte load fetches both, and two unpacks turn four such loads into the vectors of
-    /// X[l] and X[l + 1] (AVX2's gathers measured slower on this AMD core, and so did the same
-    /// loads in 512-bit registers).
+    /// The two bounds of a layer, X[l] and X[l + 1], sit side by side in <see cref="X"/> itself, so
+    /// one 16-byte load at X[l] fetches both (the address is the layer times 8, one AND and a scaled
+    /// index), and two unpacks turn four such loads into the vectors of X[l] and X[l + 1].
     /// </summary>
-    private static ulong FastBlock256(ref ulong block, int count, ref double pairs)
+    private static ulong FastBlock256(ref ulong block, int count, ref double x)
     {
         Vector256<ulong> one = Vector256.Create(0x3FF0000000000000UL), signBit = Vector256.Create(SignBit);
-        ulong rejected = 0;
+        ulong accepted = 0;
         for (int i = 0; i < count; i += 4)
         {
             ref ulong w = ref Unsafe.Add(ref block, i);
-            Vector256<double> first = Vector256.Create(Pair(ref pairs, w), Pair(ref pairs, Unsafe.Add(ref w, 2)));
-            Vector256<double> second = Vector256.Create(Pair(ref pairs, Unsafe.Add(ref w, 1)), Pair(ref pairs, Unsafe.Add(ref w, 3)));
+            Vector256<double> first = Vector256.Create(Pair(ref x, w), Pair(ref x, Unsafe.Add(ref w, 2)));
+            Vector256<double> second = Vector256.Create(Pair(ref x, Unsafe.Add(ref w, 1)), Pair(ref x, Unsafe.Add(ref w, 3)));
             Vector256<ulong> b = Vector256.LoadUnsafe(ref w);
             Vector256<double> candidate = (((b >>> 12) | one).AsDouble() - Vector256<double>.One) * Avx.UnpackLow(first, second);
-            Vector256<double> accepted = Vector256.LessThan(candidate, Avx.UnpackHigh(first, second));
+            Vector256<double> inside = Vector256.LessThan(candidate, Avx.UnpackHigh(first, second));
             // Accepted lanes take the draw (the sign bit moved to bit 63), rejected ones keep b.
-            Vector256.ConditionalSelect(accepted.AsUInt64(), candidate.AsUInt64() ^ ((b & signBit) << (63 - LayerBits)), b).StoreUnsafe(ref w);
-            rejected |= (ulong)(~accepted.ExtractMostSignificantBits() & 0xF) << i;
+            Vector256.ConditionalSelect(inside.AsUInt64(), candidate.AsUInt64() ^ ((b & signBit) << (63 - LayerBits)), b).StoreUnsafe(ref w);
+            accepted |= (ulong)inside.ExtractMostSignificantBits() << i;
         }
-        return rejected;
+        return ~accepted & (ulong.MaxValue >> (64 - count));
     }
 
     /// <summary>The word's sign bit moved to bit 63, to be xored into a draw's bits.</summary>
@@ -148,7 +145,7 @@ internal static class Ziggurat
 
     /// <summary>X[l] and X[l + 1] of the layer in <paramref name="word"/>'s low <see cref="LayerBits"/> bits, in one 16-byte load.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<double> Pair(ref double pairs, ulong word) => Vector128.LoadUnsafe(ref pairs, (nuint)(2 * (word & (Layers - 1))));
+    private static Vector128<double> Pair(ref double x, ulong word) => Vector128.LoadUnsafe(ref x, (nuint)(word & (Layers - 1)));
 
     /// <summary>One N(0, 1) draw from the generator's own (scalar) stream.</summary>
     public static double Next(ref Xoshiro256StarStar.State random)
@@ -233,17 +230,6 @@ internal static class Ziggurat
                 : above ? Math.Max(chord, tangent) : Math.Min(chord, tangent);
         }
         return slopes;
-    }
-
-    private static double[] BuildPairs()
-    {
-        var pairs = new double[2 * Layers];
-        for (int layer = 0; layer < Layers; layer++)
-        {
-            pairs[2 * layer] = X[layer];
-            pairs[2 * layer + 1] = X[layer + 1];
-        }
-        return pairs;
     }
 
     private static double[] BuildX()
