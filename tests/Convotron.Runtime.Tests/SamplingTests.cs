@@ -218,6 +218,26 @@ public class SamplingTests
     }
 
     /// <summary>
+    /// The condition that makes the ziggurat exact: every layer has the same area under
+    /// f(x) = e^(−x²/2) — the base strip (its rectangle up to R plus the tail beyond R, held as a
+    /// rectangle of width X[0]) and each layer above it, X[l]·(f(X[l + 1]) − f(X[l])).
+    /// </summary>
+    [Fact]
+    public void ZigguratLayersHaveEqualAreas()
+    {
+        double r = Ziggurat.R;
+        double v = r * Ziggurat.Density(r) + Math.Sqrt(2 * Math.PI) * MathNet.Numerics.Distributions.Normal.CDF(0, 1, -r);
+        for (int layer = 0; layer < Ziggurat.Layers; layer++)
+        {
+            (double inner, double outer) = Ziggurat.Wedge(layer);
+            double area = layer == 0 ? outer * Ziggurat.Density(inner) : outer * (Ziggurat.Density(inner) - Ziggurat.Density(outer));
+            Assert.True(Math.Abs(area / v - 1) < 1e-10, $"layer {layer}: area {area:R}, the base strip's {v:R}");
+        }
+        Assert.Equal(r, Ziggurat.Wedge(0).From);
+        Assert.Equal(0.0, Ziggurat.Wedge(Ziggurat.Layers - 1).From);
+    }
+
+    /// <summary>
     /// Kolmogorov–Smirnov against the exact normal CDF, the mass beyond 3.65 (a region of many
     /// wedges) and the mass beyond R, where the ziggurat's tail method takes over.
     /// </summary>
