@@ -61,7 +61,7 @@ public static class SamplerSpeed
             {
                 var bits = System.Runtime.InteropServices.MemoryMarshal.Cast<double, ulong>(x.AsSpan());
                 for (int i = 0; i < bits.Length; i++)
-                    bits[i] = (words[i] & 0x17FUL) | ((words[i] >> 30) << 12); // never rejected: layer < 128, u < 2^-18
+                    bits[i] = (words[i] & ((Ziggurat.Layers / 2 - 1) | Ziggurat.SignBit)) | ((words[i] >> 30) << 12); // never rejected: the lower half of the layers, u < 2^-18
                 Ziggurat.Transform(random.BulkLanes, bits, Lanes.Path.Best);
             }),
             Fill("transform-only", () =>
@@ -74,14 +74,14 @@ public static class SamplerSpeed
             {
                 var bits = System.Runtime.InteropServices.MemoryMarshal.Cast<double, ulong>(x.AsSpan());
                 for (int i = 0; i < bits.Length; i++)
-                    bits[i] = words[i] & 0x1FFUL; // natural layers and signs, uniform 0: never rejected
+                    bits[i] = words[i] & ((Ziggurat.Layers - 1) | Ziggurat.SignBit); // natural layers and signs, uniform 0: never rejected
                 Ziggurat.Transform(random.BulkLanes, bits, Lanes.Path.Best);
             }),
             Fill("transform-only/nr-copy", () =>
             {
                 var bits = System.Runtime.InteropServices.MemoryMarshal.Cast<double, ulong>(x.AsSpan());
                 for (int i = 0; i < bits.Length; i++)
-                    bits[i] = words[i] & 0x1FFUL;
+                    bits[i] = words[i] & ((Ziggurat.Layers - 1) | Ziggurat.SignBit);
             }),
             Fill("fresh-words+transform", () =>
             {
