@@ -45,8 +45,8 @@ public sealed class RefinementOptions
     /// more samples lower only slowly, by keeping the best of more candidates). 0 (default) never
     /// stops early. Worth setting when a statistically efficient finish follows
     /// (<see cref="LeastSquaresFinish"/> on stored rows goes below the floor anyway): the sweep
-    /// uses 2, which under 5 % label noise stops after about a tenth of a 400,000-sample budget at
-    /// about twice the excess error the whole budget reaches.
+    /// uses 2. Measured with 2 under label noise σ = 0.05 (r = 8, k = 5), it stops after about a
+    /// tenth of a 400,000-sample budget at about twice the excess error the whole budget reaches.
     /// </summary>
     public int Patience { get; init; }
 
