@@ -16,7 +16,7 @@ public delegate double RowWriter(int row, Span<double> inputs);
 public sealed class DataSet
 {
     // The rows are the first _count labels and _count·d inputs; the arrays may be longer when they
-    // are rented (an internal data set over pooled storage, see Rented).
+    // are rented (an internal data set over pooled storage, see Rent).
     private readonly double[] _inputs;
     private readonly double[] _labels;
     private readonly int _count;
