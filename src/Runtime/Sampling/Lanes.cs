@@ -138,6 +138,7 @@ internal static class Lanes
             FillRows256(lanes, destination, map);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FillRows512<TMap>(ulong[] lanes, Span<ulong> destination, TMap map)
         where TMap : struct, IWordMap
     {
@@ -163,6 +164,7 @@ internal static class Lanes
         s3.StoreUnsafe(ref state, 3 * Count);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FillRows256<TMap>(ulong[] lanes, Span<ulong> destination, TMap map)
         where TMap : struct, IWordMap
     {
@@ -203,6 +205,7 @@ internal static class Lanes
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FillRowsScalar<TMap>(ulong[] lanes, Span<ulong> destination, TMap map)
         where TMap : struct, IWordMap
     {

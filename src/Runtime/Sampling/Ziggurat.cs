@@ -62,6 +62,7 @@ internal static class Ziggurat
     }
 
     /// <summary>Turns the lane words in <paramref name="bits"/> into N(0, 1) draws in place (the second half of <see cref="Fill"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Transform(ulong[] lanes, Span<ulong> bits, Lanes.Path path)
     {
         int i = 0;
@@ -91,6 +92,7 @@ internal static class Ziggurat
     /// lane's state after the whole fill, so deferring them within the block changes no draw.
     /// Returns how many words it transformed (a multiple of 4).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int Transform256(ulong[] lanes, Span<ulong> bits)
     {
         ref double x = ref MemoryMarshal.GetArrayDataReference(X);
@@ -120,6 +122,7 @@ internal static class Ziggurat
     /// index), and two unpacks turn four such loads into the vectors of X[l] and X[l + 1] (AVX2's
     /// gathers measured slower on this AMD core, and so did the same loads in 512-bit registers).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ulong FastBlock256(ref ulong block, int count, ref double x)
     {
         Vector256<ulong> one = Vector256.Create(0x3FF0000000000000UL), signBit = Vector256.Create(SignBit);
