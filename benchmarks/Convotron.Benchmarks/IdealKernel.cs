@@ -81,6 +81,8 @@ public static class KernelBound
             new("generated", steps => Time(steps, () => { for (long n = 0; n < steps; n++) sink += model.ConvotronStep(inputs[n & 63], labels[n & 63], 1e-12); })),
             new("ideal", steps => Time(steps, () => { for (long n = 0; n < steps; n++) sink += IdealStep160s9.ConvotronStep(w, a, inputs[n & 63], labels[n & 63], 1e-12); })),
             new("ideal, one pass", steps => Time(steps, () => { for (long n = 0; n < steps; n++) sink += IdealStep160s9.ConvotronStepOnePass(onePassW, a, inputs[n & 63], labels[n & 63], 1e-12); })),
+            new("products only", steps => Time(steps, () => { for (long n = 0; n < steps; n++) sink += IdealStep160s9.PredictParts(w, inputs[n & 63], trees: false); })),
+            new("products + trees", steps => Time(steps, () => { for (long n = 0; n < steps; n++) sink += IdealStep160s9.PredictParts(w, inputs[n & 63], trees: true); })),
             new("ideal, no update", steps => Time(steps, () => { for (long n = 0; n < steps; n++) sink += IdealStep160s9.Predict(w, a, inputs[n & 63]); })),
             // Predict alone over 64 inputs (ReLU signs the branch predictor can learn) and over 4,096 (5 MB, fresh signs):
             // the generated σ is a compare and branch, the ideal one a vector max.
@@ -158,6 +160,26 @@ public static class IdealStep160s9
         Vector512.FusedMultiplyAdd(sum0, c, Vector512.LoadUnsafe(ref wr)).StoreUnsafe(ref wr);
         Vector512.FusedMultiplyAdd(sum1, c, Vector512.LoadUnsafe(ref wr, 8)).StoreUnsafe(ref wr, 8);
         return residual;
+    }
+
+    /// <summary>
+    /// Parts of <see cref="Predict"/>, to time what its 21–25 ns are spent on (not f(x)): the
+    /// loads and products only, summed without any reduction across lanes (<paramref name="trees"/>
+    /// false), or also the two transposing add trees (true), without σ, a and the final sums.
+    /// </summary>
+    public static double PredictParts(double[] w, ReadOnlySpan<double> x, bool trees)
+    {
+        ref double x0 = ref MemoryMarshal.GetReference(x);
+        ref double wr = ref MemoryMarshal.GetArrayDataReference(w);
+        Vector512<double> w0 = Vector512.LoadUnsafe(ref wr), w1 = Vector512.LoadUnsafe(ref wr, 8);
+        Vector512<double> p0 = Products(ref x0, 0, w0, w1), p1 = Products(ref x0, 1, w0, w1), p2 = Products(ref x0, 2, w0, w1), p3 = Products(ref x0, 3, w0, w1);
+        Vector512<double> p4 = Products(ref x0, 4, w0, w1), p5 = Products(ref x0, 5, w0, w1), p6 = Products(ref x0, 6, w0, w1), p7 = Products(ref x0, 7, w0, w1);
+        Vector512<double> q0 = Products(ref x0, 8, w0, w1), q1 = Products(ref x0, 9, w0, w1), q2 = Products(ref x0, 10, w0, w1), q3 = Products(ref x0, 11, w0, w1);
+        Vector512<double> q4 = Products(ref x0, 12, w0, w1), q5 = Products(ref x0, 13, w0, w1), q6 = Products(ref x0, 14, w0, w1), q7 = Products(ref x0, 15, w0, w1);
+        Vector512<double> last = Products(ref x0, 16, w0, w1);
+        if (trees)
+            return (SpanKernels.Sums8(p0, p1, p2, p3, p4, p5, p6, p7) + SpanKernels.Sums8(q0, q1, q2, q3, q4, q5, q6, q7) + last).GetElement(0);
+        return (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7)) + ((q0 + q1) + (q2 + q3)) + ((q4 + q5) + (q6 + q7)) + last).GetElement(0);
     }
 
     /// <summary>
