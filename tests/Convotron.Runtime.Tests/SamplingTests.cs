@@ -350,7 +350,8 @@ public class SamplingTests
         DataSet drawn = DataSet.Draw(teacher, InputDistribution.Gaussian, 37, Xoshiro256StarStar.ForStream(9, 1));
         for (int round = 0; round < 2; round++)
         {
-            // The second round gets the arrays the first gave back (dirty): the rows must not change.
+            // The second round rents again after the first gave its arrays back (the pool usually
+            // hands the same, dirty arrays out again): the rows must not change.
             DataSet rented = DataSet.Rent(teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(9, 1)), 37);
             Assert.Equal(37, rented.Count);
             Assert.Equal(drawn.Inputs.ToArray(), rented.Inputs.ToArray());

@@ -365,7 +365,7 @@ internal static class SweepCommand
     /// storage back: every run of a sweep draws such rows (25.6 MB for the default finish), and
     /// fresh arrays of that size cost more in page faults than the learning on them.
     /// </summary>
-    private static void OnRows<T>(ISampleSource source, int count, Func<DataSet, T> learn)
+    private static void OnRows(ISampleSource source, int count, Action<DataSet> learn)
     {
         DataSet rows = DataSet.Rent(source, count);
         try

@@ -32,10 +32,11 @@ internal sealed class VariableProjection : IDisposable
     private readonly double[] _hth, _hty, _htr, _gww, _gwa, _gw;
     // The row-by-row sums of outer products run on rows padded with zeros to a whole number of
     // vectors (_kp ≥ k, _rp ≥ r), so every multiply-add is a full vector with no scalar tail and
-    // no branch on zero entries: h and J_w padded, HᵀH as k rows of _kp, G_ww as r rows of _rp and
-    // G_wa transposed (k rows of _rp). Each sum still runs in row order.
+    // no branch on zero entries: _h (length _kp) and _jw (_rp) are written only below k and r, so
+    // their tails stay 0; HᵀH as k rows of _kp, G_ww as r rows of _rp and G_wa transposed (k rows
+    // of _rp). Each sum still runs in row order.
     private readonly int _kp, _rp;
-    private readonly double[] _hp, _hthRows, _gwwRows, _gawRows;
+    private readonly double[] _hthRows, _gwwRows, _gawRows;
     // Where each patch starts in x when its taps are contiguous (1D strided geometries), so the
     // patch is a slice of the row and need not be gathered; null otherwise.
     private readonly int[]? _starts;
@@ -67,12 +68,11 @@ internal sealed class VariableProjection : IDisposable
         _rows = rows;
         _patches = new double[_k * _r];
         _z = new double[_k];
-        _h = new double[_k];
-        _c = new double[_k];
         _kp = Padded(_k);
         _rp = Padded(_r);
+        _h = new double[_kp];
+        _c = new double[_k];
         _jw = new double[_rp];
-        _hp = new double[_kp];
         _hthRows = new double[_k * _kp];
         _gwwRows = new double[_r * _rp];
         _gawRows = new double[_k * _rp];
@@ -127,10 +127,9 @@ internal sealed class VariableProjection : IDisposable
             if (_zRows is not null)
                 _z.CopyTo(ZRow(i));
             double y = _data.Label(i);
-            SpanKernels.Axpy(y, _h, _hty);
-            _h.CopyTo(_hp, 0);
+            SpanKernels.Axpy(y, _h.AsSpan(0, k), _hty);
             for (int j = 0; j < k; j++)
-                SpanKernels.Axpy(_h[j], _hp, _hthRows.AsSpan(j * kp, kp));
+                SpanKernels.Axpy(_h[j], _h, _hthRows.AsSpan(j * kp, kp));
         }
         // Entry (j, l) and (l, j) are the same products summed in the same order: symmetric bit for bit.
         for (int j = 0; j < k; j++)
@@ -164,7 +163,7 @@ internal sealed class VariableProjection : IDisposable
             }
             double residual = _data.Label(i) - SpanKernels.Dot(a, _h);
             loss += residual * residual;
-            SpanKernels.Axpy(residual, _h, _htr);
+            SpanKernels.Axpy(residual, _h.AsSpan(0, k), _htr);
             if (!blocks)
                 continue;
             for (int j = 0; j < k; j++)
