@@ -128,10 +128,10 @@ public static class IdealStep160s9
         ref double wr = ref MemoryMarshal.GetArrayDataReference(w);
         ref double ar = ref MemoryMarshal.GetArrayDataReference(a);
         Vector512<double> w0 = Vector512.LoadUnsafe(ref wr), w1 = Vector512.LoadUnsafe(ref wr, 8);
-        Vector512<double> z0 = SpanKernels.Sums8(
+        Vector512<double> z0 = Sums8(
             Products(ref x0, 0, w0, w1), Products(ref x0, 1, w0, w1), Products(ref x0, 2, w0, w1), Products(ref x0, 3, w0, w1),
             Products(ref x0, 4, w0, w1), Products(ref x0, 5, w0, w1), Products(ref x0, 6, w0, w1), Products(ref x0, 7, w0, w1));
-        Vector512<double> z1 = SpanKernels.Sums8(
+        Vector512<double> z1 = Sums8(
             Products(ref x0, 8, w0, w1), Products(ref x0, 9, w0, w1), Products(ref x0, 10, w0, w1), Products(ref x0, 11, w0, w1),
             Products(ref x0, 12, w0, w1), Products(ref x0, 13, w0, w1), Products(ref x0, 14, w0, w1), Products(ref x0, 15, w0, w1));
         return Output(z0, z1, Vector512.Sum(Products(ref x0, 16, w0, w1)), ref ar);
@@ -178,7 +178,7 @@ public static class IdealStep160s9
         Vector512<double> q4 = Products(ref x0, 12, w0, w1), q5 = Products(ref x0, 13, w0, w1), q6 = Products(ref x0, 14, w0, w1), q7 = Products(ref x0, 15, w0, w1);
         Vector512<double> last = Products(ref x0, 16, w0, w1);
         if (trees)
-            return (SpanKernels.Sums8(p0, p1, p2, p3, p4, p5, p6, p7) + SpanKernels.Sums8(q0, q1, q2, q3, q4, q5, q6, q7) + last).GetElement(0);
+            return (Sums8(p0, p1, p2, p3, p4, p5, p6, p7) + Sums8(q0, q1, q2, q3, q4, q5, q6, q7) + last).GetElement(0);
         return (((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7)) + ((q0 + q1) + (q2 + q3)) + ((q4 + q5) + (q6 + q7)) + last).GetElement(0);
     }
 
@@ -197,12 +197,12 @@ public static class IdealStep160s9
         Vector512<double> w0 = Vector512.LoadUnsafe(ref wr), w1 = Vector512.LoadUnsafe(ref wr, 8);
         Vector512<double> s0 = default, s1 = default, t0 = default, t1 = default, u0 = default, u1 = default, v0 = default, v1 = default;
         // Arguments are evaluated left to right: patch j adds into set j mod 4 in increasing j, as the generated kernel does.
-        Vector512<double> z0 = SpanKernels.Sums8(
+        Vector512<double> z0 = Sums8(
             Both(ref x0, 0, w0, w1, ref ar, ref s0, ref s1), Both(ref x0, 1, w0, w1, ref ar, ref t0, ref t1),
             Both(ref x0, 2, w0, w1, ref ar, ref u0, ref u1), Both(ref x0, 3, w0, w1, ref ar, ref v0, ref v1),
             Both(ref x0, 4, w0, w1, ref ar, ref s0, ref s1), Both(ref x0, 5, w0, w1, ref ar, ref t0, ref t1),
             Both(ref x0, 6, w0, w1, ref ar, ref u0, ref u1), Both(ref x0, 7, w0, w1, ref ar, ref v0, ref v1));
-        Vector512<double> z1 = SpanKernels.Sums8(
+        Vector512<double> z1 = Sums8(
             Both(ref x0, 8, w0, w1, ref ar, ref s0, ref s1), Both(ref x0, 9, w0, w1, ref ar, ref t0, ref t1),
             Both(ref x0, 10, w0, w1, ref ar, ref u0, ref u1), Both(ref x0, 11, w0, w1, ref ar, ref v0, ref v1),
             Both(ref x0, 12, w0, w1, ref ar, ref s0, ref s1), Both(ref x0, 13, w0, w1, ref ar, ref t0, ref t1),
@@ -252,5 +252,19 @@ public static class IdealStep160s9
         Vector512<double> c8 = Vector512.Create(c);
         acc0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x0, (nuint)(S * patch)), c8, acc0);
         acc1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x0, (nuint)(S * patch + 8)), c8, acc1);
+    }
+
+    /// <summary>Element i is the sum of v{i}'s lanes: a transposing add tree of 3 levels (unpacks, then 128-bit shuffles).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> Sums8(Vector512<double> v0, Vector512<double> v1, Vector512<double> v2, Vector512<double> v3,
+        Vector512<double> v4, Vector512<double> v5, Vector512<double> v6, Vector512<double> v7)
+    {
+        Vector512<double> p01 = Avx512F.UnpackLow(v0, v1) + Avx512F.UnpackHigh(v0, v1);
+        Vector512<double> p23 = Avx512F.UnpackLow(v2, v3) + Avx512F.UnpackHigh(v2, v3);
+        Vector512<double> p45 = Avx512F.UnpackLow(v4, v5) + Avx512F.UnpackHigh(v4, v5);
+        Vector512<double> p67 = Avx512F.UnpackLow(v6, v7) + Avx512F.UnpackHigh(v6, v7);
+        Vector512<double> q0 = Avx512F.Shuffle4x128(p01, p23, 0x88) + Avx512F.Shuffle4x128(p01, p23, 0xDD);
+        Vector512<double> q1 = Avx512F.Shuffle4x128(p45, p67, 0x88) + Avx512F.Shuffle4x128(p45, p67, 0xDD);
+        return Avx512F.Shuffle4x128(q0, q1, 0x88) + Avx512F.Shuffle4x128(q0, q1, 0xDD);
     }
 }

@@ -185,8 +185,8 @@ internal static class CompareCommand
         var initRandom = Xoshiro256StarStar.ForStream(seed, 4);
         do
             InputDistribution.Gaussian.Sample(initRandom, direction);
-        while (!(TensorPrimitives.Norm<double>(direction) > 0));
-        TensorPrimitives.Multiply<double>(direction, settings.Scales[item.ScaleIndex] / TensorPrimitives.Norm<double>(direction), direction);
+        while (!(VectorMath.Norm(direction) > 0));
+        TensorPrimitives.Multiply<double>(direction, settings.Scales[item.ScaleIndex] / VectorMath.Norm(direction), direction);
         IConvNet model = Models.Create(geometry, Activation.ReLU);
         teacher.OutputWeights.CopyTo(model.OutputWeights);
         direction.CopyTo(model.Filter);
@@ -239,7 +239,7 @@ internal static class CompareCommand
             double eta = step.Value;
             if (step.Rule == StepRule.Normalized)
             {
-                double norm2 = TensorPrimitives.SumOfSquares<double>(filterGradient);
+                double norm2 = VectorMath.Dot(filterGradient, filterGradient);
                 if (!(norm2 > 0.0))
                     continue;
                 // ‖g‖² = ‖∇_w‖² / (f − y)², so η ∇_w = μ (f − y)² ∇_w / ‖∇_w‖².

@@ -408,7 +408,7 @@ public static class Algorithm1
         do
         {
             InputDistribution.Gaussian.Sample(random, destination);
-            norm = TensorPrimitives.Norm<double>(destination);
+            norm = VectorMath.Norm(destination);
         }
         while (!(norm > 0.0));
         if (length == 1.0)

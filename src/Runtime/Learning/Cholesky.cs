@@ -23,14 +23,14 @@ internal static class Cholesky
         for (int j = 0; j < n; j++)
         {
             ReadOnlySpan<double> rowJ = a.Slice(j * n, j);
-            double pivot = a[j * n + j] - SpanKernels.Dot(rowJ, rowJ);
+            double pivot = a[j * n + j] - VectorMath.Dot(rowJ, rowJ);
             if (!(pivot > 0.0 && double.IsFinite(pivot)))
                 return false;
             double diagonal = Math.Sqrt(pivot);
             a[j * n + j] = diagonal;
             for (int i = j + 1; i < n; i++)
             {
-                double value = a[i * n + j] - SpanKernels.Dot(a.Slice(i * n, j), rowJ);
+                double value = a[i * n + j] - VectorMath.Dot(a.Slice(i * n, j), rowJ);
                 a[i * n + j] = value / diagonal;
             }
         }
@@ -43,7 +43,7 @@ internal static class Cholesky
     {
         b.CopyTo(x);
         for (int i = 0; i < n; i++)
-            x[i] = (x[i] - SpanKernels.Dot(factor.Slice(i * n, i), x[..i])) / factor[i * n + i];
+            x[i] = (x[i] - VectorMath.Dot(factor.Slice(i * n, i), x[..i])) / factor[i * n + i];
         for (int i = n - 1; i >= 0; i--)
         {
             double value = x[i];

@@ -179,7 +179,7 @@ public static class ConvotronLearner
             for (int n = first; n < last; n++)
             {
                 ReadOnlySpan<double> run = x.Slice(runs.Start[n], runs.Length[n]);
-                norm2 += SpanKernels.Dot(run, run);
+                norm2 += VectorMath.Dot(run, run);
             }
             norm2 *= aj * aj;
             if (!(norm2 > 0.0))
@@ -188,7 +188,7 @@ public static class ConvotronLearner
         }
         Span<double> w = model.Filter;
         for (int n = first; n < last; n++)
-            SpanKernels.Axpy(scale, x.Slice(runs.Start[n], runs.Length[n]), w.Slice(runs.Tap[n], runs.Length[n]));
+            VectorMath.MultiplyAdd(scale, x.Slice(runs.Start[n], runs.Length[n]), w.Slice(runs.Tap[n], runs.Length[n]));
         return residual;
     }
 

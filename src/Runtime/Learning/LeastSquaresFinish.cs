@@ -219,7 +219,7 @@ public static class LeastSquaresFinish
     /// <summary>Scales w to unit norm; false when it is zero or not finite.</summary>
     internal static bool Normalize(Span<double> w)
     {
-        double norm = TensorPrimitives.Norm<double>(w);
+        double norm = VectorMath.Norm(w);
         if (!(norm > 0.0 && double.IsFinite(norm)))
             return false;
         TensorPrimitives.Divide<double>(w, norm, w);

@@ -161,20 +161,20 @@ public static class Refinement
         for (int j = 0; j < Math.Min(k, n); j++)
         {
             Span<double> v = columns.Slice(j * n + j, n - j);
-            double norm = Math.Sqrt(SpanKernels.Dot(v, v));
+            double norm = Math.Sqrt(VectorMath.Dot(v, v));
             if (!(norm > 0.0))
                 return double.NaN;
             double alpha = v[0] > 0.0 ? -norm : norm;
             v[0] -= alpha;
-            double scale = 2.0 / SpanKernels.Dot(v, v);
+            double scale = 2.0 / VectorMath.Dot(v, v);
             diagonal[j] = alpha;
             for (int l = j + 1; l < k; l++)
             {
                 Span<double> c = columns.Slice(l * n + j, n - j);
-                SpanKernels.Axpy(-scale * SpanKernels.Dot(v, c), v, c);
+                VectorMath.MultiplyAdd(-scale * VectorMath.Dot(v, c), v, c);
             }
             Span<double> tail = b[j..];
-            SpanKernels.Axpy(-scale * SpanKernels.Dot(v, tail), v, tail);
+            VectorMath.MultiplyAdd(-scale * VectorMath.Dot(v, tail), v, tail);
         }
         if (k > n)
             return double.NaN;
@@ -191,7 +191,7 @@ public static class Refinement
         double squares = 0.0;
         for (int i = 0; i < n; i++)
         {
-            double residual = labels[i] - SpanKernels.Dot(hidden.Slice(i * k, k), a);
+            double residual = labels[i] - VectorMath.Dot(hidden.Slice(i * k, k), a);
             squares += residual * residual;
         }
         return squares;

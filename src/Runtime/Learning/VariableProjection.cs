@@ -127,9 +127,9 @@ internal sealed class VariableProjection : IDisposable
             if (_zRows is not null)
                 _z.CopyTo(ZRow(i));
             double y = _data.Label(i);
-            SpanKernels.Axpy(y, _h.AsSpan(0, k), _hty);
+            VectorMath.MultiplyAdd(y, _h.AsSpan(0, k), _hty);
             for (int j = 0; j < k; j++)
-                SpanKernels.Axpy(_h[j], _h, _hthRows.AsSpan(j * kp, kp));
+                VectorMath.MultiplyAdd(_h[j], _h, _hthRows.AsSpan(j * kp, kp));
         }
         // Entry (j, l) and (l, j) are the same products summed in the same order: symmetric bit for bit.
         for (int j = 0; j < k; j++)
@@ -161,9 +161,9 @@ internal sealed class VariableProjection : IDisposable
                 for (int j = 0; j < k; j++)
                     _h[j] = _activation.Apply(_z[j]);
             }
-            double residual = _data.Label(i) - SpanKernels.Dot(a, _h);
+            double residual = _data.Label(i) - VectorMath.Dot(a, _h);
             loss += residual * residual;
-            SpanKernels.Axpy(residual, _h.AsSpan(0, k), _htr);
+            VectorMath.MultiplyAdd(residual, _h.AsSpan(0, k), _htr);
             if (!blocks)
                 continue;
             for (int j = 0; j < k; j++)
@@ -173,12 +173,12 @@ internal sealed class VariableProjection : IDisposable
             if (_starts is null && _zRows is not null)
                 Gather(x);
             for (int j = 0; j < k; j++)
-                SpanKernels.Axpy(_c[j], Patch(x, j), _jw);
-            SpanKernels.Axpy(residual, _jw.AsSpan(0, r), _gw);
+                VectorMath.MultiplyAdd(_c[j], Patch(x, j), _jw);
+            VectorMath.MultiplyAdd(residual, _jw.AsSpan(0, r), _gw);
             for (int t = 0; t < r; t++)
-                SpanKernels.Axpy(_jw[t], _jw, _gwwRows.AsSpan(t * rp, rp));
+                VectorMath.MultiplyAdd(_jw[t], _jw, _gwwRows.AsSpan(t * rp, rp));
             for (int j = 0; j < k; j++)
-                SpanKernels.Axpy(_h[j], _jw, _gawRows.AsSpan(j * rp, rp));
+                VectorMath.MultiplyAdd(_h[j], _jw, _gawRows.AsSpan(j * rp, rp));
         }
         if (blocks)
         {
@@ -192,7 +192,7 @@ internal sealed class VariableProjection : IDisposable
         // One step of iterative refinement: δa = (HᵀH)⁺ Hᵀr; the loss falls by δa · Hᵀr exactly.
         Span<double> delta = k <= 512 ? stackalloc double[k] : new double[k];
         Solve(_htr, delta);
-        double decrease = SpanKernels.Dot(delta, _htr);
+        double decrease = VectorMath.Dot(delta, _htr);
         if (double.IsFinite(decrease) && decrease > 0.0)
         {
             TensorPrimitives.Add(a, delta, a);
@@ -203,14 +203,14 @@ internal sealed class VariableProjection : IDisposable
 
         // g at the refined a: J_wᵀ(r − H δa) = g − G_wa δa.
         for (int t = 0; t < r; t++)
-            gradient[t] = _gw[t] - SpanKernels.Dot(_gwa.AsSpan(t * k, k), delta);
+            gradient[t] = _gw[t] - VectorMath.Dot(_gwa.AsSpan(t * k, k), delta);
         // S = G_ww − G_wa (HᵀH)⁺ G_waᵀ: reduction[t, u] = G_wa[u] · (HᵀH)⁺ G_wa[t], symmetrised.
         normal.Clear();
         for (int t = 0; t < r; t++)
         {
             Solve(_gwa.AsSpan(t * k, k), _column);
             for (int u = 0; u < r; u++)
-                normal[u * r + t] = SpanKernels.Dot(_gwa.AsSpan(u * k, k), _column);
+                normal[u * r + t] = VectorMath.Dot(_gwa.AsSpan(u * k, k), _column);
         }
         for (int t = 0; t < r; t++)
             for (int u = t; u < r; u++)
@@ -230,7 +230,7 @@ internal sealed class VariableProjection : IDisposable
         for (int i = 0; i < _rows; i++)
         {
             Hidden(i, w);
-            double residual = _data.Label(i) - SpanKernels.Dot(a, _h);
+            double residual = _data.Label(i) - VectorMath.Dot(a, _h);
             loss += residual * residual;
         }
         return loss;
@@ -245,18 +245,14 @@ internal sealed class VariableProjection : IDisposable
             Gather(x);
         for (int j = 0; j < _k; j++)
         {
-            double z = SpanKernels.Dot(Patch(x, j), w);
+            double z = VectorMath.Dot(Patch(x, j), w);
             _z[j] = z;
             _h[j] = _activation.Apply(z);
         }
     }
 
-    /// <summary>n rounded up to a whole number of the widest vector of doubles in use.</summary>
-    private static int Padded(int n)
-    {
-        int width = Vector512.IsHardwareAccelerated ? Vector512<double>.Count : Vector256.IsHardwareAccelerated ? Vector256<double>.Count : 1;
-        return (n + width - 1) / width * width;
-    }
+    /// <summary>n rounded up to a whole number of 512-bit vectors of doubles (8), whatever the machine has: the padding never changes a result.</summary>
+    private static int Padded(int n) => (n + 7) / 8 * 8;
 
     /// <summary>Copies the patches of row x into the gather buffer (geometries whose patches are not contiguous).</summary>
     private void Gather(ReadOnlySpan<double> x)
@@ -335,7 +331,7 @@ internal sealed class VariableProjection : IDisposable
                 break;
             case SolverKind.PseudoInverse:
                 for (int i = 0; i < k; i++)
-                    destination[i] = SpanKernels.Dot(_factor.AsSpan(i * k, k), b);
+                    destination[i] = VectorMath.Dot(_factor.AsSpan(i * k, k), b);
                 break;
             default:
                 destination.Fill(double.NaN);

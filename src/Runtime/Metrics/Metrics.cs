@@ -31,10 +31,10 @@ public static class Metrics
     public static double Angle(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
     {
         Guard.Length(b.Length, a.Length, "a.Length");
-        double norms = TensorPrimitives.Norm(a) * TensorPrimitives.Norm(b);
+        double norms = VectorMath.Norm(a) * VectorMath.Norm(b);
         if (!(norms > 0.0))
             return Math.PI / 2;
-        double cos = Math.Abs(TensorPrimitives.Dot(a, b)) / norms;
+        double cos = Math.Abs(VectorMath.Dot(a, b)) / norms;
         return Math.Acos(Math.Min(1.0, cos));
     }
 

@@ -3,7 +3,6 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Convotron;
 
@@ -32,8 +31,8 @@ public sealed class DynamicConvNet : IConvNet
     private readonly int _stride1D;
     private readonly double _unbiasingFactor;
     // Where patch j's one run of all r taps starts in x, when every patch is one such run and r is
-    // a multiple of 8 (1D strided geometries with r = 8, 16, ...): Predict then sums eight patches
-    // at once (PredictEights). Null otherwise.
+    // a multiple of 4 (1D strided geometries with r = 4, 8, 12, ...): Predict then sums four patches
+    // at once (PredictFours). Null otherwise.
     private readonly int[]? _oneRunStarts;
 
     /// <summary>A model of the given geometry and activation with w = 0 and a = 0.</summary>
@@ -95,42 +94,51 @@ public sealed class DynamicConvNet : IConvNet
         Guard.Length(x.Length, Geometry.InputSize, "d");
         double f = 0.0;
         int j = 0;
-        if (_oneRunStarts is not null && Avx512F.IsSupported)
-            f = PredictEights(x, out j);
+        if (_oneRunStarts is not null)
+            f = PredictFours(x, out j);
         for (; j < _a.Length; j++)
             f += _a[j] * Activation.Apply(PatchDot(_runs, j, _w, x));
         return f;
     }
 
     /// <summary>
-    /// Σ a_j σ(z_j) over the first ⌊k/8⌋·8 patches, eight at a time: each patch's products in one
-    /// 512-bit vector, the eight vectors summed across lanes together (a transposing add tree,
-    /// <see cref="SpanKernels.Sums8"/>), σ and a_j σ(z_j) in lanes. The teacher labels every sample
-    /// with this, and one horizontal sum per patch was most of its time. Same value as the
-    /// per-patch loop up to the order of the additions.
+    /// Σ a_j σ(z_j) over the first ⌊k/4⌋·4 patches, four at a time: each patch's products in one
+    /// Vector256 chain, the four summed across lanes together (a transposing add tree,
+    /// <see cref="VectorMath.Sums4"/>), σ and a_j σ(z_j) in lanes. The teacher labels every sample
+    /// with this, and one horizontal sum per patch was most of its time. The same value as the
+    /// per-patch loop up to the order of the additions, and the same bits on every CPU (the path
+    /// depends on the geometry alone).
     /// </summary>
-    private double PredictEights(ReadOnlySpan<double> x, out int done)
+    private double PredictFours(ReadOnlySpan<double> x, out int done)
     {
         int[] starts = _oneRunStarts!;
-        int chunks = _w.Length / 8, k = _a.Length;
+        int blocks = _w.Length / 4, k = _a.Length;
         ref double px = ref MemoryMarshal.GetReference(x);
         ref double pw = ref MemoryMarshal.GetArrayDataReference(_w);
         ref double pa = ref MemoryMarshal.GetArrayDataReference(_a);
-        Vector512<double> alpha = Vector512.Create(Activation.Alpha), sum = Vector512<double>.Zero;
+        Vector256<double> alpha = Vector256.Create(Activation.Alpha), sum0 = Vector256<double>.Zero, sum1 = Vector256<double>.Zero;
         int j = 0;
         for (; j + 8 <= k; j += 8)
         {
-            Vector512<double> z = SpanKernels.Dots8(ref px, ref pw, starts.AsSpan(j, 8), chunks);
-            sum = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref pa, (nuint)j), Vector512.Max(z, alpha * z), sum);
+            Vector256<double> z0 = VectorMath.Dots4(ref px, ref pw, starts.AsSpan(j, 4), blocks);
+            Vector256<double> z1 = VectorMath.Dots4(ref px, ref pw, starts.AsSpan(j + 4, 4), blocks);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref pa, (nuint)j), Vector256.Max(z0, alpha * z0), sum0);
+            sum1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref pa, (nuint)(j + 4)), Vector256.Max(z1, alpha * z1), sum1);
+        }
+        if (j + 4 <= k)
+        {
+            Vector256<double> z0 = VectorMath.Dots4(ref px, ref pw, starts.AsSpan(j, 4), blocks);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref pa, (nuint)j), Vector256.Max(z0, alpha * z0), sum0);
+            j += 4;
         }
         done = j;
-        return Vector512.Sum(sum);
+        return Vector256.Sum(sum0 + sum1);
     }
 
-    /// <summary>Each patch's start when every patch is one run of all r taps, r is a multiple of 8 and k ≥ 8 (see PredictEights); else null.</summary>
+    /// <summary>Each patch's start when every patch is one run of all r taps, r is a multiple of 4 and k ≥ 4 (see PredictFours); else null.</summary>
     private static int[]? OneRunStarts(PatchRuns runs, int r, int k)
     {
-        if (r % 8 != 0 || k < 8)
+        if (r % 4 != 0 || k < 4)
             return null;
         var starts = new int[k];
         for (int j = 0; j < k; j++)
@@ -169,9 +177,9 @@ public sealed class DynamicConvNet : IConvNet
         Array.Clear(_u);
         for (int j = 0; j < _a.Length; j++)
             PatchAxpy(_runs, j, _a[j], x, _u);
-        double norm2 = TensorPrimitives.Dot<double>(_u, _u);
+        double norm2 = VectorMath.Dot(_u, _u);
         if (norm2 > 0.0)
-            TensorPrimitives.MultiplyAdd<double>(_u, mu * residual / norm2, _w, _w);
+            VectorMath.MultiplyAdd(mu * residual / norm2, _u, _w);
         return residual;
     }
 
@@ -268,8 +276,8 @@ public sealed class DynamicConvNet : IConvNet
                     if (length >= 8)
                     {
                         ReadOnlySpan<double> run = x.Slice(start, length);
-                        zj += SpanKernels.Dot(wNon.AsSpan(tap, length), run);
-                        SpanKernels.Axpy(aj, run, v.AsSpan(tap, length));
+                        zj += VectorMath.Dot(wNon.AsSpan(tap, length), run);
+                        VectorMath.MultiplyAdd(aj, run, v.AsSpan(tap, length));
                         continue;
                     }
                     ref double xs = ref Unsafe.Add(ref x0, start);
@@ -290,7 +298,7 @@ public sealed class DynamicConvNet : IConvNet
         double eta = rate;
         if (normalized)
         {
-            double scale = c * c * (SpanKernels.Dot(v, v) + SpanKernels.Dot(z, z));
+            double scale = c * c * (VectorMath.Dot(v, v) + VectorMath.Dot(z, z));
             eta = scale > 0.0 ? rate / scale : 0.0;
         }
         double balance = 0.25 * (wNorm2 - aNorm2);
@@ -311,7 +319,7 @@ public sealed class DynamicConvNet : IConvNet
         for (int n = first; n < last; n++)
         {
             int length = runs.Length[n];
-            sum += SpanKernels.Dot(w.Slice(runs.Tap[n], length), x.Slice(runs.Start[n], length));
+            sum += VectorMath.Dot(w.Slice(runs.Tap[n], length), x.Slice(runs.Start[n], length));
         }
         return sum;
     }
@@ -334,7 +342,7 @@ public sealed class DynamicConvNet : IConvNet
         for (int n = runs.First[j]; n < runs.First[j + 1]; n++)
         {
             int length = runs.Length[n];
-            SpanKernels.Axpy(scale, x.Slice(runs.Start[n], length), target.Slice(runs.Tap[n], length));
+            VectorMath.MultiplyAdd(scale, x.Slice(runs.Start[n], length), target.Slice(runs.Tap[n], length));
         }
     }
 }

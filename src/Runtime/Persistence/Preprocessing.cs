@@ -85,7 +85,7 @@ public sealed class Preprocessing
         TensorPrimitives.Subtract(x, _inputMean, centred);
         TensorPrimitives.Divide(centred, InputScale, centred);
         for (int i = 0; i < d; i++)
-            destination[i] = TensorPrimitives.Dot<double>(_whitening.AsSpan(i * d, d), centred);
+            destination[i] = VectorMath.Dot(_whitening.AsSpan(i * d, d), centred);
     }
 
     /// <summary>y' = (y − labelMean) / labelScale.</summary>
