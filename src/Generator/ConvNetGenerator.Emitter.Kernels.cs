@@ -15,7 +15,7 @@ namespace Convotron.Generator
 
         private static readonly string[] s_kernelUsings =
         {
-            "System", "System.Numerics.Tensors", "System.Runtime.CompilerServices", "System.Runtime.InteropServices",
+            "System", "System.Runtime.CompilerServices", "System.Runtime.InteropServices",
             "System.Runtime.Intrinsics",
         };
 
@@ -189,7 +189,7 @@ namespace Convotron.Generator
                 {
                     writer.WriteLine("double f = 0.0;");
                     writer.WriteLine("nuint j = 0;");
-                    EmitWidthLadder(writer, width => plan.Geometry.K >= width.Lanes, chained: true, width =>
+                    EmitVectorOrScalar(writer, width => plan.Geometry.K >= width.Lanes, width =>
                     {
                         string vector = width.Type;
                         int lanes = width.Lanes;
@@ -206,7 +206,7 @@ namespace Convotron.Generator
                             writer.WriteLine(Invariant($"j += {lanes};"));
                         }
                         writer.WriteLine($"f = {vector}.Sum(sum0 + sum1);");
-                    });
+                    }, scalar: null);
                     writer.WriteLine("for (; j < K; j++)");
                     using (writer.Indent())
                         writer.WriteLine("f += Unsafe.Add(ref a0, j) * Sigma(Unsafe.Add(ref z0, j));");
@@ -272,13 +272,13 @@ namespace Convotron.Generator
                 writer.WriteLine("v.Clear();");
                 writer.WriteLine($"{non.AxpysName}(x, a, 1.0, v);");
                 writer.WriteLine("double e = UnbiasingFactor * (fNon - y);");
-                writer.WriteLine("double wNorm2 = TensorPrimitives.Dot<double>(wNon, wNon);");
-                writer.WriteLine("double aNorm2 = TensorPrimitives.Dot<double>(a, a);");
+                writer.WriteLine("double wNorm2 = global::Convotron.VectorMath.Dot(wNon, wNon);");
+                writer.WriteLine("double aNorm2 = global::Convotron.VectorMath.Dot(a, a);");
                 writer.WriteLine("double eta = rate;");
                 using (writer.Block("if (normalized)"))
                 {
                     writer.WriteLine("double c2 = UnbiasingFactor * UnbiasingFactor;");
-                    writer.WriteLine("double scale = c2 * (TensorPrimitives.Dot<double>(v, v) + TensorPrimitives.Dot<double>(z, z));");
+                    writer.WriteLine("double scale = c2 * (global::Convotron.VectorMath.Dot(v, v) + global::Convotron.VectorMath.Dot(z, z));");
                     writer.WriteLine("eta = scale > 0.0 ? rate / scale : 0.0;");
                 }
                 writer.WriteLine("double balance = 0.25 * (wNorm2 - aNorm2);");

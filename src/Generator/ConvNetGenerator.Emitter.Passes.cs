@@ -30,19 +30,16 @@ namespace Convotron.Generator
             {
                 writer.WriteLine("ref double w = ref MemoryMarshal.GetReference(weights);");
                 writer.WriteLine("ref double x0 = ref MemoryMarshal.GetReference(x);");
-                // The IsHardwareAccelerated checks are constants to the JIT: one branch survives.
-                var branches = new List<(string? Condition, Action Body)>();
-                foreach (KernelPlan.BatchForm batch in pass.Batches)
+                // One form on every machine (see KernelPlan.VectorWidths): batched where the plan has it.
+                if (pass.Batches.Count > 0)
                 {
-                    KernelPlan.BatchForm form = batch;
-                    branches.Add(($"{form.Width.Type}.IsHardwareAccelerated", () => EmitBatchedDots(writer, plan, pass, form)));
+                    EmitBatchedDots(writer, plan, pass, pass.Batches[0]);
                 }
-                branches.Add((null, () =>
+                else
                 {
                     EmitPatchByPatchDots(writer, plan, pass);
                     writer.WriteLine("return ActivatedSum(a, z);");
-                }));
-                EmitBranches(writer, branches);
+                }
             }
             writer.WriteLine();
         }
@@ -129,7 +126,7 @@ namespace Convotron.Generator
             writer.WriteLine("return f;");
         }
 
-        /// <summary>The transposing add tree of a partial width: Sums8 (Vector512) or Sums4 (Vector256).</summary>
+        /// <summary>The transposing add tree of the partial width: Sums4.</summary>
         private static string TreeName(VectorWidth partial) => Invariant($"Sums{partial.Lanes}");
 
         /// <summary>The helper returning one patch's lane partials for a batched form: PatchPartial512, NonOverlappingPatchPartial256, ….</summary>
@@ -211,17 +208,11 @@ namespace Convotron.Generator
             {
                 writer.WriteLine("ref double x0 = ref MemoryMarshal.GetReference(x);");
                 writer.WriteLine("ref double t = ref MemoryMarshal.GetReference(target);");
-                // The IsHardwareAccelerated checks are constants to the JIT: one branch survives.
-                var branches = new List<(string? Condition, Action Body)>();
-                foreach (KernelPlan.RegisterForm register in pass.Registers)
-                {
-                    KernelPlan.RegisterForm form = register;
-                    branches.Add((form.Width is null ? null : $"{form.Width.Type}.IsHardwareAccelerated",
-                        () => EmitRegisterAxpys(writer, plan, pass, form)));
-                }
+                // One form on every machine (see KernelPlan.VectorWidths): in registers where they hold Σ, else in memory.
                 if (pass.NeedsMemoryForm)
-                    branches.Add((null, () => EmitMemoryAxpys(writer, plan, pass)));
-                EmitBranches(writer, branches);
+                    EmitMemoryAxpys(writer, plan, pass);
+                else
+                    EmitRegisterAxpys(writer, plan, pass, pass.Registers[0]);
             }
             writer.WriteLine();
         }
@@ -233,7 +224,7 @@ namespace Convotron.Generator
             string axpy = pass.AxpyName;
             string Rows(string coefficient, string start, string target) =>
                 $"    {axpy}({coefficient}, ref x0, {start} + {runs.InputOffsetText("i", "(nuint)")}, ref {target}, (nuint)(i * {runs.WeightStrideText}));";
-            writer.WriteLine("// Too many taps to hold Σ in registers at these lanes: the sum is built in memory, patch by patch.");
+            writer.WriteLine("// Too many taps to hold Σ in registers: the sum is built in memory, patch by patch.");
             if (pass.HasNormalizedForm)
             {
                 using (writer.Block("if (normalized)"))
@@ -243,10 +234,10 @@ namespace Convotron.Generator
                     EmitPatchLoop(writer, plan.Geometry, pass,
                         single: start => new[] { $"{axpy}(c[j], ref x0, {start}, ref u, 0);" },
                         multiple: start => new[] { $"for (int i = 0; i < {runs.CountText}; i++)", Rows("c[j]", start, "u") });
-                    writer.WriteLine("double norm2 = TensorPrimitives.Dot<double>(scratch, scratch);");
+                    writer.WriteLine("double norm2 = global::Convotron.VectorMath.Dot(scratch, scratch);");
                     writer.WriteLine("if (norm2 > 0.0)");
                     using (writer.Indent())
-                        writer.WriteLine("TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);");
+                        writer.WriteLine("global::Convotron.VectorMath.MultiplyAdd(scale / norm2, scratch, target);");
                     writer.WriteLine("return;");
                 }
             }

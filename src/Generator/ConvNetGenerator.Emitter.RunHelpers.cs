@@ -3,52 +3,22 @@ using System.Collections.Generic;
 
 namespace Convotron.Generator
 {
-    // Writes the per-run helpers of the kernels class (Dot{L}, Axpy{L}, Accumulate{L}, the fused PatchDot, PatchStart)
-    // and the one width ladder (Vector512 → Vector256 → scalar) every vector helper descends.
+    // Writes the per-run helpers of the kernels class (Dot{L}, Axpy{L}, Accumulate{L}, the fused PatchDot, PatchStart):
+    // vector code of the one width where a run is long enough, scalar code otherwise.
     public sealed partial class ConvNetGenerator
     {
         /// <summary>
-        /// The width ladder, written once: for each of <see cref="KernelPlan.VectorWidths"/> (widest first) that
-        /// <paramref name="admits"/>, an <c>if (VectorN.IsHardwareAccelerated)</c> block with that width's code; then,
-        /// outside the blocks, whatever the caller writes next (the scalar code). Each vector block either returns
-        /// (<paramref name="chained"/> false) or the blocks are an if/else-if chain falling through to a shared tail.
-        /// The checks are JIT-time constants, so one branch survives.
+        /// The vector code of the one width (see <see cref="KernelPlan.VectorWidths"/>) where <paramref name="admits"/> it,
+        /// else the scalar code (when given): never both, and no branch on what the hardware has, so every machine runs
+        /// the same operations in the same order.
         /// </summary>
-        private static void EmitWidthLadder(IndentedWriter writer, Func<VectorWidth, bool> admits, bool chained, Action<VectorWidth> body)
+        private static void EmitVectorOrScalar(IndentedWriter writer, Func<VectorWidth, bool> admits, Action<VectorWidth> vector, Action? scalar)
         {
-            var branches = new List<(string? Condition, Action Body)>();
-            foreach (VectorWidth width in KernelPlan.VectorWidths)
-            {
-                if (admits(width))
-                    branches.Add(($"{width.Type}.IsHardwareAccelerated", () => body(width)));
-            }
-            if (chained)
-            {
-                EmitBranches(writer, branches);
-                return;
-            }
-            foreach ((string? condition, Action branch) in branches)
-            {
-                using (writer.Block($"if ({condition})"))
-                    branch();
-            }
-        }
-
-        /// <summary>if (c0) { … } else if (c1) { … } else { … }: a null condition is the final else (or the only code).</summary>
-        private static void EmitBranches(IndentedWriter writer, List<(string? Condition, Action Body)> branches)
-        {
-            for (int i = 0; i < branches.Count; i++)
-            {
-                (string? condition, Action body) = branches[i];
-                if (i == 0 && condition is null)
-                {
-                    body();
-                    return;
-                }
-                string header = condition is null ? "else" : $"{(i == 0 ? "if" : "else if")} ({condition})";
-                using (writer.Block(header))
-                    body();
-            }
+            VectorWidth width = KernelPlan.VectorWidths[0];
+            if (admits(width))
+                vector(width);
+            else
+                scalar?.Invoke();
         }
 
         /// <summary>Dot{L}, Accumulate{L} for each register form, Axpy{L} for the in-memory forms, the fused dot products and PatchStart.</summary>
@@ -82,8 +52,7 @@ namespace Convotron.Generator
 
         /// <summary>
         /// One patch's products summed into one vector of the batch's partial width, not across lanes: every run's
-        /// vectors times the weights (passed in registers), one chain per vector of a run, wider vectors folded into
-        /// the partial width at the end.
+        /// vectors times the weights (passed in registers), one chain per vector of a run, the chains added at the end.
         /// </summary>
         private static void EmitPatchPartial(IndentedWriter writer, KernelPlan.PassPlan pass, KernelPlan.BatchForm batch)
         {
@@ -116,85 +85,40 @@ namespace Convotron.Generator
                     }
                 }
                 var terms = new List<string>();
-                foreach (VectorWidth width in KernelPlan.VectorWidths)
-                {
-                    var group = new List<string>();
-                    for (int m = 0; m < slots.Length; m++)
-                    {
-                        if (slots[m].Width == width)
-                            group.Add(Invariant($"sum{m}"));
-                    }
-                    if (group.Count == 0)
-                        continue;
-                    if (width == partial)
-                    {
-                        terms.AddRange(group);
-                    }
-                    else
-                    {
-                        // A wider vector's halves added: Vector512 → Vector256 (the only fold the ladder needs).
-                        string wide = group.Count == 1 ? group[0] : Invariant($"({string.Join(" + ", group)})");
-                        string name = Invariant($"folded{width.Lanes}");
-                        writer.WriteLine($"{width.Of} {name} = {wide};");
-                        terms.Add($"{name}.GetLower() + {name}.GetUpper()");
-                    }
-                }
+                for (int m = 0; m < slots.Length; m++)
+                    terms.Add(Invariant($"sum{m}"));
                 WriteSum(writer, "return ", terms, ";");
             }
             writer.WriteLine();
         }
 
         /// <summary>
-        /// The transposing add tree of one partial width: element i of the result is the sum of v_i's lanes, in
-        /// log2(lanes) levels of unpack/shuffle and add (3 for eight Vector512, 2 for four Vector256) instead of that
-        /// many separate horizontal sums. Written with the x86 shuffles, which every machine reaching a batched form
-        /// has (Vector512/256 are accelerated on x86 only); any other falls back to one sum per vector.
+        /// The transposing add tree of the partial width: element i of the result is the sum of v_i's four lanes,
+        /// (l0 + l1) + (l2 + l3), in two levels of unpack/permute and add instead of four horizontal sums. Without AVX
+        /// the same sums come from Vector256.Sum, which adds in that order on every machine (the cross-width tests pin it).
         /// </summary>
         private static void EmitTree(IndentedWriter writer, VectorWidth width)
         {
-            int lanes = width.Lanes;
             var parameters = new List<string>();
             var sums = new List<string>();
-            for (int i = 0; i < lanes; i++)
+            for (int i = 0; i < width.Lanes; i++)
             {
                 parameters.Add(Invariant($"{width.Of} v{i}"));
                 sums.Add(Invariant($"{width.Type}.Sum(v{i})"));
             }
-            const string X86 = "global::System.Runtime.Intrinsics.X86.";
-            writer.WriteLine(Invariant($"/// <summary>Element i is the sum of v{{i}}'s lanes: a transposing add tree of {(lanes == 8 ? 3 : 2)} levels.</summary>"));
+            const string Avx = "global::System.Runtime.Intrinsics.X86.Avx";
+            writer.WriteLine("/// <summary>Element i is the sum of v{i}'s lanes: a transposing add tree of 2 levels.</summary>");
             writer.WriteLine(AggressiveInlining);
             writer.WriteLine(Invariant($"private static {width.Of} {TreeName(width)}({string.Join(", ", parameters)})"));
             using (writer.Block())
             {
-                if (lanes == 8)
+                using (writer.Block($"if ({Avx}.IsSupported)"))
                 {
-                    const string Avx512 = X86 + "Avx512F";
-                    using (writer.Block($"if ({Avx512}.IsSupported)"))
-                    {
-                        writer.WriteLine("// [a01 b01 a23 b23 a45 b45 a67 b67] from a = v0, b = v1 (and likewise for the other pairs)");
-                        for (int i = 0; i < 8; i += 2)
-                        {
-                            writer.WriteLine(Invariant($"{width.Of} p{i}{i + 1} = {Avx512}.UnpackLow(v{i}, v{i + 1}) + ") +
-                                Invariant($"{Avx512}.UnpackHigh(v{i}, v{i + 1});"));
-                        }
-                        writer.WriteLine("// 128-bit lanes 0, 2 and 1, 3 of each pair: [a0123 b0123 a4567 b4567 c0123 d0123 c4567 d4567]");
-                        writer.WriteLine($"{width.Of} q0 = {Avx512}.Shuffle4x128(p01, p23, 0x88) + {Avx512}.Shuffle4x128(p01, p23, 0xDD);");
-                        writer.WriteLine($"{width.Of} q1 = {Avx512}.Shuffle4x128(p45, p67, 0x88) + {Avx512}.Shuffle4x128(p45, p67, 0xDD);");
-                        writer.WriteLine("// [a b c d e f g h]");
-                        writer.WriteLine($"return {Avx512}.Shuffle4x128(q0, q1, 0x88) + {Avx512}.Shuffle4x128(q0, q1, 0xDD);");
-                    }
-                }
-                else
-                {
-                    const string Avx = X86 + "Avx";
-                    using (writer.Block($"if ({Avx}.IsSupported)"))
-                    {
-                        writer.WriteLine("// [a01 b01 a23 b23] from a = v0, b = v1, and [c01 d01 c23 d23]");
-                        writer.WriteLine($"{width.Of} p01 = {Avx}.UnpackLow(v0, v1) + {Avx}.UnpackHigh(v0, v1);");
-                        writer.WriteLine($"{width.Of} p23 = {Avx}.UnpackLow(v2, v3) + {Avx}.UnpackHigh(v2, v3);");
-                        writer.WriteLine("// [a b c d]: the low 128 bits of both plus the high 128 bits of both");
-                        writer.WriteLine($"return {Avx}.Permute2x128(p01, p23, 0x20) + {Avx}.Permute2x128(p01, p23, 0x31);");
-                    }
+                    writer.WriteLine("// [a01 b01 a23 b23] from a = v0, b = v1, and [c01 d01 c23 d23]");
+                    writer.WriteLine($"{width.Of} p01 = {Avx}.UnpackLow(v0, v1) + {Avx}.UnpackHigh(v0, v1);");
+                    writer.WriteLine($"{width.Of} p23 = {Avx}.UnpackLow(v2, v3) + {Avx}.UnpackHigh(v2, v3);");
+                    writer.WriteLine("// [a b c d]: the low 128 bits of both plus the high 128 bits of both");
+                    writer.WriteLine($"return {Avx}.Permute2x128(p01, p23, 0x20) + {Avx}.Permute2x128(p01, p23, 0x31);");
                 }
                 writer.WriteLine($"return {width.Type}.Create({string.Join(", ", sums)});");
             }
@@ -237,7 +161,7 @@ namespace Convotron.Generator
             writer.WriteLine(AggressiveInlining);
             using (writer.Block(Invariant($"private static double Dot{length}(ref double w, nuint wOffset, ref double x, nuint xOffset)")))
             {
-                EmitWidthLadder(writer, width => length >= width.Lanes, chained: false, width =>
+                EmitVectorOrScalar(writer, width => length >= width.Lanes, width =>
                 {
                     string vector = width.Type;
                     int lanes = width.Lanes, vectors = length / lanes, vectorEnd = vectors * lanes;
@@ -282,12 +206,14 @@ namespace Convotron.Generator
                             Invariant($"Unsafe.Add(ref x, xOffset + {i}), total);"));
                     }
                     writer.WriteLine("return total;");
+                }, () =>
+                {
+                    writer.WriteLine("double scalar = 0.0;");
+                    writer.WriteLine(Invariant($"for (nuint i = 0; i < {length}; i++)"));
+                    using (writer.Indent())
+                        writer.WriteLine("scalar += Unsafe.Add(ref w, wOffset + i) * Unsafe.Add(ref x, xOffset + i);");
+                    writer.WriteLine("return scalar;");
                 });
-                writer.WriteLine("double scalar = 0.0;");
-                writer.WriteLine(Invariant($"for (nuint i = 0; i < {length}; i++)"));
-                using (writer.Indent())
-                    writer.WriteLine("scalar += Unsafe.Add(ref w, wOffset + i) * Unsafe.Add(ref x, xOffset + i);");
-                writer.WriteLine("return scalar;");
             }
             writer.WriteLine();
         }
@@ -300,7 +226,7 @@ namespace Convotron.Generator
             writer.WriteLine(AggressiveInlining);
             using (writer.Block(Invariant($"private static void Axpy{length}(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)")))
             {
-                EmitWidthLadder(writer, width => length >= width.Lanes && !helper.UnreachableLanes.Contains(width.Lanes), chained: false, width =>
+                EmitVectorOrScalar(writer, width => length >= width.Lanes && !helper.UnreachableLanes.Contains(width.Lanes), width =>
                 {
                     string vector = width.Type;
                     int lanes = width.Lanes, vectors = length / lanes, vectorEnd = vectors * lanes;
@@ -324,11 +250,12 @@ namespace Convotron.Generator
                         writer.WriteLine(Invariant($"Unsafe.Add(ref t, tOffset + {i}) = ") +
                             Invariant($"Math.FusedMultiplyAdd(c, Unsafe.Add(ref x, xOffset + {i}), Unsafe.Add(ref t, tOffset + {i}));"));
                     }
-                    writer.WriteLine("return;");
+                }, () =>
+                {
+                    writer.WriteLine(Invariant($"for (nuint i = 0; i < {length}; i++)"));
+                    using (writer.Indent())
+                        writer.WriteLine("Unsafe.Add(ref t, tOffset + i) += c * Unsafe.Add(ref x, xOffset + i);");
                 });
-                writer.WriteLine(Invariant($"for (nuint i = 0; i < {length}; i++)"));
-                using (writer.Indent())
-                    writer.WriteLine("Unsafe.Add(ref t, tOffset + i) += c * Unsafe.Add(ref x, xOffset + i);");
             }
             writer.WriteLine();
         }
@@ -348,7 +275,7 @@ namespace Convotron.Generator
             writer.WriteLine(AggressiveInlining);
             using (writer.Block($"private static double {pass.FusedDotName}(ref double w, ref double x, nuint start)"))
             {
-                EmitWidthLadder(writer, width => length >= width.Lanes, chained: false, width =>
+                EmitVectorOrScalar(writer, width => length >= width.Lanes, width =>
                 {
                     Slot[] slots = KernelPlan.Layout(length, width.Lanes);
                     for (int run = 0; run < runs.Count; run++)
@@ -390,21 +317,23 @@ namespace Convotron.Generator
                             terms.Add(Invariant($"sum{m}"));
                     }
                     WriteSum(writer, "return ", terms, ";");
-                });
-                writer.WriteLine("double scalar = 0.0;");
-                writer.WriteLine(Invariant($"for (nuint u = 0; u < {runs.Count}; u++)"));
-                using (writer.Indent())
+                }, () =>
                 {
-                    writer.WriteLine(Invariant($"for (nuint i = 0; i < {length}; i++)"));
+                    writer.WriteLine("double scalar = 0.0;");
+                    writer.WriteLine(Invariant($"for (nuint u = 0; u < {runs.Count}; u++)"));
                     using (writer.Indent())
                     {
-                        writer.WriteLine(Invariant($"scalar += Unsafe.Add(ref w, u * {runs.WeightStride} + i)") +
-                            (runs.Channels == 1
-                                ? Invariant($" * Unsafe.Add(ref x, start + u * {runs.InputStride} + i);")
-                                : $" * Unsafe.Add(ref x, start + {runs.InputOffsetText("u")} + i);"));
+                        writer.WriteLine(Invariant($"for (nuint i = 0; i < {length}; i++)"));
+                        using (writer.Indent())
+                        {
+                            writer.WriteLine(Invariant($"scalar += Unsafe.Add(ref w, u * {runs.WeightStride} + i)") +
+                                (runs.Channels == 1
+                                    ? Invariant($" * Unsafe.Add(ref x, start + u * {runs.InputStride} + i);")
+                                    : $" * Unsafe.Add(ref x, start + {runs.InputOffsetText("u")} + i);"));
+                        }
                     }
-                }
-                writer.WriteLine("return scalar;");
+                    writer.WriteLine("return scalar;");
+                });
             }
             writer.WriteLine();
         }

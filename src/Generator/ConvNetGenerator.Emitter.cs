@@ -26,7 +26,7 @@ namespace Convotron.Generator
             writer.WriteLine(Invariant($"//   ({geometry.UnreadCoordinates} read by no patch), activation {ActivationName(model.Alpha)},"));
             writer.WriteLine($"//   {NonOverlappingSummary(geometry)},");
             writer.WriteLine(geometry.Unrolled
-                ? "//   patch loop unrolled with constant offsets; r-length dot products in Vector512/256 lanes."
+                ? "//   patch loop unrolled with constant offsets; r-length dot products in Vector256 lanes."
                 : Invariant($"//   patch loop as constant-bound loops (k·r = {geometry.PatchTerms} > {GeometryPlan.MaxUnrolledTerms}, too large to unroll)."));
             writer.WriteLine("#nullable enable");
             writer.WriteLine();

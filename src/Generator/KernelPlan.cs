@@ -42,8 +42,15 @@ namespace Convotron.Generator
         /// </summary>
         public const int MaxUnrolledBatchedPatches = 128;
 
-        /// <summary>The SIMD widths of the generated code, widest first: the one ladder every vector helper descends.</summary>
-        public static readonly IReadOnlyList<VectorWidth> VectorWidths = new[] { new VectorWidth("Vector512", 8), new VectorWidth("Vector256", 4) };
+        /// <summary>
+        /// The one SIMD width of the generated arithmetic, on every machine: the same code, so the same operations in
+        /// the same order and the same bits whatever the CPU. Vector256 is native wherever AVX2 is (every AVX-512 CPU
+        /// too, where it measured ~10 % slower than Vector512 code on ConvotronStep at (160, 16, 9)); elsewhere .NET
+        /// computes each Vector256 operation lane by lane with the same IEEE results, slower. A Vector512 form would
+        /// run in software on AVX2 CPUs, measured 15–20× slower. Lanes of one run are a fixed layout (see
+        /// <see cref="Layout"/>); nothing in the code asks what the hardware has.
+        /// </summary>
+        public static readonly IReadOnlyList<VectorWidth> VectorWidths = new[] { new VectorWidth("Vector256", 4) };
 
         private KernelPlan(GeometryPlan geometry)
         {
@@ -128,7 +135,7 @@ namespace Convotron.Generator
         /// <summary>Whether Σ_j a_j σ(z_j) takes vector lanes (and the vector σ overloads are emitted).</summary>
         public bool VectorizesActivatedSum { get; }
 
-        /// <summary>The partial-sum widths of the batched passes: each gets its transposing add tree (Sums8 / Sums4).</summary>
+        /// <summary>The partial-sum widths of the batched passes: each gets its transposing add tree (Sums4).</summary>
         public IReadOnlyList<VectorWidth> TreeWidths { get; }
 
         /// <summary>The widths whose vector σ overload is emitted (for Σ_j a_j σ(z_j) in lanes or for the batched passes).</summary>
@@ -188,13 +195,13 @@ namespace Convotron.Generator
             new(plan.NonRows, plan.NonColumns, plan.NonColumns, plan.FirstNonRow * plan.Model.Width + plan.FirstNonColumn, plan.Model.Width,
                 wholePatch: false, plan.Model.Channels, plan.Model.ChannelSize);
 
-        /// <summary>Accumulators a register form may hold per lane width (zmm0–31 with AVX-512, else 16 registers), leaving room for the loads.</summary>
-        private static int RegisterBudget(int lanes) => lanes == 8 ? 24 : 12;
+        /// <summary>Accumulators a register form may hold (16 vector registers with AVX2), leaving room for the loads.</summary>
+        private const int RegisterBudget = 12;
 
         /// <summary>
-        /// The register forms of a multiply-add pass over runs, widest lanes first, each only where its accumulators
-        /// fit in registers; the last has no condition when even the scalar form fits (otherwise the pass also needs
-        /// the in-memory form).
+        /// The register form of a multiply-add pass over runs: the vector form where its accumulators fit in registers,
+        /// else the scalar form where that fits; none when neither does (the pass then takes the in-memory form). At
+        /// most one, and it runs on every machine.
         /// </summary>
         private static List<RegisterForm> RegisterForms(GeometryPlan plan, Runs runs)
         {
@@ -207,17 +214,16 @@ namespace Convotron.Generator
                     continue;
                 Slot[] slots = Layout(runs.Length, lanes);
                 int perSet = slots.Length * runs.Count;
-                if (perSet > RegisterBudget(lanes))
+                if (perSet > RegisterBudget)
                     continue;
                 // An FMA has ~4 cycles of latency and two issue per cycle: about 8 independent accumulators keep
                 // the units busy, so patches alternate between sets until there are that many.
                 int sets = Math.Max(1, Math.Min(4, (8 + perSet - 1) / perSet));
                 sets = Math.Min(sets, plan.K);
-                while (sets > 1 && sets * perSet > RegisterBudget(lanes))
+                while (sets > 1 && sets * perSet > RegisterBudget)
                     sets--;
                 result.Add(new RegisterForm(width, DescribeSlots(slots), slots, sets));
-                if (width is null)
-                    break;
+                break;
             }
             return result;
         }
@@ -239,7 +245,7 @@ namespace Convotron.Generator
             return slots.ToArray();
         }
 
-        /// <summary>"2 Vector512 + 1 double": the layout in words, for comments (and to tell layouts apart).</summary>
+        /// <summary>"4 Vector256 + 1 double": the layout in words, for comments (and to tell layouts apart).</summary>
         public static string DescribeSlots(Slot[] slots)
         {
             var parts = new List<string>();
@@ -272,7 +278,7 @@ namespace Convotron.Generator
                 GeometryPlan plan = owner.Geometry;
                 FusesDot = runs.Count > 1 && runs.Count * Layout(runs.Length, 4).Length <= MaxFusedDotSlots;
                 Registers = RegisterForms(plan, runs);
-                NeedsMemoryForm = Registers.Count == 0 || Registers[Registers.Count - 1].Width is not null;
+                NeedsMemoryForm = Registers.Count == 0;
                 UnrollsRegisters = plan.Unrolled && (long)plan.K * runs.Count <= MaxUnrolledRegisterRuns;
                 Batches = BatchForms(plan, runs);
                 UsesPatchStart = Batches.Any(batch => !batch.Unrolled);
@@ -430,7 +436,7 @@ namespace Convotron.Generator
 
         public int Lanes { get; }
 
-        /// <summary>"Vector512&lt;double&gt;".</summary>
+        /// <summary>"Vector256&lt;double&gt;".</summary>
         public string Of => Type + "<double>";
     }
 
