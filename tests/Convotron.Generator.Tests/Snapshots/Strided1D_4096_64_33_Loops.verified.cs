@@ -121,7 +121,6 @@ namespace App
 namespace Convotron.Generated
 {
     using System;
-    using System.Numerics.Tensors;
     using System.Runtime.CompilerServices;
     using System.Runtime.InteropServices;
     using System.Runtime.Intrinsics;
@@ -207,10 +206,6 @@ namespace Convotron.Generated
 
         /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<double> Sigma(Vector512<double> z) => Vector512.MaxNative(z, z * ActivationSlope);
-
-        /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector256<double> Sigma(Vector256<double> z) => Vector256.MaxNative(z, z * ActivationSlope);
 
         /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
@@ -221,42 +216,21 @@ namespace Convotron.Generated
             ref double z0 = ref MemoryMarshal.GetReference(z);
             double f = 0.0;
             nuint j = 0;
-            if (Vector512.IsHardwareAccelerated)
+            Vector256<double> sum0 = default, sum1 = default;
+            for (; j + 8 <= K; j += 8)
             {
-                Vector512<double> sum0 = default, sum1 = default;
-                for (; j + 16 <= K; j += 16)
-                {
-                    sum0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a0, j),
-                        Sigma(Vector512.LoadUnsafe(ref z0, j)), sum0);
-                    sum1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a0, j + 8),
-                        Sigma(Vector512.LoadUnsafe(ref z0, j + 8)), sum1);
-                }
-                if (j + 8 <= K)
-                {
-                    sum0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a0, j),
-                        Sigma(Vector512.LoadUnsafe(ref z0, j)), sum0);
-                    j += 8;
-                }
-                f = Vector512.Sum(sum0 + sum1);
+                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
+                    j)), sum0);
+                sum1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j + 4),
+                    Sigma(Vector256.LoadUnsafe(ref z0, j + 4)), sum1);
             }
-            else if (Vector256.IsHardwareAccelerated)
+            if (j + 4 <= K)
             {
-                Vector256<double> sum0 = default, sum1 = default;
-                for (; j + 8 <= K; j += 8)
-                {
-                    sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j),
-                        Sigma(Vector256.LoadUnsafe(ref z0, j)), sum0);
-                    sum1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j + 4),
-                        Sigma(Vector256.LoadUnsafe(ref z0, j + 4)), sum1);
-                }
-                if (j + 4 <= K)
-                {
-                    sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j),
-                        Sigma(Vector256.LoadUnsafe(ref z0, j)), sum0);
-                    j += 4;
-                }
-                f = Vector256.Sum(sum0 + sum1);
+                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
+                    j)), sum0);
+                j += 4;
             }
+            f = Vector256.Sum(sum0 + sum1);
             for (; j < K; j++)
                 f += Unsafe.Add(ref a0, j) * Sigma(Unsafe.Add(ref z0, j));
             return f;
@@ -278,13 +252,13 @@ namespace Convotron.Generated
             v.Clear();
             NonOverlappingPatchAxpys(x, a, 1.0, v);
             double e = UnbiasingFactor * (fNon - y);
-            double wNorm2 = TensorPrimitives.Dot<double>(wNon, wNon);
-            double aNorm2 = TensorPrimitives.Dot<double>(a, a);
+            double wNorm2 = global::Convotron.VectorMath.Dot(wNon, wNon);
+            double aNorm2 = global::Convotron.VectorMath.Dot(a, a);
             double eta = rate;
             if (normalized)
             {
                 double c2 = UnbiasingFactor * UnbiasingFactor;
-                double scale = c2 * (TensorPrimitives.Dot<double>(v, v) + TensorPrimitives.Dot<double>(z, z));
+                double scale = c2 * (global::Convotron.VectorMath.Dot(v, v) + global::Convotron.VectorMath.Dot(z, z));
                 eta = scale > 0.0 ? rate / scale : 0.0;
             }
             double balance = 0.25 * (wNorm2 - aNorm2);
@@ -303,55 +277,13 @@ namespace Convotron.Generated
         {
             ref double w = ref MemoryMarshal.GetReference(weights);
             ref double x0 = ref MemoryMarshal.GetReference(x);
-            if (Vector512.IsHardwareAccelerated)
+            for (int j = 0; j < K; j++)
             {
-                // 8 patches at a time: each patch's products in one Vector512<double> (PatchPartial512), the 8
-                // partials summed across lanes together (Sums8), σ and a_j σ(z_j) in lanes.
-                Vector512<double> w0 = Vector512.LoadUnsafe(ref w, 0);
-                Vector512<double> w1 = Vector512.LoadUnsafe(ref w, 8);
-                Vector512<double> w2 = Vector512.LoadUnsafe(ref w, 16);
-                Vector512<double> w3 = Vector512.LoadUnsafe(ref w, 24);
-                Vector512<double> w4 = Vector512.LoadUnsafe(ref w, 32);
-                Vector512<double> w5 = Vector512.LoadUnsafe(ref w, 40);
-                Vector512<double> w6 = Vector512.LoadUnsafe(ref w, 48);
-                Vector512<double> w7 = Vector512.LoadUnsafe(ref w, 56);
-                ref double a0 = ref MemoryMarshal.GetReference(a);
-                ref double z0 = ref MemoryMarshal.GetReference(z);
-                Vector512<double> f0 = default;
-                int j = 0;
-                for (; j + 8 <= K; j += 8)
-                {
-                    Vector512<double> zs = Sums8(
-                        PatchPartial512(ref x0, PatchStart(j), w0, w1, w2, w3, w4, w5, w6, w7),
-                        PatchPartial512(ref x0, PatchStart(j + 1), w0, w1, w2, w3, w4, w5, w6, w7),
-                        PatchPartial512(ref x0, PatchStart(j + 2), w0, w1, w2, w3, w4, w5, w6, w7),
-                        PatchPartial512(ref x0, PatchStart(j + 3), w0, w1, w2, w3, w4, w5, w6, w7),
-                        PatchPartial512(ref x0, PatchStart(j + 4), w0, w1, w2, w3, w4, w5, w6, w7),
-                        PatchPartial512(ref x0, PatchStart(j + 5), w0, w1, w2, w3, w4, w5, w6, w7),
-                        PatchPartial512(ref x0, PatchStart(j + 6), w0, w1, w2, w3, w4, w5, w6, w7),
-                        PatchPartial512(ref x0, PatchStart(j + 7), w0, w1, w2, w3, w4, w5, w6, w7));
-                    zs.StoreUnsafe(ref z0, (nuint)j);
-                    f0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a0, (nuint)j), Sigma(zs), f0);
-                }
-                double f = Vector512.Sum(f0);
-                for (; j < K; j++)
-                {
-                    double zj = Vector512.Sum(PatchPartial512(ref x0, PatchStart(j), w0, w1, w2, w3, w4, w5, w6, w7));
-                    Unsafe.Add(ref z0, j) = zj;
-                    f += Unsafe.Add(ref a0, j) * Sigma(zj);
-                }
-                return f;
+                // patch j reads x[j·s .. j·s + r − 1]
+                nuint start = (nuint)(j * S);
+                z[j] = Dot64(ref w, 0, ref x0, start);
             }
-            else
-            {
-                for (int j = 0; j < K; j++)
-                {
-                    // patch j reads x[j·s .. j·s + r − 1]
-                    nuint start = (nuint)(j * S);
-                    z[j] = Dot64(ref w, 0, ref x0, start);
-                }
-                return ActivatedSum(a, z);
-            }
+            return ActivatedSum(a, z);
         }
 
         /// <summary>target += scale · Σ with Σ = Σ_j c_j P_j x over every patch j (target has length r); normalized:
@@ -362,70 +294,27 @@ namespace Convotron.Generated
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double t = ref MemoryMarshal.GetReference(target);
-            if (Vector512.IsHardwareAccelerated)
+            // Too many taps to hold Σ in registers: the sum is built in memory, patch by patch.
+            if (normalized)
             {
-                // Σ_j c_j P_j x in registers (8 Vector512), then one update of the target.
-                Vector512<double> acc0_0 = default, acc0_1 = default, acc0_2 = default, acc0_3 = default,
-                    acc0_4 = default, acc0_5 = default, acc0_6 = default, acc0_7 = default;
-                int j = 0;
-                for (; j < K; j++)
-                {
-                    Accumulate64(c[j], ref x0, PatchStart(j), ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3,
-                        ref acc0_4, ref acc0_5, ref acc0_6, ref acc0_7);
-                }
-                if (normalized)
-                {
-                    double norm2 =
-                        Vector512.Sum(acc0_0 * acc0_0 + acc0_1 * acc0_1 + acc0_2 * acc0_2 + acc0_3 * acc0_3
-                            + acc0_4 * acc0_4 + acc0_5 * acc0_5 + acc0_6 * acc0_6 + acc0_7 * acc0_7);
-                    if (!(norm2 > 0.0))
-                        return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
-                    double step = scale / norm2;
-                    Vector512<double> step8 = Vector512.Create(step);
-                    Vector512.FusedMultiplyAdd(acc0_0, step8, Vector512.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                    Vector512.FusedMultiplyAdd(acc0_1, step8, Vector512.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
-                    Vector512.FusedMultiplyAdd(acc0_2, step8, Vector512.LoadUnsafe(ref t, 16)).StoreUnsafe(ref t, 16);
-                    Vector512.FusedMultiplyAdd(acc0_3, step8, Vector512.LoadUnsafe(ref t, 24)).StoreUnsafe(ref t, 24);
-                    Vector512.FusedMultiplyAdd(acc0_4, step8, Vector512.LoadUnsafe(ref t, 32)).StoreUnsafe(ref t, 32);
-                    Vector512.FusedMultiplyAdd(acc0_5, step8, Vector512.LoadUnsafe(ref t, 40)).StoreUnsafe(ref t, 40);
-                    Vector512.FusedMultiplyAdd(acc0_6, step8, Vector512.LoadUnsafe(ref t, 48)).StoreUnsafe(ref t, 48);
-                    Vector512.FusedMultiplyAdd(acc0_7, step8, Vector512.LoadUnsafe(ref t, 56)).StoreUnsafe(ref t, 56);
-                    return;
-                }
-                Vector512<double> scale8 = Vector512.Create(scale);
-                Vector512.FusedMultiplyAdd(acc0_0, scale8, Vector512.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                Vector512.FusedMultiplyAdd(acc0_1, scale8, Vector512.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
-                Vector512.FusedMultiplyAdd(acc0_2, scale8, Vector512.LoadUnsafe(ref t, 16)).StoreUnsafe(ref t, 16);
-                Vector512.FusedMultiplyAdd(acc0_3, scale8, Vector512.LoadUnsafe(ref t, 24)).StoreUnsafe(ref t, 24);
-                Vector512.FusedMultiplyAdd(acc0_4, scale8, Vector512.LoadUnsafe(ref t, 32)).StoreUnsafe(ref t, 32);
-                Vector512.FusedMultiplyAdd(acc0_5, scale8, Vector512.LoadUnsafe(ref t, 40)).StoreUnsafe(ref t, 40);
-                Vector512.FusedMultiplyAdd(acc0_6, scale8, Vector512.LoadUnsafe(ref t, 48)).StoreUnsafe(ref t, 48);
-                Vector512.FusedMultiplyAdd(acc0_7, scale8, Vector512.LoadUnsafe(ref t, 56)).StoreUnsafe(ref t, 56);
-            }
-            else
-            {
-                // Too many taps to hold Σ in registers at these lanes: the sum is built in memory, patch by patch.
-                if (normalized)
-                {
-                    scratch.Clear();
-                    ref double u = ref MemoryMarshal.GetReference(scratch);
-                    for (int j = 0; j < K; j++)
-                    {
-                        // patch j reads x[j·s .. j·s + r − 1]
-                        nuint start = (nuint)(j * S);
-                        Axpy64(c[j], ref x0, start, ref u, 0);
-                    }
-                    double norm2 = TensorPrimitives.Dot<double>(scratch, scratch);
-                    if (norm2 > 0.0)
-                        TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
-                    return;
-                }
+                scratch.Clear();
+                ref double u = ref MemoryMarshal.GetReference(scratch);
                 for (int j = 0; j < K; j++)
                 {
                     // patch j reads x[j·s .. j·s + r − 1]
                     nuint start = (nuint)(j * S);
-                    Axpy64(scale * c[j], ref x0, start, ref t, 0);
+                    Axpy64(c[j], ref x0, start, ref u, 0);
                 }
+                double norm2 = global::Convotron.VectorMath.Dot(scratch, scratch);
+                if (norm2 > 0.0)
+                    global::Convotron.VectorMath.MultiplyAdd(scale / norm2, scratch, target);
+                return;
+            }
+            for (int j = 0; j < K; j++)
+            {
+                // patch j reads x[j·s .. j·s + r − 1]
+                nuint start = (nuint)(j * S);
+                Axpy64(scale * c[j], ref x0, start, ref t, 0);
             }
         }
 
@@ -476,54 +365,6 @@ namespace Convotron.Generated
             Unsafe.Add(ref t, 1) = Math.FusedMultiplyAdd(sum1, scale, Unsafe.Add(ref t, 1));
         }
 
-        /// <summary>The products of w and the patch part at x[start] (1 run of 64 taps as 8 Vector512) summed into one
-        /// Vector512, not across its lanes.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<double> PatchPartial512(ref double x, nuint start, Vector512<double> w0,
-            Vector512<double> w1, Vector512<double> w2, Vector512<double> w3, Vector512<double> w4,
-            Vector512<double> w5, Vector512<double> w6, Vector512<double> w7)
-        {
-            Vector512<double> sum0 = Vector512.LoadUnsafe(ref x, start) * w0;
-            Vector512<double> sum1 = Vector512.LoadUnsafe(ref x, start + 8) * w1;
-            Vector512<double> sum2 = Vector512.LoadUnsafe(ref x, start + 16) * w2;
-            Vector512<double> sum3 = Vector512.LoadUnsafe(ref x, start + 24) * w3;
-            Vector512<double> sum4 = Vector512.LoadUnsafe(ref x, start + 32) * w4;
-            Vector512<double> sum5 = Vector512.LoadUnsafe(ref x, start + 40) * w5;
-            Vector512<double> sum6 = Vector512.LoadUnsafe(ref x, start + 48) * w6;
-            Vector512<double> sum7 = Vector512.LoadUnsafe(ref x, start + 56) * w7;
-            return sum0 + sum1 + sum2 + sum3 + sum4 + sum5 + sum6 + sum7;
-        }
-
-        /// <summary>Element i is the sum of v{i}'s lanes: a transposing add tree of 3 levels.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<double> Sums8(Vector512<double> v0, Vector512<double> v1, Vector512<double> v2,
-            Vector512<double> v3, Vector512<double> v4, Vector512<double> v5, Vector512<double> v6,
-            Vector512<double> v7)
-        {
-            if (global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
-            {
-                // [a01 b01 a23 b23 a45 b45 a67 b67] from a = v0, b = v1 (and likewise for the other pairs)
-                Vector512<double> p01 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(v0, v1)
-                    + global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(v0, v1);
-                Vector512<double> p23 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(v2, v3)
-                    + global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(v2, v3);
-                Vector512<double> p45 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(v4, v5)
-                    + global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(v4, v5);
-                Vector512<double> p67 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(v6, v7)
-                    + global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(v6, v7);
-                // 128-bit lanes 0, 2 and 1, 3 of each pair: [a0123 b0123 a4567 b4567 c0123 d0123 c4567 d4567]
-                Vector512<double> q0 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(p01, p23, 0x88)
-                    + global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(p01, p23, 0xDD);
-                Vector512<double> q1 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(p45, p67, 0x88)
-                    + global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(p45, p67, 0xDD);
-                // [a b c d e f g h]
-                return global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(q0, q1, 0x88)
-                    + global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(q0, q1, 0xDD);
-            }
-            return Vector512.Create(Vector512.Sum(v0), Vector512.Sum(v1), Vector512.Sum(v2), Vector512.Sum(v3),
-                Vector512.Sum(v4), Vector512.Sum(v5), Vector512.Sum(v6), Vector512.Sum(v7));
-        }
-
         /// <summary>Where patch j starts in x: P_j[0].</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static nuint PatchStart(int j) => (nuint)(j * S);
@@ -542,45 +383,19 @@ namespace Convotron.Generated
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static double Dot64(ref double w, nuint wOffset, ref double x, nuint xOffset)
         {
-            if (Vector512.IsHardwareAccelerated)
+            Vector256<double> sum0 = default, sum1 = default, sum2 = default, sum3 = default;
+            for (nuint i = 0; i < 64; i += 16)
             {
-                Vector512<double> sum0 = Vector512.LoadUnsafe(ref w, wOffset) * Vector512.LoadUnsafe(ref x, xOffset);
-                Vector512<double> sum1 = Vector512.LoadUnsafe(ref w, wOffset + 8) * Vector512.LoadUnsafe(ref x, xOffset
-                    + 8);
-                Vector512<double> sum2 = Vector512.LoadUnsafe(ref w, wOffset + 16) * Vector512.LoadUnsafe(ref x,
-                    xOffset + 16);
-                Vector512<double> sum3 = Vector512.LoadUnsafe(ref w, wOffset + 24) * Vector512.LoadUnsafe(ref x,
-                    xOffset + 24);
-                sum0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w, wOffset + 32), Vector512.LoadUnsafe(ref x,
-                    xOffset + 32), sum0);
-                sum1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w, wOffset + 40), Vector512.LoadUnsafe(ref x,
-                    xOffset + 40), sum1);
-                sum2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w, wOffset + 48), Vector512.LoadUnsafe(ref x,
-                    xOffset + 48), sum2);
-                sum3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w, wOffset + 56), Vector512.LoadUnsafe(ref x,
-                    xOffset + 56), sum3);
-                return Vector512.Sum(sum0 + sum1 + sum2 + sum3);
+                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, wOffset + i), Vector256.LoadUnsafe(ref x,
+                    xOffset + i), sum0);
+                sum1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, wOffset + i + 4),
+                    Vector256.LoadUnsafe(ref x, xOffset + i + 4), sum1);
+                sum2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, wOffset + i + 8),
+                    Vector256.LoadUnsafe(ref x, xOffset + i + 8), sum2);
+                sum3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, wOffset + i + 12),
+                    Vector256.LoadUnsafe(ref x, xOffset + i + 12), sum3);
             }
-            if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<double> sum0 = default, sum1 = default, sum2 = default, sum3 = default;
-                for (nuint i = 0; i < 64; i += 16)
-                {
-                    sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, wOffset + i),
-                        Vector256.LoadUnsafe(ref x, xOffset + i), sum0);
-                    sum1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, wOffset + i + 4),
-                        Vector256.LoadUnsafe(ref x, xOffset + i + 4), sum1);
-                    sum2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, wOffset + i + 8),
-                        Vector256.LoadUnsafe(ref x, xOffset + i + 8), sum2);
-                    sum3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, wOffset + i + 12),
-                        Vector256.LoadUnsafe(ref x, xOffset + i + 12), sum3);
-                }
-                return Vector256.Sum(sum0 + sum1 + sum2 + sum3);
-            }
-            double scalar = 0.0;
-            for (nuint i = 0; i < 64; i++)
-                scalar += Unsafe.Add(ref w, wOffset + i) * Unsafe.Add(ref x, xOffset + i);
-            return scalar;
+            return Vector256.Sum(sum0 + sum1 + sum2 + sum3);
         }
 
         /// <summary>acc += c · x[xOffset .. xOffset + 1] as 2 doubles.</summary>
@@ -591,38 +406,14 @@ namespace Convotron.Generated
             acc1 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset + 1), c, acc1);
         }
 
-        /// <summary>acc += c · x[xOffset .. xOffset + 63] as 8 Vector512.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Accumulate64(double c, ref double x, nuint xOffset, ref Vector512<double> acc0,
-            ref Vector512<double> acc1, ref Vector512<double> acc2, ref Vector512<double> acc3,
-            ref Vector512<double> acc4, ref Vector512<double> acc5, ref Vector512<double> acc6,
-            ref Vector512<double> acc7)
-        {
-            Vector512<double> c8 = Vector512.Create(c);
-            acc0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, xOffset), c8, acc0);
-            acc1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, xOffset + 8), c8, acc1);
-            acc2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, xOffset + 16), c8, acc2);
-            acc3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, xOffset + 24), c8, acc3);
-            acc4 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, xOffset + 32), c8, acc4);
-            acc5 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, xOffset + 40), c8, acc5);
-            acc6 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, xOffset + 48), c8, acc6);
-            acc7 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, xOffset + 56), c8, acc7);
-        }
-
         /// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; 64.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Axpy64(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
         {
-            if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<double> scale = Vector256.Create(c);
-                for (nuint i = 0; i < 64; i += 4)
-                    Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + i), scale,
-                        Vector256.LoadUnsafe(ref t, tOffset + i)).StoreUnsafe(ref t, tOffset + i);
-                return;
-            }
-            for (nuint i = 0; i < 64; i++)
-                Unsafe.Add(ref t, tOffset + i) += c * Unsafe.Add(ref x, xOffset + i);
+            Vector256<double> scale = Vector256.Create(c);
+            for (nuint i = 0; i < 64; i += 4)
+                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + i), scale, Vector256.LoadUnsafe(ref t,
+                    tOffset + i)).StoreUnsafe(ref t, tOffset + i);
         }
 
     }

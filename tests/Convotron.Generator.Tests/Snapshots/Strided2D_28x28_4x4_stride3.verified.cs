@@ -3,7 +3,7 @@
 //   2d:rh=4,rw=4,sh=3,sw=3,height=28,width=28: k = 81 patches of r = 16 taps over d = 784 inputs
 //   (0 read by no patch), activation relu (alpha = 0),
 //   non-overlapping taps: filter rows 1..2 × columns 1..2 (4 of 16),
-//   patch loop unrolled with constant offsets; r-length dot products in Vector512/256 lanes.
+//   patch loop unrolled with constant offsets; r-length dot products in Vector256 lanes.
 #nullable enable
 
 namespace App
@@ -137,7 +137,6 @@ namespace App
 namespace Convotron.Generated
 {
     using System;
-    using System.Numerics.Tensors;
     using System.Runtime.CompilerServices;
     using System.Runtime.InteropServices;
     using System.Runtime.Intrinsics;
@@ -224,10 +223,6 @@ namespace Convotron.Generated
 
         /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<double> Sigma(Vector512<double> z) => Vector512.MaxNative(z, z * ActivationSlope);
-
-        /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector256<double> Sigma(Vector256<double> z) => Vector256.MaxNative(z, z * ActivationSlope);
 
         /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
@@ -238,42 +233,21 @@ namespace Convotron.Generated
             ref double z0 = ref MemoryMarshal.GetReference(z);
             double f = 0.0;
             nuint j = 0;
-            if (Vector512.IsHardwareAccelerated)
+            Vector256<double> sum0 = default, sum1 = default;
+            for (; j + 8 <= K; j += 8)
             {
-                Vector512<double> sum0 = default, sum1 = default;
-                for (; j + 16 <= K; j += 16)
-                {
-                    sum0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a0, j),
-                        Sigma(Vector512.LoadUnsafe(ref z0, j)), sum0);
-                    sum1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a0, j + 8),
-                        Sigma(Vector512.LoadUnsafe(ref z0, j + 8)), sum1);
-                }
-                if (j + 8 <= K)
-                {
-                    sum0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a0, j),
-                        Sigma(Vector512.LoadUnsafe(ref z0, j)), sum0);
-                    j += 8;
-                }
-                f = Vector512.Sum(sum0 + sum1);
+                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
+                    j)), sum0);
+                sum1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j + 4),
+                    Sigma(Vector256.LoadUnsafe(ref z0, j + 4)), sum1);
             }
-            else if (Vector256.IsHardwareAccelerated)
+            if (j + 4 <= K)
             {
-                Vector256<double> sum0 = default, sum1 = default;
-                for (; j + 8 <= K; j += 8)
-                {
-                    sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j),
-                        Sigma(Vector256.LoadUnsafe(ref z0, j)), sum0);
-                    sum1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j + 4),
-                        Sigma(Vector256.LoadUnsafe(ref z0, j + 4)), sum1);
-                }
-                if (j + 4 <= K)
-                {
-                    sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j),
-                        Sigma(Vector256.LoadUnsafe(ref z0, j)), sum0);
-                    j += 4;
-                }
-                f = Vector256.Sum(sum0 + sum1);
+                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
+                    j)), sum0);
+                j += 4;
             }
+            f = Vector256.Sum(sum0 + sum1);
             for (; j < K; j++)
                 f += Unsafe.Add(ref a0, j) * Sigma(Unsafe.Add(ref z0, j));
             return f;
@@ -296,13 +270,13 @@ namespace Convotron.Generated
             v.Clear();
             NonOverlappingPatchAxpys(x, a, 1.0, v);
             double e = UnbiasingFactor * (fNon - y);
-            double wNorm2 = TensorPrimitives.Dot<double>(wNon, wNon);
-            double aNorm2 = TensorPrimitives.Dot<double>(a, a);
+            double wNorm2 = global::Convotron.VectorMath.Dot(wNon, wNon);
+            double aNorm2 = global::Convotron.VectorMath.Dot(a, a);
             double eta = rate;
             if (normalized)
             {
                 double c2 = UnbiasingFactor * UnbiasingFactor;
-                double scale = c2 * (TensorPrimitives.Dot<double>(v, v) + TensorPrimitives.Dot<double>(z, z));
+                double scale = c2 * (global::Convotron.VectorMath.Dot(v, v) + global::Convotron.VectorMath.Dot(z, z));
                 eta = scale > 0.0 ? rate / scale : 0.0;
             }
             double balance = 0.25 * (wNorm2 - aNorm2);
@@ -327,249 +301,160 @@ namespace Convotron.Generated
         {
             ref double w = ref MemoryMarshal.GetReference(weights);
             ref double x0 = ref MemoryMarshal.GetReference(x);
-            if (Vector256.IsHardwareAccelerated)
-            {
-                // 4 patches at a time: each patch's products in one Vector256<double> (PatchPartial256), the 4
-                // partials summed across lanes together (Sums4), σ and a_j σ(z_j) in lanes.
-                Vector256<double> w0 = Vector256.LoadUnsafe(ref w, 0);
-                Vector256<double> w1 = Vector256.LoadUnsafe(ref w, 4);
-                Vector256<double> w2 = Vector256.LoadUnsafe(ref w, 8);
-                Vector256<double> w3 = Vector256.LoadUnsafe(ref w, 12);
-                ref double a0 = ref MemoryMarshal.GetReference(a);
-                ref double z0 = ref MemoryMarshal.GetReference(z);
-                Vector256<double> f0 = default, f1 = default;
-                Vector256<double> z0_3 = Sums4(
-                    PatchPartial256(ref x0, 0, w0, w1, w2, w3), // rows 0..3 × columns 0..3
-                    PatchPartial256(ref x0, 3, w0, w1, w2, w3), // rows 0..3 × columns 3..6
-                    PatchPartial256(ref x0, 6, w0, w1, w2, w3), // rows 0..3 × columns 6..9
-                    PatchPartial256(ref x0, 9, w0, w1, w2, w3)); // rows 0..3 × columns 9..12
-                z0_3.StoreUnsafe(ref z0, 0);
-                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 0), Sigma(z0_3), f0);
-                Vector256<double> z4_7 = Sums4(
-                    PatchPartial256(ref x0, 12, w0, w1, w2, w3), // rows 0..3 × columns 12..15
-                    PatchPartial256(ref x0, 15, w0, w1, w2, w3), // rows 0..3 × columns 15..18
-                    PatchPartial256(ref x0, 18, w0, w1, w2, w3), // rows 0..3 × columns 18..21
-                    PatchPartial256(ref x0, 21, w0, w1, w2, w3)); // rows 0..3 × columns 21..24
-                z4_7.StoreUnsafe(ref z0, 4);
-                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 4), Sigma(z4_7), f1);
-                Vector256<double> z8_11 = Sums4(
-                    PatchPartial256(ref x0, 24, w0, w1, w2, w3), // rows 0..3 × columns 24..27
-                    PatchPartial256(ref x0, 84, w0, w1, w2, w3), // rows 3..6 × columns 0..3
-                    PatchPartial256(ref x0, 87, w0, w1, w2, w3), // rows 3..6 × columns 3..6
-                    PatchPartial256(ref x0, 90, w0, w1, w2, w3)); // rows 3..6 × columns 6..9
-                z8_11.StoreUnsafe(ref z0, 8);
-                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 8), Sigma(z8_11), f0);
-                Vector256<double> z12_15 = Sums4(
-                    PatchPartial256(ref x0, 93, w0, w1, w2, w3), // rows 3..6 × columns 9..12
-                    PatchPartial256(ref x0, 96, w0, w1, w2, w3), // rows 3..6 × columns 12..15
-                    PatchPartial256(ref x0, 99, w0, w1, w2, w3), // rows 3..6 × columns 15..18
-                    PatchPartial256(ref x0, 102, w0, w1, w2, w3)); // rows 3..6 × columns 18..21
-                z12_15.StoreUnsafe(ref z0, 12);
-                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 12), Sigma(z12_15), f1);
-                Vector256<double> z16_19 = Sums4(
-                    PatchPartial256(ref x0, 105, w0, w1, w2, w3), // rows 3..6 × columns 21..24
-                    PatchPartial256(ref x0, 108, w0, w1, w2, w3), // rows 3..6 × columns 24..27
-                    PatchPartial256(ref x0, 168, w0, w1, w2, w3), // rows 6..9 × columns 0..3
-                    PatchPartial256(ref x0, 171, w0, w1, w2, w3)); // rows 6..9 × columns 3..6
-                z16_19.StoreUnsafe(ref z0, 16);
-                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 16), Sigma(z16_19), f0);
-                Vector256<double> z20_23 = Sums4(
-                    PatchPartial256(ref x0, 174, w0, w1, w2, w3), // rows 6..9 × columns 6..9
-                    PatchPartial256(ref x0, 177, w0, w1, w2, w3), // rows 6..9 × columns 9..12
-                    PatchPartial256(ref x0, 180, w0, w1, w2, w3), // rows 6..9 × columns 12..15
-                    PatchPartial256(ref x0, 183, w0, w1, w2, w3)); // rows 6..9 × columns 15..18
-                z20_23.StoreUnsafe(ref z0, 20);
-                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 20), Sigma(z20_23), f1);
-                Vector256<double> z24_27 = Sums4(
-                    PatchPartial256(ref x0, 186, w0, w1, w2, w3), // rows 6..9 × columns 18..21
-                    PatchPartial256(ref x0, 189, w0, w1, w2, w3), // rows 6..9 × columns 21..24
-                    PatchPartial256(ref x0, 192, w0, w1, w2, w3), // rows 6..9 × columns 24..27
-                    PatchPartial256(ref x0, 252, w0, w1, w2, w3)); // rows 9..12 × columns 0..3
-                z24_27.StoreUnsafe(ref z0, 24);
-                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 24), Sigma(z24_27), f0);
-                Vector256<double> z28_31 = Sums4(
-                    PatchPartial256(ref x0, 255, w0, w1, w2, w3), // rows 9..12 × columns 3..6
-                    PatchPartial256(ref x0, 258, w0, w1, w2, w3), // rows 9..12 × columns 6..9
-                    PatchPartial256(ref x0, 261, w0, w1, w2, w3), // rows 9..12 × columns 9..12
-                    PatchPartial256(ref x0, 264, w0, w1, w2, w3)); // rows 9..12 × columns 12..15
-                z28_31.StoreUnsafe(ref z0, 28);
-                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 28), Sigma(z28_31), f1);
-                Vector256<double> z32_35 = Sums4(
-                    PatchPartial256(ref x0, 267, w0, w1, w2, w3), // rows 9..12 × columns 15..18
-                    PatchPartial256(ref x0, 270, w0, w1, w2, w3), // rows 9..12 × columns 18..21
-                    PatchPartial256(ref x0, 273, w0, w1, w2, w3), // rows 9..12 × columns 21..24
-                    PatchPartial256(ref x0, 276, w0, w1, w2, w3)); // rows 9..12 × columns 24..27
-                z32_35.StoreUnsafe(ref z0, 32);
-                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 32), Sigma(z32_35), f0);
-                Vector256<double> z36_39 = Sums4(
-                    PatchPartial256(ref x0, 336, w0, w1, w2, w3), // rows 12..15 × columns 0..3
-                    PatchPartial256(ref x0, 339, w0, w1, w2, w3), // rows 12..15 × columns 3..6
-                    PatchPartial256(ref x0, 342, w0, w1, w2, w3), // rows 12..15 × columns 6..9
-                    PatchPartial256(ref x0, 345, w0, w1, w2, w3)); // rows 12..15 × columns 9..12
-                z36_39.StoreUnsafe(ref z0, 36);
-                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 36), Sigma(z36_39), f1);
-                Vector256<double> z40_43 = Sums4(
-                    PatchPartial256(ref x0, 348, w0, w1, w2, w3), // rows 12..15 × columns 12..15
-                    PatchPartial256(ref x0, 351, w0, w1, w2, w3), // rows 12..15 × columns 15..18
-                    PatchPartial256(ref x0, 354, w0, w1, w2, w3), // rows 12..15 × columns 18..21
-                    PatchPartial256(ref x0, 357, w0, w1, w2, w3)); // rows 12..15 × columns 21..24
-                z40_43.StoreUnsafe(ref z0, 40);
-                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 40), Sigma(z40_43), f0);
-                Vector256<double> z44_47 = Sums4(
-                    PatchPartial256(ref x0, 360, w0, w1, w2, w3), // rows 12..15 × columns 24..27
-                    PatchPartial256(ref x0, 420, w0, w1, w2, w3), // rows 15..18 × columns 0..3
-                    PatchPartial256(ref x0, 423, w0, w1, w2, w3), // rows 15..18 × columns 3..6
-                    PatchPartial256(ref x0, 426, w0, w1, w2, w3)); // rows 15..18 × columns 6..9
-                z44_47.StoreUnsafe(ref z0, 44);
-                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 44), Sigma(z44_47), f1);
-                Vector256<double> z48_51 = Sums4(
-                    PatchPartial256(ref x0, 429, w0, w1, w2, w3), // rows 15..18 × columns 9..12
-                    PatchPartial256(ref x0, 432, w0, w1, w2, w3), // rows 15..18 × columns 12..15
-                    PatchPartial256(ref x0, 435, w0, w1, w2, w3), // rows 15..18 × columns 15..18
-                    PatchPartial256(ref x0, 438, w0, w1, w2, w3)); // rows 15..18 × columns 18..21
-                z48_51.StoreUnsafe(ref z0, 48);
-                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 48), Sigma(z48_51), f0);
-                Vector256<double> z52_55 = Sums4(
-                    PatchPartial256(ref x0, 441, w0, w1, w2, w3), // rows 15..18 × columns 21..24
-                    PatchPartial256(ref x0, 444, w0, w1, w2, w3), // rows 15..18 × columns 24..27
-                    PatchPartial256(ref x0, 504, w0, w1, w2, w3), // rows 18..21 × columns 0..3
-                    PatchPartial256(ref x0, 507, w0, w1, w2, w3)); // rows 18..21 × columns 3..6
-                z52_55.StoreUnsafe(ref z0, 52);
-                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 52), Sigma(z52_55), f1);
-                Vector256<double> z56_59 = Sums4(
-                    PatchPartial256(ref x0, 510, w0, w1, w2, w3), // rows 18..21 × columns 6..9
-                    PatchPartial256(ref x0, 513, w0, w1, w2, w3), // rows 18..21 × columns 9..12
-                    PatchPartial256(ref x0, 516, w0, w1, w2, w3), // rows 18..21 × columns 12..15
-                    PatchPartial256(ref x0, 519, w0, w1, w2, w3)); // rows 18..21 × columns 15..18
-                z56_59.StoreUnsafe(ref z0, 56);
-                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 56), Sigma(z56_59), f0);
-                Vector256<double> z60_63 = Sums4(
-                    PatchPartial256(ref x0, 522, w0, w1, w2, w3), // rows 18..21 × columns 18..21
-                    PatchPartial256(ref x0, 525, w0, w1, w2, w3), // rows 18..21 × columns 21..24
-                    PatchPartial256(ref x0, 528, w0, w1, w2, w3), // rows 18..21 × columns 24..27
-                    PatchPartial256(ref x0, 588, w0, w1, w2, w3)); // rows 21..24 × columns 0..3
-                z60_63.StoreUnsafe(ref z0, 60);
-                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 60), Sigma(z60_63), f1);
-                Vector256<double> z64_67 = Sums4(
-                    PatchPartial256(ref x0, 591, w0, w1, w2, w3), // rows 21..24 × columns 3..6
-                    PatchPartial256(ref x0, 594, w0, w1, w2, w3), // rows 21..24 × columns 6..9
-                    PatchPartial256(ref x0, 597, w0, w1, w2, w3), // rows 21..24 × columns 9..12
-                    PatchPartial256(ref x0, 600, w0, w1, w2, w3)); // rows 21..24 × columns 12..15
-                z64_67.StoreUnsafe(ref z0, 64);
-                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 64), Sigma(z64_67), f0);
-                Vector256<double> z68_71 = Sums4(
-                    PatchPartial256(ref x0, 603, w0, w1, w2, w3), // rows 21..24 × columns 15..18
-                    PatchPartial256(ref x0, 606, w0, w1, w2, w3), // rows 21..24 × columns 18..21
-                    PatchPartial256(ref x0, 609, w0, w1, w2, w3), // rows 21..24 × columns 21..24
-                    PatchPartial256(ref x0, 612, w0, w1, w2, w3)); // rows 21..24 × columns 24..27
-                z68_71.StoreUnsafe(ref z0, 68);
-                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 68), Sigma(z68_71), f1);
-                Vector256<double> z72_75 = Sums4(
-                    PatchPartial256(ref x0, 672, w0, w1, w2, w3), // rows 24..27 × columns 0..3
-                    PatchPartial256(ref x0, 675, w0, w1, w2, w3), // rows 24..27 × columns 3..6
-                    PatchPartial256(ref x0, 678, w0, w1, w2, w3), // rows 24..27 × columns 6..9
-                    PatchPartial256(ref x0, 681, w0, w1, w2, w3)); // rows 24..27 × columns 9..12
-                z72_75.StoreUnsafe(ref z0, 72);
-                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 72), Sigma(z72_75), f0);
-                Vector256<double> z76_79 = Sums4(
-                    PatchPartial256(ref x0, 684, w0, w1, w2, w3), // rows 24..27 × columns 12..15
-                    PatchPartial256(ref x0, 687, w0, w1, w2, w3), // rows 24..27 × columns 15..18
-                    PatchPartial256(ref x0, 690, w0, w1, w2, w3), // rows 24..27 × columns 18..21
-                    PatchPartial256(ref x0, 693, w0, w1, w2, w3)); // rows 24..27 × columns 21..24
-                z76_79.StoreUnsafe(ref z0, 76);
-                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 76), Sigma(z76_79), f1);
-                double f = Vector256.Sum(f0 + f1);
-                double z80 = Vector256.Sum(PatchPartial256(ref x0, 696, w0, w1, w2,
-                    w3)); // rows 24..27 × columns 24..27
-                Unsafe.Add(ref z0, 80) = z80;
-                f += Unsafe.Add(ref a0, 80) * Sigma(z80);
-                return f;
-            }
-            else
-            {
-                z[0] = PatchDot(ref w, ref x0, 0); // rows 0..3 × columns 0..3
-                z[1] = PatchDot(ref w, ref x0, 3); // rows 0..3 × columns 3..6
-                z[2] = PatchDot(ref w, ref x0, 6); // rows 0..3 × columns 6..9
-                z[3] = PatchDot(ref w, ref x0, 9); // rows 0..3 × columns 9..12
-                z[4] = PatchDot(ref w, ref x0, 12); // rows 0..3 × columns 12..15
-                z[5] = PatchDot(ref w, ref x0, 15); // rows 0..3 × columns 15..18
-                z[6] = PatchDot(ref w, ref x0, 18); // rows 0..3 × columns 18..21
-                z[7] = PatchDot(ref w, ref x0, 21); // rows 0..3 × columns 21..24
-                z[8] = PatchDot(ref w, ref x0, 24); // rows 0..3 × columns 24..27
-                z[9] = PatchDot(ref w, ref x0, 84); // rows 3..6 × columns 0..3
-                z[10] = PatchDot(ref w, ref x0, 87); // rows 3..6 × columns 3..6
-                z[11] = PatchDot(ref w, ref x0, 90); // rows 3..6 × columns 6..9
-                z[12] = PatchDot(ref w, ref x0, 93); // rows 3..6 × columns 9..12
-                z[13] = PatchDot(ref w, ref x0, 96); // rows 3..6 × columns 12..15
-                z[14] = PatchDot(ref w, ref x0, 99); // rows 3..6 × columns 15..18
-                z[15] = PatchDot(ref w, ref x0, 102); // rows 3..6 × columns 18..21
-                z[16] = PatchDot(ref w, ref x0, 105); // rows 3..6 × columns 21..24
-                z[17] = PatchDot(ref w, ref x0, 108); // rows 3..6 × columns 24..27
-                z[18] = PatchDot(ref w, ref x0, 168); // rows 6..9 × columns 0..3
-                z[19] = PatchDot(ref w, ref x0, 171); // rows 6..9 × columns 3..6
-                z[20] = PatchDot(ref w, ref x0, 174); // rows 6..9 × columns 6..9
-                z[21] = PatchDot(ref w, ref x0, 177); // rows 6..9 × columns 9..12
-                z[22] = PatchDot(ref w, ref x0, 180); // rows 6..9 × columns 12..15
-                z[23] = PatchDot(ref w, ref x0, 183); // rows 6..9 × columns 15..18
-                z[24] = PatchDot(ref w, ref x0, 186); // rows 6..9 × columns 18..21
-                z[25] = PatchDot(ref w, ref x0, 189); // rows 6..9 × columns 21..24
-                z[26] = PatchDot(ref w, ref x0, 192); // rows 6..9 × columns 24..27
-                z[27] = PatchDot(ref w, ref x0, 252); // rows 9..12 × columns 0..3
-                z[28] = PatchDot(ref w, ref x0, 255); // rows 9..12 × columns 3..6
-                z[29] = PatchDot(ref w, ref x0, 258); // rows 9..12 × columns 6..9
-                z[30] = PatchDot(ref w, ref x0, 261); // rows 9..12 × columns 9..12
-                z[31] = PatchDot(ref w, ref x0, 264); // rows 9..12 × columns 12..15
-                z[32] = PatchDot(ref w, ref x0, 267); // rows 9..12 × columns 15..18
-                z[33] = PatchDot(ref w, ref x0, 270); // rows 9..12 × columns 18..21
-                z[34] = PatchDot(ref w, ref x0, 273); // rows 9..12 × columns 21..24
-                z[35] = PatchDot(ref w, ref x0, 276); // rows 9..12 × columns 24..27
-                z[36] = PatchDot(ref w, ref x0, 336); // rows 12..15 × columns 0..3
-                z[37] = PatchDot(ref w, ref x0, 339); // rows 12..15 × columns 3..6
-                z[38] = PatchDot(ref w, ref x0, 342); // rows 12..15 × columns 6..9
-                z[39] = PatchDot(ref w, ref x0, 345); // rows 12..15 × columns 9..12
-                z[40] = PatchDot(ref w, ref x0, 348); // rows 12..15 × columns 12..15
-                z[41] = PatchDot(ref w, ref x0, 351); // rows 12..15 × columns 15..18
-                z[42] = PatchDot(ref w, ref x0, 354); // rows 12..15 × columns 18..21
-                z[43] = PatchDot(ref w, ref x0, 357); // rows 12..15 × columns 21..24
-                z[44] = PatchDot(ref w, ref x0, 360); // rows 12..15 × columns 24..27
-                z[45] = PatchDot(ref w, ref x0, 420); // rows 15..18 × columns 0..3
-                z[46] = PatchDot(ref w, ref x0, 423); // rows 15..18 × columns 3..6
-                z[47] = PatchDot(ref w, ref x0, 426); // rows 15..18 × columns 6..9
-                z[48] = PatchDot(ref w, ref x0, 429); // rows 15..18 × columns 9..12
-                z[49] = PatchDot(ref w, ref x0, 432); // rows 15..18 × columns 12..15
-                z[50] = PatchDot(ref w, ref x0, 435); // rows 15..18 × columns 15..18
-                z[51] = PatchDot(ref w, ref x0, 438); // rows 15..18 × columns 18..21
-                z[52] = PatchDot(ref w, ref x0, 441); // rows 15..18 × columns 21..24
-                z[53] = PatchDot(ref w, ref x0, 444); // rows 15..18 × columns 24..27
-                z[54] = PatchDot(ref w, ref x0, 504); // rows 18..21 × columns 0..3
-                z[55] = PatchDot(ref w, ref x0, 507); // rows 18..21 × columns 3..6
-                z[56] = PatchDot(ref w, ref x0, 510); // rows 18..21 × columns 6..9
-                z[57] = PatchDot(ref w, ref x0, 513); // rows 18..21 × columns 9..12
-                z[58] = PatchDot(ref w, ref x0, 516); // rows 18..21 × columns 12..15
-                z[59] = PatchDot(ref w, ref x0, 519); // rows 18..21 × columns 15..18
-                z[60] = PatchDot(ref w, ref x0, 522); // rows 18..21 × columns 18..21
-                z[61] = PatchDot(ref w, ref x0, 525); // rows 18..21 × columns 21..24
-                z[62] = PatchDot(ref w, ref x0, 528); // rows 18..21 × columns 24..27
-                z[63] = PatchDot(ref w, ref x0, 588); // rows 21..24 × columns 0..3
-                z[64] = PatchDot(ref w, ref x0, 591); // rows 21..24 × columns 3..6
-                z[65] = PatchDot(ref w, ref x0, 594); // rows 21..24 × columns 6..9
-                z[66] = PatchDot(ref w, ref x0, 597); // rows 21..24 × columns 9..12
-                z[67] = PatchDot(ref w, ref x0, 600); // rows 21..24 × columns 12..15
-                z[68] = PatchDot(ref w, ref x0, 603); // rows 21..24 × columns 15..18
-                z[69] = PatchDot(ref w, ref x0, 606); // rows 21..24 × columns 18..21
-                z[70] = PatchDot(ref w, ref x0, 609); // rows 21..24 × columns 21..24
-                z[71] = PatchDot(ref w, ref x0, 612); // rows 21..24 × columns 24..27
-                z[72] = PatchDot(ref w, ref x0, 672); // rows 24..27 × columns 0..3
-                z[73] = PatchDot(ref w, ref x0, 675); // rows 24..27 × columns 3..6
-                z[74] = PatchDot(ref w, ref x0, 678); // rows 24..27 × columns 6..9
-                z[75] = PatchDot(ref w, ref x0, 681); // rows 24..27 × columns 9..12
-                z[76] = PatchDot(ref w, ref x0, 684); // rows 24..27 × columns 12..15
-                z[77] = PatchDot(ref w, ref x0, 687); // rows 24..27 × columns 15..18
-                z[78] = PatchDot(ref w, ref x0, 690); // rows 24..27 × columns 18..21
-                z[79] = PatchDot(ref w, ref x0, 693); // rows 24..27 × columns 21..24
-                z[80] = PatchDot(ref w, ref x0, 696); // rows 24..27 × columns 24..27
-                return ActivatedSum(a, z);
-            }
+            // 4 patches at a time: each patch's products in one Vector256<double> (PatchPartial256), the 4 partials
+            // summed across lanes together (Sums4), σ and a_j σ(z_j) in lanes.
+            Vector256<double> w0 = Vector256.LoadUnsafe(ref w, 0);
+            Vector256<double> w1 = Vector256.LoadUnsafe(ref w, 4);
+            Vector256<double> w2 = Vector256.LoadUnsafe(ref w, 8);
+            Vector256<double> w3 = Vector256.LoadUnsafe(ref w, 12);
+            ref double a0 = ref MemoryMarshal.GetReference(a);
+            ref double z0 = ref MemoryMarshal.GetReference(z);
+            Vector256<double> f0 = default, f1 = default;
+            Vector256<double> z0_3 = Sums4(
+                PatchPartial256(ref x0, 0, w0, w1, w2, w3), // rows 0..3 × columns 0..3
+                PatchPartial256(ref x0, 3, w0, w1, w2, w3), // rows 0..3 × columns 3..6
+                PatchPartial256(ref x0, 6, w0, w1, w2, w3), // rows 0..3 × columns 6..9
+                PatchPartial256(ref x0, 9, w0, w1, w2, w3)); // rows 0..3 × columns 9..12
+            z0_3.StoreUnsafe(ref z0, 0);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 0), Sigma(z0_3), f0);
+            Vector256<double> z4_7 = Sums4(
+                PatchPartial256(ref x0, 12, w0, w1, w2, w3), // rows 0..3 × columns 12..15
+                PatchPartial256(ref x0, 15, w0, w1, w2, w3), // rows 0..3 × columns 15..18
+                PatchPartial256(ref x0, 18, w0, w1, w2, w3), // rows 0..3 × columns 18..21
+                PatchPartial256(ref x0, 21, w0, w1, w2, w3)); // rows 0..3 × columns 21..24
+            z4_7.StoreUnsafe(ref z0, 4);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 4), Sigma(z4_7), f1);
+            Vector256<double> z8_11 = Sums4(
+                PatchPartial256(ref x0, 24, w0, w1, w2, w3), // rows 0..3 × columns 24..27
+                PatchPartial256(ref x0, 84, w0, w1, w2, w3), // rows 3..6 × columns 0..3
+                PatchPartial256(ref x0, 87, w0, w1, w2, w3), // rows 3..6 × columns 3..6
+                PatchPartial256(ref x0, 90, w0, w1, w2, w3)); // rows 3..6 × columns 6..9
+            z8_11.StoreUnsafe(ref z0, 8);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 8), Sigma(z8_11), f0);
+            Vector256<double> z12_15 = Sums4(
+                PatchPartial256(ref x0, 93, w0, w1, w2, w3), // rows 3..6 × columns 9..12
+                PatchPartial256(ref x0, 96, w0, w1, w2, w3), // rows 3..6 × columns 12..15
+                PatchPartial256(ref x0, 99, w0, w1, w2, w3), // rows 3..6 × columns 15..18
+                PatchPartial256(ref x0, 102, w0, w1, w2, w3)); // rows 3..6 × columns 18..21
+            z12_15.StoreUnsafe(ref z0, 12);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 12), Sigma(z12_15), f1);
+            Vector256<double> z16_19 = Sums4(
+                PatchPartial256(ref x0, 105, w0, w1, w2, w3), // rows 3..6 × columns 21..24
+                PatchPartial256(ref x0, 108, w0, w1, w2, w3), // rows 3..6 × columns 24..27
+                PatchPartial256(ref x0, 168, w0, w1, w2, w3), // rows 6..9 × columns 0..3
+                PatchPartial256(ref x0, 171, w0, w1, w2, w3)); // rows 6..9 × columns 3..6
+            z16_19.StoreUnsafe(ref z0, 16);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 16), Sigma(z16_19), f0);
+            Vector256<double> z20_23 = Sums4(
+                PatchPartial256(ref x0, 174, w0, w1, w2, w3), // rows 6..9 × columns 6..9
+                PatchPartial256(ref x0, 177, w0, w1, w2, w3), // rows 6..9 × columns 9..12
+                PatchPartial256(ref x0, 180, w0, w1, w2, w3), // rows 6..9 × columns 12..15
+                PatchPartial256(ref x0, 183, w0, w1, w2, w3)); // rows 6..9 × columns 15..18
+            z20_23.StoreUnsafe(ref z0, 20);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 20), Sigma(z20_23), f1);
+            Vector256<double> z24_27 = Sums4(
+                PatchPartial256(ref x0, 186, w0, w1, w2, w3), // rows 6..9 × columns 18..21
+                PatchPartial256(ref x0, 189, w0, w1, w2, w3), // rows 6..9 × columns 21..24
+                PatchPartial256(ref x0, 192, w0, w1, w2, w3), // rows 6..9 × columns 24..27
+                PatchPartial256(ref x0, 252, w0, w1, w2, w3)); // rows 9..12 × columns 0..3
+            z24_27.StoreUnsafe(ref z0, 24);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 24), Sigma(z24_27), f0);
+            Vector256<double> z28_31 = Sums4(
+                PatchPartial256(ref x0, 255, w0, w1, w2, w3), // rows 9..12 × columns 3..6
+                PatchPartial256(ref x0, 258, w0, w1, w2, w3), // rows 9..12 × columns 6..9
+                PatchPartial256(ref x0, 261, w0, w1, w2, w3), // rows 9..12 × columns 9..12
+                PatchPartial256(ref x0, 264, w0, w1, w2, w3)); // rows 9..12 × columns 12..15
+            z28_31.StoreUnsafe(ref z0, 28);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 28), Sigma(z28_31), f1);
+            Vector256<double> z32_35 = Sums4(
+                PatchPartial256(ref x0, 267, w0, w1, w2, w3), // rows 9..12 × columns 15..18
+                PatchPartial256(ref x0, 270, w0, w1, w2, w3), // rows 9..12 × columns 18..21
+                PatchPartial256(ref x0, 273, w0, w1, w2, w3), // rows 9..12 × columns 21..24
+                PatchPartial256(ref x0, 276, w0, w1, w2, w3)); // rows 9..12 × columns 24..27
+            z32_35.StoreUnsafe(ref z0, 32);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 32), Sigma(z32_35), f0);
+            Vector256<double> z36_39 = Sums4(
+                PatchPartial256(ref x0, 336, w0, w1, w2, w3), // rows 12..15 × columns 0..3
+                PatchPartial256(ref x0, 339, w0, w1, w2, w3), // rows 12..15 × columns 3..6
+                PatchPartial256(ref x0, 342, w0, w1, w2, w3), // rows 12..15 × columns 6..9
+                PatchPartial256(ref x0, 345, w0, w1, w2, w3)); // rows 12..15 × columns 9..12
+            z36_39.StoreUnsafe(ref z0, 36);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 36), Sigma(z36_39), f1);
+            Vector256<double> z40_43 = Sums4(
+                PatchPartial256(ref x0, 348, w0, w1, w2, w3), // rows 12..15 × columns 12..15
+                PatchPartial256(ref x0, 351, w0, w1, w2, w3), // rows 12..15 × columns 15..18
+                PatchPartial256(ref x0, 354, w0, w1, w2, w3), // rows 12..15 × columns 18..21
+                PatchPartial256(ref x0, 357, w0, w1, w2, w3)); // rows 12..15 × columns 21..24
+            z40_43.StoreUnsafe(ref z0, 40);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 40), Sigma(z40_43), f0);
+            Vector256<double> z44_47 = Sums4(
+                PatchPartial256(ref x0, 360, w0, w1, w2, w3), // rows 12..15 × columns 24..27
+                PatchPartial256(ref x0, 420, w0, w1, w2, w3), // rows 15..18 × columns 0..3
+                PatchPartial256(ref x0, 423, w0, w1, w2, w3), // rows 15..18 × columns 3..6
+                PatchPartial256(ref x0, 426, w0, w1, w2, w3)); // rows 15..18 × columns 6..9
+            z44_47.StoreUnsafe(ref z0, 44);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 44), Sigma(z44_47), f1);
+            Vector256<double> z48_51 = Sums4(
+                PatchPartial256(ref x0, 429, w0, w1, w2, w3), // rows 15..18 × columns 9..12
+                PatchPartial256(ref x0, 432, w0, w1, w2, w3), // rows 15..18 × columns 12..15
+                PatchPartial256(ref x0, 435, w0, w1, w2, w3), // rows 15..18 × columns 15..18
+                PatchPartial256(ref x0, 438, w0, w1, w2, w3)); // rows 15..18 × columns 18..21
+            z48_51.StoreUnsafe(ref z0, 48);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 48), Sigma(z48_51), f0);
+            Vector256<double> z52_55 = Sums4(
+                PatchPartial256(ref x0, 441, w0, w1, w2, w3), // rows 15..18 × columns 21..24
+                PatchPartial256(ref x0, 444, w0, w1, w2, w3), // rows 15..18 × columns 24..27
+                PatchPartial256(ref x0, 504, w0, w1, w2, w3), // rows 18..21 × columns 0..3
+                PatchPartial256(ref x0, 507, w0, w1, w2, w3)); // rows 18..21 × columns 3..6
+            z52_55.StoreUnsafe(ref z0, 52);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 52), Sigma(z52_55), f1);
+            Vector256<double> z56_59 = Sums4(
+                PatchPartial256(ref x0, 510, w0, w1, w2, w3), // rows 18..21 × columns 6..9
+                PatchPartial256(ref x0, 513, w0, w1, w2, w3), // rows 18..21 × columns 9..12
+                PatchPartial256(ref x0, 516, w0, w1, w2, w3), // rows 18..21 × columns 12..15
+                PatchPartial256(ref x0, 519, w0, w1, w2, w3)); // rows 18..21 × columns 15..18
+            z56_59.StoreUnsafe(ref z0, 56);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 56), Sigma(z56_59), f0);
+            Vector256<double> z60_63 = Sums4(
+                PatchPartial256(ref x0, 522, w0, w1, w2, w3), // rows 18..21 × columns 18..21
+                PatchPartial256(ref x0, 525, w0, w1, w2, w3), // rows 18..21 × columns 21..24
+                PatchPartial256(ref x0, 528, w0, w1, w2, w3), // rows 18..21 × columns 24..27
+                PatchPartial256(ref x0, 588, w0, w1, w2, w3)); // rows 21..24 × columns 0..3
+            z60_63.StoreUnsafe(ref z0, 60);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 60), Sigma(z60_63), f1);
+            Vector256<double> z64_67 = Sums4(
+                PatchPartial256(ref x0, 591, w0, w1, w2, w3), // rows 21..24 × columns 3..6
+                PatchPartial256(ref x0, 594, w0, w1, w2, w3), // rows 21..24 × columns 6..9
+                PatchPartial256(ref x0, 597, w0, w1, w2, w3), // rows 21..24 × columns 9..12
+                PatchPartial256(ref x0, 600, w0, w1, w2, w3)); // rows 21..24 × columns 12..15
+            z64_67.StoreUnsafe(ref z0, 64);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 64), Sigma(z64_67), f0);
+            Vector256<double> z68_71 = Sums4(
+                PatchPartial256(ref x0, 603, w0, w1, w2, w3), // rows 21..24 × columns 15..18
+                PatchPartial256(ref x0, 606, w0, w1, w2, w3), // rows 21..24 × columns 18..21
+                PatchPartial256(ref x0, 609, w0, w1, w2, w3), // rows 21..24 × columns 21..24
+                PatchPartial256(ref x0, 612, w0, w1, w2, w3)); // rows 21..24 × columns 24..27
+            z68_71.StoreUnsafe(ref z0, 68);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 68), Sigma(z68_71), f1);
+            Vector256<double> z72_75 = Sums4(
+                PatchPartial256(ref x0, 672, w0, w1, w2, w3), // rows 24..27 × columns 0..3
+                PatchPartial256(ref x0, 675, w0, w1, w2, w3), // rows 24..27 × columns 3..6
+                PatchPartial256(ref x0, 678, w0, w1, w2, w3), // rows 24..27 × columns 6..9
+                PatchPartial256(ref x0, 681, w0, w1, w2, w3)); // rows 24..27 × columns 9..12
+            z72_75.StoreUnsafe(ref z0, 72);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 72), Sigma(z72_75), f0);
+            Vector256<double> z76_79 = Sums4(
+                PatchPartial256(ref x0, 684, w0, w1, w2, w3), // rows 24..27 × columns 12..15
+                PatchPartial256(ref x0, 687, w0, w1, w2, w3), // rows 24..27 × columns 15..18
+                PatchPartial256(ref x0, 690, w0, w1, w2, w3), // rows 24..27 × columns 18..21
+                PatchPartial256(ref x0, 693, w0, w1, w2, w3)); // rows 24..27 × columns 21..24
+            z76_79.StoreUnsafe(ref z0, 76);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 76), Sigma(z76_79), f1);
+            double f = Vector256.Sum(f0 + f1);
+            double z80 = Vector256.Sum(PatchPartial256(ref x0, 696, w0, w1, w2, w3)); // rows 24..27 × columns 24..27
+            Unsafe.Add(ref z0, 80) = z80;
+            f += Unsafe.Add(ref a0, 80) * Sigma(z80);
+            return f;
         }
 
         /// <summary>target += scale · Σ with Σ = Σ_j c_j P_j x over every patch j (target has length r); normalized:
@@ -580,94 +465,57 @@ namespace Convotron.Generated
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double t = ref MemoryMarshal.GetReference(target);
-            if (Vector256.IsHardwareAccelerated)
+            // Σ_j c_j P_j x in registers (1 Vector256 per run (4 runs)), then one update of the target.
+            // Patch j adds into set j mod 2: 2 chains of fused multiply-adds side by side.
+            Vector256<double> acc0_r0_0 = default;
+            Vector256<double> acc0_r1_0 = default;
+            Vector256<double> acc0_r2_0 = default;
+            Vector256<double> acc0_r3_0 = default;
+            Vector256<double> acc1_r0_0 = default;
+            Vector256<double> acc1_r1_0 = default;
+            Vector256<double> acc1_r2_0 = default;
+            Vector256<double> acc1_r3_0 = default;
+            int j = 0;
+            for (; j + 1 < K; j += 2)
             {
-                // Σ_j c_j P_j x in registers (1 Vector256 per run (4 runs)), then one update of the target.
-                // Patch j adds into set j mod 2: 2 chains of fused multiply-adds side by side.
-                Vector256<double> acc0_r0_0 = default;
-                Vector256<double> acc0_r1_0 = default;
-                Vector256<double> acc0_r2_0 = default;
-                Vector256<double> acc0_r3_0 = default;
-                Vector256<double> acc1_r0_0 = default;
-                Vector256<double> acc1_r1_0 = default;
-                Vector256<double> acc1_r2_0 = default;
-                Vector256<double> acc1_r3_0 = default;
-                int j = 0;
-                for (; j + 1 < K; j += 2)
-                {
-                    Accumulate4(c[j], ref x0, PatchStart(j), ref acc0_r0_0);
-                    Accumulate4(c[j], ref x0, PatchStart(j) + 28, ref acc0_r1_0);
-                    Accumulate4(c[j], ref x0, PatchStart(j) + 56, ref acc0_r2_0);
-                    Accumulate4(c[j], ref x0, PatchStart(j) + 84, ref acc0_r3_0);
-                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1), ref acc1_r0_0);
-                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 28, ref acc1_r1_0);
-                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 56, ref acc1_r2_0);
-                    Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 84, ref acc1_r3_0);
-                }
-                for (; j < K; j++)
-                {
-                    Accumulate4(c[j], ref x0, PatchStart(j), ref acc0_r0_0);
-                    Accumulate4(c[j], ref x0, PatchStart(j) + 28, ref acc0_r1_0);
-                    Accumulate4(c[j], ref x0, PatchStart(j) + 56, ref acc0_r2_0);
-                    Accumulate4(c[j], ref x0, PatchStart(j) + 84, ref acc0_r3_0);
-                }
-                Vector256<double> sum0 = acc0_r0_0 + acc1_r0_0;
-                Vector256<double> sum1 = acc0_r1_0 + acc1_r1_0;
-                Vector256<double> sum2 = acc0_r2_0 + acc1_r2_0;
-                Vector256<double> sum3 = acc0_r3_0 + acc1_r3_0;
-                if (normalized)
-                {
-                    double norm2 = Vector256.Sum(sum0 * sum0 + sum1 * sum1 + sum2 * sum2 + sum3 * sum3);
-                    if (!(norm2 > 0.0))
-                        return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
-                    double step = scale / norm2;
-                    Vector256<double> step4 = Vector256.Create(step);
-                    Vector256.FusedMultiplyAdd(sum0, step4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                    Vector256.FusedMultiplyAdd(sum1, step4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
-                    Vector256.FusedMultiplyAdd(sum2, step4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
-                    Vector256.FusedMultiplyAdd(sum3, step4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
-                    return;
-                }
-                Vector256<double> scale4 = Vector256.Create(scale);
-                Vector256.FusedMultiplyAdd(sum0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                Vector256.FusedMultiplyAdd(sum1, scale4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
-                Vector256.FusedMultiplyAdd(sum2, scale4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
-                Vector256.FusedMultiplyAdd(sum3, scale4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
+                Accumulate4(c[j], ref x0, PatchStart(j), ref acc0_r0_0);
+                Accumulate4(c[j], ref x0, PatchStart(j) + 28, ref acc0_r1_0);
+                Accumulate4(c[j], ref x0, PatchStart(j) + 56, ref acc0_r2_0);
+                Accumulate4(c[j], ref x0, PatchStart(j) + 84, ref acc0_r3_0);
+                Accumulate4(c[j + 1], ref x0, PatchStart(j + 1), ref acc1_r0_0);
+                Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 28, ref acc1_r1_0);
+                Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 56, ref acc1_r2_0);
+                Accumulate4(c[j + 1], ref x0, PatchStart(j + 1) + 84, ref acc1_r3_0);
             }
-            else
+            for (; j < K; j++)
             {
-                // Too many taps to hold Σ in registers at these lanes: the sum is built in memory, patch by patch.
-                if (normalized)
-                {
-                    scratch.Clear();
-                    ref double u = ref MemoryMarshal.GetReference(scratch);
-                    for (int p = 0, j = 0; p < KH; p++)
-                    {
-                        for (int q = 0; q < KW; q++, j++)
-                        {
-                            // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
-                            nuint start = (nuint)(p * SH * Width + q * SW);
-                            for (int i = 0; i < RH; i++)
-                                Axpy4(c[j], ref x0, start + (nuint)(i * Width), ref u, (nuint)(i * RW));
-                        }
-                    }
-                    double norm2 = TensorPrimitives.Dot<double>(scratch, scratch);
-                    if (norm2 > 0.0)
-                        TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
-                    return;
-                }
-                for (int p = 0, j = 0; p < KH; p++)
-                {
-                    for (int q = 0; q < KW; q++, j++)
-                    {
-                        // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
-                        nuint start = (nuint)(p * SH * Width + q * SW);
-                        double cj = scale * c[j];
-                        for (int i = 0; i < RH; i++)
-                            Axpy4(cj, ref x0, start + (nuint)(i * Width), ref t, (nuint)(i * RW));
-                    }
-                }
+                Accumulate4(c[j], ref x0, PatchStart(j), ref acc0_r0_0);
+                Accumulate4(c[j], ref x0, PatchStart(j) + 28, ref acc0_r1_0);
+                Accumulate4(c[j], ref x0, PatchStart(j) + 56, ref acc0_r2_0);
+                Accumulate4(c[j], ref x0, PatchStart(j) + 84, ref acc0_r3_0);
             }
+            Vector256<double> sum0 = acc0_r0_0 + acc1_r0_0;
+            Vector256<double> sum1 = acc0_r1_0 + acc1_r1_0;
+            Vector256<double> sum2 = acc0_r2_0 + acc1_r2_0;
+            Vector256<double> sum3 = acc0_r3_0 + acc1_r3_0;
+            if (normalized)
+            {
+                double norm2 = Vector256.Sum(sum0 * sum0 + sum1 * sum1 + sum2 * sum2 + sum3 * sum3);
+                if (!(norm2 > 0.0))
+                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                double step = scale / norm2;
+                Vector256<double> step4 = Vector256.Create(step);
+                Vector256.FusedMultiplyAdd(sum0, step4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+                Vector256.FusedMultiplyAdd(sum1, step4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
+                Vector256.FusedMultiplyAdd(sum2, step4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
+                Vector256.FusedMultiplyAdd(sum3, step4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
+                return;
+            }
+            Vector256<double> scale4 = Vector256.Create(scale);
+            Vector256.FusedMultiplyAdd(sum0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+            Vector256.FusedMultiplyAdd(sum1, scale4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
+            Vector256.FusedMultiplyAdd(sum2, scale4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
+            Vector256.FusedMultiplyAdd(sum3, scale4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
         }
 
         /// <summary>z_j = w_non · P_j^non x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
@@ -815,22 +663,14 @@ namespace Convotron.Generated
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static double PatchDot(ref double w, ref double x, nuint start)
         {
-            if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<double> sum0 = Vector256.LoadUnsafe(ref w, 0) * Vector256.LoadUnsafe(ref x, start);
-                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 4), Vector256.LoadUnsafe(ref x, start
-                    + 28), sum0);
-                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 8), Vector256.LoadUnsafe(ref x, start
-                    + 56), sum0);
-                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 12), Vector256.LoadUnsafe(ref x, start
-                    + 84), sum0);
-                return Vector256.Sum(sum0);
-            }
-            double scalar = 0.0;
-            for (nuint u = 0; u < 4; u++)
-                for (nuint i = 0; i < 4; i++)
-                    scalar += Unsafe.Add(ref w, u * 4 + i) * Unsafe.Add(ref x, start + u * 28 + i);
-            return scalar;
+            Vector256<double> sum0 = Vector256.LoadUnsafe(ref w, 0) * Vector256.LoadUnsafe(ref x, start);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 4), Vector256.LoadUnsafe(ref x, start + 28),
+                sum0);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 8), Vector256.LoadUnsafe(ref x, start + 56),
+                sum0);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 12), Vector256.LoadUnsafe(ref x, start + 84),
+                sum0);
+            return Vector256.Sum(sum0);
         }
 
         /// <summary>w · P x for the patch part at x[start]: 2 runs of 2 taps, weights at u·2,
@@ -882,14 +722,6 @@ namespace Convotron.Generated
         {
             Vector256<double> c4 = Vector256.Create(c);
             acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);
-        }
-
-        /// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; 4.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Axpy4(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
-        {
-            for (nuint i = 0; i < 4; i++)
-                Unsafe.Add(ref t, tOffset + i) += c * Unsafe.Add(ref x, xOffset + i);
         }
 
     }

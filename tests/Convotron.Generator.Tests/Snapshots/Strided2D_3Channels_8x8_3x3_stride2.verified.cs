@@ -3,7 +3,7 @@
 //   2d:rh=3,rw=3,sh=2,sw=2,height=8,width=8,channels=3: k = 9 patches of r = 27 taps over d = 192 inputs
 //   (45 read by no patch), activation leaky (alpha = 0.2),
 //   non-overlapping taps: filter rows 1..1 × columns 1..1 in each of the 3 channels (3 of 27),
-//   patch loop unrolled with constant offsets; r-length dot products in Vector512/256 lanes.
+//   patch loop unrolled with constant offsets; r-length dot products in Vector256 lanes.
 #nullable enable
 
 namespace App
@@ -137,7 +137,6 @@ namespace App
 namespace Convotron.Generated
 {
     using System;
-    using System.Numerics.Tensors;
     using System.Runtime.CompilerServices;
     using System.Runtime.InteropServices;
     using System.Runtime.Intrinsics;
@@ -260,13 +259,13 @@ namespace Convotron.Generated
             v.Clear();
             NonOverlappingPatchAxpys(x, a, 1.0, v);
             double e = UnbiasingFactor * (fNon - y);
-            double wNorm2 = TensorPrimitives.Dot<double>(wNon, wNon);
-            double aNorm2 = TensorPrimitives.Dot<double>(a, a);
+            double wNorm2 = global::Convotron.VectorMath.Dot(wNon, wNon);
+            double aNorm2 = global::Convotron.VectorMath.Dot(a, a);
             double eta = rate;
             if (normalized)
             {
                 double c2 = UnbiasingFactor * UnbiasingFactor;
-                double scale = c2 * (TensorPrimitives.Dot<double>(v, v) + TensorPrimitives.Dot<double>(z, z));
+                double scale = c2 * (global::Convotron.VectorMath.Dot(v, v) + global::Convotron.VectorMath.Dot(z, z));
                 eta = scale > 0.0 ? rate / scale : 0.0;
             }
             double balance = 0.25 * (wNorm2 - aNorm2);
@@ -392,7 +391,7 @@ namespace Convotron.Generated
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double t = ref MemoryMarshal.GetReference(target);
-            // Too many taps to hold Σ in registers at these lanes: the sum is built in memory, patch by patch.
+            // Too many taps to hold Σ in registers: the sum is built in memory, patch by patch.
             if (normalized)
             {
                 scratch.Clear();
@@ -407,9 +406,9 @@ namespace Convotron.Generated
                             Axpy3(c[j], ref x0, start + (nuint)(i / 3 * 64 + i % 3 * 8), ref u, (nuint)(i * 3));
                     }
                 }
-                double norm2 = TensorPrimitives.Dot<double>(scratch, scratch);
+                double norm2 = global::Convotron.VectorMath.Dot(scratch, scratch);
                 if (norm2 > 0.0)
-                    TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
+                    global::Convotron.VectorMath.MultiplyAdd(scale / norm2, scratch, target);
                 return;
             }
             for (int p = 0, j = 0; p < KH; p++)

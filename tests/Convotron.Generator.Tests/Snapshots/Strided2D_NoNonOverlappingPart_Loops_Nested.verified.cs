@@ -139,7 +139,6 @@ namespace App
 namespace Convotron.Generated
 {
     using System;
-    using System.Numerics.Tensors;
     using System.Runtime.CompilerServices;
     using System.Runtime.InteropServices;
     using System.Runtime.Intrinsics;
@@ -224,10 +223,6 @@ namespace Convotron.Generated
 
         /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<double> Sigma(Vector512<double> z) => Vector512.MaxNative(z, z * ActivationSlope);
-
-        /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector256<double> Sigma(Vector256<double> z) => Vector256.MaxNative(z, z * ActivationSlope);
 
         /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
@@ -238,42 +233,21 @@ namespace Convotron.Generated
             ref double z0 = ref MemoryMarshal.GetReference(z);
             double f = 0.0;
             nuint j = 0;
-            if (Vector512.IsHardwareAccelerated)
+            Vector256<double> sum0 = default, sum1 = default;
+            for (; j + 8 <= K; j += 8)
             {
-                Vector512<double> sum0 = default, sum1 = default;
-                for (; j + 16 <= K; j += 16)
-                {
-                    sum0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a0, j),
-                        Sigma(Vector512.LoadUnsafe(ref z0, j)), sum0);
-                    sum1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a0, j + 8),
-                        Sigma(Vector512.LoadUnsafe(ref z0, j + 8)), sum1);
-                }
-                if (j + 8 <= K)
-                {
-                    sum0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a0, j),
-                        Sigma(Vector512.LoadUnsafe(ref z0, j)), sum0);
-                    j += 8;
-                }
-                f = Vector512.Sum(sum0 + sum1);
+                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
+                    j)), sum0);
+                sum1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j + 4),
+                    Sigma(Vector256.LoadUnsafe(ref z0, j + 4)), sum1);
             }
-            else if (Vector256.IsHardwareAccelerated)
+            if (j + 4 <= K)
             {
-                Vector256<double> sum0 = default, sum1 = default;
-                for (; j + 8 <= K; j += 8)
-                {
-                    sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j),
-                        Sigma(Vector256.LoadUnsafe(ref z0, j)), sum0);
-                    sum1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j + 4),
-                        Sigma(Vector256.LoadUnsafe(ref z0, j + 4)), sum1);
-                }
-                if (j + 4 <= K)
-                {
-                    sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j),
-                        Sigma(Vector256.LoadUnsafe(ref z0, j)), sum0);
-                    j += 4;
-                }
-                f = Vector256.Sum(sum0 + sum1);
+                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
+                    j)), sum0);
+                j += 4;
             }
+            f = Vector256.Sum(sum0 + sum1);
             for (; j < K; j++)
                 f += Unsafe.Add(ref a0, j) * Sigma(Unsafe.Add(ref z0, j));
             return f;
@@ -306,103 +280,63 @@ namespace Convotron.Generated
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double t = ref MemoryMarshal.GetReference(target);
-            if (Vector256.IsHardwareAccelerated)
+            // Σ_j c_j P_j x in registers (1 Vector256 + 1 double per run (5 runs)), then one update of the target.
+            Vector256<double> acc0_r0_0 = default;
+            double acc0_r0_1 = 0.0;
+            Vector256<double> acc0_r1_0 = default;
+            double acc0_r1_1 = 0.0;
+            Vector256<double> acc0_r2_0 = default;
+            double acc0_r2_1 = 0.0;
+            Vector256<double> acc0_r3_0 = default;
+            double acc0_r3_1 = 0.0;
+            Vector256<double> acc0_r4_0 = default;
+            double acc0_r4_1 = 0.0;
+            int j = 0;
+            for (; j < K; j++)
             {
-                // Σ_j c_j P_j x in registers (1 Vector256 + 1 double per run (5 runs)), then one update of the target.
-                Vector256<double> acc0_r0_0 = default;
-                double acc0_r0_1 = 0.0;
-                Vector256<double> acc0_r1_0 = default;
-                double acc0_r1_1 = 0.0;
-                Vector256<double> acc0_r2_0 = default;
-                double acc0_r2_1 = 0.0;
-                Vector256<double> acc0_r3_0 = default;
-                double acc0_r3_1 = 0.0;
-                Vector256<double> acc0_r4_0 = default;
-                double acc0_r4_1 = 0.0;
-                int j = 0;
-                for (; j < K; j++)
-                {
-                    Accumulate5(c[j], ref x0, PatchStart(j), ref acc0_r0_0, ref acc0_r0_1);
-                    Accumulate5(c[j], ref x0, PatchStart(j) + 48, ref acc0_r1_0, ref acc0_r1_1);
-                    Accumulate5(c[j], ref x0, PatchStart(j) + 96, ref acc0_r2_0, ref acc0_r2_1);
-                    Accumulate5(c[j], ref x0, PatchStart(j) + 144, ref acc0_r3_0, ref acc0_r3_1);
-                    Accumulate5(c[j], ref x0, PatchStart(j) + 192, ref acc0_r4_0, ref acc0_r4_1);
-                }
-                if (normalized)
-                {
-                    double norm2 =
-                        Vector256.Sum(acc0_r0_0 * acc0_r0_0 + acc0_r1_0 * acc0_r1_0 + acc0_r2_0 * acc0_r2_0
-                            + acc0_r3_0 * acc0_r3_0 + acc0_r4_0 * acc0_r4_0)
-                        + acc0_r0_1 * acc0_r0_1
-                        + acc0_r1_1 * acc0_r1_1
-                        + acc0_r2_1 * acc0_r2_1
-                        + acc0_r3_1 * acc0_r3_1
-                        + acc0_r4_1 * acc0_r4_1;
-                    if (!(norm2 > 0.0))
-                        return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
-                    double step = scale / norm2;
-                    Vector256<double> step4 = Vector256.Create(step);
-                    Vector256.FusedMultiplyAdd(acc0_r0_0, step4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                    Unsafe.Add(ref t, 4) = Math.FusedMultiplyAdd(acc0_r0_1, step, Unsafe.Add(ref t, 4));
-                    Vector256.FusedMultiplyAdd(acc0_r1_0, step4, Vector256.LoadUnsafe(ref t, 5)).StoreUnsafe(ref t, 5);
-                    Unsafe.Add(ref t, 9) = Math.FusedMultiplyAdd(acc0_r1_1, step, Unsafe.Add(ref t, 9));
-                    Vector256.FusedMultiplyAdd(acc0_r2_0, step4, Vector256.LoadUnsafe(ref t, 10)).StoreUnsafe(ref t,
-                        10);
-                    Unsafe.Add(ref t, 14) = Math.FusedMultiplyAdd(acc0_r2_1, step, Unsafe.Add(ref t, 14));
-                    Vector256.FusedMultiplyAdd(acc0_r3_0, step4, Vector256.LoadUnsafe(ref t, 15)).StoreUnsafe(ref t,
-                        15);
-                    Unsafe.Add(ref t, 19) = Math.FusedMultiplyAdd(acc0_r3_1, step, Unsafe.Add(ref t, 19));
-                    Vector256.FusedMultiplyAdd(acc0_r4_0, step4, Vector256.LoadUnsafe(ref t, 20)).StoreUnsafe(ref t,
-                        20);
-                    Unsafe.Add(ref t, 24) = Math.FusedMultiplyAdd(acc0_r4_1, step, Unsafe.Add(ref t, 24));
-                    return;
-                }
-                Vector256<double> scale4 = Vector256.Create(scale);
-                Vector256.FusedMultiplyAdd(acc0_r0_0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                Unsafe.Add(ref t, 4) = Math.FusedMultiplyAdd(acc0_r0_1, scale, Unsafe.Add(ref t, 4));
-                Vector256.FusedMultiplyAdd(acc0_r1_0, scale4, Vector256.LoadUnsafe(ref t, 5)).StoreUnsafe(ref t, 5);
-                Unsafe.Add(ref t, 9) = Math.FusedMultiplyAdd(acc0_r1_1, scale, Unsafe.Add(ref t, 9));
-                Vector256.FusedMultiplyAdd(acc0_r2_0, scale4, Vector256.LoadUnsafe(ref t, 10)).StoreUnsafe(ref t, 10);
-                Unsafe.Add(ref t, 14) = Math.FusedMultiplyAdd(acc0_r2_1, scale, Unsafe.Add(ref t, 14));
-                Vector256.FusedMultiplyAdd(acc0_r3_0, scale4, Vector256.LoadUnsafe(ref t, 15)).StoreUnsafe(ref t, 15);
-                Unsafe.Add(ref t, 19) = Math.FusedMultiplyAdd(acc0_r3_1, scale, Unsafe.Add(ref t, 19));
-                Vector256.FusedMultiplyAdd(acc0_r4_0, scale4, Vector256.LoadUnsafe(ref t, 20)).StoreUnsafe(ref t, 20);
-                Unsafe.Add(ref t, 24) = Math.FusedMultiplyAdd(acc0_r4_1, scale, Unsafe.Add(ref t, 24));
+                Accumulate5(c[j], ref x0, PatchStart(j), ref acc0_r0_0, ref acc0_r0_1);
+                Accumulate5(c[j], ref x0, PatchStart(j) + 48, ref acc0_r1_0, ref acc0_r1_1);
+                Accumulate5(c[j], ref x0, PatchStart(j) + 96, ref acc0_r2_0, ref acc0_r2_1);
+                Accumulate5(c[j], ref x0, PatchStart(j) + 144, ref acc0_r3_0, ref acc0_r3_1);
+                Accumulate5(c[j], ref x0, PatchStart(j) + 192, ref acc0_r4_0, ref acc0_r4_1);
             }
-            else
+            if (normalized)
             {
-                // Too many taps to hold Σ in registers at these lanes: the sum is built in memory, patch by patch.
-                if (normalized)
-                {
-                    scratch.Clear();
-                    ref double u = ref MemoryMarshal.GetReference(scratch);
-                    for (int p = 0, j = 0; p < KH; p++)
-                    {
-                        for (int q = 0; q < KW; q++, j++)
-                        {
-                            // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
-                            nuint start = (nuint)(p * SH * Width + q * SW);
-                            for (int i = 0; i < RH; i++)
-                                Axpy5(c[j], ref x0, start + (nuint)(i * Width), ref u, (nuint)(i * RW));
-                        }
-                    }
-                    double norm2 = TensorPrimitives.Dot<double>(scratch, scratch);
-                    if (norm2 > 0.0)
-                        TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
-                    return;
-                }
-                for (int p = 0, j = 0; p < KH; p++)
-                {
-                    for (int q = 0; q < KW; q++, j++)
-                    {
-                        // patch (p, q) reads rows p·sh .. p·sh + rh − 1, columns q·sw .. q·sw + rw − 1
-                        nuint start = (nuint)(p * SH * Width + q * SW);
-                        double cj = scale * c[j];
-                        for (int i = 0; i < RH; i++)
-                            Axpy5(cj, ref x0, start + (nuint)(i * Width), ref t, (nuint)(i * RW));
-                    }
-                }
+                double norm2 =
+                    Vector256.Sum(acc0_r0_0 * acc0_r0_0 + acc0_r1_0 * acc0_r1_0 + acc0_r2_0 * acc0_r2_0
+                        + acc0_r3_0 * acc0_r3_0 + acc0_r4_0 * acc0_r4_0)
+                    + acc0_r0_1 * acc0_r0_1
+                    + acc0_r1_1 * acc0_r1_1
+                    + acc0_r2_1 * acc0_r2_1
+                    + acc0_r3_1 * acc0_r3_1
+                    + acc0_r4_1 * acc0_r4_1;
+                if (!(norm2 > 0.0))
+                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                double step = scale / norm2;
+                Vector256<double> step4 = Vector256.Create(step);
+                Vector256.FusedMultiplyAdd(acc0_r0_0, step4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+                Unsafe.Add(ref t, 4) = Math.FusedMultiplyAdd(acc0_r0_1, step, Unsafe.Add(ref t, 4));
+                Vector256.FusedMultiplyAdd(acc0_r1_0, step4, Vector256.LoadUnsafe(ref t, 5)).StoreUnsafe(ref t, 5);
+                Unsafe.Add(ref t, 9) = Math.FusedMultiplyAdd(acc0_r1_1, step, Unsafe.Add(ref t, 9));
+                Vector256.FusedMultiplyAdd(acc0_r2_0, step4, Vector256.LoadUnsafe(ref t, 10)).StoreUnsafe(ref t, 10);
+                Unsafe.Add(ref t, 14) = Math.FusedMultiplyAdd(acc0_r2_1, step, Unsafe.Add(ref t, 14));
+                Vector256.FusedMultiplyAdd(acc0_r3_0, step4, Vector256.LoadUnsafe(ref t, 15)).StoreUnsafe(ref t, 15);
+                Unsafe.Add(ref t, 19) = Math.FusedMultiplyAdd(acc0_r3_1, step, Unsafe.Add(ref t, 19));
+                Vector256.FusedMultiplyAdd(acc0_r4_0, step4, Vector256.LoadUnsafe(ref t, 20)).StoreUnsafe(ref t, 20);
+                Unsafe.Add(ref t, 24) = Math.FusedMultiplyAdd(acc0_r4_1, step, Unsafe.Add(ref t, 24));
+                return;
             }
+            Vector256<double> scale4 = Vector256.Create(scale);
+            Vector256.FusedMultiplyAdd(acc0_r0_0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+            Unsafe.Add(ref t, 4) = Math.FusedMultiplyAdd(acc0_r0_1, scale, Unsafe.Add(ref t, 4));
+            Vector256.FusedMultiplyAdd(acc0_r1_0, scale4, Vector256.LoadUnsafe(ref t, 5)).StoreUnsafe(ref t, 5);
+            Unsafe.Add(ref t, 9) = Math.FusedMultiplyAdd(acc0_r1_1, scale, Unsafe.Add(ref t, 9));
+            Vector256.FusedMultiplyAdd(acc0_r2_0, scale4, Vector256.LoadUnsafe(ref t, 10)).StoreUnsafe(ref t, 10);
+            Unsafe.Add(ref t, 14) = Math.FusedMultiplyAdd(acc0_r2_1, scale, Unsafe.Add(ref t, 14));
+            Vector256.FusedMultiplyAdd(acc0_r3_0, scale4, Vector256.LoadUnsafe(ref t, 15)).StoreUnsafe(ref t, 15);
+            Unsafe.Add(ref t, 19) = Math.FusedMultiplyAdd(acc0_r3_1, scale, Unsafe.Add(ref t, 19));
+            Vector256.FusedMultiplyAdd(acc0_r4_0, scale4, Vector256.LoadUnsafe(ref t, 20)).StoreUnsafe(ref t, 20);
+            Unsafe.Add(ref t, 24) = Math.FusedMultiplyAdd(acc0_r4_1, scale, Unsafe.Add(ref t, 24));
         }
 
         /// <summary>w · P x for the patch part at x[start]: 5 runs of 5 taps, weights at u·5,
@@ -410,29 +344,21 @@ namespace Convotron.Generated
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static double PatchDot(ref double w, ref double x, nuint start)
         {
-            if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<double> sum0 = Vector256.LoadUnsafe(ref w, 0) * Vector256.LoadUnsafe(ref x, start);
-                double sum1 = Unsafe.Add(ref w, 4) * Unsafe.Add(ref x, start + 4);
-                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 5), Vector256.LoadUnsafe(ref x, start
-                    + 48), sum0);
-                sum1 = Math.FusedMultiplyAdd(Unsafe.Add(ref w, 9), Unsafe.Add(ref x, start + 52), sum1);
-                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 10), Vector256.LoadUnsafe(ref x, start
-                    + 96), sum0);
-                sum1 = Math.FusedMultiplyAdd(Unsafe.Add(ref w, 14), Unsafe.Add(ref x, start + 100), sum1);
-                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 15), Vector256.LoadUnsafe(ref x, start
-                    + 144), sum0);
-                sum1 = Math.FusedMultiplyAdd(Unsafe.Add(ref w, 19), Unsafe.Add(ref x, start + 148), sum1);
-                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 20), Vector256.LoadUnsafe(ref x, start
-                    + 192), sum0);
-                sum1 = Math.FusedMultiplyAdd(Unsafe.Add(ref w, 24), Unsafe.Add(ref x, start + 196), sum1);
-                return Vector256.Sum(sum0) + sum1;
-            }
-            double scalar = 0.0;
-            for (nuint u = 0; u < 5; u++)
-                for (nuint i = 0; i < 5; i++)
-                    scalar += Unsafe.Add(ref w, u * 5 + i) * Unsafe.Add(ref x, start + u * 48 + i);
-            return scalar;
+            Vector256<double> sum0 = Vector256.LoadUnsafe(ref w, 0) * Vector256.LoadUnsafe(ref x, start);
+            double sum1 = Unsafe.Add(ref w, 4) * Unsafe.Add(ref x, start + 4);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 5), Vector256.LoadUnsafe(ref x, start + 48),
+                sum0);
+            sum1 = Math.FusedMultiplyAdd(Unsafe.Add(ref w, 9), Unsafe.Add(ref x, start + 52), sum1);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 10), Vector256.LoadUnsafe(ref x, start + 96),
+                sum0);
+            sum1 = Math.FusedMultiplyAdd(Unsafe.Add(ref w, 14), Unsafe.Add(ref x, start + 100), sum1);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 15), Vector256.LoadUnsafe(ref x, start + 144),
+                sum0);
+            sum1 = Math.FusedMultiplyAdd(Unsafe.Add(ref w, 19), Unsafe.Add(ref x, start + 148), sum1);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 20), Vector256.LoadUnsafe(ref x, start + 192),
+                sum0);
+            sum1 = Math.FusedMultiplyAdd(Unsafe.Add(ref w, 24), Unsafe.Add(ref x, start + 196), sum1);
+            return Vector256.Sum(sum0) + sum1;
         }
 
         /// <summary>Where patch j starts in x: P_j[0].</summary>
@@ -447,14 +373,6 @@ namespace Convotron.Generated
             Vector256<double> c4 = Vector256.Create(c);
             acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);
             acc1 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset + 4), c, acc1);
-        }
-
-        /// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; 5.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Axpy5(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
-        {
-            for (nuint i = 0; i < 5; i++)
-                Unsafe.Add(ref t, tOffset + i) += c * Unsafe.Add(ref x, xOffset + i);
         }
 
     }
