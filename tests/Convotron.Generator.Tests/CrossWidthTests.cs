@@ -1,0 +1,71 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Convotron.Generator.Tests.Models;
+using Convotron.Tests.Shared;
+using Xunit;
+
+namespace Convotron.Generator.Tests;
+
+/// <summary>
+/// Generated models give the same bits on every CPU: every kernel of each generated class on a
+/// seeded sequence (the same work as the runtime's cross-width test runs on the dynamic model),
+/// and Algorithm 1 with refinement on the generated (160, 16, 9) class, digested and compared with
+/// pinned values. `.ci/run` runs these with AVX-512 off, with AVX off and with every hardware
+/// intrinsic off. A deliberate change of the emitted arithmetic changes these digests: check that
+/// the paths agree, then pin the new values.
+/// </summary>
+public sealed class CrossWidthTests
+{
+    private static readonly Dictionary<string, (Func<IConvNet> Create, ulong Digest)> s_models = new()
+    {
+        [nameof(Net160x16s9)] = (() => new Net160x16s9(), 0x274F758BB46A339FUL),
+        [nameof(Net160x16s12Leaky)] = (() => new Net160x16s12Leaky(), 0xACC7A14879A3C172UL),
+        [nameof(Net20x4s1Leaky)] = (() => new Net20x4s1Leaky(), 0xCE606C3BCA90BBB0UL),
+        [nameof(Net50x5s7Linear)] = (() => new Net50x5s7Linear(), 0xB41A082C52B058E1UL),
+        [nameof(Net100x10s7Leaky)] = (() => new Net100x10s7Leaky(), 0xCFB22365E8601CF1UL),
+        [nameof(Net4096x64s33)] = (() => new Net4096x64s33(), 0x1E96EA6974D86465UL),
+        [nameof(Image28x5s2)] = (() => new Image28x5s2(), 0x5FE63E1CF35CA2FEUL),
+        [nameof(Image28x4s3Leaky)] = (() => new Image28x4s3Leaky(), 0x7A94A598D20EA972UL),
+        [nameof(Image12x21Linear)] = (() => new Image12x21Linear(), 0xA000A5C923DF5D36UL),
+        [nameof(Image64x8s6Leaky)] = (() => new Image64x8s6Leaky(), 0xD0189EFF343F6302UL),
+        [nameof(Net3x160x16s9)] = (() => new Net3x160x16s9(), 0xEB9375C3D7A49B86UL),
+        [nameof(Net2x41x5s4Leaky)] = (() => new Net2x41x5s4Leaky(), 0x2A57D4421F51A6F9UL),
+        [nameof(Rgb16x3s2)] = (() => new Rgb16x3s2(), 0xCFACCA0A8B6BF3F0UL),
+        [nameof(Image2x13x4s3Leaky)] = (() => new Image2x13x4s3Leaky(), 0xB73CAEFB6B381E43UL),
+    };
+
+    public static TheoryData<string> Models => new(s_models.Keys);
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void GeneratedKernelsArePinned(string name)
+    {
+        (Func<IConvNet> create, ulong pinned) = s_models[name];
+        Pinned(CrossWidth.KernelDigest(create()), pinned, name);
+    }
+
+    [Fact]
+    public void Algorithm1AndRefinementOnAGeneratedClassArePinned()
+    {
+        var model = new Net160x16s9();
+        var teacher = Teacher.Random(model.Geometry, model.Activation, Xoshiro256StarStar.ForStream(5, 0), labelNoise: 0.05);
+        DataSet test = DataSet.Draw(teacher, InputDistribution.Gaussian, 500, Xoshiro256StarStar.ForStream(5, 3));
+        var options = new Algorithm1Options { Seed = 5, EvaluationInterval = 500, Stage1Steps = 4000, Stage2Steps = 4000, ValidationSamples = 1000 };
+        var run = Algorithm1.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 1)), options, test);
+        var digest = new Digest();
+        digest.Add(model.Filter);
+        digest.Add(model.OutputWeights);
+        foreach (CurvePoint point in run.Stage1Curve.Points.Concat(run.Stage2Curve.Points))
+            digest.Add(point.Value);
+        Refinement.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 2)), new RefinementOptions { Samples = 3000 }, test);
+        digest.Add(model.Filter);
+        digest.Add(model.OutputWeights);
+        Pinned(digest, 0x93337A24202F0284UL, nameof(Algorithm1AndRefinementOnAGeneratedClassArePinned));
+    }
+
+    private static void Pinned(Digest digest, ulong pinned, string name) =>
+        Assert.True(digest.Value == pinned,
+            $"{name}: 0x{digest.Value:X16}UL, pinned 0x{pinned:X16}UL (AVX-512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}, " +
+            $"AVX2 {System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated}, Vector128 {System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated})");
+}
