@@ -17,9 +17,17 @@ internal sealed class CommonOptions
 
     private readonly string _command;
 
-    public CommonOptions(Command command, bool threads = true, string? outDescription = null, string? owner = null)
+    private readonly string? _resumeHint;
+
+    /// <param name="command">The command.</param>
+    /// <param name="threads">Whether it has --threads.</param>
+    /// <param name="outDescription">The help of --out (before <see cref="OutRule"/>).</param>
+    /// <param name="owner">The command owning its output directories (default the command's name).</param>
+    /// <param name="resumeHint">What an interrupted run tells the user, when rerunning resumes it (default: the generic text of <see cref="Interruption"/>).</param>
+    public CommonOptions(Command command, bool threads = true, string? outDescription = null, string? owner = null, string? resumeHint = null)
     {
         _command = command.Name;
+        _resumeHint = resumeHint;
         Owner = owner ?? command.Name;
         command.Options.Add(Seed);
         Out.Description = (outDescription ?? $"Output directory (default results/{command.Name}).") + " " + OutRule;
@@ -69,10 +77,17 @@ internal sealed class CommonOptions
         return threads;
     }
 
-    /// <summary>Claims the --out directory (see <see cref="OutputFolder.Claim"/>) and returns the context that writes there.</summary>
-    public CommandContext Context(ParseResult parse, CliEnvironment environment)
-    {
-        string directory = OutputFolder.Claim("--out", OutputDirectory(parse), Owner, parse.GetValue(Force));
-        return new CommandContext(environment.Output, environment.Error, environment.Interactive, directory);
-    }
+    /// <summary>
+    /// Claims the --out directory (see <see cref="OutputFolder.Claim"/>: checked, locked for the
+    /// run, written only where this command wrote before) and returns the context that writes there.
+    /// </summary>
+    /// <param name="parse">The parsed command line.</param>
+    /// <param name="environment">The run's streams.</param>
+    /// <param name="inputs">The files the command reads (argument name, path), which it never writes.</param>
+    public CommandContext Context(ParseResult parse, CliEnvironment environment, params (string Name, string Path)[] inputs) =>
+        Context(parse, environment, OutputDirectory(parse), inputs);
+
+    /// <summary>As the overload above, into <paramref name="directory"/> instead of --out's value.</summary>
+    public CommandContext Context(ParseResult parse, CliEnvironment environment, string directory, params (string Name, string Path)[] inputs) =>
+        environment.Context(OutputFolder.Claim("--out", directory, Owner, parse.GetValue(Force), inputs, resumeHint: _resumeHint));
 }
