@@ -13,7 +13,8 @@ internal sealed class CommonOptions
     /// <summary>The --out rule, stated once and shown in every command's help.</summary>
     public const string OutRule =
         "--out is a directory for every command (created if missing); only predict also takes a file path ending in .csv, for its single predictions file. "
-        + "A command writes only its own file names there, and refuses a directory holding another command's results unless --force.";
+        + "A command replaces there only files it wrote itself (listed in the hidden .convotron-owner) and never its inputs; it refuses other existing files, and a directory holding another command's results, unless --force; "
+        + "a second run into a directory another run is writing is refused.";
 
     private readonly string _command;
 
@@ -51,7 +52,7 @@ internal sealed class CommonOptions
 
     public Option<bool> Force { get; } = new("--force")
     {
-        Description = "Write into an --out directory that holds another command's results (its files of other names are left alone; equal names are replaced).",
+        Description = "Write into an --out directory that holds another command's results, and replace existing files there (or the --model or --out file) that this command did not write; files of other names are left alone, and inputs are never written.",
     };
 
     public Option<string?> MaxMemory { get; } = new("--max-memory")
