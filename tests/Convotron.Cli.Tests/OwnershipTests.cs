@@ -70,6 +70,7 @@ public class OwnershipTests
     [Theory]
     [InlineData("summary.txt", "fit")]
     [InlineData("teacher.csv", "make-data")]
+    [InlineData("notes.csv", "make-data")]
     [InlineData("predictions.csv", "predict")]
     [InlineData("patches.csv", "geometry")]
     public void A_users_file_of_a_commands_name_is_left_alone_unless_force(string name, string command)
@@ -80,7 +81,7 @@ public class OwnershipTests
         string[] args = command switch
         {
             "fit" => ["fit", SampleData, .. QuickFit],
-            "make-data" => ["make-data", "--samples", "20"],
+            "make-data" => ["make-data", "--samples", "20", "--name", Path.GetFileNameWithoutExtension(name)],
             "predict" => ["predict", Path.Combine(Cli.RepositoryRoot(), "samples", "data", "teacher_model.json"), SampleData],
             _ => ["geometry", "--geometry", "1d:r=8,s=6,d=32"],
         };

@@ -34,7 +34,7 @@ internal sealed class OutputFolder : IDisposable
     private readonly FileStream _lock;
     private readonly Manifest _manifest;
     private readonly System.Threading.Lock _gate = new();
-    private readonly List<string> _recorded = [];
+    private readonly HashSet<string> _recorded = new(StringComparer.Ordinal);
     private readonly DateTime _claimed = DateTime.UtcNow.AddSeconds(-1);
 
     private OutputFolder(string option, string directory, string command, bool force, IReadOnlyList<(string Name, string Path)> inputs, FileStream lockStream, Manifest manifest)
