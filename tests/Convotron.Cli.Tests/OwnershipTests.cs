@@ -139,13 +139,13 @@ public class OwnershipTests
         }
         Assert.Equal(0, Cli.Run("geometry", "--geometry", "1d:r=8,s=6,d=32", "--out", directory).ExitCode);
 
-        // Two fits into one directory at the same time: one writes, the other is refused.
+        // Two fits into one directory at the same time (each long enough that the other starts while it runs): one writes, the other is refused.
         string both = Cli.TempDirectory("concurrent");
         using var start = new Barrier(2);
         Cli.Result[] results = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
         {
             start.SignalAndWait();
-            return Cli.Run(["fit", SampleData, .. QuickFit, "--out", both]);
+            return Cli.Run("fit", SampleData, "--geometry", "1d:r=8,s=6,d=32", "--stage-steps", "50000", "--out", both);
         })));
         Assert.Equal(new[] { CliApp.Success, CliApp.UsageError }, results.Select(r => r.ExitCode).Order().ToArray());
         Assert.Contains("another convotron run is writing there", results.Single(r => r.ExitCode != 0).Error, StringComparison.Ordinal);
