@@ -80,6 +80,11 @@ public static class CliApp
             error.WriteLine($"internal error: {UserText.Of(e)} ({e.GetType().Name}). This is a bug in convotron, not in your options; details are in {CrashReport(args, e)}.");
             return InternalError;
         }
+        finally
+        {
+            // The output directories' locks are held for the whole run, and released here.
+            environment.Release();
+        }
     }
 
     /// <summary>Runs the command; an exception from parallel work (AggregateException of one cause) is rethrown as that cause.</summary>
@@ -126,5 +131,30 @@ public static class CliApp
     }
 }
 
-/// <summary>The process's streams, handed to every command.</summary>
-internal sealed record CliEnvironment(TextWriter Output, TextWriter Error, bool Interactive);
+/// <summary>The process's streams, handed to every command, and the output directories the run holds.</summary>
+internal sealed record CliEnvironment(TextWriter Output, TextWriter Error, bool Interactive)
+{
+    private readonly System.Collections.Generic.List<OutputFolder> _held = [];
+
+    /// <summary>The context of a command writing into <paramref name="folder"/>, which stays claimed (and locked) until the run ends.</summary>
+    public CommandContext Context(OutputFolder folder)
+    {
+        lock (_held)
+            _held.Add(folder);
+        return new CommandContext(Output, Error, Interactive, folder);
+    }
+
+    /// <summary>The context of a command that writes no output directory (predict --out FILE.csv): it prints, and names <paramref name="directory"/>.</summary>
+    public CommandContext PrintOnly(string directory) => new(Output, Error, Interactive, null, directory);
+
+    /// <summary>Releases every output directory of the run (its manifest pruned, its lock dropped).</summary>
+    public void Release()
+    {
+        lock (_held)
+        {
+            foreach (OutputFolder folder in _held)
+                folder.Dispose();
+            _held.Clear();
+        }
+    }
+}

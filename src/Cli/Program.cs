@@ -1,4 +1,6 @@
 using System;
 using Convotron.Cli;
+using Convotron.Cli.Infrastructure;
 
-return CliApp.Run(args, Console.Out, Console.Error, interactive: !Console.IsOutputRedirected);
+using (Interruption.Report(Console.Error))
+    return CliApp.Run(args, Console.Out, Console.Error, interactive: !Console.IsOutputRedirected);

@@ -66,10 +66,9 @@ internal static class FitCommand
             Parsing.AtLeast("--epochs", settings.Epochs, 1);
             Parsing.AtLeast("--refine-samples", settings.RefineRows, 1);
             Parsing.AtLeast("--stage-steps", settings.StageSteps, 1);
-            CommandContext context = common.Context(parse, environment);
-            string model = parse.GetValue(modelPath) ?? context.PathOf("model.json");
-            // An unwritable --model is found now, not after the fit.
-            OutputFolder.EnsureWritable("--model", System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(model))!);
+            CommandContext context = common.Context(parse, environment, ("DATA", settings.DataPath));
+            // A --model that is a directory, an input, unwritable or not fit's is refused now, not after the fit.
+            string model = parse.GetValue(modelPath) is string path ? context.Output("--model", path, ModelKind, OutputFolder.IsModelFile) : context.PathOf("model.json");
             return Run(settings, model, context);
         });
         return command;
@@ -92,6 +91,8 @@ internal static class FitCommand
         if (Parsing.Shape(geometryText) is { } shape && Table.PeekColumns(dataPath) is int columns && shape.D != columns - 1)
             throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--geometry: {geometryText.Trim()} has d = {shape.D:N0} inputs but {dataPath} has {columns - 1} input columns (plus the label)."));
     }
+
+    private const string ModelKind = "a model file";
 
     internal sealed class Settings
     {
@@ -182,6 +183,8 @@ internal static class FitCommand
         bool saved = !failed || settings.KeepFailed;
         if (saved)
             ModelFile.Save(modelPath, best.Model, preprocessing, new LabelColumn(table.Header?[labelColumn], labelColumn, table.Columns));
+        // An earlier fit's model beside this FAILED summary would be taken for its result (by predict).
+        string? setAside = saved ? null : context.SetAside("--model", modelPath, ModelKind, OutputFolder.IsModelFile);
         context.WriteText("fit_curve.csv", Invariant.Lines(best.Curve.Select(c => $"{c.Stage},{Invariant.R(c.Train)},{Invariant.R(c.Validation)}")
             .Prepend("stage,train_relative_mse,validation_relative_mse")));
         var positions = Enumerable.Range(0, best.Curve.Count).Select(i => (double)i).ToList();
@@ -198,7 +201,7 @@ internal static class FitCommand
             ? string.Create(CultureInfo.InvariantCulture, $"estimated label noise: σ ≈ {Invariant.E3(Math.Sqrt(noiseVariance / best.TrainLabelVariance))} of std y (noise share of Var y {Invariant.E3(noiseVariance / best.TrainLabelVariance)}); statistical limit of the excess error for {trainRows} training rows σ²(r + k − 1)/(n·Var y) ≈ {Invariant.E3(limit)}, so the best expected validation relative MSE is ≈ {Invariant.E3(noiseVariance / best.TrainLabelVariance + limit)} (got {Invariant.E3(best.ValidationError)})\n")
             : $"estimated label noise: none within machine precision (training relative MSE {Invariant.E3(best.TrainRelative)})\n");
         summary.Append(failed
-            ? $"FAILED: the model is no better than predicting the mean (validation relative MSE {Invariant.E3(best.ValidationError)} ≥ 1 or not finite); {(saved ? $"saved anyway to {modelPath} (--keep-failed)" : "not saved (--keep-failed saves it)")}\n"
+            ? $"FAILED: the model is no better than predicting the mean (validation relative MSE {Invariant.E3(best.ValidationError)} ≥ 1 or not finite); {(saved ? $"saved anyway to {modelPath} (--keep-failed)" : "not saved (--keep-failed saves it)")}{(setAside is null ? "" : $"; {setAside}, so that it is not taken for this fit's result")}\n"
             : $"model saved to {modelPath}\n");
         context.Summary(summary.ToString());
         if (failed)

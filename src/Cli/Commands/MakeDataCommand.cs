@@ -55,6 +55,9 @@ internal static class MakeDataCommand
             distribution = distribution.ForGeometry(geometry);
             ulong seed = parse.GetValue(common.Seed);
             CommandContext context = common.Context(parse, environment);
+            // Every file name (--name chooses them) is checked to be make-data's before the rows are drawn.
+            string csvPath = context.PathOf(stem + ".csv"), modelPath = context.PathOf(stem + "_model.json");
+            string? npyPath = writeNpy ? context.PathOf(stem + ".npy") : null;
 
             var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0), labelNoise);
             var random = Xoshiro256StarStar.ForStream(seed, 1);
@@ -70,7 +73,7 @@ internal static class MakeDataCommand
                 values[(long)i * (d + 1) + d] = teacher.Label(x, random);
             }
             string format = "F" + decimals.ToString(CultureInfo.InvariantCulture);
-            AtomicFile.Write(context.PathOf(stem + ".csv"), stream =>
+            AtomicFile.Write(csvPath, stream =>
             {
                 using var csv = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
                 csv.Write(string.Join(',', Enumerable.Range(0, d).Select(c => "x" + c.ToString(CultureInfo.InvariantCulture)).Append("y")));
@@ -87,12 +90,12 @@ internal static class MakeDataCommand
                     csv.Write('\n');
                 }
             });
-            if (writeNpy)
+            if (npyPath is not null)
             {
                 byte[] bytes = NpyReader.Write(n, d + 1, values);
-                AtomicFile.Write(context.PathOf(stem + ".npy"), s => s.Write(bytes));
+                AtomicFile.Write(npyPath, s => s.Write(bytes));
             }
-            ModelFile.Save(context.PathOf(stem + "_model.json"), new DynamicConvNet(geometry, Activation.ReLU, teacher.Filter, teacher.OutputWeights));
+            ModelFile.Save(modelPath, new DynamicConvNet(geometry, Activation.ReLU, teacher.Filter, teacher.OutputWeights));
             context.Summary(string.Create(CultureInfo.InvariantCulture,
                 $"make-data: {n} rows from a random ReLU teacher on {geometry} (k = {geometry.PatchCount}), {distribution} inputs rounded to {decimals} decimals, label noise {labelNoise}, seed {seed}\nfiles: {stem}.csv (columns x0..x{d - 1}, y){(parse.GetValue(npy) ? $", {stem}.npy" : "")}, {stem}_model.json (the teacher)\n"));
             return CliApp.Success;

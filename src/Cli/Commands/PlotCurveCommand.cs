@@ -39,7 +39,7 @@ internal static class PlotCurveCommand
             string path = parse.GetValue(csv)!;
             common.Budget(parse).Require($"reading {path}", Data.Table.ReadBytes(path), "plot a smaller curve file");
             IReadOnlyList<Point> points = Read(path);
-            CommandContext context = common.Context(parse, environment);
+            CommandContext context = common.Context(parse, environment, ("CURVE", path));
             return Run(points, parse.GetValue(title)!, parse.GetValue(xLabel)!, parse.GetValue(yLabel)!, context);
         });
         return command;

@@ -32,37 +32,38 @@ internal static class PredictCommand
             // A model file is small even when its geometry is huge (1d:r=1,s=D,d=D): check before loading builds it.
             if (GeometrySpec(modelPath) is string spec && Parsing.Shape(spec) is { } shape)
                 budget.Require($"the model {modelPath} ({spec}): its patch tables and model", Parsing.GeometryBytes(shape) + 8.0 * (2 * shape.D + shape.K + shape.R), "check that the model file is the one meant");
-            Target target = Target.Of(parse.GetValue(common.Out) ?? Path.Combine("results", "predict"), parse.GetValue(common.Force));
-            var context = new CommandContext(environment.Output, environment.Error, environment.Interactive, target.Directory);
+            Target target = Target.Of(parse.GetValue(common.Out) ?? Path.Combine("results", "predict"), parse.GetValue(common.Force), [("MODEL", modelPath), ("DATA", dataPath)]);
+            CommandContext context = target.Folder is { } folder ? environment.Context(folder) : environment.PrintOnly(target.Directory);
+            if (target.Folder is not null)
+                target = target with { PredictionsFile = context.PathOf(PredictionsName), PlotFile = context.PathOf(PlotName) };
             return Run(modelPath, dataPath, parse.GetValue(label), target, context);
         });
         return command;
     }
 
+    private const string PredictionsName = "predictions.csv", PlotName = "predictions.png";
+
     /// <summary>
-    /// Where predict writes. A directory: predictions.csv, predictions.png and predict.txt, names no
-    /// other command uses, so predicting into a fit's directory leaves the fit's files alone. A path
-    /// ending in .csv: that one file, and the summary only on the screen.
+    /// Where predict writes. A directory (claimed by <see cref="OutputFolder"/> without taking it
+    /// over): predictions.csv, predictions.png and predict.txt, names no other command uses, so
+    /// predicting into a fit's directory leaves the fit's files alone. A path ending in .csv: that
+    /// one file, and the summary only on the screen.
     /// </summary>
-    internal sealed record Target(string Directory, string PredictionsFile, string? PlotFile, string? SummaryFile)
+    internal sealed record Target(string Directory, string PredictionsFile, string? PlotFile, string? SummaryFile, OutputFolder? Folder = null)
     {
-        public static Target Of(string output, bool force)
+        public static Target Of(string output, bool force, (string Name, string Path)[] inputs)
         {
             if (output.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !System.IO.Directory.Exists(output))
             {
-                string directory = Path.GetDirectoryName(Path.GetFullPath(output))!;
-                OutputFolder.EnsureWritable("--out", directory);
-                if (File.Exists(output) && !force && !IsPredictions(output))
-                    throw new UsageException($"--out {output}: the file exists and was not written by predict; it is left alone. Give another file name, or --force to replace it.");
-                return new Target(directory, output, null, null);
+                OutputFolder.CheckSingleFile("--out", output, "predict", inputs, force, "a predictions file", IsPredictions);
+                return new Target(Path.GetDirectoryName(Path.GetFullPath(output))!, output, null, null);
             }
             if (File.Exists(output))
                 throw new UsageException($"--out {output}: this is a file that does not end in .csv; predict writes its predictions as CSV: give a path ending in .csv, or a directory.");
             if (!System.IO.Directory.Exists(output) && Path.HasExtension(output) && !output.EndsWith('/'))
                 throw new UsageException($"--out {output}: predict writes its predictions as CSV: give a path ending in .csv, or a directory (without an extension, or ending in /).");
-            OutputFolder.EnsureWritable("--out", output);
-            OutputFolder.RemoveStaleTemporaryFiles(output);
-            return new Target(output, Path.Combine(output, "predictions.csv"), Path.Combine(output, "predictions.png"), Path.Combine(output, SummaryName));
+            OutputFolder folder = OutputFolder.Claim("--out", output, "predict", force, inputs, ownsDirectory: false);
+            return new Target(output, Path.Combine(output, PredictionsName), Path.Combine(output, PlotName), Path.Combine(output, SummaryName), folder);
         }
 
         /// <summary>True when <paramref name="path"/> starts with predict's header.</summary>

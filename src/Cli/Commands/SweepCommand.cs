@@ -28,7 +28,7 @@ internal static class SweepCommand
     public static Command Build(CliEnvironment environment)
     {
         var command = new Command("sweep", "Success probability and final error of Algorithm 1 (+ refinement) over a grid; parallel, resumable, shardable.");
-        var common = new CommonOptions(command);
+        var common = new CommonOptions(command, resumeHint: "rerun the same command to resume: the runs finished so far are kept in {out}/cells and are not run again.");
         var strides = new Option<string>("--strides") { Description = "Comma-separated strides s (default 9,12,16).", DefaultValueFactory = _ => "9,12,16" };
         var budgets = new Option<string>("--budgets") { Description = "Comma-separated training budgets T1 + T2 (split evenly; default 5000,20000).", DefaultValueFactory = _ => "5000,20000" };
         var distributions = new Option<string>("--distributions") { Description = "Comma-separated input distributions: gaussian, uniform, rademacher, ar1:RHO (default gaussian,uniform).", DefaultValueFactory = _ => "gaussian,uniform" };
@@ -83,8 +83,7 @@ internal static class SweepCommand
         merge.SetAction(parse =>
         {
             string output = parse.GetValue(mergeCommon.Out) ?? Path.Combine("results", "sweep");
-            string directory = OutputFolder.Claim("--out", output, mergeCommon.Owner, parse.GetValue(mergeCommon.Force));
-            var context = new CommandContext(environment.Output, environment.Error, environment.Interactive, directory);
+            var context = mergeCommon.Context(parse, environment, output, [.. parse.GetValue(directories)!.Select(d => ("DIR", d))]);
             return Merge(parse.GetValue(directories)!, context, parse.GetValue(allowPartial));
         });
         command.Subcommands.Add(merge);

@@ -10,7 +10,13 @@ using Spectre.Console.Rendering;
 namespace Convotron.Cli.Infrastructure;
 
 /// <summary>What every command gets: where to print, whether the output is a terminal, and where to write files.</summary>
-internal sealed class CommandContext(TextWriter output, TextWriter error, bool interactive, string outputDirectory)
+/// <remarks>Every path to write comes from <see cref="PathOf"/> or <see cref="Output"/>: the claimed folder's ownership and input checks (<see cref="OutputFolder"/>).</remarks>
+/// <param name="output">Where results and progress go.</param>
+/// <param name="error">Where warnings go.</param>
+/// <param name="interactive">True when <paramref name="output"/> is a terminal.</param>
+/// <param name="folder">The claimed output directory; null for a command that writes no directory (predict --out FILE.csv), whose <see cref="PathOf"/> throws.</param>
+/// <param name="directory">The directory named in messages when there is no <paramref name="folder"/>.</param>
+internal sealed class CommandContext(TextWriter output, TextWriter error, bool interactive, OutputFolder? folder, string? directory = null)
 {
     private readonly Lock _printLock = new();
 
@@ -21,9 +27,18 @@ internal sealed class CommandContext(TextWriter output, TextWriter error, bool i
     /// <summary>True when stdout is a terminal: Spectre progress bars; otherwise plain progress lines.</summary>
     public bool Interactive { get; } = interactive;
 
-    public string OutputDirectory { get; } = outputDirectory;
+    public string OutputDirectory { get; } = folder?.Directory ?? directory ?? "";
 
-    public string PathOf(string fileName) => Path.Combine(OutputDirectory, fileName);
+    /// <summary>The path of <paramref name="fileName"/> in the output directory, checked to be this command's to write (<see cref="OutputFolder.PathOf"/>).</summary>
+    public string PathOf(string fileName) => Folder.PathOf(fileName);
+
+    /// <summary>A file path the user named (fit's --model), checked like <see cref="PathOf"/> (<see cref="OutputFolder.Output"/>).</summary>
+    public string Output(string option, string path, string kind, Func<string, bool> isOwn) => Folder.Output(option, path, kind, isOwn);
+
+    /// <summary>Moves an earlier run's file out of the way so that it is not taken for this run's result (<see cref="OutputFolder.SetAside"/>).</summary>
+    public string? SetAside(string option, string path, string kind, Func<string, bool> isOwn) => Folder.SetAside(option, path, kind, isOwn);
+
+    private OutputFolder Folder => folder ?? throw new InvalidOperationException("This command claimed no output directory to write into.");
 
     public void WriteText(string fileName, string text) => AtomicFile.WriteAllText(PathOf(fileName), text);
 

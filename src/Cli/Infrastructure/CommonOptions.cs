@@ -13,13 +13,22 @@ internal sealed class CommonOptions
     /// <summary>The --out rule, stated once and shown in every command's help.</summary>
     public const string OutRule =
         "--out is a directory for every command (created if missing); only predict also takes a file path ending in .csv, for its single predictions file. "
-        + "A command writes only its own file names there, and refuses a directory holding another command's results unless --force.";
+        + "A command replaces there only files it wrote itself (listed in the hidden .convotron-owner) and never its inputs; it refuses other existing files, and a directory holding another command's results, unless --force; "
+        + "a second run into a directory another run is writing is refused.";
 
     private readonly string _command;
 
-    public CommonOptions(Command command, bool threads = true, string? outDescription = null, string? owner = null)
+    private readonly string? _resumeHint;
+
+    /// <param name="command">The command.</param>
+    /// <param name="threads">Whether it has --threads.</param>
+    /// <param name="outDescription">The help of --out (before <see cref="OutRule"/>).</param>
+    /// <param name="owner">The command owning its output directories (default the command's name).</param>
+    /// <param name="resumeHint">What an interrupted run tells the user, when rerunning resumes it (default: the generic text of <see cref="Interruption"/>).</param>
+    public CommonOptions(Command command, bool threads = true, string? outDescription = null, string? owner = null, string? resumeHint = null)
     {
         _command = command.Name;
+        _resumeHint = resumeHint;
         Owner = owner ?? command.Name;
         command.Options.Add(Seed);
         Out.Description = (outDescription ?? $"Output directory (default results/{command.Name}).") + " " + OutRule;
@@ -43,7 +52,7 @@ internal sealed class CommonOptions
 
     public Option<bool> Force { get; } = new("--force")
     {
-        Description = "Write into an --out directory that holds another command's results (its files of other names are left alone; equal names are replaced).",
+        Description = "Write into an --out directory that holds another command's results, and replace existing files there (or the --model or --out file) that this command did not write; files of other names are left alone, and inputs are never written.",
     };
 
     public Option<string?> MaxMemory { get; } = new("--max-memory")
@@ -69,10 +78,17 @@ internal sealed class CommonOptions
         return threads;
     }
 
-    /// <summary>Claims the --out directory (see <see cref="OutputFolder.Claim"/>) and returns the context that writes there.</summary>
-    public CommandContext Context(ParseResult parse, CliEnvironment environment)
-    {
-        string directory = OutputFolder.Claim("--out", OutputDirectory(parse), Owner, parse.GetValue(Force));
-        return new CommandContext(environment.Output, environment.Error, environment.Interactive, directory);
-    }
+    /// <summary>
+    /// Claims the --out directory (see <see cref="OutputFolder.Claim"/>: checked, locked for the
+    /// run, written only where this command wrote before) and returns the context that writes there.
+    /// </summary>
+    /// <param name="parse">The parsed command line.</param>
+    /// <param name="environment">The run's streams.</param>
+    /// <param name="inputs">The files the command reads (argument name, path), which it never writes.</param>
+    public CommandContext Context(ParseResult parse, CliEnvironment environment, params (string Name, string Path)[] inputs) =>
+        Context(parse, environment, OutputDirectory(parse), inputs);
+
+    /// <summary>As the overload above, into <paramref name="directory"/> instead of --out's value.</summary>
+    public CommandContext Context(ParseResult parse, CliEnvironment environment, string directory, params (string Name, string Path)[] inputs) =>
+        environment.Context(OutputFolder.Claim("--out", directory, Owner, parse.GetValue(Force), inputs, resumeHint: _resumeHint));
 }
