@@ -3,7 +3,7 @@
 //   1d:r=16,s=12,d=160: k = 13 patches of r = 16 taps over d = 160 inputs
 //   (0 read by no patch), activation relu (alpha = 0),
 //   non-overlapping taps 4..11 (8 of 16),
-//   patch loop unrolled with constant offsets; r-length dot products in Vector512/256 lanes.
+//   patch loop unrolled with constant offsets; r-length dot products in Vector256 lanes.
 #nullable enable
 
 namespace ConvotronExperiment
@@ -123,7 +123,6 @@ namespace ConvotronExperiment
 namespace Convotron.Generated
 {
     using System;
-    using System.Numerics.Tensors;
     using System.Runtime.CompilerServices;
     using System.Runtime.InteropServices;
     using System.Runtime.Intrinsics;
@@ -209,10 +208,6 @@ namespace Convotron.Generated
 
         /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<double> Sigma(Vector512<double> z) => Vector512.MaxNative(z, z * ActivationSlope);
-
-        /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector256<double> Sigma(Vector256<double> z) => Vector256.MaxNative(z, z * ActivationSlope);
 
         /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
@@ -251,13 +246,13 @@ namespace Convotron.Generated
             v.Clear();
             NonOverlappingPatchAxpys(x, a, 1.0, v);
             double e = UnbiasingFactor * (fNon - y);
-            double wNorm2 = TensorPrimitives.Dot<double>(wNon, wNon);
-            double aNorm2 = TensorPrimitives.Dot<double>(a, a);
+            double wNorm2 = global::Convotron.VectorMath.Dot(wNon, wNon);
+            double aNorm2 = global::Convotron.VectorMath.Dot(a, a);
             double eta = rate;
             if (normalized)
             {
                 double c2 = UnbiasingFactor * UnbiasingFactor;
-                double scale = c2 * (TensorPrimitives.Dot<double>(v, v) + TensorPrimitives.Dot<double>(z, z));
+                double scale = c2 * (global::Convotron.VectorMath.Dot(v, v) + global::Convotron.VectorMath.Dot(z, z));
                 eta = scale > 0.0 ? rate / scale : 0.0;
             }
             double balance = 0.25 * (wNorm2 - aNorm2);
@@ -276,99 +271,41 @@ namespace Convotron.Generated
         {
             ref double w = ref MemoryMarshal.GetReference(weights);
             ref double x0 = ref MemoryMarshal.GetReference(x);
-            if (Vector512.IsHardwareAccelerated)
-            {
-                // 8 patches at a time: each patch's products in one Vector512<double> (PatchPartial512), the 8
-                // partials summed across lanes together (Sums8), σ and a_j σ(z_j) in lanes.
-                Vector512<double> w0 = Vector512.LoadUnsafe(ref w, 0);
-                Vector512<double> w1 = Vector512.LoadUnsafe(ref w, 8);
-                ref double a0 = ref MemoryMarshal.GetReference(a);
-                ref double z0 = ref MemoryMarshal.GetReference(z);
-                Vector512<double> f0 = default;
-                Vector512<double> z0_7 = Sums8(
-                    PatchPartial512(ref x0, 0, w0, w1), // x[0..15]
-                    PatchPartial512(ref x0, 12, w0, w1), // x[12..27]
-                    PatchPartial512(ref x0, 24, w0, w1), // x[24..39]
-                    PatchPartial512(ref x0, 36, w0, w1), // x[36..51]
-                    PatchPartial512(ref x0, 48, w0, w1), // x[48..63]
-                    PatchPartial512(ref x0, 60, w0, w1), // x[60..75]
-                    PatchPartial512(ref x0, 72, w0, w1), // x[72..87]
-                    PatchPartial512(ref x0, 84, w0, w1)); // x[84..99]
-                z0_7.StoreUnsafe(ref z0, 0);
-                f0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a0, 0), Sigma(z0_7), f0);
-                double f = Vector512.Sum(f0);
-                double z8 = Vector512.Sum(PatchPartial512(ref x0, 96, w0, w1)); // x[96..111]
-                Unsafe.Add(ref z0, 8) = z8;
-                f += Unsafe.Add(ref a0, 8) * Sigma(z8);
-                double z9 = Vector512.Sum(PatchPartial512(ref x0, 108, w0, w1)); // x[108..123]
-                Unsafe.Add(ref z0, 9) = z9;
-                f += Unsafe.Add(ref a0, 9) * Sigma(z9);
-                double z10 = Vector512.Sum(PatchPartial512(ref x0, 120, w0, w1)); // x[120..135]
-                Unsafe.Add(ref z0, 10) = z10;
-                f += Unsafe.Add(ref a0, 10) * Sigma(z10);
-                double z11 = Vector512.Sum(PatchPartial512(ref x0, 132, w0, w1)); // x[132..147]
-                Unsafe.Add(ref z0, 11) = z11;
-                f += Unsafe.Add(ref a0, 11) * Sigma(z11);
-                double z12 = Vector512.Sum(PatchPartial512(ref x0, 144, w0, w1)); // x[144..159]
-                Unsafe.Add(ref z0, 12) = z12;
-                f += Unsafe.Add(ref a0, 12) * Sigma(z12);
-                return f;
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                // 4 patches at a time: each patch's products in one Vector256<double> (PatchPartial256), the 4
-                // partials summed across lanes together (Sums4), σ and a_j σ(z_j) in lanes.
-                Vector256<double> w0 = Vector256.LoadUnsafe(ref w, 0);
-                Vector256<double> w1 = Vector256.LoadUnsafe(ref w, 4);
-                Vector256<double> w2 = Vector256.LoadUnsafe(ref w, 8);
-                Vector256<double> w3 = Vector256.LoadUnsafe(ref w, 12);
-                ref double a0 = ref MemoryMarshal.GetReference(a);
-                ref double z0 = ref MemoryMarshal.GetReference(z);
-                Vector256<double> f0 = default, f1 = default;
-                Vector256<double> z0_3 = Sums4(
-                    PatchPartial256(ref x0, 0, w0, w1, w2, w3), // x[0..15]
-                    PatchPartial256(ref x0, 12, w0, w1, w2, w3), // x[12..27]
-                    PatchPartial256(ref x0, 24, w0, w1, w2, w3), // x[24..39]
-                    PatchPartial256(ref x0, 36, w0, w1, w2, w3)); // x[36..51]
-                z0_3.StoreUnsafe(ref z0, 0);
-                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 0), Sigma(z0_3), f0);
-                Vector256<double> z4_7 = Sums4(
-                    PatchPartial256(ref x0, 48, w0, w1, w2, w3), // x[48..63]
-                    PatchPartial256(ref x0, 60, w0, w1, w2, w3), // x[60..75]
-                    PatchPartial256(ref x0, 72, w0, w1, w2, w3), // x[72..87]
-                    PatchPartial256(ref x0, 84, w0, w1, w2, w3)); // x[84..99]
-                z4_7.StoreUnsafe(ref z0, 4);
-                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 4), Sigma(z4_7), f1);
-                Vector256<double> z8_11 = Sums4(
-                    PatchPartial256(ref x0, 96, w0, w1, w2, w3), // x[96..111]
-                    PatchPartial256(ref x0, 108, w0, w1, w2, w3), // x[108..123]
-                    PatchPartial256(ref x0, 120, w0, w1, w2, w3), // x[120..135]
-                    PatchPartial256(ref x0, 132, w0, w1, w2, w3)); // x[132..147]
-                z8_11.StoreUnsafe(ref z0, 8);
-                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 8), Sigma(z8_11), f0);
-                double f = Vector256.Sum(f0 + f1);
-                double z12 = Vector256.Sum(PatchPartial256(ref x0, 144, w0, w1, w2, w3)); // x[144..159]
-                Unsafe.Add(ref z0, 12) = z12;
-                f += Unsafe.Add(ref a0, 12) * Sigma(z12);
-                return f;
-            }
-            else
-            {
-                z[0] = Dot16(ref w, 0, ref x0, 0); // x[0..15]
-                z[1] = Dot16(ref w, 0, ref x0, 12); // x[12..27]
-                z[2] = Dot16(ref w, 0, ref x0, 24); // x[24..39]
-                z[3] = Dot16(ref w, 0, ref x0, 36); // x[36..51]
-                z[4] = Dot16(ref w, 0, ref x0, 48); // x[48..63]
-                z[5] = Dot16(ref w, 0, ref x0, 60); // x[60..75]
-                z[6] = Dot16(ref w, 0, ref x0, 72); // x[72..87]
-                z[7] = Dot16(ref w, 0, ref x0, 84); // x[84..99]
-                z[8] = Dot16(ref w, 0, ref x0, 96); // x[96..111]
-                z[9] = Dot16(ref w, 0, ref x0, 108); // x[108..123]
-                z[10] = Dot16(ref w, 0, ref x0, 120); // x[120..135]
-                z[11] = Dot16(ref w, 0, ref x0, 132); // x[132..147]
-                z[12] = Dot16(ref w, 0, ref x0, 144); // x[144..159]
-                return ActivatedSum(a, z);
-            }
+            // 4 patches at a time: each patch's products in one Vector256<double> (PatchPartial256), the 4 partials
+            // summed across lanes together (Sums4), σ and a_j σ(z_j) in lanes.
+            Vector256<double> w0 = Vector256.LoadUnsafe(ref w, 0);
+            Vector256<double> w1 = Vector256.LoadUnsafe(ref w, 4);
+            Vector256<double> w2 = Vector256.LoadUnsafe(ref w, 8);
+            Vector256<double> w3 = Vector256.LoadUnsafe(ref w, 12);
+            ref double a0 = ref MemoryMarshal.GetReference(a);
+            ref double z0 = ref MemoryMarshal.GetReference(z);
+            Vector256<double> f0 = default, f1 = default;
+            Vector256<double> z0_3 = Sums4(
+                PatchPartial256(ref x0, 0, w0, w1, w2, w3), // x[0..15]
+                PatchPartial256(ref x0, 12, w0, w1, w2, w3), // x[12..27]
+                PatchPartial256(ref x0, 24, w0, w1, w2, w3), // x[24..39]
+                PatchPartial256(ref x0, 36, w0, w1, w2, w3)); // x[36..51]
+            z0_3.StoreUnsafe(ref z0, 0);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 0), Sigma(z0_3), f0);
+            Vector256<double> z4_7 = Sums4(
+                PatchPartial256(ref x0, 48, w0, w1, w2, w3), // x[48..63]
+                PatchPartial256(ref x0, 60, w0, w1, w2, w3), // x[60..75]
+                PatchPartial256(ref x0, 72, w0, w1, w2, w3), // x[72..87]
+                PatchPartial256(ref x0, 84, w0, w1, w2, w3)); // x[84..99]
+            z4_7.StoreUnsafe(ref z0, 4);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 4), Sigma(z4_7), f1);
+            Vector256<double> z8_11 = Sums4(
+                PatchPartial256(ref x0, 96, w0, w1, w2, w3), // x[96..111]
+                PatchPartial256(ref x0, 108, w0, w1, w2, w3), // x[108..123]
+                PatchPartial256(ref x0, 120, w0, w1, w2, w3), // x[120..135]
+                PatchPartial256(ref x0, 132, w0, w1, w2, w3)); // x[132..147]
+            z8_11.StoreUnsafe(ref z0, 8);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 8), Sigma(z8_11), f0);
+            double f = Vector256.Sum(f0 + f1);
+            double z12 = Vector256.Sum(PatchPartial256(ref x0, 144, w0, w1, w2, w3)); // x[144..159]
+            Unsafe.Add(ref z0, 12) = z12;
+            f += Unsafe.Add(ref a0, 12) * Sigma(z12);
+            return f;
         }
 
         /// <summary>target += scale · Σ with Σ = Σ_j c_j P_j x over every patch j (target has length r); normalized:
@@ -379,111 +316,45 @@ namespace Convotron.Generated
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double t = ref MemoryMarshal.GetReference(target);
-            if (Vector512.IsHardwareAccelerated)
+            // Σ_j c_j P_j x in registers (4 Vector256), then one update of the target.
+            // Patch j adds into set j mod 2: 2 chains of fused multiply-adds side by side.
+            Vector256<double> acc0_0 = default, acc0_1 = default, acc0_2 = default, acc0_3 = default;
+            Vector256<double> acc1_0 = default, acc1_1 = default, acc1_2 = default, acc1_3 = default;
+            Accumulate16(c[0], ref x0, 0, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+            Accumulate16(c[1], ref x0, 12, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+            Accumulate16(c[2], ref x0, 24, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+            Accumulate16(c[3], ref x0, 36, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+            Accumulate16(c[4], ref x0, 48, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+            Accumulate16(c[5], ref x0, 60, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+            Accumulate16(c[6], ref x0, 72, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+            Accumulate16(c[7], ref x0, 84, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+            Accumulate16(c[8], ref x0, 96, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+            Accumulate16(c[9], ref x0, 108, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+            Accumulate16(c[10], ref x0, 120, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+            Accumulate16(c[11], ref x0, 132, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
+            Accumulate16(c[12], ref x0, 144, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
+            Vector256<double> sum0 = acc0_0 + acc1_0;
+            Vector256<double> sum1 = acc0_1 + acc1_1;
+            Vector256<double> sum2 = acc0_2 + acc1_2;
+            Vector256<double> sum3 = acc0_3 + acc1_3;
+            if (normalized)
             {
-                // Σ_j c_j P_j x in registers (2 Vector512), then one update of the target.
-                // Patch j adds into set j mod 4: 4 chains of fused multiply-adds side by side.
-                Vector512<double> acc0_0 = default, acc0_1 = default;
-                Vector512<double> acc1_0 = default, acc1_1 = default;
-                Vector512<double> acc2_0 = default, acc2_1 = default;
-                Vector512<double> acc3_0 = default, acc3_1 = default;
-                Accumulate16(c[0], ref x0, 0, ref acc0_0, ref acc0_1);
-                Accumulate16(c[1], ref x0, 12, ref acc1_0, ref acc1_1);
-                Accumulate16(c[2], ref x0, 24, ref acc2_0, ref acc2_1);
-                Accumulate16(c[3], ref x0, 36, ref acc3_0, ref acc3_1);
-                Accumulate16(c[4], ref x0, 48, ref acc0_0, ref acc0_1);
-                Accumulate16(c[5], ref x0, 60, ref acc1_0, ref acc1_1);
-                Accumulate16(c[6], ref x0, 72, ref acc2_0, ref acc2_1);
-                Accumulate16(c[7], ref x0, 84, ref acc3_0, ref acc3_1);
-                Accumulate16(c[8], ref x0, 96, ref acc0_0, ref acc0_1);
-                Accumulate16(c[9], ref x0, 108, ref acc1_0, ref acc1_1);
-                Accumulate16(c[10], ref x0, 120, ref acc2_0, ref acc2_1);
-                Accumulate16(c[11], ref x0, 132, ref acc3_0, ref acc3_1);
-                Accumulate16(c[12], ref x0, 144, ref acc0_0, ref acc0_1);
-                Vector512<double> sum0 = (acc0_0 + acc1_0) + (acc2_0 + acc3_0);
-                Vector512<double> sum1 = (acc0_1 + acc1_1) + (acc2_1 + acc3_1);
-                if (normalized)
-                {
-                    double norm2 = Vector512.Sum(sum0 * sum0 + sum1 * sum1);
-                    if (!(norm2 > 0.0))
-                        return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
-                    double step = scale / norm2;
-                    Vector512<double> step8 = Vector512.Create(step);
-                    Vector512.FusedMultiplyAdd(sum0, step8, Vector512.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                    Vector512.FusedMultiplyAdd(sum1, step8, Vector512.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
-                    return;
-                }
-                Vector512<double> scale8 = Vector512.Create(scale);
-                Vector512.FusedMultiplyAdd(sum0, scale8, Vector512.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                Vector512.FusedMultiplyAdd(sum1, scale8, Vector512.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
+                double norm2 = Vector256.Sum(sum0 * sum0 + sum1 * sum1 + sum2 * sum2 + sum3 * sum3);
+                if (!(norm2 > 0.0))
+                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
+                double step = scale / norm2;
+                Vector256<double> step4 = Vector256.Create(step);
+                Vector256.FusedMultiplyAdd(sum0, step4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+                Vector256.FusedMultiplyAdd(sum1, step4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
+                Vector256.FusedMultiplyAdd(sum2, step4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
+                Vector256.FusedMultiplyAdd(sum3, step4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
+                return;
             }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                // Σ_j c_j P_j x in registers (4 Vector256), then one update of the target.
-                // Patch j adds into set j mod 2: 2 chains of fused multiply-adds side by side.
-                Vector256<double> acc0_0 = default, acc0_1 = default, acc0_2 = default, acc0_3 = default;
-                Vector256<double> acc1_0 = default, acc1_1 = default, acc1_2 = default, acc1_3 = default;
-                Accumulate16(c[0], ref x0, 0, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
-                Accumulate16(c[1], ref x0, 12, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
-                Accumulate16(c[2], ref x0, 24, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
-                Accumulate16(c[3], ref x0, 36, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
-                Accumulate16(c[4], ref x0, 48, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
-                Accumulate16(c[5], ref x0, 60, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
-                Accumulate16(c[6], ref x0, 72, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
-                Accumulate16(c[7], ref x0, 84, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
-                Accumulate16(c[8], ref x0, 96, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
-                Accumulate16(c[9], ref x0, 108, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
-                Accumulate16(c[10], ref x0, 120, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
-                Accumulate16(c[11], ref x0, 132, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
-                Accumulate16(c[12], ref x0, 144, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
-                Vector256<double> sum0 = acc0_0 + acc1_0;
-                Vector256<double> sum1 = acc0_1 + acc1_1;
-                Vector256<double> sum2 = acc0_2 + acc1_2;
-                Vector256<double> sum3 = acc0_3 + acc1_3;
-                if (normalized)
-                {
-                    double norm2 = Vector256.Sum(sum0 * sum0 + sum1 * sum1 + sum2 * sum2 + sum3 * sum3);
-                    if (!(norm2 > 0.0))
-                        return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
-                    double step = scale / norm2;
-                    Vector256<double> step4 = Vector256.Create(step);
-                    Vector256.FusedMultiplyAdd(sum0, step4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                    Vector256.FusedMultiplyAdd(sum1, step4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
-                    Vector256.FusedMultiplyAdd(sum2, step4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
-                    Vector256.FusedMultiplyAdd(sum3, step4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
-                    return;
-                }
-                Vector256<double> scale4 = Vector256.Create(scale);
-                Vector256.FusedMultiplyAdd(sum0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                Vector256.FusedMultiplyAdd(sum1, scale4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
-                Vector256.FusedMultiplyAdd(sum2, scale4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
-                Vector256.FusedMultiplyAdd(sum3, scale4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
-            }
-            else
-            {
-                // Too many taps to hold Σ in registers at these lanes: the sum is built in memory, patch by patch.
-                if (normalized)
-                {
-                    scratch.Clear();
-                    ref double u = ref MemoryMarshal.GetReference(scratch);
-                    for (int j = 0; j < K; j++)
-                    {
-                        // patch j reads x[j·s .. j·s + r − 1]
-                        nuint start = (nuint)(j * S);
-                        Axpy16(c[j], ref x0, start, ref u, 0);
-                    }
-                    double norm2 = TensorPrimitives.Dot<double>(scratch, scratch);
-                    if (norm2 > 0.0)
-                        TensorPrimitives.MultiplyAdd<double>(scratch, scale / norm2, target, target);
-                    return;
-                }
-                for (int j = 0; j < K; j++)
-                {
-                    // patch j reads x[j·s .. j·s + r − 1]
-                    nuint start = (nuint)(j * S);
-                    Axpy16(scale * c[j], ref x0, start, ref t, 0);
-                }
-            }
+            Vector256<double> scale4 = Vector256.Create(scale);
+            Vector256.FusedMultiplyAdd(sum0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+            Vector256.FusedMultiplyAdd(sum1, scale4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
+            Vector256.FusedMultiplyAdd(sum2, scale4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
+            Vector256.FusedMultiplyAdd(sum3, scale4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
         }
 
         /// <summary>z_j = w_non · P_j^non x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
@@ -493,96 +364,39 @@ namespace Convotron.Generated
         {
             ref double w = ref MemoryMarshal.GetReference(weights);
             ref double x0 = ref MemoryMarshal.GetReference(x);
-            if (Vector512.IsHardwareAccelerated)
-            {
-                // 8 patches at a time: each patch's products in one Vector512<double> (NonOverlappingPatchPartial512),
-                // the 8 partials summed across lanes together (Sums8), σ and a_j σ(z_j) in lanes.
-                Vector512<double> w0 = Vector512.LoadUnsafe(ref w, 0);
-                ref double a0 = ref MemoryMarshal.GetReference(a);
-                ref double z0 = ref MemoryMarshal.GetReference(z);
-                Vector512<double> f0 = default;
-                Vector512<double> z0_7 = Sums8(
-                    NonOverlappingPatchPartial512(ref x0, 4, w0), // x[4..11]
-                    NonOverlappingPatchPartial512(ref x0, 16, w0), // x[16..23]
-                    NonOverlappingPatchPartial512(ref x0, 28, w0), // x[28..35]
-                    NonOverlappingPatchPartial512(ref x0, 40, w0), // x[40..47]
-                    NonOverlappingPatchPartial512(ref x0, 52, w0), // x[52..59]
-                    NonOverlappingPatchPartial512(ref x0, 64, w0), // x[64..71]
-                    NonOverlappingPatchPartial512(ref x0, 76, w0), // x[76..83]
-                    NonOverlappingPatchPartial512(ref x0, 88, w0)); // x[88..95]
-                z0_7.StoreUnsafe(ref z0, 0);
-                f0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref a0, 0), Sigma(z0_7), f0);
-                double f = Vector512.Sum(f0);
-                double z8 = Vector512.Sum(NonOverlappingPatchPartial512(ref x0, 100, w0)); // x[100..107]
-                Unsafe.Add(ref z0, 8) = z8;
-                f += Unsafe.Add(ref a0, 8) * Sigma(z8);
-                double z9 = Vector512.Sum(NonOverlappingPatchPartial512(ref x0, 112, w0)); // x[112..119]
-                Unsafe.Add(ref z0, 9) = z9;
-                f += Unsafe.Add(ref a0, 9) * Sigma(z9);
-                double z10 = Vector512.Sum(NonOverlappingPatchPartial512(ref x0, 124, w0)); // x[124..131]
-                Unsafe.Add(ref z0, 10) = z10;
-                f += Unsafe.Add(ref a0, 10) * Sigma(z10);
-                double z11 = Vector512.Sum(NonOverlappingPatchPartial512(ref x0, 136, w0)); // x[136..143]
-                Unsafe.Add(ref z0, 11) = z11;
-                f += Unsafe.Add(ref a0, 11) * Sigma(z11);
-                double z12 = Vector512.Sum(NonOverlappingPatchPartial512(ref x0, 148, w0)); // x[148..155]
-                Unsafe.Add(ref z0, 12) = z12;
-                f += Unsafe.Add(ref a0, 12) * Sigma(z12);
-                return f;
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                // 4 patches at a time: each patch's products in one Vector256<double> (NonOverlappingPatchPartial256),
-                // the 4 partials summed across lanes together (Sums4), σ and a_j σ(z_j) in lanes.
-                Vector256<double> w0 = Vector256.LoadUnsafe(ref w, 0);
-                Vector256<double> w1 = Vector256.LoadUnsafe(ref w, 4);
-                ref double a0 = ref MemoryMarshal.GetReference(a);
-                ref double z0 = ref MemoryMarshal.GetReference(z);
-                Vector256<double> f0 = default, f1 = default;
-                Vector256<double> z0_3 = Sums4(
-                    NonOverlappingPatchPartial256(ref x0, 4, w0, w1), // x[4..11]
-                    NonOverlappingPatchPartial256(ref x0, 16, w0, w1), // x[16..23]
-                    NonOverlappingPatchPartial256(ref x0, 28, w0, w1), // x[28..35]
-                    NonOverlappingPatchPartial256(ref x0, 40, w0, w1)); // x[40..47]
-                z0_3.StoreUnsafe(ref z0, 0);
-                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 0), Sigma(z0_3), f0);
-                Vector256<double> z4_7 = Sums4(
-                    NonOverlappingPatchPartial256(ref x0, 52, w0, w1), // x[52..59]
-                    NonOverlappingPatchPartial256(ref x0, 64, w0, w1), // x[64..71]
-                    NonOverlappingPatchPartial256(ref x0, 76, w0, w1), // x[76..83]
-                    NonOverlappingPatchPartial256(ref x0, 88, w0, w1)); // x[88..95]
-                z4_7.StoreUnsafe(ref z0, 4);
-                f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 4), Sigma(z4_7), f1);
-                Vector256<double> z8_11 = Sums4(
-                    NonOverlappingPatchPartial256(ref x0, 100, w0, w1), // x[100..107]
-                    NonOverlappingPatchPartial256(ref x0, 112, w0, w1), // x[112..119]
-                    NonOverlappingPatchPartial256(ref x0, 124, w0, w1), // x[124..131]
-                    NonOverlappingPatchPartial256(ref x0, 136, w0, w1)); // x[136..143]
-                z8_11.StoreUnsafe(ref z0, 8);
-                f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 8), Sigma(z8_11), f0);
-                double f = Vector256.Sum(f0 + f1);
-                double z12 = Vector256.Sum(NonOverlappingPatchPartial256(ref x0, 148, w0, w1)); // x[148..155]
-                Unsafe.Add(ref z0, 12) = z12;
-                f += Unsafe.Add(ref a0, 12) * Sigma(z12);
-                return f;
-            }
-            else
-            {
-                z[0] = Dot8(ref w, 0, ref x0, 4); // x[4..11]
-                z[1] = Dot8(ref w, 0, ref x0, 16); // x[16..23]
-                z[2] = Dot8(ref w, 0, ref x0, 28); // x[28..35]
-                z[3] = Dot8(ref w, 0, ref x0, 40); // x[40..47]
-                z[4] = Dot8(ref w, 0, ref x0, 52); // x[52..59]
-                z[5] = Dot8(ref w, 0, ref x0, 64); // x[64..71]
-                z[6] = Dot8(ref w, 0, ref x0, 76); // x[76..83]
-                z[7] = Dot8(ref w, 0, ref x0, 88); // x[88..95]
-                z[8] = Dot8(ref w, 0, ref x0, 100); // x[100..107]
-                z[9] = Dot8(ref w, 0, ref x0, 112); // x[112..119]
-                z[10] = Dot8(ref w, 0, ref x0, 124); // x[124..131]
-                z[11] = Dot8(ref w, 0, ref x0, 136); // x[136..143]
-                z[12] = Dot8(ref w, 0, ref x0, 148); // x[148..155]
-                return ActivatedSum(a, z);
-            }
+            // 4 patches at a time: each patch's products in one Vector256<double> (NonOverlappingPatchPartial256), the
+            // 4 partials summed across lanes together (Sums4), σ and a_j σ(z_j) in lanes.
+            Vector256<double> w0 = Vector256.LoadUnsafe(ref w, 0);
+            Vector256<double> w1 = Vector256.LoadUnsafe(ref w, 4);
+            ref double a0 = ref MemoryMarshal.GetReference(a);
+            ref double z0 = ref MemoryMarshal.GetReference(z);
+            Vector256<double> f0 = default, f1 = default;
+            Vector256<double> z0_3 = Sums4(
+                NonOverlappingPatchPartial256(ref x0, 4, w0, w1), // x[4..11]
+                NonOverlappingPatchPartial256(ref x0, 16, w0, w1), // x[16..23]
+                NonOverlappingPatchPartial256(ref x0, 28, w0, w1), // x[28..35]
+                NonOverlappingPatchPartial256(ref x0, 40, w0, w1)); // x[40..47]
+            z0_3.StoreUnsafe(ref z0, 0);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 0), Sigma(z0_3), f0);
+            Vector256<double> z4_7 = Sums4(
+                NonOverlappingPatchPartial256(ref x0, 52, w0, w1), // x[52..59]
+                NonOverlappingPatchPartial256(ref x0, 64, w0, w1), // x[64..71]
+                NonOverlappingPatchPartial256(ref x0, 76, w0, w1), // x[76..83]
+                NonOverlappingPatchPartial256(ref x0, 88, w0, w1)); // x[88..95]
+            z4_7.StoreUnsafe(ref z0, 4);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 4), Sigma(z4_7), f1);
+            Vector256<double> z8_11 = Sums4(
+                NonOverlappingPatchPartial256(ref x0, 100, w0, w1), // x[100..107]
+                NonOverlappingPatchPartial256(ref x0, 112, w0, w1), // x[112..119]
+                NonOverlappingPatchPartial256(ref x0, 124, w0, w1), // x[124..131]
+                NonOverlappingPatchPartial256(ref x0, 136, w0, w1)); // x[136..143]
+            z8_11.StoreUnsafe(ref z0, 8);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 8), Sigma(z8_11), f0);
+            double f = Vector256.Sum(f0 + f1);
+            double z12 = Vector256.Sum(NonOverlappingPatchPartial256(ref x0, 148, w0, w1)); // x[148..155]
+            Unsafe.Add(ref z0, 12) = z12;
+            f += Unsafe.Add(ref a0, 12) * Sigma(z12);
+            return f;
         }
 
         /// <summary>target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).</summary>
@@ -592,109 +406,30 @@ namespace Convotron.Generated
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double t = ref MemoryMarshal.GetReference(target);
-            if (Vector512.IsHardwareAccelerated)
-            {
-                // Σ_j c_j P_j x in registers (1 Vector512), then one update of the target.
-                // Patch j adds into set j mod 4: 4 chains of fused multiply-adds side by side.
-                Vector512<double> acc0_0 = default;
-                Vector512<double> acc1_0 = default;
-                Vector512<double> acc2_0 = default;
-                Vector512<double> acc3_0 = default;
-                Accumulate8(c[0], ref x0, 4, ref acc0_0);
-                Accumulate8(c[1], ref x0, 16, ref acc1_0);
-                Accumulate8(c[2], ref x0, 28, ref acc2_0);
-                Accumulate8(c[3], ref x0, 40, ref acc3_0);
-                Accumulate8(c[4], ref x0, 52, ref acc0_0);
-                Accumulate8(c[5], ref x0, 64, ref acc1_0);
-                Accumulate8(c[6], ref x0, 76, ref acc2_0);
-                Accumulate8(c[7], ref x0, 88, ref acc3_0);
-                Accumulate8(c[8], ref x0, 100, ref acc0_0);
-                Accumulate8(c[9], ref x0, 112, ref acc1_0);
-                Accumulate8(c[10], ref x0, 124, ref acc2_0);
-                Accumulate8(c[11], ref x0, 136, ref acc3_0);
-                Accumulate8(c[12], ref x0, 148, ref acc0_0);
-                Vector512<double> sum0 = (acc0_0 + acc1_0) + (acc2_0 + acc3_0);
-                Vector512<double> scale8 = Vector512.Create(scale);
-                Vector512.FusedMultiplyAdd(sum0, scale8, Vector512.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                // Σ_j c_j P_j x in registers (2 Vector256), then one update of the target.
-                // Patch j adds into set j mod 4: 4 chains of fused multiply-adds side by side.
-                Vector256<double> acc0_0 = default, acc0_1 = default;
-                Vector256<double> acc1_0 = default, acc1_1 = default;
-                Vector256<double> acc2_0 = default, acc2_1 = default;
-                Vector256<double> acc3_0 = default, acc3_1 = default;
-                Accumulate8(c[0], ref x0, 4, ref acc0_0, ref acc0_1);
-                Accumulate8(c[1], ref x0, 16, ref acc1_0, ref acc1_1);
-                Accumulate8(c[2], ref x0, 28, ref acc2_0, ref acc2_1);
-                Accumulate8(c[3], ref x0, 40, ref acc3_0, ref acc3_1);
-                Accumulate8(c[4], ref x0, 52, ref acc0_0, ref acc0_1);
-                Accumulate8(c[5], ref x0, 64, ref acc1_0, ref acc1_1);
-                Accumulate8(c[6], ref x0, 76, ref acc2_0, ref acc2_1);
-                Accumulate8(c[7], ref x0, 88, ref acc3_0, ref acc3_1);
-                Accumulate8(c[8], ref x0, 100, ref acc0_0, ref acc0_1);
-                Accumulate8(c[9], ref x0, 112, ref acc1_0, ref acc1_1);
-                Accumulate8(c[10], ref x0, 124, ref acc2_0, ref acc2_1);
-                Accumulate8(c[11], ref x0, 136, ref acc3_0, ref acc3_1);
-                Accumulate8(c[12], ref x0, 148, ref acc0_0, ref acc0_1);
-                Vector256<double> sum0 = (acc0_0 + acc1_0) + (acc2_0 + acc3_0);
-                Vector256<double> sum1 = (acc0_1 + acc1_1) + (acc2_1 + acc3_1);
-                Vector256<double> scale4 = Vector256.Create(scale);
-                Vector256.FusedMultiplyAdd(sum0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                Vector256.FusedMultiplyAdd(sum1, scale4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
-            }
-            else
-            {
-                // Σ_j c_j P_j x in registers (8 doubles), then one update of the target.
-                double acc0_0 = 0.0, acc0_1 = 0.0, acc0_2 = 0.0, acc0_3 = 0.0, acc0_4 = 0.0, acc0_5 = 0.0, acc0_6 = 0.0,
-                    acc0_7 = 0.0;
-                Accumulate8(c[0], ref x0, 4, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3, ref acc0_4, ref acc0_5,
-                    ref acc0_6, ref acc0_7);
-                Accumulate8(c[1], ref x0, 16, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3, ref acc0_4, ref acc0_5,
-                    ref acc0_6, ref acc0_7);
-                Accumulate8(c[2], ref x0, 28, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3, ref acc0_4, ref acc0_5,
-                    ref acc0_6, ref acc0_7);
-                Accumulate8(c[3], ref x0, 40, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3, ref acc0_4, ref acc0_5,
-                    ref acc0_6, ref acc0_7);
-                Accumulate8(c[4], ref x0, 52, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3, ref acc0_4, ref acc0_5,
-                    ref acc0_6, ref acc0_7);
-                Accumulate8(c[5], ref x0, 64, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3, ref acc0_4, ref acc0_5,
-                    ref acc0_6, ref acc0_7);
-                Accumulate8(c[6], ref x0, 76, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3, ref acc0_4, ref acc0_5,
-                    ref acc0_6, ref acc0_7);
-                Accumulate8(c[7], ref x0, 88, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3, ref acc0_4, ref acc0_5,
-                    ref acc0_6, ref acc0_7);
-                Accumulate8(c[8], ref x0, 100, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3, ref acc0_4, ref acc0_5,
-                    ref acc0_6, ref acc0_7);
-                Accumulate8(c[9], ref x0, 112, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3, ref acc0_4, ref acc0_5,
-                    ref acc0_6, ref acc0_7);
-                Accumulate8(c[10], ref x0, 124, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3, ref acc0_4, ref acc0_5,
-                    ref acc0_6, ref acc0_7);
-                Accumulate8(c[11], ref x0, 136, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3, ref acc0_4, ref acc0_5,
-                    ref acc0_6, ref acc0_7);
-                Accumulate8(c[12], ref x0, 148, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3, ref acc0_4, ref acc0_5,
-                    ref acc0_6, ref acc0_7);
-                Unsafe.Add(ref t, 0) = Math.FusedMultiplyAdd(acc0_0, scale, Unsafe.Add(ref t, 0));
-                Unsafe.Add(ref t, 1) = Math.FusedMultiplyAdd(acc0_1, scale, Unsafe.Add(ref t, 1));
-                Unsafe.Add(ref t, 2) = Math.FusedMultiplyAdd(acc0_2, scale, Unsafe.Add(ref t, 2));
-                Unsafe.Add(ref t, 3) = Math.FusedMultiplyAdd(acc0_3, scale, Unsafe.Add(ref t, 3));
-                Unsafe.Add(ref t, 4) = Math.FusedMultiplyAdd(acc0_4, scale, Unsafe.Add(ref t, 4));
-                Unsafe.Add(ref t, 5) = Math.FusedMultiplyAdd(acc0_5, scale, Unsafe.Add(ref t, 5));
-                Unsafe.Add(ref t, 6) = Math.FusedMultiplyAdd(acc0_6, scale, Unsafe.Add(ref t, 6));
-                Unsafe.Add(ref t, 7) = Math.FusedMultiplyAdd(acc0_7, scale, Unsafe.Add(ref t, 7));
-            }
-        }
-
-        /// <summary>The products of w and the patch part at x[start] (1 run of 16 taps as 2 Vector512) summed into one
-        /// Vector512, not across its lanes.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<double> PatchPartial512(ref double x, nuint start, Vector512<double> w0,
-            Vector512<double> w1)
-        {
-            Vector512<double> sum0 = Vector512.LoadUnsafe(ref x, start) * w0;
-            Vector512<double> sum1 = Vector512.LoadUnsafe(ref x, start + 8) * w1;
-            return sum0 + sum1;
+            // Σ_j c_j P_j x in registers (2 Vector256), then one update of the target.
+            // Patch j adds into set j mod 4: 4 chains of fused multiply-adds side by side.
+            Vector256<double> acc0_0 = default, acc0_1 = default;
+            Vector256<double> acc1_0 = default, acc1_1 = default;
+            Vector256<double> acc2_0 = default, acc2_1 = default;
+            Vector256<double> acc3_0 = default, acc3_1 = default;
+            Accumulate8(c[0], ref x0, 4, ref acc0_0, ref acc0_1);
+            Accumulate8(c[1], ref x0, 16, ref acc1_0, ref acc1_1);
+            Accumulate8(c[2], ref x0, 28, ref acc2_0, ref acc2_1);
+            Accumulate8(c[3], ref x0, 40, ref acc3_0, ref acc3_1);
+            Accumulate8(c[4], ref x0, 52, ref acc0_0, ref acc0_1);
+            Accumulate8(c[5], ref x0, 64, ref acc1_0, ref acc1_1);
+            Accumulate8(c[6], ref x0, 76, ref acc2_0, ref acc2_1);
+            Accumulate8(c[7], ref x0, 88, ref acc3_0, ref acc3_1);
+            Accumulate8(c[8], ref x0, 100, ref acc0_0, ref acc0_1);
+            Accumulate8(c[9], ref x0, 112, ref acc1_0, ref acc1_1);
+            Accumulate8(c[10], ref x0, 124, ref acc2_0, ref acc2_1);
+            Accumulate8(c[11], ref x0, 136, ref acc3_0, ref acc3_1);
+            Accumulate8(c[12], ref x0, 148, ref acc0_0, ref acc0_1);
+            Vector256<double> sum0 = (acc0_0 + acc1_0) + (acc2_0 + acc3_0);
+            Vector256<double> sum1 = (acc0_1 + acc1_1) + (acc2_1 + acc3_1);
+            Vector256<double> scale4 = Vector256.Create(scale);
+            Vector256.FusedMultiplyAdd(sum0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+            Vector256.FusedMultiplyAdd(sum1, scale4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
         }
 
         /// <summary>The products of w and the patch part at x[start] (1 run of 16 taps as 4 Vector256) summed into one
@@ -710,15 +445,6 @@ namespace Convotron.Generated
             return sum0 + sum1 + sum2 + sum3;
         }
 
-        /// <summary>The products of w and the patch part at x[start] (1 run of 8 taps as 1 Vector512) summed into one
-        /// Vector512, not across its lanes.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<double> NonOverlappingPatchPartial512(ref double x, nuint start, Vector512<double> w0)
-        {
-            Vector512<double> sum0 = Vector512.LoadUnsafe(ref x, start) * w0;
-            return sum0;
-        }
-
         /// <summary>The products of w and the patch part at x[start] (1 run of 8 taps as 2 Vector256) summed into one
         /// Vector256, not across its lanes.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -728,36 +454,6 @@ namespace Convotron.Generated
             Vector256<double> sum0 = Vector256.LoadUnsafe(ref x, start) * w0;
             Vector256<double> sum1 = Vector256.LoadUnsafe(ref x, start + 4) * w1;
             return sum0 + sum1;
-        }
-
-        /// <summary>Element i is the sum of v{i}'s lanes: a transposing add tree of 3 levels.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<double> Sums8(Vector512<double> v0, Vector512<double> v1, Vector512<double> v2,
-            Vector512<double> v3, Vector512<double> v4, Vector512<double> v5, Vector512<double> v6,
-            Vector512<double> v7)
-        {
-            if (global::System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
-            {
-                // [a01 b01 a23 b23 a45 b45 a67 b67] from a = v0, b = v1 (and likewise for the other pairs)
-                Vector512<double> p01 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(v0, v1)
-                    + global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(v0, v1);
-                Vector512<double> p23 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(v2, v3)
-                    + global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(v2, v3);
-                Vector512<double> p45 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(v4, v5)
-                    + global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(v4, v5);
-                Vector512<double> p67 = global::System.Runtime.Intrinsics.X86.Avx512F.UnpackLow(v6, v7)
-                    + global::System.Runtime.Intrinsics.X86.Avx512F.UnpackHigh(v6, v7);
-                // 128-bit lanes 0, 2 and 1, 3 of each pair: [a0123 b0123 a4567 b4567 c0123 d0123 c4567 d4567]
-                Vector512<double> q0 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(p01, p23, 0x88)
-                    + global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(p01, p23, 0xDD);
-                Vector512<double> q1 = global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(p45, p67, 0x88)
-                    + global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(p45, p67, 0xDD);
-                // [a b c d e f g h]
-                return global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(q0, q1, 0x88)
-                    + global::System.Runtime.Intrinsics.X86.Avx512F.Shuffle4x128(q0, q1, 0xDD);
-            }
-            return Vector512.Create(Vector512.Sum(v0), Vector512.Sum(v1), Vector512.Sum(v2), Vector512.Sum(v3),
-                Vector512.Sum(v4), Vector512.Sum(v5), Vector512.Sum(v6), Vector512.Sum(v7));
         }
 
         /// <summary>Element i is the sum of v{i}'s lanes: a transposing add tree of 2 levels.</summary>
@@ -783,58 +479,24 @@ namespace Convotron.Generated
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static double Dot8(ref double w, nuint wOffset, ref double x, nuint xOffset)
         {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                Vector512<double> sum0 = Vector512.LoadUnsafe(ref w, wOffset) * Vector512.LoadUnsafe(ref x, xOffset);
-                return Vector512.Sum(sum0);
-            }
-            if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<double> sum0 = Vector256.LoadUnsafe(ref w, wOffset) * Vector256.LoadUnsafe(ref x, xOffset);
-                Vector256<double> sum1 = Vector256.LoadUnsafe(ref w, wOffset + 4) * Vector256.LoadUnsafe(ref x, xOffset
-                    + 4);
-                return Vector256.Sum(sum0 + sum1);
-            }
-            double scalar = 0.0;
-            for (nuint i = 0; i < 8; i++)
-                scalar += Unsafe.Add(ref w, wOffset + i) * Unsafe.Add(ref x, xOffset + i);
-            return scalar;
+            Vector256<double> sum0 = Vector256.LoadUnsafe(ref w, wOffset) * Vector256.LoadUnsafe(ref x, xOffset);
+            Vector256<double> sum1 = Vector256.LoadUnsafe(ref w, wOffset + 4) * Vector256.LoadUnsafe(ref x, xOffset
+                + 4);
+            return Vector256.Sum(sum0 + sum1);
         }
 
         /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 16.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static double Dot16(ref double w, nuint wOffset, ref double x, nuint xOffset)
         {
-            if (Vector512.IsHardwareAccelerated)
-            {
-                Vector512<double> sum0 = Vector512.LoadUnsafe(ref w, wOffset) * Vector512.LoadUnsafe(ref x, xOffset);
-                Vector512<double> sum1 = Vector512.LoadUnsafe(ref w, wOffset + 8) * Vector512.LoadUnsafe(ref x, xOffset
-                    + 8);
-                return Vector512.Sum(sum0 + sum1);
-            }
-            if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<double> sum0 = Vector256.LoadUnsafe(ref w, wOffset) * Vector256.LoadUnsafe(ref x, xOffset);
-                Vector256<double> sum1 = Vector256.LoadUnsafe(ref w, wOffset + 4) * Vector256.LoadUnsafe(ref x, xOffset
-                    + 4);
-                Vector256<double> sum2 = Vector256.LoadUnsafe(ref w, wOffset + 8) * Vector256.LoadUnsafe(ref x, xOffset
-                    + 8);
-                Vector256<double> sum3 = Vector256.LoadUnsafe(ref w, wOffset + 12) * Vector256.LoadUnsafe(ref x,
-                    xOffset + 12);
-                return Vector256.Sum(sum0 + sum1 + sum2 + sum3);
-            }
-            double scalar = 0.0;
-            for (nuint i = 0; i < 16; i++)
-                scalar += Unsafe.Add(ref w, wOffset + i) * Unsafe.Add(ref x, xOffset + i);
-            return scalar;
-        }
-
-        /// <summary>acc += c · x[xOffset .. xOffset + 7] as 1 Vector512.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Accumulate8(double c, ref double x, nuint xOffset, ref Vector512<double> acc0)
-        {
-            Vector512<double> c8 = Vector512.Create(c);
-            acc0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, xOffset), c8, acc0);
+            Vector256<double> sum0 = Vector256.LoadUnsafe(ref w, wOffset) * Vector256.LoadUnsafe(ref x, xOffset);
+            Vector256<double> sum1 = Vector256.LoadUnsafe(ref w, wOffset + 4) * Vector256.LoadUnsafe(ref x, xOffset
+                + 4);
+            Vector256<double> sum2 = Vector256.LoadUnsafe(ref w, wOffset + 8) * Vector256.LoadUnsafe(ref x, xOffset
+                + 8);
+            Vector256<double> sum3 = Vector256.LoadUnsafe(ref w, wOffset + 12) * Vector256.LoadUnsafe(ref x, xOffset
+                + 12);
+            return Vector256.Sum(sum0 + sum1 + sum2 + sum3);
         }
 
         /// <summary>acc += c · x[xOffset .. xOffset + 7] as 2 Vector256.</summary>
@@ -847,31 +509,6 @@ namespace Convotron.Generated
             acc1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + 4), c4, acc1);
         }
 
-        /// <summary>acc += c · x[xOffset .. xOffset + 7] as 8 doubles.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Accumulate8(double c, ref double x, nuint xOffset, ref double acc0, ref double acc1,
-            ref double acc2, ref double acc3, ref double acc4, ref double acc5, ref double acc6, ref double acc7)
-        {
-            acc0 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset), c, acc0);
-            acc1 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset + 1), c, acc1);
-            acc2 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset + 2), c, acc2);
-            acc3 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset + 3), c, acc3);
-            acc4 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset + 4), c, acc4);
-            acc5 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset + 5), c, acc5);
-            acc6 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset + 6), c, acc6);
-            acc7 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset + 7), c, acc7);
-        }
-
-        /// <summary>acc += c · x[xOffset .. xOffset + 15] as 2 Vector512.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Accumulate16(double c, ref double x, nuint xOffset, ref Vector512<double> acc0,
-            ref Vector512<double> acc1)
-        {
-            Vector512<double> c8 = Vector512.Create(c);
-            acc0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, xOffset), c8, acc0);
-            acc1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref x, xOffset + 8), c8, acc1);
-        }
-
         /// <summary>acc += c · x[xOffset .. xOffset + 15] as 4 Vector256.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Accumulate16(double c, ref double x, nuint xOffset, ref Vector256<double> acc0,
@@ -882,14 +519,6 @@ namespace Convotron.Generated
             acc1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + 4), c4, acc1);
             acc2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + 8), c4, acc2);
             acc3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + 12), c4, acc3);
-        }
-
-        /// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; 16.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Axpy16(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
-        {
-            for (nuint i = 0; i < 16; i++)
-                Unsafe.Add(ref t, tOffset + i) += c * Unsafe.Add(ref x, xOffset + i);
         }
 
     }
