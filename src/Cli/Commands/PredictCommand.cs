@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Numerics.Tensors;
 using System.Text;
 using Convotron.Cli.Data;
 using Convotron.Cli.Infrastructure;
@@ -20,18 +21,29 @@ internal static class PredictCommand
         var data = new Argument<string>("DATA") { Description = "Inputs: .csv (header optional) or .npy (float64)." };
         command.Arguments.Add(modelArgument);
         command.Arguments.Add(data);
-        var common = new CommonOptions(command, threads: false,
+        var common = new CommonOptions(command, threads: false, seed: false,
             outDescription: "A directory (predictions.csv, predictions.png and predict.txt go inside it; default results/predict), or a file path ending in .csv (only the predictions are written there).");
         var label = new Option<string?>("--label") { Description = "Name of the label column, when DATA has one and a header (default: the column the model was fitted with)." };
         command.Options.Add(label);
         command.SetAction(parse =>
         {
             string modelPath = parse.GetValue(modelArgument)!, dataPath = parse.GetValue(data)!;
+            InputFile.Require("DATA", dataPath, "a .csv file (header optional) or a .npy file (float64)");
             MemoryBudget budget = common.Budget(parse);
             budget.Require($"reading {dataPath}", Table.ReadBytes(dataPath) + 3.0 * Table.ValueBytes(dataPath), "predict on a smaller file (split its rows)");
             // A model file is small even when its geometry is huge (1d:r=1,s=D,d=D): check before loading builds it.
+            // Too large a geometry is a bad model file (exit 1), not a mistake in the options.
             if (GeometrySpec(modelPath) is string spec && Parsing.Shape(spec) is { } shape)
-                budget.Require($"the model {modelPath} ({spec}): its patch tables and model", Parsing.GeometryBytes(shape) + 8.0 * (2 * shape.D + shape.K + shape.R), "check that the model file is the one meant");
+            {
+                try
+                {
+                    budget.Require($"its geometry {spec}: the patch tables and model", Parsing.GeometryBytes(shape) + 8.0 * (2 * shape.D + shape.K + shape.R), "check that the model file is the one meant");
+                }
+                catch (UsageException e)
+                {
+                    throw new InvalidFileException(modelPath, "geometry.spec", e.Message);
+                }
+            }
             Target target = Target.Of(parse.GetValue(common.Out) ?? Path.Combine("results", "predict"), parse.GetValue(common.Force));
             var context = new CommandContext(environment.Output, environment.Error, environment.Interactive, target.Directory);
             return Run(modelPath, dataPath, parse.GetValue(label), target, context);
@@ -170,6 +182,8 @@ internal static class PredictCommand
             {
                 prediction = model.Predict(x);
             }
+            if (!double.IsFinite(prediction))
+                throw NonFinite(i, $"the prediction is {Invariant.R(prediction)}");
             text.Append(Invariant.R(prediction));
             predictions.Add(prediction);
             if (hasLabel)
@@ -179,10 +193,21 @@ internal static class PredictCommand
                 squares += (prediction - y) * (prediction - y);
                 labelSum += y;
                 labelSquares += y * y;
+                if (!double.IsFinite(squares) || !double.IsFinite(labelSquares))
+                    throw NonFinite(i, $"the sum of squared errors or of squared labels overflows (prediction {Invariant.R(prediction)}, label {Invariant.R(y)})");
             }
             text.Append('\n');
         }
         AtomicFile.WriteAllText(target.PredictionsFile, text.ToString());
+
+        // Checked row by row, before anything is written: a prediction or error that overflows is not a result.
+        InvalidFileException NonFinite(int row, string what)
+        {
+            string place = InputFile.RowPlace(dataPath, table.Header is not null, row);
+            double largest = Math.Max(Math.Abs(model.Filter[TensorPrimitives.IndexOfMaxMagnitude(model.Filter)]), Math.Abs(model.OutputWeights[TensorPrimitives.IndexOfMaxMagnitude(model.OutputWeights)]));
+            return new InvalidFileException(dataPath, place, string.Create(CultureInfo.InvariantCulture,
+                $"{what}: the model {modelPath} (largest weight magnitude {Invariant.E3(largest)}) and this row overflow double precision. Nothing was written; check the model file and the data's scale."));
+        }
         if (target.PlotFile is string plotFile)
         {
             if (hasLabel)
