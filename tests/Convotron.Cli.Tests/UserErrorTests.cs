@@ -95,6 +95,20 @@ public class UserErrorTests
         }
     }
 
+    [Theory]
+    [InlineData("compare", "--noise", "1e308", "--samples", "100", "--seeds", "1", "--test-samples", "100")]
+    [InlineData("make-data", "--noise", "1.7e308", "--samples", "200")]
+    public void A_noise_level_that_overflows_is_a_usage_error_before_anything_is_written(params string[] args)
+    {
+        string output = Cli.TempDirectory("noise-overflow");
+        Cli.Result result = Cli.Run([.. args, "--out", output]);
+        Assert.Equal(CliApp.UsageError, result.ExitCode);
+        Assert.StartsWith("error: --noise: ", result.Error, StringComparison.Ordinal);
+        Assert.Contains("use a smaller --noise", result.Error, StringComparison.Ordinal);
+        AssertNoInternals(result);
+        Assert.DoesNotContain(Directory.GetFiles(output), f => f.EndsWith(".csv", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void A_directory_given_as_data_or_model_is_named_as_one()
     {

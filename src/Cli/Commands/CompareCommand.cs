@@ -165,6 +165,9 @@ internal static class CompareCommand
             var teacher = Teacher.Random(settings.Geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0));
             DataSet test = DataSet.Draw(teacher, settings.Inputs, settings.TestSamples, Xoshiro256StarStar.ForStream(seed, 3));
             double sigma = settings.Noise * Math.Sqrt(test.LabelVariance);
+            if (!double.IsFinite(sigma))
+                throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                    $"--noise: {Invariant.R(settings.Noise)} times std y ({Invariant.R(Math.Sqrt(test.LabelVariance))}, seed {seed}) is not a finite noise level; use a smaller --noise (a fraction of std y, e.g. 0.1 for 10 %)."));
             var noisy = sigma > 0.0 ? new Teacher(settings.Geometry, Activation.ReLU, teacher.Filter, teacher.OutputWeights, sigma) : teacher;
             // Only w (r weights) is learned, a* is known: least squares on n samples with the right
             // model has excess error σ²·r/n (asymptotically), relative to Var y.

@@ -64,7 +64,11 @@ internal static class MakeDataCommand
                 for (int c = 0; c < d; c++)
                     x[c] = Math.Round(x[c], decimals);
                 x.CopyTo(values, (long)i * (d + 1));
-                values[(long)i * (d + 1) + d] = teacher.Label(x, random);
+                double label = teacher.Label(x, random);
+                // Found before anything is written: a CSV with "Infinity" is one that fit and predict refuse.
+                if (!double.IsFinite(label))
+                    throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--noise: {Invariant.R(labelNoise)} makes the label of row {i + 1} {Invariant.R(label)}; use a smaller --noise."));
+                values[(long)i * (d + 1) + d] = label;
             }
             string format = "F" + decimals.ToString(CultureInfo.InvariantCulture);
             AtomicFile.Write(context.PathOf(stem + ".csv"), stream =>
