@@ -121,6 +121,14 @@ public class RobustnessTests
         Assert.Contains("m.json:geometry.spec: ", result.Error, StringComparison.Ordinal);
         Assert.Contains("would need about", result.Error, StringComparison.Ordinal);
         Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 64 << 20);
+
+        // The same for a patch list of one patch over d = 2·10⁹ inputs (its per-coordinate tables alone are 24 GB).
+        File.WriteAllText(model, "{\"format\": \"convotron-model\", \"version\": 1, \"geometry\": {\"d\": 2000000000, \"patches\": [[0]]}, \"alpha\": 0, \"filter\": [1], \"outputWeights\": [1]}");
+        before = GC.GetTotalAllocatedBytes(precise: true);
+        result = Cli.Run("predict", model, SampleData, "--out", directory, "--max-memory", "1G");
+        Assert.Equal(CliApp.Failure, result.ExitCode);
+        Assert.Contains("m.json:geometry.d: its geometry of d = 2,000,000,000 inputs", result.Error, StringComparison.Ordinal);
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 64 << 20);
     }
 
     [Fact]

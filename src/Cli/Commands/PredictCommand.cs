@@ -33,15 +33,15 @@ internal static class PredictCommand
             budget.Require($"reading {dataPath}", Table.ReadBytes(dataPath) + 3.0 * Table.ValueBytes(dataPath), "predict on a smaller file (split its rows)");
             // A model file is small even when its geometry is huge (1d:r=1,s=D,d=D): check before loading builds it.
             // Too large a geometry is a bad model file (exit 1), not a mistake in the options.
-            if (GeometrySpec(modelPath) is string spec && Parsing.Shape(spec) is { } shape)
+            if (GeometryShape(modelPath) is { } geometry)
             {
                 try
                 {
-                    budget.Require($"its geometry {spec}: the patch tables and model", Parsing.GeometryBytes(shape) + 8.0 * (2 * shape.D + shape.K + shape.R), "check that the model file is the one meant");
+                    budget.Require($"its geometry {geometry.Text}: the patch tables and model", Parsing.GeometryBytes(geometry.Shape) + 8.0 * (2 * geometry.Shape.D + geometry.Shape.K + geometry.Shape.R), "check that the model file is the one meant");
                 }
                 catch (UsageException e)
                 {
-                    throw new InvalidFileException(modelPath, "geometry.spec", e.Message);
+                    throw new InvalidFileException(modelPath, geometry.Key, e.Message);
                 }
             }
             Target target = Target.Of(parse.GetValue(common.Out) ?? Path.Combine("results", "predict"), parse.GetValue(common.Force));
@@ -85,8 +85,12 @@ internal static class PredictCommand
         }
     }
 
-    /// <summary>The "geometry": {"spec": …} of a model file, read without building anything; null when absent or unreadable (loading reports why).</summary>
-    internal static string? GeometrySpec(string modelPath)
+    /// <summary>
+    /// The size of a model file's geometry, read without building anything: from "geometry": {"spec": …},
+    /// or from "d" of a patch list (whose per-coordinate tables a d of 2·10⁹ makes 24 GB; the patches
+    /// themselves are in the file); null when absent or unreadable (loading reports why).
+    /// </summary>
+    internal static (string Key, string Text, (double D, double R, double K) Shape)? GeometryShape(string modelPath)
     {
         try
         {
@@ -100,8 +104,12 @@ internal static class PredictCommand
                     continue;
                 if (reader.CurrentDepth == 1)
                     inGeometry = reader.ValueTextEquals("geometry");
-                else if (inGeometry && reader.CurrentDepth == 2 && reader.ValueTextEquals("spec") && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.String)
-                    return reader.GetString();
+                else if (inGeometry && reader.CurrentDepth == 2 && reader.ValueTextEquals("spec") && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.String
+                    && reader.GetString() is { } spec && Parsing.Shape(spec) is { } shape)
+                    return ("geometry.spec", spec, shape);
+                else if (inGeometry && reader.CurrentDepth == 2 && reader.ValueTextEquals("d") && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.Number
+                    && reader.TryGetDouble(out double d))
+                    return ("geometry.d", string.Create(CultureInfo.InvariantCulture, $"of d = {d:N0} inputs"), (d, 1, 1));
             }
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or IOException or UnauthorizedAccessException or InvalidOperationException)
