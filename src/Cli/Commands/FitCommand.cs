@@ -218,7 +218,9 @@ internal static class FitCommand
             : $"model saved to {modelPath}\n");
         context.Summary(summary.ToString());
         if (failed)
-            context.Warn($"fit failed: validation relative MSE {Invariant.E3(best.ValidationError)} is no better than predicting the mean; {(saved ? "the model was saved because of --keep-failed" : "no model was saved")}.");
+            context.Warn(!finite
+                ? "fit failed: the model's weights are not finite; no model was saved."
+                : $"fit failed: validation relative MSE {Invariant.E3(best.ValidationError)} is no better than predicting the mean; {(saved ? "the model was saved because of --keep-failed" : "no model was saved")}.");
         return failed ? CliApp.Failure : CliApp.Success;
     }
 
