@@ -43,7 +43,7 @@ public static class CliApp
         if (parse.Errors.Count > 0)
         {
             foreach (var parseError in parse.Errors)
-                error.WriteLine("error: " + UserText.ParseError(parseError.Message));
+                error.WriteLine("error: " + UserText.ParseError(parseError.Message, (parseError.SymbolResult as System.CommandLine.Parsing.OptionResult)?.Option));
             string name = parse.CommandResult.Command is RootCommand ? "convotron" : "convotron " + parse.CommandResult.Command.Name;
             error.WriteLine($"Run '{name} --help' for the options and their allowed values.");
             return UsageError;
@@ -127,6 +127,7 @@ public static class CliApp
         root.Subcommands.Add(MakeDataCommand.Build(environment));
         root.Subcommands.Add(GeometryCommand.Build(environment));
         root.Subcommands.Add(PlotCurveCommand.Build(environment));
+        Parsing.RefuseEmptyValues(root);
         return root;
     }
 }

@@ -88,7 +88,7 @@ namespace Convotron.Generator
         public static readonly DiagnosticDescriptor MemberCollidesWithGenerated = Error(
             "CNV0012",
             "A member of the model class clashes with a generated one",
-            "'{0}' declares {1} '{2}', but the generator adds '{2}' to the class ({3}). Rename or remove the user {1}.",
+            "'{0}' declares {1} '{2}', but the generator adds '{2}' to the class ({3}). Rename or remove your declaration of '{2}'.",
             "The generator adds constants, the IConvNet members, a public parameterless constructor and private helpers and buffer types to the model class. A user member or nested type of the same name would make the generated file fail to compile; the generator reports it at the user's declaration instead and generates nothing.");
 
         public static readonly DiagnosticDescriptor LanguageVersionTooOld = Error(

@@ -13,7 +13,7 @@ public class RobustnessTests
 {
     private static string SampleData => Path.Combine(Cli.RepositoryRoot(), "samples", "data", "teacher.csv");
 
-    private static void AssertNoInternals(Cli.Result result)
+    internal static void AssertNoInternals(Cli.Result result)
     {
         foreach (string internals in new[] { "   at ", "(Parameter '", "Actual value was", "System.", "Exception" })
             Assert.DoesNotContain(internals, result.Error, StringComparison.Ordinal);
@@ -116,8 +116,18 @@ public class RobustnessTests
         File.WriteAllText(model, "{\"format\": \"convotron-model\", \"version\": 1, \"geometry\": {\"spec\": \"1d:r=1,s=2000000000,d=2000000000\"}, \"alpha\": 0, \"filter\": [1], \"outputWeights\": [1]}");
         long before = GC.GetTotalAllocatedBytes(precise: true);
         Cli.Result result = Cli.Run("predict", model, SampleData, "--out", directory, "--max-memory", "1G");
-        Assert.Equal(CliApp.UsageError, result.ExitCode);
+        // A bad model file (exit 1, issue 19), named with the key at fault.
+        Assert.Equal(CliApp.Failure, result.ExitCode);
+        Assert.Contains("m.json:geometry.spec: ", result.Error, StringComparison.Ordinal);
         Assert.Contains("would need about", result.Error, StringComparison.Ordinal);
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 64 << 20);
+
+        // The same for a patch list of one patch over d = 2·10⁹ inputs (its per-coordinate tables alone are 24 GB).
+        File.WriteAllText(model, "{\"format\": \"convotron-model\", \"version\": 1, \"geometry\": {\"d\": 2000000000, \"patches\": [[0]]}, \"alpha\": 0, \"filter\": [1], \"outputWeights\": [1]}");
+        before = GC.GetTotalAllocatedBytes(precise: true);
+        result = Cli.Run("predict", model, SampleData, "--out", directory, "--max-memory", "1G");
+        Assert.Equal(CliApp.Failure, result.ExitCode);
+        Assert.Contains("m.json:geometry.d: its geometry of d = 2,000,000,000 inputs", result.Error, StringComparison.Ordinal);
         Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 64 << 20);
     }
 

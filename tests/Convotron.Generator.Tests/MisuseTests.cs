@@ -54,6 +54,8 @@ public sealed class MisuseTests
         Assert.Equal(Position(source, identifier), Start(diagnostic));
         string message = diagnostic.GetMessage(CultureInfo.InvariantCulture);
         Assert.Contains($"declares {what} '{name}'", message);
+        // The advice reads as a sentence for every kind of member (it once said "the user a member").
+        Assert.EndsWith($"Rename or remove your declaration of '{name}'.", message, StringComparison.Ordinal);
         AssertNothingGeneratedAndNoErrorInGeneratedCode(run);
     }
 

@@ -104,6 +104,67 @@ public class MetricsTests
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
     }
 
+    private const string Head = "{\"format\": \"convotron-model\", \"version\": 2, \"geometry\": {\"spec\": \"1d:r=2,s=2,d=4\"}, ";
+
+    private const string Pre = "\"preprocessing\": {\"inputMean\": [0, 0, 0, 0], \"inputScale\": 1, \"labelMean\": 0, \"labelScale\": 1}";
+
+    /// <summary>Issue 19: a value of the wrong type or range is named by its JSON path, its value and what is expected; never .NET's "requires an element of type 'Number'".</summary>
+    [Theory]
+    [InlineData(Head + "\"alpha\": \"relu\", \"filter\": [1, 2], \"outputWeights\": [1, 1], " + Pre + "}", "'alpha' is the string \"relu\"; expected the activation slope, a number in [0, 1]")]
+    [InlineData("{\"format\": \"convotron-model\", \"version\": \"2\"}", "'version' is the string \"2\"; expected 1 or 2")]
+    [InlineData("{\"format\": \"convotron-model\", \"version\": 3}", "'version' is the number 3; expected 1 or 2")]
+    [InlineData("{\"format\": 7}", "'format' is the number 7; expected the string \"convotron-model\"")]
+    [InlineData(Head + "\"alpha\": 0, \"filter\": [1, \"x\"], \"outputWeights\": [1, 1], " + Pre + "}", "'filter[1]' is the string \"x\"; expected a finite number")]
+    [InlineData(Head + "\"alpha\": 0, \"filter\": [1e400, 1], \"outputWeights\": [1, 1], " + Pre + "}", "'filter[0]' is 1e400, beyond the range of a double")]
+    [InlineData(Head + "\"alpha\": 0, \"filter\": 1, \"outputWeights\": [1, 1], " + Pre + "}", "'filter' is the number 1; expected an array of finite numbers")]
+    [InlineData("{\"format\": \"convotron-model\", \"version\": 2, \"geometry\": \"1d:r=2,s=2,d=4\"}", "'geometry' is the string \"1d:r=2,s=2,d=4\"; expected an object")]
+    [InlineData("{\"format\": \"convotron-model\", \"version\": 2, \"geometry\": {\"d\": 2.5, \"patches\": []}}", "'geometry.d' is the number 2.5; expected the input size")]
+    [InlineData("{\"format\": \"convotron-model\", \"version\": 2, \"geometry\": {\"d\": 4, \"patches\": [[0, 1], [2, 9]]}}", "'geometry.patches[1][1]' is the number 9; expected an input index in [0, d − 1] = [0, 3]")]
+    [InlineData(Head + "\"alpha\": 0, \"filter\": [1, 2], \"outputWeights\": [1, 1], \"preprocessing\": {\"inputMean\": [0, 0, 0, 0], \"inputScale\": -1, \"labelMean\": 0, \"labelScale\": 1}}", "'preprocessing.inputScale' is -1; expected a finite number > 0")]
+    [InlineData(Head + "\"alpha\": 0, \"filter\": [1, 2], \"outputWeights\": [1, 1], \"preprocessing\": {\"inputMean\": [0, 0, 0, 0], \"inputScale\": 1, \"labelMean\": \"0\", \"labelScale\": 1}}", "'preprocessing.labelMean' is the string \"0\"; expected a finite number")]
+    [InlineData(Head + "\"alpha\": 0, \"filter\": [1, 2], \"outputWeights\": [1, 1], \"preprocessing\": [1]}", "'preprocessing' is an array; expected an object")]
+    [InlineData(Head + "\"alpha\": 0, \"filter\": [1, 2], \"outputWeights\": [1, 1], " + Pre + ", \"label\": {\"column\": \"y\", \"columns\": 5}}", "'label.column' is the string \"y\"; expected the label's 0-based column")]
+    [InlineData(Head + "\"alpha\": 0, \"filter\": [1, 2], \"outputWeights\": [1, 1]}", "the property 'preprocessing' is missing; version 2 files always have it")]
+    public void ModelFileValuesOfTheWrongTypeOrRangeAreNamedByTheirPath(string json, string message)
+    {
+        var e = Assert.Throws<InvalidFileException>(() => ModelFile.FromJson(Encoding.UTF8.GetBytes(json), "bad.json"));
+        Assert.StartsWith("bad.json: ", e.Message, StringComparison.Ordinal);
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("element of type", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Issue 19: a repeated key is refused at its line and column (the last value silently won).</summary>
+    [Fact]
+    public void RepeatedKeysAreRefusedAtTheirPlace()
+    {
+        string json = Head + "\n\"alpha\": 0,\n\"filter\": [1, 2], \"outputWeights\": [1, 1],\n\"alpha\": 1, " + Pre + "}";
+        var e = Assert.Throws<InvalidFileException>(() => ModelFile.FromJson(Encoding.UTF8.GetBytes(json), "twice.json"));
+        Assert.StartsWith("twice.json:line 4, column 1: the key 'alpha' appears a second time in the same object", e.Message, StringComparison.Ordinal);
+        // The same key in different objects is fine.
+        Assert.NotNull(ModelFile.FromJson(Encoding.UTF8.GetBytes(Head + "\"alpha\": 0, \"filter\": [1, 2], \"outputWeights\": [1, 1], " + Pre + ", \"label\": {\"name\": \"alpha\", \"column\": 4, \"columns\": 5, \"x\": {\"column\": 1}}}")).Label);
+    }
+
+    /// <summary>
+    /// Issue 19: files written now always say "preprocessing" (null for none), and a version-2 file
+    /// without it is refused (above); version-1 files, which left it out for models without one, still load.
+    /// </summary>
+    [Fact]
+    public void PreprocessingIsAlwaysWrittenAndOnlyVersionOneFilesMayOmitIt()
+    {
+        var model = new DynamicConvNet(PatchGeometry.Strided1D(2, 2, 4), Activation.ReLU, [1.0, 2.0], [1.0, 1.0]);
+        string json = ModelFile.ToJson(model);
+        Assert.Contains("\"version\": 2", json, StringComparison.Ordinal);
+        Assert.Contains("\"preprocessing\": null", json, StringComparison.Ordinal);
+        Assert.Null(ModelFile.FromJson(Encoding.UTF8.GetBytes(json)).Preprocessing);
+        string versionOne = "{\"format\": \"convotron-model\", \"version\": 1, \"geometry\": {\"spec\": \"1d:r=2,s=2,d=4\"}, \"alpha\": 0, \"filter\": [1, 2], \"outputWeights\": [1, 1]}";
+        LoadedModel old = ModelFile.FromJson(Encoding.UTF8.GetBytes(versionOne));
+        Assert.Null(old.Preprocessing);
+        Assert.Equal([1.0, 2.0], old.Model.Filter.ToArray());
+        string folder = Directory.CreateTempSubdirectory("convotron-model-dir").FullName;
+        var directory = Assert.Throws<InvalidFileException>(() => ModelFile.Load(folder));
+        Assert.Contains("this is a directory; expected a model file", directory.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AtomicWritesLeaveTheOldFileWhenTheWriterFails()
     {

@@ -27,16 +27,16 @@ internal static class CompareCommand
     {
         var command = new Command("compare", "Convotron vs plain SGD (backpropagation) learning w with a* known: success rate over step sizes x initial scales.");
         var common = new CommonOptions(command);
-        var geometryOption = new Option<string>("--geometry") { Description = "The geometry (default 1d:r=16,s=9,d=160).", DefaultValueFactory = _ => "1d:r=16,s=9,d=160" };
-        var inputs = new Option<string>("--inputs") { Description = "Input distribution: gaussian, uniform, rademacher or ar1:RHO (default gaussian).", DefaultValueFactory = _ => "gaussian" };
-        var samples = new Option<long>("--samples") { Description = "Training samples (steps) per run (default 20000).", DefaultValueFactory = _ => 20_000 };
-        var seeds = new Option<int>("--seeds") { Description = "Seeds per cell: seed, seed+1, ... (default 10).", DefaultValueFactory = _ => 10 };
-        var fixedSteps = new Option<string>("--fixed-steps") { Description = "Comma-separated fixed learning rates eta > 0, or none (default 1e-5,1e-4,1e-3,1e-2,1e-1).", DefaultValueFactory = _ => "1e-5,1e-4,1e-3,1e-2,1e-1" };
-        var normalizedSteps = new Option<string>("--normalized-steps") { Description = "Comma-separated normalised steps mu in (0, 2), or none (default 0.1,0.5,1.0).", DefaultValueFactory = _ => "0.1,0.5,1.0" };
-        var scales = new Option<string>("--init-scales") { Description = "Comma-separated norms of the initial w, in a random direction (default 0,0.01,0.1,1,10).", DefaultValueFactory = _ => "0,0.01,0.1,1,10" };
-        var testSamples = new Option<int>("--test-samples") { Description = "Test-set size (default 10000).", DefaultValueFactory = _ => 10_000 };
-        var success = new Option<double>("--success") { Description = "Success: relative test MSE at most this (default 1e-3).", DefaultValueFactory = _ => 1e-3 };
-        var noise = new Option<double>("--noise") { Description = "Gaussian label noise on the training samples, sigma as a fraction of std y (the std of the teacher's noiseless labels on the test set), finite and >= 0, e.g. 0.1 for 10 %; the test labels stay noiseless (default 0).", DefaultValueFactory = _ => 0.0 };
+        var geometryOption = new Option<string>("--geometry") { Description = "The geometry.", DefaultValueFactory = _ => "1d:r=16,s=9,d=160" };
+        var inputs = new Option<string>("--inputs") { Description = "Input distribution: gaussian, uniform, rademacher or ar1:RHO.", DefaultValueFactory = _ => "gaussian" };
+        var samples = new Option<long>("--samples") { Description = "Training samples (steps) per run.", DefaultValueFactory = _ => 20_000 }.Range(1);
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per cell: seed, seed+1, ...", DefaultValueFactory = _ => 10 }.Range(1);
+        var fixedSteps = new Option<string>("--fixed-steps") { Description = "Comma-separated fixed learning rates eta > 0, or none.", DefaultValueFactory = _ => "1e-5,1e-4,1e-3,1e-2,1e-1" };
+        var normalizedSteps = new Option<string>("--normalized-steps") { Description = "Comma-separated normalised steps mu in (0, 2), or none.", DefaultValueFactory = _ => "0.1,0.5,1.0" };
+        var scales = new Option<string>("--init-scales") { Description = "Comma-separated norms of the initial w, in a random direction.", DefaultValueFactory = _ => "0,0.01,0.1,1,10" };
+        var testSamples = new Option<int>("--test-samples") { Description = "Test-set size.", DefaultValueFactory = _ => 10_000 }.Range(2);
+        var success = new Option<double>("--success") { Description = "Success: relative test MSE at most this.", DefaultValueFactory = _ => 1e-3 };
+        var noise = new Option<double>("--noise") { Description = "Gaussian label noise on the training samples, sigma as a fraction of std y (the std of the teacher's noiseless labels on the test set), finite and >= 0, e.g. 0.1 for 10 %; the test labels stay noiseless.", DefaultValueFactory = _ => 0.0 };
         foreach (Option option in new Option[] { geometryOption, inputs, samples, seeds, fixedSteps, normalizedSteps, scales, testSamples, success, noise })
             command.Options.Add(option);
         command.SetAction(parse =>
@@ -165,6 +165,9 @@ internal static class CompareCommand
             var teacher = Teacher.Random(settings.Geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0));
             DataSet test = DataSet.Draw(teacher, settings.Inputs, settings.TestSamples, Xoshiro256StarStar.ForStream(seed, 3));
             double sigma = settings.Noise * Math.Sqrt(test.LabelVariance);
+            if (!double.IsFinite(sigma))
+                throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                    $"--noise: {Invariant.R(settings.Noise)} times std y ({Invariant.R(Math.Sqrt(test.LabelVariance))}, seed {seed}) is not a finite noise level; use a smaller --noise (a fraction of std y, e.g. 0.1 for 10 %)."));
             var noisy = sigma > 0.0 ? new Teacher(settings.Geometry, Activation.ReLU, teacher.Filter, teacher.OutputWeights, sigma) : teacher;
             // Only w (r weights) is learned, a* is known: least squares on n samples with the right
             // model has excess error σ²·r/n (asymptotically), relative to Var y.

@@ -24,15 +24,15 @@ internal static class Figure1Command
     {
         var command = new Command("figure1", "Reproduce Du & Goel's Figure 1 (d=160, r=16, s in {9,12,16}; Gaussian and uniform inputs) and refine each result.");
         var common = new CommonOptions(command);
-        var seeds = new Option<int>("--seeds") { Description = "Repeat every configuration over N seeds (seed, seed+1, ...); summary.csv, curves.csv and the plots show the first seed, summary_seeds.csv the median and worst values, summary_all_seeds.csv every seed.", DefaultValueFactory = _ => 1 };
-        var strides = new Option<string>("--strides") { Description = "Comma-separated strides s (default 9,12,16; each needs s >= 9 = floor(r/2)+1).", DefaultValueFactory = _ => "9,12,16" };
-        var distributions = new Option<string>("--distributions") { Description = "Comma-separated input distributions: gaussian, uniform, ar1:RHO (default gaussian,uniform).", DefaultValueFactory = _ => "gaussian,uniform" };
+        var seeds = new Option<int>("--seeds") { Description = "Repeat every configuration over N seeds (seed, seed+1, ...); summary.csv, curves.csv and the plots show the first seed, summary_seeds.csv the median and worst values, summary_all_seeds.csv every seed.", DefaultValueFactory = _ => 1 }.Range(1);
+        var strides = new Option<string>("--strides") { Description = "Comma-separated strides s (each needs s >= 9 = floor(r/2)+1).", DefaultValueFactory = _ => "9,12,16" };
+        var distributions = new Option<string>("--distributions") { Description = "Comma-separated input distributions: gaussian, uniform, ar1:RHO.", DefaultValueFactory = _ => "gaussian,uniform" };
         var noRefine = new Option<bool>("--no-refine") { Description = "Skip the refinement stage (least squares on a alternating with normalised Convotron on w)." };
-        var refineSamples = new Option<long>("--refine-samples") { Description = "At most this many further samples for refinement (default 100000).", DefaultValueFactory = _ => 100_000 };
-        var t1 = new Option<long?>("--t1") { Description = "Override T1 (stage-1 steps) for both distributions (paper: 10000 Gaussian, 40000 uniform)." };
-        var t2 = new Option<long?>("--t2") { Description = "Override T2 (stage-2 steps) for both distributions (paper: 10000 Gaussian, 100000 uniform)." };
-        var t3 = new Option<long>("--t3") { Description = "T3: validation samples for the sign choice (default 10000).", DefaultValueFactory = _ => 10_000 };
-        var testSamples = new Option<int>("--test-samples") { Description = "Test-set size (default 10000).", DefaultValueFactory = _ => 10_000 };
+        var refineSamples = new Option<long>("--refine-samples") { Description = "At most this many further samples for refinement.", DefaultValueFactory = _ => 100_000 }.Range(1);
+        var t1 = new Option<long?>("--t1") { Description = "Override T1 (stage-1 steps) for both distributions (paper: 10000 Gaussian, 40000 uniform)." }.Range(1);
+        var t2 = new Option<long?>("--t2") { Description = "Override T2 (stage-2 steps) for both distributions (paper: 10000 Gaussian, 100000 uniform)." }.Range(1);
+        var t3 = new Option<long>("--t3") { Description = "T3: validation samples for the sign choice.", DefaultValueFactory = _ => 10_000 }.Range(1);
+        var testSamples = new Option<int>("--test-samples") { Description = "Test-set size.", DefaultValueFactory = _ => 10_000 }.Range(2);
         foreach (Option option in new Option[] { seeds, strides, distributions, noRefine, refineSamples, t1, t2, t3, testSamples })
             command.Options.Add(option);
 

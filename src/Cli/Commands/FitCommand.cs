@@ -28,21 +28,22 @@ internal static class FitCommand
         var common = new CommonOptions(command, threads: false);
         var geometryOption = new Option<string>("--geometry") { Description = "The patch geometry, e.g. 1d:r=8,s=6,d=32 (d must equal the number of input columns).", Required = true };
         var label = new Option<string?>("--label") { Description = "Name of the label column (needs a header); default the last column." };
-        var activation = new Option<string>("--activation") { Description = "relu, linear or leaky:ALPHA (default relu).", DefaultValueFactory = _ => "relu" };
-        var validation = new Option<double>("--validation") { Description = "Fraction of rows held out for validation and early stopping, in (0, 1) (default 0.2).", DefaultValueFactory = _ => 0.2 };
-        var epochs = new Option<int>("--epochs") { Description = "Most Levenberg–Marquardt iterations of the least-squares finish, each two passes over the training rows (default 100).", DefaultValueFactory = _ => 100 };
+        var activation = new Option<string>("--activation") { Description = "relu, linear or leaky:ALPHA.", DefaultValueFactory = _ => "relu" };
+        var validation = new Option<double>("--validation") { Description = "Fraction of rows held out for validation and early stopping, in (0, 1).", DefaultValueFactory = _ => 0.2 };
+        var epochs = new Option<int>("--epochs") { Description = "Most Levenberg–Marquardt iterations of the least-squares finish, each two passes over the training rows.", DefaultValueFactory = _ => 100 }.Range(1);
         var keepFailed = new Option<bool>("--keep-failed") { Description = "Save the model even when it is no better than predicting the mean (validation relative MSE ≥ 1 or not finite); the exit code is still 1." };
-        var stageSteps = new Option<long>("--stage-steps") { Description = "Steps of each Algorithm-1 stage (T1 = T2), or of Convotron without a non-overlapping part (default 10000).", DefaultValueFactory = _ => 10_000 };
+        var stageSteps = new Option<long>("--stage-steps") { Description = "Steps of each Algorithm-1 stage (T1 = T2), or of Convotron without a non-overlapping part.", DefaultValueFactory = _ => 10_000 }.Range(1);
         var noCenter = new Option<bool>("--no-center") { Description = "Never centre the inputs (only the global scale). By default centring is decided on the data: not when the input mean is zero within sampling error, otherwise both are fitted and the better on the validation rows is kept." };
         var whiten = new Option<bool>("--whiten") { Description = "Full whitening instead of centring and one global scale (breaks weight sharing; prints a warning)." };
         var modelPath = new Option<string?>("--model") { Description = "Where to save the model (default <out>/model.json)." };
-        var updatePatch = new Option<int?>("--update-patch") { Description = "Learn w by Convotron updating only along patch J (average pooling a; J must overlap no other patch) instead of Algorithm 1, as the first start of the joint learner and its least-squares finish." };
+        var updatePatch = new Option<int?>("--update-patch") { Description = "Learn w by Convotron updating only along patch J (average pooling a; J must overlap no other patch) instead of Algorithm 1, as the first start of the joint learner and its least-squares finish." }.Range(0);
         var refine = new RefineOptions(command, "Limit the least-squares finish on all training rows to one Levenberg–Marquardt iteration (essentially the search's result on a subset of the rows).",
-            "Training rows the least-squares finish sums over, at least 1 (default and at most: all training rows).", long.MaxValue);
+            "Training rows the least-squares finish sums over, at least 1 (default and at most: all training rows).", defaultSamples: null);
         foreach (Option option in new Option[] { geometryOption, label, activation, validation, epochs, keepFailed, stageSteps, noCenter, whiten, modelPath, updatePatch })
             command.Options.Add(option);
         command.SetAction(parse =>
         {
+            InputFile.Require("DATA", parse.GetValue(data)!, "a .csv file (header optional) or a .npy file (float64, shape (n, d+1))");
             MemoryBudget budget = common.Budget(parse);
             CheckInputCount(parse.GetValue(data)!, parse.GetValue(geometryOption)!);
             var settings = new Settings
@@ -54,7 +55,7 @@ internal static class FitCommand
                 Validation = parse.GetValue(validation),
                 Epochs = parse.GetValue(epochs),
                 KeepFailed = parse.GetValue(keepFailed),
-                RefineRows = parse.GetValue(refine.Samples),
+                RefineRows = parse.GetValue(refine.Samples) ?? long.MaxValue,
                 StageSteps = parse.GetValue(stageSteps),
                 Whiten = parse.GetValue(whiten),
                 Center = !parse.GetValue(noCenter),
@@ -63,9 +64,6 @@ internal static class FitCommand
                 UpdatePatch = parse.GetValue(updatePatch),
             };
             Parsing.InRange("--validation", settings.Validation, 0.0, 1.0);
-            Parsing.AtLeast("--epochs", settings.Epochs, 1);
-            Parsing.AtLeast("--refine-samples", settings.RefineRows, 1);
-            Parsing.AtLeast("--stage-steps", settings.StageSteps, 1);
             CommandContext context = common.Context(parse, environment, ("DATA", settings.DataPath));
             // A --model that is a directory, an input, unwritable or not fit's is refused now, not after the fit.
             string model = parse.GetValue(modelPath) is string path ? context.Output("--model", path, ModelKind, OutputFolder.IsModelFile) : context.PathOf("model.json");
@@ -128,9 +126,11 @@ internal static class FitCommand
         int validationRows = (int)Math.Round(n * settings.Validation);
         if (validationRows < 1 || n - validationRows < 2)
             throw new UsageException($"--validation: {settings.Validation.ToString(CultureInfo.InvariantCulture)} of {n} rows leaves {n - validationRows} training and {validationRows} validation rows; need at least 2 and 1.");
+        int trainRows = n - validationRows;
+        CheckRowsExceedParameters(settings, geometry, n, trainRows);
+        (Extreme input, Extreme label) = Extremes(table, labelColumn);
 
         // Shuffle the rows once (stream 5 of the seed), then split.
-        int trainRows = n - validationRows;
         (double[] x, double[] y) = ShuffleAndSplit(table, labelColumn, Xoshiro256StarStar.ForStream(settings.Seed, 5));
 
         // Centring: a bias-free network of x is not one of x − mean(x), so centre only when it is
@@ -163,7 +163,18 @@ internal static class FitCommand
         var attempts = new List<Attempt>();
         foreach (bool center in candidates)
         {
-            Attempt attempt = Learn(settings, geometry, x, y, trainRows, d, center, context);
+            Attempt attempt;
+            try
+            {
+                attempt = Learn(settings, geometry, x, y, trainRows, d, center, context);
+            }
+            catch (OverflowException e)
+            {
+                // A scale that overflows: the culprit is the value of the largest magnitude.
+                bool labels = e.Message == LabelsOverflow;
+                Extreme culprit = labels ? label : input;
+                throw new InvalidFileException(table.Path, culprit.Location, $"{Invariant.R(culprit.Value)} ({culprit.Column}) is too large: the {(labels ? "labels'" : "inputs'")} mean square overflows double precision (about 1.8e308), so the data cannot be standardised. Rescale the column (e.g. to units near 1).");
+            }
             attempts.Add(attempt);
             if (chosen is null || Better(attempt.ValidationError, chosen.ValidationError))
                 chosen = attempt;
@@ -180,7 +191,10 @@ internal static class FitCommand
         double noiseVariance = best.TrainMse * trainRows / Math.Max(1, trainRows - parameters);
         double limit = noiseVariance * parameters / (trainRows * best.TrainLabelVariance);
         bool failed = !(best.ValidationError < 1.0);
-        bool saved = !failed || settings.KeepFailed;
+        // A model with non-finite weights is never saved, not even with --keep-failed: it cannot predict.
+        bool finite = TensorPrimitives.IsFiniteAll<double>(best.Model.Filter) && TensorPrimitives.IsFiniteAll<double>(best.Model.OutputWeights);
+        failed |= !finite;
+        bool saved = finite && (!failed || settings.KeepFailed);
         if (saved)
             ModelFile.Save(modelPath, best.Model, preprocessing, new LabelColumn(table.Header?[labelColumn], labelColumn, table.Columns));
         // An earlier fit's model beside this FAILED summary would be taken for its result (by predict).
@@ -200,12 +214,16 @@ internal static class FitCommand
         summary.Append(noiseVariance > 1e-20 * best.TrainLabelVariance
             ? string.Create(CultureInfo.InvariantCulture, $"estimated label noise: σ ≈ {Invariant.E3(Math.Sqrt(noiseVariance / best.TrainLabelVariance))} of std y (noise share of Var y {Invariant.E3(noiseVariance / best.TrainLabelVariance)}); statistical limit of the excess error for {trainRows} training rows σ²(r + k − 1)/(n·Var y) ≈ {Invariant.E3(limit)}, so the best expected validation relative MSE is ≈ {Invariant.E3(noiseVariance / best.TrainLabelVariance + limit)} (got {Invariant.E3(best.ValidationError)})\n")
             : $"estimated label noise: none within machine precision (training relative MSE {Invariant.E3(best.TrainRelative)})\n");
-        summary.Append(failed
+        summary.Append(!finite
+            ? "FAILED: the model's weights are not finite (the fit overflowed); not saved, not even with --keep-failed\n"
+            : failed
             ? $"FAILED: the model is no better than predicting the mean (validation relative MSE {Invariant.E3(best.ValidationError)} ≥ 1 or not finite); {(saved ? $"saved anyway to {modelPath} (--keep-failed)" : "not saved (--keep-failed saves it)")}{(setAside is null ? "" : $"; {setAside}, so that it is not taken for this fit's result")}\n"
             : $"model saved to {modelPath}\n");
         context.Summary(summary.ToString());
         if (failed)
-            context.Warn($"fit failed: validation relative MSE {Invariant.E3(best.ValidationError)} is no better than predicting the mean; {(saved ? "the model was saved because of --keep-failed" : "no model was saved")}.");
+            context.Warn(!finite
+                ? "fit failed: the model's weights are not finite; no model was saved."
+                : $"fit failed: validation relative MSE {Invariant.E3(best.ValidationError)} is no better than predicting the mean; {(saved ? "the model was saved because of --keep-failed" : "no model was saved")}.");
         return failed ? CliApp.Failure : CliApp.Success;
     }
 
@@ -366,6 +384,52 @@ internal static class FitCommand
         return (chiSquare, threshold);
     }
 
+    /// <summary>
+    /// Refuses fewer training rows than the fit needs: more than the r + k − 1 identifiable
+    /// parameters (w and a up to one common scale), so that least squares is determined and the
+    /// residuals estimate the noise. Says how many rows the file needs under --validation.
+    /// </summary>
+    private static void CheckRowsExceedParameters(Settings settings, PatchGeometry geometry, int n, int trainRows)
+    {
+        long parameters = (long)geometry.FilterSize + geometry.PatchCount - 1, needed = parameters + 1;
+        if (trainRows < needed)
+        {
+            long total = needed;
+            while (total - (long)Math.Round(total * settings.Validation) < needed || Math.Round(total * settings.Validation) < 1)
+                total++;
+            throw new InvalidFileException(settings.DataPath, "", string.Create(CultureInfo.InvariantCulture,
+                $"{n} data rows leave {trainRows} training rows after --validation {settings.Validation}, but geometry {geometry} has r + k − 1 = {geometry.FilterSize} + {geometry.PatchCount} − 1 = {parameters} parameters to fit: it needs at least {needed} training rows, so at least {total} rows in the file (or a smaller geometry)."));
+        }
+        if (settings.RefineRows < needed)
+            throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                $"--refine-samples: {settings.RefineRows} rows cannot determine the r + k − 1 = {parameters} parameters of geometry {geometry}; it must be at least {needed}."));
+    }
+
+    /// <summary>The message text of the <see cref="OverflowException"/> <see cref="Fit"/> throws when the labels' scale overflows (else the inputs').</summary>
+    private const string LabelsOverflow = "labels";
+
+    /// <summary>A value of the table with its place (<see cref="InputFile.RowPlace"/>) and its column.</summary>
+    private sealed record Extreme(double Value, string Location, string Column);
+
+    /// <summary>The input and the label of the largest magnitude, with their places, before the rows are shuffled.</summary>
+    private static (Extreme Input, Extreme Label) Extremes(Table table, int labelColumn)
+    {
+        (int Row, int Column, double Magnitude) input = (0, labelColumn == 0 ? 1 : 0, -1.0), label = (0, labelColumn, -1.0);
+        for (int i = 0; i < table.Rows; i++)
+        {
+            ReadOnlySpan<double> row = table.Row(i);
+            for (int c = 0; c < table.Columns; c++)
+            {
+                ref (int Row, int Column, double Magnitude) best = ref c == labelColumn ? ref label : ref input;
+                if (Math.Abs(row[c]) > best.Magnitude)
+                    best = (i, c, Math.Abs(row[c]));
+            }
+        }
+        Extreme At((int Row, int Column, double Magnitude) at) => new(table.Row(at.Row)[at.Column], InputFile.RowPlace(table.Path, table.Header is not null, at.Row),
+            table.Header is null ? string.Create(CultureInfo.InvariantCulture, $"column {at.Column + 1}") : $"column '{table.Header[at.Column]}'");
+        return (At(input), At(label));
+    }
+
     /// <summary>A constant label leaves nothing to learn, and every relative error (divided by Var(y) = 0) would be meaningless.</summary>
     private static void CheckLabelsVary(Table table, int labelColumn)
     {
@@ -468,6 +532,11 @@ internal static class FitCommand
         foreach (double v in y)
             labelSquares += v * v;
         double labelScale = labelSquares > 0.0 ? Math.Sqrt(labelSquares / n) : 1.0;
+        // A value near 1e308 (or 1e200, whose square overflows) makes a scale infinite: bad data, refused by the caller with its place.
+        if (!double.IsFinite(scale) || !double.IsFinite(variance) || !TensorPrimitives.IsFiniteAll<double>(mean))
+            throw new OverflowException("inputs");
+        if (!double.IsFinite(labelScale))
+            throw new OverflowException(LabelsOverflow);
         if (!whiten)
             return new Preprocessing(mean, scale, 0.0, labelScale);
         Matrix<double> covariance = Matrix<double>.Build.Dense(d, d);

@@ -14,9 +14,9 @@ internal static class GeometryCommand
     public static Command Build(CliEnvironment environment)
     {
         var command = new Command("geometry", "Describe a patch geometry: k, the first patches, the non-overlapping taps, unread coordinates and the conditioning of average pooling.");
-        var common = new CommonOptions(command, threads: false);
+        var common = new CommonOptions(command, threads: false, seed: false);
         var geometryOption = new Option<string>("--geometry") { Description = "The geometry: 1d:r=16,s=9,d=160 or 2d:rh=4,rw=4,sh=3,sw=3,height=28,width=28.", Required = true };
-        var patches = new Option<int>("--patches") { Description = "How many patches to list (default 5).", DefaultValueFactory = _ => 5 };
+        var patches = new Option<int>("--patches") { Description = "How many patches to list.", DefaultValueFactory = _ => 5 }.Range(0);
         var inputs = new Option<string?>("--inputs") { Description = "Also report the conditioning under this input law's covariance Sigma_x: gaussian, uniform, rademacher (identity) or ar1:RHO." };
         command.Options.Add(geometryOption);
         command.Options.Add(patches);

@@ -19,12 +19,12 @@ internal static class MakeDataCommand
     {
         var command = new Command("make-data", "Generate a labelled data set from a random teacher network (CSV with header, optionally .npy).");
         var common = new CommonOptions(command, threads: false);
-        var geometryOption = new Option<string>("--geometry") { Description = "The teacher's geometry (default 1d:r=8,s=6,d=32).", DefaultValueFactory = _ => "1d:r=8,s=6,d=32" };
-        var samples = new Option<int>("--samples") { Description = "Rows (default 1000).", DefaultValueFactory = _ => 1000 };
-        var inputs = new Option<string>("--inputs") { Description = "Input distribution: gaussian, uniform, rademacher or ar1:RHO (default gaussian).", DefaultValueFactory = _ => "gaussian" };
-        var noise = new Option<double>("--noise") { Description = "Standard deviation of Gaussian label noise (default 0).", DefaultValueFactory = _ => 0.0 };
-        var digits = new Option<int>("--digits") { Description = "Decimals of the inputs (labels are computed from the rounded inputs; default 4).", DefaultValueFactory = _ => 4 };
-        var name = new Option<string>("--name") { Description = "File name stem (default teacher).", DefaultValueFactory = _ => "teacher" };
+        var geometryOption = new Option<string>("--geometry") { Description = "The teacher's geometry.", DefaultValueFactory = _ => "1d:r=8,s=6,d=32" };
+        var samples = new Option<int>("--samples") { Description = "Rows.", DefaultValueFactory = _ => 1000 }.Range(2);
+        var inputs = new Option<string>("--inputs") { Description = "Input distribution: gaussian, uniform, rademacher or ar1:RHO.", DefaultValueFactory = _ => "gaussian" };
+        var noise = new Option<double>("--noise") { Description = "Standard deviation of Gaussian label noise.", DefaultValueFactory = _ => 0.0 };
+        var digits = new Option<int>("--digits") { Description = "Decimals of the inputs, 1 to 15 (a double carries about 15 significant digits; labels are computed from the rounded inputs).", DefaultValueFactory = _ => 4 }.Range(1, MaxDigits);
+        var name = new Option<string>("--name") { Description = "File name stem.", DefaultValueFactory = _ => "teacher" };
         var npy = new Option<bool>("--npy") { Description = "Also write STEM.npy (float64, shape (n, d+1))." };
         foreach (Option option in new Option[] { geometryOption, samples, inputs, noise, digits, name, npy })
             command.Options.Add(option);
@@ -33,9 +33,6 @@ internal static class MakeDataCommand
             InputDistribution distribution = Parsing.Distribution("--inputs", parse.GetValue(inputs)!);
             int n = parse.GetValue(samples), decimals = parse.GetValue(digits);
             double labelNoise = parse.GetValue(noise);
-            Parsing.AtLeast("--samples", n, 2);
-            if (decimals is < 1 or > MaxDigits)
-                throw new UsageException($"--digits: {decimals} is not allowed; it must lie in [1, {MaxDigits}] (a double carries about 15 significant digits).");
             if (!(labelNoise >= 0 && double.IsFinite(labelNoise)))
                 throw new UsageException("--noise: must be a finite number >= 0.");
             string stem = FileStem("--name", parse.GetValue(name)!);
@@ -70,7 +67,11 @@ internal static class MakeDataCommand
                 for (int c = 0; c < d; c++)
                     x[c] = Math.Round(x[c], decimals);
                 x.CopyTo(values, (long)i * (d + 1));
-                values[(long)i * (d + 1) + d] = teacher.Label(x, random);
+                double label = teacher.Label(x, random);
+                // Found before anything is written: a CSV with "Infinity" is one that fit and predict refuse.
+                if (!double.IsFinite(label))
+                    throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"--noise: {Invariant.R(labelNoise)} makes the label of row {i + 1} {Invariant.R(label)}; use a smaller --noise."));
+                values[(long)i * (d + 1) + d] = label;
             }
             string format = "F" + decimals.ToString(CultureInfo.InvariantCulture);
             AtomicFile.Write(csvPath, stream =>

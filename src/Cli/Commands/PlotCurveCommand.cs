@@ -28,10 +28,10 @@ internal static class PlotCurveCommand
         var command = new Command("plot-curve", "Log-log plot of a curve CSV (columns series,style,x,y; style points = one row per run, drawn as medians with min-max bars; style line = a reference line) and its table of medians.");
         var csv = new Argument<string>("CURVE") { Description = "The curve CSV: a header naming series, style, x and y, then one row per value; x > 0; style points or line." };
         command.Arguments.Add(csv);
-        var common = new CommonOptions(command, threads: false);
+        var common = new CommonOptions(command, threads: false, seed: false);
         var title = new Option<string>("--title") { Description = "The plot's title (default none).", DefaultValueFactory = _ => "" };
-        var xLabel = new Option<string>("--x-label") { Description = "The x axis label (default x).", DefaultValueFactory = _ => "x" };
-        var yLabel = new Option<string>("--y-label") { Description = "The y axis label (default y).", DefaultValueFactory = _ => "y" };
+        var xLabel = new Option<string>("--x-label") { Description = "The x axis label.", DefaultValueFactory = _ => "x" };
+        var yLabel = new Option<string>("--y-label") { Description = "The y axis label.", DefaultValueFactory = _ => "y" };
         foreach (Option option in new Option[] { title, xLabel, yLabel })
             command.Options.Add(option);
         command.SetAction(parse =>

@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Numerics.Tensors;
 using System.Text;
 using Convotron.Cli.Data;
 using Convotron.Cli.Infrastructure;
@@ -20,18 +21,29 @@ internal static class PredictCommand
         var data = new Argument<string>("DATA") { Description = "Inputs: .csv (header optional) or .npy (float64)." };
         command.Arguments.Add(modelArgument);
         command.Arguments.Add(data);
-        var common = new CommonOptions(command, threads: false,
+        var common = new CommonOptions(command, threads: false, seed: false,
             outDescription: "A directory (predictions.csv, predictions.png and predict.txt go inside it; default results/predict), or a file path ending in .csv (only the predictions are written there).");
         var label = new Option<string?>("--label") { Description = "Name of the label column, when DATA has one and a header (default: the column the model was fitted with)." };
         command.Options.Add(label);
         command.SetAction(parse =>
         {
             string modelPath = parse.GetValue(modelArgument)!, dataPath = parse.GetValue(data)!;
+            InputFile.Require("DATA", dataPath, "a .csv file (header optional) or a .npy file (float64)");
             MemoryBudget budget = common.Budget(parse);
             budget.Require($"reading {dataPath}", Table.ReadBytes(dataPath) + 3.0 * Table.ValueBytes(dataPath), "predict on a smaller file (split its rows)");
             // A model file is small even when its geometry is huge (1d:r=1,s=D,d=D): check before loading builds it.
-            if (GeometrySpec(modelPath) is string spec && Parsing.Shape(spec) is { } shape)
-                budget.Require($"the model {modelPath} ({spec}): its patch tables and model", Parsing.GeometryBytes(shape) + 8.0 * (2 * shape.D + shape.K + shape.R), "check that the model file is the one meant");
+            // Too large a geometry is a bad model file (exit 1), not a mistake in the options.
+            if (GeometryShape(modelPath) is { } geometry)
+            {
+                try
+                {
+                    budget.Require($"its geometry {geometry.Text}: the patch tables and model", Parsing.GeometryBytes(geometry.Shape) + 8.0 * (2 * geometry.Shape.D + geometry.Shape.K + geometry.Shape.R), "check that the model file is the one meant");
+                }
+                catch (UsageException e)
+                {
+                    throw new InvalidFileException(modelPath, geometry.Key, e.Message);
+                }
+            }
             Target target = Target.Of(parse.GetValue(common.Out) ?? Path.Combine("results", "predict"), parse.GetValue(common.Force), [("MODEL", modelPath), ("DATA", dataPath)]);
             CommandContext context = target.Folder is { } folder ? environment.Context(folder) : environment.PrintOnly(target.Directory);
             if (target.Folder is not null)
@@ -74,8 +86,12 @@ internal static class PredictCommand
         }
     }
 
-    /// <summary>The "geometry": {"spec": …} of a model file, read without building anything; null when absent or unreadable (loading reports why).</summary>
-    internal static string? GeometrySpec(string modelPath)
+    /// <summary>
+    /// The size of a model file's geometry, read without building anything: from "geometry": {"spec": …},
+    /// or from "d" of a patch list (whose per-coordinate tables a d of 2·10⁹ makes 24 GB; the patches
+    /// themselves are in the file); null when absent or unreadable (loading reports why).
+    /// </summary>
+    internal static (string Key, string Text, (double D, double R, double K) Shape)? GeometryShape(string modelPath)
     {
         try
         {
@@ -89,8 +105,12 @@ internal static class PredictCommand
                     continue;
                 if (reader.CurrentDepth == 1)
                     inGeometry = reader.ValueTextEquals("geometry");
-                else if (inGeometry && reader.CurrentDepth == 2 && reader.ValueTextEquals("spec") && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.String)
-                    return reader.GetString();
+                else if (inGeometry && reader.CurrentDepth == 2 && reader.ValueTextEquals("spec") && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.String
+                    && reader.GetString() is { } spec && Parsing.Shape(spec) is { } shape)
+                    return ("geometry.spec", spec, shape);
+                else if (inGeometry && reader.CurrentDepth == 2 && reader.ValueTextEquals("d") && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.Number
+                    && reader.TryGetDouble(out double d))
+                    return ("geometry.d", string.Create(CultureInfo.InvariantCulture, $"of d = {d:N0} inputs"), (d, 1, 1));
             }
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or IOException or UnauthorizedAccessException or InvalidOperationException)
@@ -171,6 +191,8 @@ internal static class PredictCommand
             {
                 prediction = model.Predict(x);
             }
+            if (!double.IsFinite(prediction))
+                throw NonFinite(i, $"the prediction is {Invariant.R(prediction)}");
             text.Append(Invariant.R(prediction));
             predictions.Add(prediction);
             if (hasLabel)
@@ -180,10 +202,21 @@ internal static class PredictCommand
                 squares += (prediction - y) * (prediction - y);
                 labelSum += y;
                 labelSquares += y * y;
+                if (!double.IsFinite(squares) || !double.IsFinite(labelSquares))
+                    throw NonFinite(i, $"the sum of squared errors or of squared labels overflows (prediction {Invariant.R(prediction)}, label {Invariant.R(y)})");
             }
             text.Append('\n');
         }
         AtomicFile.WriteAllText(target.PredictionsFile, text.ToString());
+
+        // Checked row by row, before anything is written: a prediction or error that overflows is not a result.
+        InvalidFileException NonFinite(int row, string what)
+        {
+            string place = InputFile.RowPlace(dataPath, table.Header is not null, row);
+            double largest = Math.Max(Math.Abs(model.Filter[TensorPrimitives.IndexOfMaxMagnitude(model.Filter)]), Math.Abs(model.OutputWeights[TensorPrimitives.IndexOfMaxMagnitude(model.OutputWeights)]));
+            return new InvalidFileException(dataPath, place, string.Create(CultureInfo.InvariantCulture,
+                $"{what}: the model {modelPath} (largest weight magnitude {Invariant.E3(largest)}) and this row overflow double precision. Nothing was written; check the model file and the data's scale."));
+        }
         if (target.PlotFile is string plotFile)
         {
             if (hasLabel)

@@ -29,18 +29,18 @@ internal static class SweepCommand
     {
         var command = new Command("sweep", "Success probability and final error of Algorithm 1 (+ refinement) over a grid; parallel, resumable, shardable.");
         var common = new CommonOptions(command, resumeHint: "rerun the same command to resume: the runs finished so far are kept in {out}/cells and are not run again.");
-        var strides = new Option<string>("--strides") { Description = "Comma-separated strides s (default 9,12,16).", DefaultValueFactory = _ => "9,12,16" };
-        var budgets = new Option<string>("--budgets") { Description = "Comma-separated training budgets T1 + T2 (split evenly; default 5000,20000).", DefaultValueFactory = _ => "5000,20000" };
-        var distributions = new Option<string>("--distributions") { Description = "Comma-separated input distributions: gaussian, uniform, rademacher, ar1:RHO (default gaussian,uniform).", DefaultValueFactory = _ => "gaussian,uniform" };
-        var noise = new Option<string>("--noise") { Description = "Comma-separated label-noise standard deviations (default 0,0.1).", DefaultValueFactory = _ => "0,0.1" };
-        var seeds = new Option<int>("--seeds") { Description = "Seeds per configuration: seed, seed+1, ... (default 10).", DefaultValueFactory = _ => 10 };
-        var filterSize = new Option<int>("--filter-size") { Description = "r (default 16).", DefaultValueFactory = _ => 16 };
-        var inputSize = new Option<int>("--input-size") { Description = "d (default 160).", DefaultValueFactory = _ => 160 };
-        var channels = new Option<int>("--channels") { Description = "Channels C: inputs C×d, the filter spans r taps in every channel (default 1).", DefaultValueFactory = _ => 1 };
-        var t3 = new Option<long>("--t3") { Description = "T3: validation samples for the sign choice (default 10000; counted in samples_used).", DefaultValueFactory = _ => 10_000 };
-        var testSamples = new Option<int>("--test-samples") { Description = "Test-set size; test labels are noiseless (default 10000).", DefaultValueFactory = _ => 10_000 };
-        var success = new Option<double>("--success") { Description = "A run succeeds when its final relative test MSE is at most this (default 1e-3).", DefaultValueFactory = _ => 1e-3 };
-        var finishRows = new Option<int>("--finish-rows") { Description = "Stored fresh samples of the least-squares finish after refinement (noisy cells, or refinement not at machine precision), at least 1 (default 20000); strides without a non-overlapping part learn from budget stored samples.", DefaultValueFactory = _ => 20_000 };
+        var strides = new Option<string>("--strides") { Description = "Comma-separated strides s.", DefaultValueFactory = _ => "9,12,16" };
+        var budgets = new Option<string>("--budgets") { Description = "Comma-separated training budgets T1 + T2 (split evenly).", DefaultValueFactory = _ => "5000,20000" };
+        var distributions = new Option<string>("--distributions") { Description = "Comma-separated input distributions: gaussian, uniform, rademacher, ar1:RHO.", DefaultValueFactory = _ => "gaussian,uniform" };
+        var noise = new Option<string>("--noise") { Description = "Comma-separated label-noise standard deviations.", DefaultValueFactory = _ => "0,0.1" };
+        var seeds = new Option<int>("--seeds") { Description = "Seeds per configuration: seed, seed+1, ...", DefaultValueFactory = _ => 10 }.Range(1);
+        var filterSize = new Option<int>("--filter-size") { Description = "The filter size r.", DefaultValueFactory = _ => 16 }.Range(1);
+        var inputSize = new Option<int>("--input-size") { Description = "The input size d.", DefaultValueFactory = _ => 160 }.Range(1);
+        var channels = new Option<int>("--channels") { Description = "Channels C: inputs C×d, the filter spans r taps in every channel.", DefaultValueFactory = _ => 1 }.Range(1);
+        var t3 = new Option<long>("--t3") { Description = "T3: validation samples for the sign choice (counted in samples_used).", DefaultValueFactory = _ => 10_000 }.Range(1);
+        var testSamples = new Option<int>("--test-samples") { Description = "Test-set size; test labels are noiseless.", DefaultValueFactory = _ => 10_000 }.Range(2);
+        var success = new Option<double>("--success") { Description = "A run succeeds when its final relative test MSE is at most this.", DefaultValueFactory = _ => 1e-3 };
+        var finishRows = new Option<int>("--finish-rows") { Description = "Stored fresh samples of the least-squares finish after refinement (noisy cells, or refinement not at machine precision), at least 1; strides without a non-overlapping part learn from budget stored samples.", DefaultValueFactory = _ => 20_000 }.Range(1);
         var geometryOption = new Option<string?>("--geometry") { Description = "A 1D geometry 1d:r=R,s=S,d=D instead of --filter-size R and --input-size D; its stride S is the grid's stride unless --strides is given." };
         var shard = new Option<string>("--shard") { Description = "Run only shard i of n (i/n, 0 <= i < n): every n-th run of the grid. Merge shards with 'sweep merge'.", DefaultValueFactory = _ => "0/1" };
         var refine = new RefineOptions(command);
@@ -64,7 +64,7 @@ internal static class SweepCommand
                 TestSamples = parse.GetValue(testSamples),
                 Success = parse.GetValue(success),
                 Refine = !parse.GetValue(refine.NoRefine),
-                RefineSamples = parse.GetValue(refine.Samples),
+                RefineSamples = parse.GetValue(refine.Samples) ?? RefineOptions.DefaultSamples,
                 FinishRows = parse.GetValue(finishRows),
             };
             int threads = common.ThreadCount(parse);
@@ -77,7 +77,7 @@ internal static class SweepCommand
         var merge = new Command("merge", "Merge the cells of several sweep output directories (e.g. shards) into one runs.csv and sweep.csv.");
         var directories = new Argument<string[]>("DIR") { Description = "Output directories of sweep runs (each holds cells/).", Arity = ArgumentArity.OneOrMore };
         merge.Arguments.Add(directories);
-        var mergeCommon = new CommonOptions(merge, threads: false, outDescription: "Output directory of the merged result (default results/sweep).", owner: "sweep");
+        var mergeCommon = new CommonOptions(merge, threads: false, outDescription: "Output directory of the merged result (default results/sweep).", owner: "sweep", seed: false);
         var allowPartial = new Option<bool>("--allow-partial") { Description = "Merge even when cells or shards of the grid are missing; the outputs then say 'partial'." };
         merge.Options.Add(allowPartial);
         merge.SetAction(parse =>
@@ -126,7 +126,7 @@ internal static class SweepCommand
         public int TestSamples { get; init; } = 10_000;
         public double Success { get; init; } = 1e-3;
         public bool Refine { get; init; } = true;
-        public long RefineSamples { get; init; } = 100_000;
+        public long RefineSamples { get; init; } = RefineOptions.DefaultSamples;
         public int FinishRows { get; init; } = 20_000;
 
         public void Validate()
@@ -385,9 +385,12 @@ internal static class SweepCommand
     private static RunResult Finish(Unit unit, PatchGeometry geometry, double angle, double first, double final, long samples, double oracle, double threshold)
     {
         double ratio = final / oracle;
-        bool success = double.IsFinite(final) && (unit.Noise > 0.0 && double.IsFinite(oracle) ? ratio <= 2.0 : final <= threshold);
-        return new RunResult(unit, geometry.PatchCount, angle, first, final, samples, success, false, oracle, ratio);
+        return new RunResult(unit, geometry.PatchCount, angle, first, final, samples, Succeeded(unit.Noise, final, oracle, threshold), false, oracle, ratio);
     }
+
+    /// <summary>The success rule of <see cref="Finish"/>.</summary>
+    private static bool Succeeded(double noise, double final, double oracle, double threshold) =>
+        double.IsFinite(final) && (noise > 0.0 && double.IsFinite(oracle) ? final / oracle <= 2.0 : final <= threshold);
 
     private static RunResult? ReadCell(string path)
     {
@@ -496,6 +499,8 @@ internal static class SweepCommand
                 if (Path.GetFileName(file).StartsWith('.'))
                     continue;
                 RunResult result = ReadCell(file) ?? throw new InvalidFileException(file, "2", "not a sweep cell (expected the runs header and one result line).");
+                if (Inconsistency(result, File.ReadAllText(file).Split('\n')[1].Split(','), Path.GetFileName(file), settings) is string problem)
+                    throw new InvalidFileException(file, "2", $"the cell's columns disagree: {problem}. It was edited or damaged; delete it and rerun the sweep in {directory} to redo that run.");
                 if (runs.TryGetValue(result.Unit, out RunResult? other) && other.Line() != result.Line())
                     throw new InvalidFileException(file, "2", "this run appears in two directories with different results.");
                 runs[result.Unit] = result;
@@ -519,6 +524,46 @@ internal static class SweepCommand
         WriteResults(context, runs.Values.ToList(), threshold, partial is null ? note : $"partial: {note}; {partial}",
             grid is null ? null : int.Parse(GridValue(grid, "seeds"), CultureInfo.InvariantCulture));
         return CliApp.Success;
+    }
+
+    /// <summary>
+    /// Why a cell's columns cannot all be what a run wrote, or null: its name and its unit columns
+    /// agree, 0/1 flags are 0 or 1, k is the stride's patch count, oracle_ratio is final over oracle,
+    /// and success follows from the others by <see cref="Succeeded"/>.
+    /// </summary>
+    /// <param name="r">The parsed cell.</param>
+    /// <param name="fields">Its result line's fields.</param>
+    /// <param name="fileName">The cell's file name.</param>
+    /// <param name="settings">The sweep's recorded settings (empty when not recorded).</param>
+    internal static string? Inconsistency(RunResult r, string[] fields, string fileName, string settings)
+    {
+        if (fileName != r.Unit.FileName)
+            return $"the file name says {fileName[..^4]}, but the distribution, stride, budget, noise and seed columns say {r.Unit.FileName[..^4]}";
+        if (fields[10] is not ("0" or "1") || fields[11] is not ("0" or "1"))
+            return $"success is '{fields[10]}' and diverged '{fields[11]}'; each must be 0 or 1";
+        var values = settings.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).Where(p => p.Length == 2)
+            .ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
+        var c = CultureInfo.InvariantCulture;
+        if (values.TryGetValue("r", out string? rText) && values.TryGetValue("d", out string? dText)
+            && int.TryParse(rText, c, out int filter) && int.TryParse(dText, c, out int input) && filter <= input && r.Unit.Stride >= 1)
+        {
+            int k = (input - filter) / r.Unit.Stride + 1;
+            if (r.K != k)
+                return string.Create(c, $"k is {r.K}, but stride {r.Unit.Stride} with r = {filter}, d = {input} has k = {k}");
+        }
+        if (!(r.FinalRelativeTestMse / r.OracleRelativeMse).Equals(r.OracleRatio))
+            return $"oracle_ratio is {fields[13]}, but final_relative_test_mse / oracle_relative_mse = {fields[8]} / {fields[12]} = {Invariant.R(r.FinalRelativeTestMse / r.OracleRelativeMse)}";
+        if (r.Unit.Noise == 0.0 && !double.IsNaN(r.OracleRelativeMse))
+            return $"oracle_relative_mse is {fields[12]} in a cell without noise, where it is NaN";
+        if (r.Diverged)
+            return r.Success ? "diverged is 1 and success is 1; a diverged run never succeeds" : null;
+        double threshold = values.TryGetValue("success", out string? t) && double.TryParse(t, NumberStyles.Float, c, out double v) ? v : 1e-3;
+        bool success = Succeeded(r.Unit.Noise, r.FinalRelativeTestMse, r.OracleRelativeMse, threshold);
+        if (success != r.Success)
+            return r.Unit.Noise > 0.0 && double.IsFinite(r.OracleRelativeMse)
+                ? $"success is {fields[10]}, but oracle_ratio {fields[13]} is {(success ? "within" : "not within")} 2 (success = final within 2x of the oracle rate under noise)"
+                : $"success is {fields[10]}, but final_relative_test_mse {fields[8]} is {(success ? "at most" : "above")} the success threshold {Invariant.R(threshold)} (success = final ≤ threshold without noise)";
+        return null;
     }
 
     private static string GridValue(string grid, string key) =>

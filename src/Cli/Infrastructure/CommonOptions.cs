@@ -5,8 +5,8 @@ using System.IO;
 namespace Convotron.Cli.Infrastructure;
 
 /// <summary>
-/// The options every command has: --seed, --out, --force, --max-memory, and (for parallel
-/// commands) --threads. <see cref="OutRule"/> is the one --out rule of every command.
+/// The options every command has: --out, --force, --max-memory, and (for commands that draw
+/// random numbers) --seed and (for parallel commands) --threads. <see cref="OutRule"/> is the one --out rule of every command.
 /// </summary>
 internal sealed class CommonOptions
 {
@@ -25,12 +25,15 @@ internal sealed class CommonOptions
     /// <param name="outDescription">The help of --out (before <see cref="OutRule"/>).</param>
     /// <param name="owner">The command owning its output directories (default the command's name).</param>
     /// <param name="resumeHint">What an interrupted run tells the user, when rerunning resumes it (default: the generic text of <see cref="Interruption"/>).</param>
-    public CommonOptions(Command command, bool threads = true, string? outDescription = null, string? owner = null, string? resumeHint = null)
+    /// <param name="seed">Whether it has --seed (only where a random stream derives from it).</param>
+    public CommonOptions(Command command, bool threads = true, string? outDescription = null, string? owner = null, string? resumeHint = null, bool seed = true)
     {
         _command = command.Name;
         _resumeHint = resumeHint;
         Owner = owner ?? command.Name;
-        command.Options.Add(Seed);
+        // Only where a random stream derives from it: --seed on predict, geometry or plot-curve would do nothing.
+        if (seed)
+            command.Options.Add(Seed);
         Out.Description = (outDescription ?? $"Output directory (default results/{command.Name}).") + " " + OutRule;
         command.Options.Add(Out);
         command.Options.Add(Force);
@@ -44,7 +47,7 @@ internal sealed class CommonOptions
 
     public Option<ulong> Seed { get; } = new("--seed")
     {
-        Description = "The base seed; every random stream derives from it (default 1).",
+        Description = "The base seed; every random stream derives from it.",
         DefaultValueFactory = _ => 1UL,
     };
 
@@ -60,11 +63,11 @@ internal sealed class CommonOptions
         Description = "The most memory a command may plan to use, e.g. 512M or 8G (default: a quarter of the memory available when it starts). Larger work is refused before it starts.",
     };
 
-    public Option<int> Threads { get; } = new("--threads")
+    /// <summary>--threads; no default value in the option, so that help says "all cores" rather than this machine's count.</summary>
+    public Option<int?> Threads { get; } = new Option<int?>("--threads")
     {
         Description = "Worker threads (default: all cores). Results are identical for any value.",
-        DefaultValueFactory = _ => Environment.ProcessorCount,
-    };
+    }.Range(1);
 
     public string OutputDirectory(ParseResult parse) => parse.GetValue(Out) ?? Path.Combine("results", _command);
 
@@ -73,9 +76,7 @@ internal sealed class CommonOptions
 
     public int ThreadCount(ParseResult parse)
     {
-        int threads = parse.GetValue(Threads);
-        Parsing.AtLeast("--threads", threads, 1);
-        return threads;
+        return parse.GetValue(Threads) ?? Environment.ProcessorCount;
     }
 
     /// <summary>

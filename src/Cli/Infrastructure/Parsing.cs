@@ -1,7 +1,10 @@
 using System;
 using System.Collections.Generic;
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Linq;
+using System.Runtime.CompilerServices;
 
 namespace Convotron.Cli.Infrastructure;
 
@@ -137,7 +140,74 @@ internal static class Parsing
     public static void AtLeast(string option, long value, long minimum)
     {
         if (value < minimum)
-            throw new UsageException($"{option}: {value.ToString(CultureInfo.InvariantCulture)} is not allowed; it must be at least {minimum.ToString(CultureInfo.InvariantCulture)}.");
+            throw new UsageException(AtLeastMessage(option, value, minimum));
+    }
+
+    private static string AtLeastMessage(string option, long value, long minimum) =>
+        $"{option}: {value.ToString(CultureInfo.InvariantCulture)} is not allowed; it must be at least {minimum.ToString(CultureInfo.InvariantCulture)}.";
+
+    private static readonly ConditionalWeakTable<Symbol, StrongBox<(long Minimum, long Maximum)>> s_ranges = new();
+
+    /// <summary>
+    /// Gives a whole-number option its allowed range: values outside it are parse errors (exit 2)
+    /// saying so, and a value that is not a whole number of the type's range at all (1e12, 2.5) is
+    /// answered with this range, not the type's (-2147483648 to 2147483647).
+    /// </summary>
+    public static Option<T> Range<T>(this Option<T> option, long minimum, long? maximum = null)
+    {
+        Type type = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+        long typeMax = type == typeof(int) ? int.MaxValue : long.MaxValue, max = maximum ?? typeMax;
+        s_ranges.AddOrUpdate(option, new StrongBox<(long, long)>((minimum, max)));
+        option.Validators.Add(result =>
+        {
+            // The token, not the converted value: a token that does not convert is reported by the conversion, with this range.
+            if (result.Implicit || result.Tokens.Count != 1 || !long.TryParse(result.Tokens[0].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) || v > typeMax)
+                return;
+            if (v < minimum || v > max)
+                result.AddError(max == typeMax ? AtLeastMessage(option.Name, v, minimum)
+                    : $"{option.Name}: {v.ToString(CultureInfo.InvariantCulture)} is not allowed; it must lie in [{minimum.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}].");
+        });
+        return option;
+    }
+
+    /// <summary>The range given with <see cref="Range"/>, or null.</summary>
+    public static (long Minimum, long Maximum)? RangeOf(Symbol symbol) => s_ranges.TryGetValue(symbol, out var range) ? range.Value : null;
+
+    /// <summary>Free-text options where an empty value is a choice (no title, no axis label).</summary>
+    private static readonly HashSet<string> s_emptyAllowed = new(StringComparer.Ordinal) { "--title", "--x-label", "--y-label" };
+
+    /// <summary>
+    /// Refuses an empty value ("") of every option and argument under <paramref name="command"/> as a
+    /// parse error naming it (--out "" was an internal error): an empty path, geometry or name names nothing.
+    /// </summary>
+    public static void RefuseEmptyValues(Command command)
+    {
+        foreach (Option option in command.Options)
+        {
+            if (option.Arity.MaximumNumberOfValues == 0 || s_emptyAllowed.Contains(option.Name))
+                continue;
+            option.Validators.Add(result =>
+            {
+                if (result.Tokens.Any(t => t.Value.Trim().Length == 0))
+                    result.AddError(EmptyMessage(option.Name, option.Description, option.Required));
+            });
+        }
+        foreach (Argument argument in command.Arguments)
+        {
+            argument.Validators.Add(result =>
+            {
+                if (result.Tokens.Any(t => t.Value.Trim().Length == 0))
+                    result.AddError(EmptyMessage(argument.Name, argument.Description, required: true));
+            });
+        }
+        foreach (Command subcommand in command.Subcommands)
+            RefuseEmptyValues(subcommand);
+    }
+
+    private static string EmptyMessage(string name, string? description, bool required)
+    {
+        string what = description is null ? "" : " " + name + " is: " + description.Split(". ")[0].TrimEnd('.') + ".";
+        return $"{name}: an empty value ('') is not allowed.{what}{(required ? "" : $" Leave {name} out for its default.")}";
     }
 
     public static void InRange(string option, double value, double lowExclusive, double highExclusive)

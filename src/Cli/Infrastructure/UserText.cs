@@ -21,12 +21,15 @@ internal static partial class UserText
     [GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for (option|command) '(?<option>[^']*)' as expected type '(?<type>[^']*)'\.?$")]
     private static partial Regex ParseFailure();
 
-    /// <summary>System.CommandLine's "Cannot parse argument … as expected type 'System.UInt64'" in the user's words.</summary>
-    public static string ParseError(string message)
+    /// <summary>System.CommandLine's "Cannot parse argument … as expected type 'System.UInt64'" in the user's words; a whole-number option's own range (<see cref="Parsing.Range"/>) when it has one.</summary>
+    public static string ParseError(string message, System.CommandLine.Symbol? symbol = null)
     {
         Match m = ParseFailure().Match(message);
         if (!m.Success)
             return message;
+        if (symbol is not null && Parsing.RangeOf(symbol) is { } range)
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{m.Groups["option"].Value}: '{m.Groups["value"].Value}' is not allowed; expected a whole number from {range.Minimum} to {range.Maximum}.");
         string expected = m.Groups["type"].Value switch
         {
             "System.UInt64" => "a whole number from 0 to 18446744073709551615",

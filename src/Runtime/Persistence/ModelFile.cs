@@ -43,7 +43,9 @@ public sealed class InvalidFileException : Exception
 /// <summary>
 /// Saves and loads models as JSON: format name and version, geometry (the 1d/2d syntax of
 /// <see cref="PatchGeometry.Parse"/>, or d and the patch lists), activation slope, w, a and
-/// optional preprocessing. Doubles are written round-trippably; files are written atomically.
+/// preprocessing (null for none). Doubles are written round-trippably; files are written atomically.
+/// Reading is strict: a repeated key, a missing required key or a value of the wrong type or range
+/// is refused naming its JSON path (docs/MODEL_FILE.md).
 /// Reflection-free, so it works trimmed and AOT-compiled.
 /// </summary>
 public static class ModelFile
@@ -51,8 +53,11 @@ public static class ModelFile
     /// <summary>The "format" value of a model file.</summary>
     public const string Format = "convotron-model";
 
-    /// <summary>The version written.</summary>
-    public const int Version = 1;
+    /// <summary>The version written: 2, which always has "preprocessing" (null for none). Version-1 files are read too.</summary>
+    public const int Version = 2;
+
+    /// <summary>The oldest version read: it omitted "preprocessing" for models without one.</summary>
+    private const int FirstVersion = 1;
 
     /// <summary>Writes <paramref name="model"/> (and optional preprocessing and label column) to <paramref name="path"/> atomically.</summary>
     /// <exception cref="ArgumentException">The preprocessing's length is not d, or the label column lies outside its table or the table does not have d + 1 columns.</exception>
@@ -91,10 +96,12 @@ public static class ModelFile
     }
 
     /// <summary>Reads a model file.</summary>
-    /// <exception cref="InvalidFileException">The file is not valid JSON, not a model file, or its lengths disagree with its geometry.</exception>
+    /// <exception cref="InvalidFileException">The path is a directory, or the file is not valid JSON (or repeats a key), not a model file, has a value of the wrong type or range (named by its JSON path), or its lengths disagree with its geometry.</exception>
     public static LoadedModel Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+            throw new InvalidFileException(path, "", "this is a directory; expected a model file (the JSON that 'convotron fit' or ModelFile.Save writes, e.g. DIR/model.json).");
         return FromJson(File.ReadAllBytes(path), path);
     }
 
@@ -115,6 +122,7 @@ public static class ModelFile
         }
         using (document)
         {
+            RefuseRepeatedKeys(utf8Json, source);
             try
             {
                 return Read(document.RootElement);
@@ -122,6 +130,34 @@ public static class ModelFile
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or KeyNotFoundException)
             {
                 throw new InvalidFileException(source, "", Detail(e), e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Refuses a key repeated within one object, at its line and column: JSON readers disagree on
+    /// which value wins, and the last would win here without a word. Runs on valid JSON only.
+    /// </summary>
+    private static void RefuseRepeatedKeys(ReadOnlySpan<byte> utf8Json, string source)
+    {
+        var reader = new Utf8JsonReader(utf8Json);
+        var objects = new Stack<HashSet<string>>();
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.StartObject)
+            {
+                objects.Push(new HashSet<string>(StringComparer.Ordinal));
+            }
+            else if (reader.TokenType == JsonTokenType.EndObject)
+            {
+                objects.Pop();
+            }
+            else if (reader.TokenType == JsonTokenType.PropertyName && !objects.Peek().Add(reader.GetString()!))
+            {
+                ReadOnlySpan<byte> before = utf8Json[..(int)reader.TokenStartIndex];
+                int line = before.Count((byte)'\n') + 1, column = before.Length - (before.LastIndexOf((byte)'\n') + 1) + 1;
+                throw new InvalidFileException(source, string.Create(CultureInfo.InvariantCulture, $"line {line}, column {column}"),
+                    $"the key '{reader.GetString()}' appears a second time in the same object; each key may appear once (which value is meant?).");
             }
         }
     }
@@ -187,9 +223,15 @@ public static class ModelFile
                 WriteArray(json, "whitening", preprocessing.Whitening);
             json.WriteEndObject();
         }
+        else
+        {
+            // Written as null, not left out: a file without the key is refused (a key lost in an edit
+            // would otherwise turn a fitted model into one on raw inputs without a word).
+            json.WriteNull("preprocessing");
+        }
         if (label is not null)
         {
-            // Optional and ignored by readers that predate it: the format stays version 1.
+            // Optional (files without it still load), and ignored by readers that predate it.
             json.WriteStartObject("label");
             if (label.Name is not null)
                 json.WriteString("name", label.Name);
@@ -212,33 +254,38 @@ public static class ModelFile
     {
         if (root.ValueKind != JsonValueKind.Object)
             throw new FormatException("the top level must be a JSON object.");
-        string format = Property(root, "format").GetString() ?? "";
+        string format = String(root, "format", "the string \"" + Format + "\"");
         if (format != Format)
             throw new FormatException($"'format' is '{format}', expected '{Format}'.");
-        int version = Property(root, "version").GetInt32();
-        if (version != Version)
-            throw new FormatException($"'version' is {version}; this library reads version {Version}.");
-        JsonElement geometryElement = Property(root, "geometry");
+        int version = Integer(root, "version", 1, Version, $"{FirstVersion} or {Version}");
+        JsonElement geometryElement = Property(root, "geometry", "", JsonValueKind.Object, "an object with 'spec', or with 'd' and 'patches'");
         PatchGeometry geometry;
-        if (geometryElement.TryGetProperty("spec", out JsonElement spec))
+        if (geometryElement.TryGetProperty("spec", out _))
         {
-            geometry = PatchGeometry.Parse(spec.GetString() ?? "");
+            geometry = PatchGeometry.Parse(String(geometryElement, "spec", "a geometry such as \"1d:r=8,s=6,d=32\"", "geometry."));
         }
         else
         {
-            int d = Property(geometryElement, "d").GetInt32();
+            int d = Integer(geometryElement, "d", 1, int.MaxValue, "the input size, a whole number ≥ 1", "geometry.");
             var patches = new List<int[]>();
-            foreach (JsonElement patch in Property(geometryElement, "patches").EnumerateArray())
+            JsonElement list = Property(geometryElement, "patches", "geometry.", JsonValueKind.Array, "an array of patches, each an array of input indices");
+            foreach (JsonElement patch in list.EnumerateArray())
             {
+                string at = string.Create(CultureInfo.InvariantCulture, $"geometry.patches[{patches.Count}]");
+                if (patch.ValueKind != JsonValueKind.Array)
+                    throw new FormatException($"'{at}' is {Describe(patch)}; expected an array of input indices.");
                 var indices = new int[patch.GetArrayLength()];
                 int t = 0;
                 foreach (JsonElement index in patch.EnumerateArray())
-                    indices[t++] = index.GetInt32();
+                {
+                    indices[t] = IntegerValue(index, string.Create(CultureInfo.InvariantCulture, $"{at}[{t}]"), 0, d - 1, string.Create(CultureInfo.InvariantCulture, $"an input index in [0, d − 1] = [0, {d - 1}]"));
+                    t++;
+                }
                 patches.Add(indices);
             }
             geometry = PatchGeometry.FromPatches(d, patches);
         }
-        double alpha = Property(root, "alpha").GetDouble();
+        double alpha = Number(root, "alpha", "the activation slope, a number in [0, 1] (0 is ReLU, 1 is linear)");
         if (!(alpha >= 0.0 && alpha <= 1.0))
             throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"'alpha' is {alpha}; the activation slope must lie in [0, 1] (0 is ReLU, 1 is linear)."));
         Activation activation = Activation.Leaky(alpha);
@@ -248,49 +295,122 @@ public static class ModelFile
             throw new FormatException($"'filter' has {filter.Length} entries but geometry {geometry} has r = {geometry.FilterSize}.");
         if (outputWeights.Length != geometry.PatchCount)
             throw new FormatException($"'outputWeights' has {outputWeights.Length} entries but geometry {geometry} has k = {geometry.PatchCount}.");
-        Guard.AllFinite(filter);
-        Guard.AllFinite(outputWeights);
-        Preprocessing? preprocessing = null;
-        if (root.TryGetProperty("preprocessing", out JsonElement pre))
-        {
-            double[] mean = ReadArray(pre, "inputMean");
-            if (mean.Length != geometry.InputSize)
-                throw new FormatException($"'preprocessing.inputMean' has {mean.Length} entries but geometry {geometry} has d = {geometry.InputSize}.");
-            double[] whitening = pre.TryGetProperty("whitening", out _) ? ReadArray(pre, "whitening") : [];
-            preprocessing = new Preprocessing(mean, Property(pre, "inputScale").GetDouble(), Property(pre, "labelMean").GetDouble(),
-                Property(pre, "labelScale").GetDouble(), whitening);
-        }
+        Preprocessing? preprocessing = ReadPreprocessing(root, version, geometry);
         LabelColumn? label = null;
         if (root.TryGetProperty("label", out JsonElement labelElement))
         {
-            int columns = Property(labelElement, "columns").GetInt32(), column = Property(labelElement, "column").GetInt32();
+            if (labelElement.ValueKind != JsonValueKind.Object)
+                throw new FormatException($"'label' is {Describe(labelElement)}; expected an object with 'column', 'columns' and optionally 'name'.");
+            int columns = Integer(labelElement, "columns", 2, int.MaxValue, "the table's column count, a whole number ≥ 2", "label.");
+            int column = Integer(labelElement, "column", 0, int.MaxValue, "the label's 0-based column, a whole number ≥ 0", "label.");
             if (columns != geometry.InputSize + 1 || column < 0 || column >= columns)
                 throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"'label' says column {column} of {columns}, but geometry {geometry} needs d + 1 = {geometry.InputSize + 1} columns with the label among them."));
-            string? name = labelElement.TryGetProperty("name", out JsonElement nameElement) ? nameElement.GetString() : null;
+            string? name = labelElement.TryGetProperty("name", out _) ? String(labelElement, "name", "the label column's name", "label.") : null;
             label = new LabelColumn(name, column, columns);
         }
         return new LoadedModel(new DynamicConvNet(geometry, activation, filter, outputWeights), preprocessing) { Label = label };
     }
 
-    private static JsonElement Property(JsonElement element, string name)
+    /// <summary>
+    /// "preprocessing": an object, or null for a model that takes raw inputs. Required from version 2
+    /// on (a file without it is refused rather than read as the identity); version-1 files, which
+    /// omitted it for models without preprocessing, still load without it.
+    /// </summary>
+    private static Preprocessing? ReadPreprocessing(JsonElement root, int version, PatchGeometry geometry)
+    {
+        if (!root.TryGetProperty("preprocessing", out JsonElement pre))
+        {
+            return version == FirstVersion
+                ? null
+                : throw new FormatException($"the property 'preprocessing' is missing; version {version} files always have it: an object, or null for a model that takes raw inputs (the inputs and labels unscaled).");
+        }
+        if (pre.ValueKind == JsonValueKind.Null)
+            return null;
+        if (pre.ValueKind != JsonValueKind.Object)
+            throw new FormatException($"'preprocessing' is {Describe(pre)}; expected an object (inputMean, inputScale, labelMean, labelScale, optionally whitening) or null.");
+        double[] mean = ReadArray(pre, "inputMean", "preprocessing.");
+        if (mean.Length != geometry.InputSize)
+            throw new FormatException($"'preprocessing.inputMean' has {mean.Length} entries but geometry {geometry} has d = {geometry.InputSize}.");
+        double[] whitening = pre.TryGetProperty("whitening", out _) ? ReadArray(pre, "whitening", "preprocessing.") : [];
+        if (whitening.Length != 0 && whitening.Length != mean.Length * mean.Length)
+            throw new FormatException($"'preprocessing.whitening' has {whitening.Length} entries but geometry {geometry} needs d² = {(long)mean.Length * mean.Length} (a d × d matrix, row by row).");
+        double inputScale = Number(pre, "inputScale", "a finite number > 0", "preprocessing.");
+        double labelMean = Number(pre, "labelMean", "a finite number", "preprocessing.");
+        double labelScale = Number(pre, "labelScale", "a finite number > 0", "preprocessing.");
+        foreach ((string key, double value) in new[] { ("inputScale", inputScale), ("labelScale", labelScale) })
+        {
+            if (!(value > 0.0))
+                throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"'preprocessing.{key}' is {value}; expected a finite number > 0."));
+        }
+        return new Preprocessing(mean, inputScale, labelMean, labelScale, whitening);
+    }
+
+    /// <summary>The property <paramref name="name"/> of <paramref name="element"/> (at <paramref name="prefix"/>), of the given kind.</summary>
+    private static JsonElement Property(JsonElement element, string name, string prefix, JsonValueKind kind, string expected)
     {
         if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out JsonElement value))
-            throw new FormatException($"the property '{name}' is missing.");
+            throw new FormatException($"the property '{prefix}{name}' is missing; expected {expected}.");
+        if (value.ValueKind != kind)
+            throw new FormatException($"'{prefix}{name}' is {Describe(value)}; expected {expected}.");
         return value;
     }
 
-    private static double[] ReadArray(JsonElement element, string name)
+    private static string String(JsonElement element, string name, string expected, string prefix = "") =>
+        Property(element, name, prefix, JsonValueKind.String, expected).GetString()!;
+
+    /// <summary>A finite number (JSON numbers beyond ±1.8e308 are refused, not read as infinities).</summary>
+    private static double Number(JsonElement element, string name, string expected, string prefix = "")
     {
-        JsonElement array = Property(element, name);
-        if (array.ValueKind != JsonValueKind.Array)
-            throw new FormatException($"'{name}' must be an array of numbers.");
+        JsonElement value = Property(element, name, prefix, JsonValueKind.Number, expected);
+        return Finite(value, prefix + name, expected);
+    }
+
+    private static double Finite(JsonElement value, string path, string expected)
+    {
+        if (!value.TryGetDouble(out double number) || !double.IsFinite(number))
+            throw new FormatException($"'{path}' is {value.GetRawText()}, beyond the range of a double (±1.8e308); expected {expected}.");
+        return number;
+    }
+
+    private static int Integer(JsonElement element, string name, int minimum, int maximum, string expected, string prefix = "") =>
+        IntegerValue(Property(element, name, prefix, JsonValueKind.Number, expected), prefix + name, minimum, maximum, expected);
+
+    private static int IntegerValue(JsonElement value, string path, int minimum, int maximum, string expected)
+    {
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out int number) || number < minimum || number > maximum)
+            throw new FormatException($"'{path}' is {Describe(value)}; expected {expected}.");
+        return number;
+    }
+
+    /// <summary>A JSON value as a message shows it: "the string \"relu\"", "the number 2.5", "an array", "null".</summary>
+    private static string Describe(JsonElement value)
+    {
+        string raw = value.ValueKind is JsonValueKind.String or JsonValueKind.Number ? value.GetRawText() : "";
+        if (raw.Length > 40)
+            raw = raw[..37] + "...";
+        return value.ValueKind switch
+        {
+            JsonValueKind.String => "the string " + raw,
+            JsonValueKind.Number => "the number " + raw,
+            JsonValueKind.Object => "an object",
+            JsonValueKind.Array => "an array",
+            JsonValueKind.True => "true",
+            JsonValueKind.False => "false",
+            _ => "null",
+        };
+    }
+
+    private static double[] ReadArray(JsonElement element, string name, string prefix = "")
+    {
+        JsonElement array = Property(element, name, prefix, JsonValueKind.Array, "an array of finite numbers");
         var values = new double[array.GetArrayLength()];
         int i = 0;
         foreach (JsonElement v in array.EnumerateArray())
         {
+            string path = string.Create(CultureInfo.InvariantCulture, $"{prefix}{name}[{i}]");
             if (v.ValueKind != JsonValueKind.Number)
-                throw new FormatException($"'{name}'[{i}] is not a number.");
-            values[i++] = v.GetDouble();
+                throw new FormatException($"'{path}' is {Describe(v)}; expected a finite number.");
+            values[i++] = Finite(v, path, "a finite number");
         }
         return values;
     }
