@@ -73,6 +73,6 @@ internal sealed class CommonOptions
     public CommandContext Context(ParseResult parse, CliEnvironment environment)
     {
         string directory = OutputFolder.Claim("--out", OutputDirectory(parse), Owner, parse.GetValue(Force));
-        return new CommandContext(environment.Output, environment.Error, environment.Interactive, directory);
+        return new CommandContext(environment.Output, environment.Error, environment.Interactive, directory, environment.Renderer);
     }
 }
