@@ -171,6 +171,32 @@ public class PlotTests
         Assert.All(layout.X.Ticks.Concat(layout.Y.Ticks), t => Assert.True(IsInteger(t), t.Label));
         Assert.Equal(["1d:r=16,s=9,d=160: patches reading each coordinate"], layout.Title);
         Assert.Equal((layout.Width, layout.Height), PngSize(Path.Combine(directory, "coverage.png")));
+
+        // Beyond 10,000 coordinates each step is a mean of a run (said in the title, which still fits: no legend to overhang).
+        PatchGeometry large = PatchGeometry.Parse("1d:r=3,s=2,d=50001");
+        var means = new double[large.InputSize];
+        for (int j = 0; j < large.PatchCount; j++)
+        {
+            foreach (int i in large.Patch(j))
+                means[i]++;
+        }
+        LinesLayout big = GeometryCommand.PlotCoverageLine(Context(Cli.TempDirectory("plot-coverage1d-large")), large, means);
+        Assert.Equal(2, big.Title.Count);
+        Assert.EndsWith("(mean of each 6)", string.Join(" ", big.Title), StringComparison.Ordinal);
+        Assert.All(big.Title, line => Assert.True(line.Length <= Plots.MaxTitleCharacters(big.Width - 60), line));
+        Assert.All(big.X.Ticks, t => Assert.True(IsInteger(t), t.Label));
+    }
+
+    [Fact]
+    public void A_large_image_is_mapped_in_blocks_with_rows_and_columns_labelled_in_pixels()
+    {
+        var values = new double[400, 300];
+        ChannelMapsLayout layout = Plots.LayOutChannelMaps("t", [new HeatmapPanel("", values)], "patches", counts: false, block: 3);
+        // Labels are pixel numbers; each sits at the cell holding that pixel.
+        Assert.Equal(["0", "200", "400", "600", "800"], layout.XTicks.Select(t => t.Label));
+        Assert.Equal([0.5, 66.5, 133.5, 200.5, 266.5], layout.XTicks.Select(t => t.Position));
+        Assert.Equal(["0", "500", "1,000"], layout.YTicks.Select(t => t.Label));
+        Assert.Equal([-0.5, -166.5, -333.5], layout.YTicks.Select(t => t.Position));
     }
 
     [Fact]

@@ -190,7 +190,7 @@ internal static class GeometryCommand
             panels.Add(new HeatmapPanel(channels == 1 ? "" : string.Create(CultureInfo.InvariantCulture, $"channel {c}"), values));
         }
         string title = string.Create(CultureInfo.InvariantCulture, $"{geometry}: patches reading each pixel{(block > 1 ? $" (mean of each {block}×{block} block)" : "")}");
-        return Plots.ChannelMaps(context, context.PathOf("coverage.png"), title, panels, "patches reading the pixel", counts: block == 1);
+        return Plots.ChannelMaps(context, context.PathOf("coverage.png"), title, panels, "patches reading the pixel", counts: block == 1, block);
     }
 
     /// <summary>"3..7, 12, 20..22" for a list of indices.</summary>

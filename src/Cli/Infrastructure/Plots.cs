@@ -168,8 +168,10 @@ internal static class Plots
         bool legend = entries.Count > 1 || entries.Any(e => e.Names.Count > 1);
         int legendCharacters = legend ? entries.Max(e => e.Legend.Split('\n').Max(l => l.Length)) : 0;
         int width = Math.Clamp(520 + 7 * legendCharacters, Width, 1000);
-        int dataWidth = width - 90 - (legend ? 7 * legendCharacters + 70 : 0);
-        return new LinesLayout(WrapTitle(title, dataWidth + 140), x, y, entries, legend, width, height, dropped);
+        int legendWidth = legend ? 7 * legendCharacters + 70 : 0, dataWidth = width - 90 - legendWidth;
+        // ScottPlot centres the title over the data area: it may overhang it by the room on its narrower side.
+        int overhang = Math.Min(70, legend ? legendWidth : 15);
+        return new LinesLayout(WrapTitle(title, dataWidth + 2 * overhang), x, y, entries, legend, width, height, dropped);
 
         static string Legend(List<string> names)
         {
@@ -341,8 +343,9 @@ internal static class Plots
     /// <summary>
     /// Lays out one heat map per channel of values (e.g. how many patches read each pixel), side by
     /// side (at most 4 a row), on one shared colour scale with integer ticks when <paramref name="counts"/>.
+    /// Each cell stands for <paramref name="block"/> × <paramref name="block"/> pixels: rows and columns are labelled in pixels.
     /// </summary>
-    public static ChannelMapsLayout LayOutChannelMaps(string title, IReadOnlyList<HeatmapPanel> panels, string colourLabel, bool counts)
+    public static ChannelMapsLayout LayOutChannelMaps(string title, IReadOnlyList<HeatmapPanel> panels, string colourLabel, bool counts, int block = 1)
     {
         if (panels.Count == 0)
             throw new ArgumentException("at least one panel.", nameof(panels));
@@ -356,8 +359,7 @@ internal static class Plots
         AxisLayout colour = Axis(colourLabel, counts ? AxisScale.Count : AxisScale.Linear, [min, max], 6);
         var colourTicks = colour.Ticks.Where(t => t.Position >= min - 1e-9 && t.Position <= max + 1e-9).ToList();
         // Column and row numbers of each panel, integer ticks; rows run top to bottom.
-        IReadOnlyList<Tick> columnTicks = Axis("", AxisScale.Count, [0, columns - 1], Math.Max(3, 9 / perRow)).Ticks.Where(t => t.Position >= 0 && t.Position <= columns - 1).ToList();
-        IReadOnlyList<Tick> rowTicks = Axis("", AxisScale.Count, [0, rows - 1], 6).Ticks.Where(t => t.Position >= 0 && t.Position <= rows - 1).ToList();
+        IReadOnlyList<Tick> columnTicks = PixelTicks(columns, Math.Max(3, 9 / perRow)), rowTicks = PixelTicks(rows, 6);
         // Roughly square cells: the data area's aspect follows the panels'; above each panel, room for its title.
         int width = Math.Max(Width, Math.Min(1400, 230 * perRow + 120));
         double unitsWide = perRow * columns + (perRow - 1) * gap, unitsPerPixel = unitsWide / (width - 200);
@@ -378,12 +380,16 @@ internal static class Plots
             yTicks.AddRange(rowTicks.Select(t => new Tick(top - t.Position - 0.5, t.Label)));
         }
         return layout with { Title = WrapTitle(title, width - 120), XTicks = xTicks, YTicks = yTicks, Width = width, Height = height };
+
+        // Ticks at whole pixel numbers, placed at the cell holding that pixel (position in cells).
+        List<Tick> PixelTicks(int cells, int target) => Axis("", AxisScale.Count, [0, cells * block - 1], target).Ticks
+            .Where(t => t.Position >= 0 && t.Position <= cells * block - 1).Select(t => t with { Position = Math.Floor(t.Position / block) }).ToList();
     }
 
     /// <summary>Writes the heat maps laid out by <see cref="LayOutChannelMaps"/> with a colour bar to the right.</summary>
-    public static ChannelMapsLayout ChannelMaps(CommandContext context, string path, string title, IReadOnlyList<HeatmapPanel> panels, string colourLabel, bool counts)
+    public static ChannelMapsLayout ChannelMaps(CommandContext context, string path, string title, IReadOnlyList<HeatmapPanel> panels, string colourLabel, bool counts, int block = 1)
     {
-        ChannelMapsLayout layout = LayOutChannelMaps(title, panels, colourLabel, counts);
+        ChannelMapsLayout layout = LayOutChannelMaps(title, panels, colourLabel, counts, block);
         context.WritePlot(path, () => Render(layout).GetImageBytes(layout.Width, layout.Height, ImageFormat.Png));
         return layout;
     }
