@@ -225,6 +225,20 @@ public class PlotTests
         Assert.Equal((Plots.Width, Plots.Height), PngSize(Path.Combine(directory, "fit_curve.png")));
     }
 
+    [Fact]
+    public void Points_a_log_axis_cannot_draw_are_counted_and_warned_about()
+    {
+        var error = new StringWriter();
+        string directory = Cli.TempDirectory("plot-dropped");
+        LinesLayout layout = Plots.Lines(Context(directory, error), Path.Combine(directory, "fit_curve.png"), "fit", "stage", AxisScale.Categories, "relative MSE", AxisScale.Log,
+            [new Series("train", [0.0, 1.0], [0.01, 0.0]), new Series("validation", [0.0, 1.0], [0.02, double.NaN])], ["a", "b"]);
+        Assert.Equal(2, layout.Dropped);
+        Assert.Equal([1, 1], layout.Series.Select(s => s.X.Length));
+        Assert.Equal("warning: fit_curve.png: 2 of 4 points are not drawn (y ≤ 0 or not finite, and the y axis is logarithmic); the CSV results hold every value.",
+            error.ToString().TrimEnd());
+        PngSize(Path.Combine(directory, "fit_curve.png"));
+    }
+
     [Theory]
     [InlineData(0.0, 3.0)]
     [InlineData(0.0, 1.0)]

@@ -289,11 +289,19 @@ internal static class Plots
     /// <summary>How many title characters fit in <paramref name="width"/> pixels.</summary>
     internal static int MaxTitleCharacters(int width) => Math.Max(10, (int)(width / TitleCharacterWidth));
 
-    /// <summary>A line plot (points only on a category axis) with the legend to the right of the data, laid out by <see cref="LayOutLines"/>.</summary>
+    /// <summary>
+    /// A line plot (points only on a category axis) with the legend to the right of the data, laid out by
+    /// <see cref="LayOutLines"/>; points it cannot draw are said in a warning, not dropped silently.
+    /// </summary>
     public static LinesLayout Lines(CommandContext context, string path, string title, string xLabel, AxisScale xScale, string yLabel, AxisScale yScale,
         IReadOnlyList<Series> series, IReadOnlyList<string>? categories = null)
     {
         LinesLayout layout = LayOutLines(title, xLabel, xScale, yLabel, yScale, series, categories);
+        if (layout.Dropped > 0)
+        {
+            context.Warn(string.Create(CultureInfo.InvariantCulture, $"{System.IO.Path.GetFileName(path)}: {layout.Dropped} of {series.Sum(s => s.X.Count)} points are not drawn ({(yScale == AxisScale.Log
+                ? "y ≤ 0 or not finite, and the y axis is logarithmic" : "not finite")}); the CSV results hold every value."));
+        }
         context.WritePlot(path, () => Render(layout).GetImageBytes(layout.Width, layout.Height, ImageFormat.Png));
         return layout;
     }
