@@ -26,7 +26,7 @@ internal static class PlotCurveCommand
     public static Command Build(CliEnvironment environment)
     {
         var command = new Command("plot-curve", "Log-log plot of a curve CSV (columns series,style,x,y; style points = one row per run, drawn as medians with min-max bars; style line = a reference line) and its table of medians.");
-        var csv = new Argument<string>("CURVE") { Description = "The curve CSV: a header naming series, style, x and y, then one row per value; x > 0; style points or line." };
+        var csv = new Argument<string>("CURVE") { Description = "The curve CSV: a header naming series, style, x and y, then one row per value; x > 0; style points or line. The y axis is logarithmic: rows with y <= 0 are not drawn (a warning counts them), and a file with no y > 0 is refused." };
         command.Arguments.Add(csv);
         var common = new CommonOptions(command, threads: false);
         var title = new Option<string>("--title") { Description = "The plot's title (default none).", DefaultValueFactory = _ => "" };

@@ -60,7 +60,7 @@ internal sealed class CommandContext(TextWriter output, TextWriter error, bool i
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Warn($"{Path.GetFileName(path)} not written: drawing it failed ({UserText.Of(e)}, {e.GetType().Name}). This is a bug in convotron; details are in {CliApp.CrashReport(Environment.GetCommandLineArgs(), e)}. The other results of this run are written.");
+            Warn($"{Path.GetFileName(path)} not written: drawing it failed ({UserText.Of(e)}, {e.GetType().Name}). This is a bug in convotron; details are in {CliApp.CrashReport(Environment.GetCommandLineArgs()[1..], e)}. The other results of this run are written.");
             return false;
         }
         AtomicFile.Write(path, stream => stream.Write(png));
