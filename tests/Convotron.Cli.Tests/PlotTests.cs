@@ -218,6 +218,13 @@ public class PlotTests
         Assert.Equal(-32.0, layout.Y.Ticks[0].Position);
         Assert.All(layout.Y.Ticks, t => Assert.Equal("1e" + t.Position.ToString(CultureInfo.InvariantCulture), t.Label));
 
+        // Three stages: long names wrap at spaces to their slot, so neighbouring labels do not run into each other.
+        string three = Cli.TempDirectory("plot-fit-three");
+        LinesLayout wrapped = Plots.Lines(Context(three), Path.Combine(three, "fit_curve.png"), "fit", "stage", AxisScale.Categories, "relative MSE", AxisScale.Log,
+            [new Series("train", [0.0, 1.0, 2.0], [1e4, 0.35, 1e4])], ["convotron along one patch", "least-squares finish", "kept convotron along one patch"]);
+        Assert.Equal(["convotron along one\npatch", "least-squares finish", "kept convotron along\none patch"], wrapped.X.Ticks.Select(t => t.Label));
+        PngSize(Path.Combine(three, "fit_curve.png"));
+
         // The command: its fit_curve.png is drawn with these categories (two stages on the sample data).
         string directory = Cli.TempDirectory("plot-fit");
         Cli.Result result = Cli.Run("fit", Path.Combine(Cli.RepositoryRoot(), "samples", "data", "teacher.csv"), "--geometry", "1d:r=8,s=6,d=32", "--out", directory);

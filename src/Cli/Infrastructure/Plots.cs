@@ -158,8 +158,10 @@ internal static class Plots
                 Joined: !categorical, MarkerSize: categorical ? 9 : xs.Length > 40 ? 0 : 6));
         }
         IEnumerable<double> allX = groups.SelectMany(g => g.X), allY = groups.SelectMany(g => g.Y);
+        // A category's name wraps at spaces to the width of its slot (about 7 px a character).
+        int slot = Math.Max(8, (int)(420.0 / Math.Max(1, categories?.Count ?? 1) / 7.0));
         AxisLayout x = categorical
-            ? new AxisLayout(xLabel, xScale, -0.5, categories!.Count - 0.5, categories.Select((c, i) => new Tick(i, c)).ToList())
+            ? new AxisLayout(xLabel, xScale, -0.5, categories!.Count - 0.5, categories.Select((c, i) => new Tick(i, string.Join("\n", Wrap(c, slot)))).ToList())
             : Axis(xLabel, xScale, allX.ToList(), 6);
         AxisLayout y = Axis(yScale == AxisScale.Log ? yLabel + " (log scale)" : yLabel, yScale, allY.ToList(), 8);
         int legendLines = entries.Sum(e => e.Legend.Split('\n').Length);
@@ -248,6 +250,20 @@ internal static class Plots
                 return integer ? Math.Max(1.0, step) : step;
         }
         return integer ? Math.Max(1.0, 10.0 * magnitude) : 10.0 * magnitude;
+    }
+
+    /// <summary>Splits <paramref name="text"/> at spaces into lines of at most <paramref name="most"/> characters where its words allow.</summary>
+    internal static List<string> Wrap(string text, int most)
+    {
+        var lines = new List<string>();
+        foreach (string word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (lines.Count > 0 && lines[^1].Length + 1 + word.Length <= most)
+                lines[^1] += " " + word;
+            else
+                lines.Add(word);
+        }
+        return lines;
     }
 
     /// <summary>
