@@ -45,11 +45,7 @@ internal sealed record AxisLayout(string Label, AxisScale Scale, double Min, dou
 internal sealed record SeriesLayout(string Legend, IReadOnlyList<string> Names, double[] X, double[] Y, int Colour, MarkerShape Marker, int Pattern, bool Joined, float MarkerSize);
 
 /// <summary>Everything <see cref="Plots.Lines"/> decides before drawing: title lines, axes, entries, whether a legend is drawn (right of the data, never over it), image size, points dropped.</summary>
-internal sealed record LinesLayout(IReadOnlyList<string> Title, AxisLayout X, AxisLayout Y, IReadOnlyList<SeriesLayout> Series, bool Legend, int Width, int Height, int Dropped)
-{
-    /// <summary>The lines the legend takes (an entry standing for several series lists each).</summary>
-    public int LegendLines => Series.Sum(s => s.Legend.Split('\n').Length);
-}
+internal sealed record LinesLayout(IReadOnlyList<string> Title, AxisLayout X, AxisLayout Y, IReadOnlyList<SeriesLayout> Series, bool Legend, int Width, int Height, int Dropped);
 
 /// <summary>One channel's heat map: rows top to bottom, columns left to right.</summary>
 internal sealed record HeatmapPanel(string Title, double[,] Values);
@@ -164,6 +160,7 @@ internal static class Plots
             ? new AxisLayout(xLabel, xScale, -0.5, categories!.Count - 0.5, categories.Select((c, i) => new Tick(i, string.Join("\n", Wrap(c, slot)))).ToList())
             : Axis(xLabel, xScale, allX.ToList(), 6);
         AxisLayout y = Axis(yScale == AxisScale.Log ? yLabel + " (log scale)" : yLabel, yScale, allY.ToList(), 8);
+        // Every name of a merged entry is a legend line: a tall legend makes the image taller.
         int legendLines = entries.Sum(e => e.Legend.Split('\n').Length);
         int height = Math.Max(Height, 90 + 20 * legendLines);
         // The legend sits right of the data: a wider legend widens the image rather than narrowing the data.
