@@ -8,7 +8,9 @@
 #   - `convotron figure1` writes its plots (PNG) and prints the JIT tool's table: identical in
 #     every column computed before refinement; refinement's column (~1e-26, the floating-point
 #     floor, where NativeAOT's baseline-ISA vector code and the JIT's AVX-512 code round
-#     differently, see docs/DISTRIBUTION.md) must be <= 1e-10 in both.
+#     differently, see docs/DISTRIBUTION.md) must be <= 1e-10 in both;
+#   - the executable alone (no libSkiaSharp.so beside it) still finishes a plotting command with
+#     exit 0, writes its CSV and summary, no PNG, and one warning naming libSkiaSharp.so.
 # Exits non-zero on failure.
 set -euo pipefail
 
@@ -68,4 +70,14 @@ paste -d '\n' <(rows "$work/native.txt") <(rows "$work/jit.txt") | awk -F'|' '
     }
     END { printf "native-cli-test: table identical before refinement; %d of 6 rows differ in the refinement columns (the ~1e-26 floor)\n", differing + 0; exit bad }' \
     || { diff "$work/native.txt" "$work/jit.txt" || true; fail "the native figure1 table differs from the JIT one before refinement"; }
+
+echo "native-cli-test: the executable without its plotting libraries"
+bare="$work/bare"
+mkdir -p "$bare" && cp "$native/convotron" "$bare/"
+(cd "$work" && "$bare/convotron" geometry --geometry 2d:rh=4,rw=4,sh=3,sw=3,height=28,width=28 --out "$work/geometry-bare" >"$work/bare.txt" 2>&1) \
+    || { cat "$work/bare.txt"; fail "geometry without libSkiaSharp.so beside the executable did not exit 0"; }
+[ "$(grep -c '^warning: no plots (PNG) written: the native plotting library libSkiaSharp.so could not be loaded' "$work/bare.txt")" -eq 1 ] \
+    || { cat "$work/bare.txt"; fail "no single warning naming libSkiaSharp.so"; }
+[ -s "$work/geometry-bare/patches.csv" ] && [ -s "$work/geometry-bare/summary.txt" ] || fail "geometry without libSkiaSharp.so lost its results"
+[ ! -e "$work/geometry-bare/coverage.png" ] || fail "geometry without libSkiaSharp.so wrote a PNG"
 echo "native-cli-test: PASSED"

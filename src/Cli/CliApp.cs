@@ -29,14 +29,14 @@ public static class CliApp
     public static int Run(string[] args, TextWriter output, TextWriter error, bool interactive = false) =>
         Run(args, output, error, interactive, extend: null);
 
-    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter, bool)"/>, with commands added to the tree first (the tests' seam for faults no real command has).</summary>
-    internal static int Run(string[] args, TextWriter output, TextWriter error, bool interactive, Action<RootCommand>? extend)
+    /// <summary>As <see cref="Run(string[], TextWriter, TextWriter, bool)"/>, with commands added to the tree first (the tests' seam for faults no real command has), and with <c>renderer</c> drawing every plot (the tests' seam for a plotting library that cannot load).</summary>
+    internal static int Run(string[] args, TextWriter output, TextWriter error, bool interactive, Action<RootCommand>? extend, PlotRenderer? renderer = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         // The commands parallelise over runs themselves; MathNet's own parallel loops inside the
         // small least-squares solves would only contend with them for the cores.
         MathNet.Numerics.Control.UseSingleThread();
-        var environment = new CliEnvironment(output, error, interactive);
+        var environment = new CliEnvironment(output, error, interactive, renderer);
         RootCommand root = Build(environment);
         extend?.Invoke(root);
         ParseResult parse = root.Parse(args);
@@ -102,7 +102,7 @@ public static class CliApp
     }
 
     /// <summary>Writes the exception and the command line to a file under the temp folder and returns its path.</summary>
-    private static string CrashReport(string[] args, Exception e)
+    internal static string CrashReport(string[] args, Exception e)
     {
         string path = Path.Combine(Path.GetTempPath(), $"convotron-error-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}.txt");
         try
@@ -132,8 +132,8 @@ public static class CliApp
     }
 }
 
-/// <summary>The process's streams, handed to every command, and the output directories the run holds.</summary>
-internal sealed record CliEnvironment(TextWriter Output, TextWriter Error, bool Interactive)
+/// <summary>The process's streams, handed to every command, how plots are drawn (null: normally), and the output directories the run holds.</summary>
+internal sealed record CliEnvironment(TextWriter Output, TextWriter Error, bool Interactive, PlotRenderer? Renderer = null)
 {
     private readonly System.Collections.Generic.List<OutputFolder> _held = [];
 
@@ -142,11 +142,11 @@ internal sealed record CliEnvironment(TextWriter Output, TextWriter Error, bool 
     {
         lock (_held)
             _held.Add(folder);
-        return new CommandContext(Output, Error, Interactive, folder);
+        return new CommandContext(Output, Error, Interactive, folder, renderer: Renderer);
     }
 
     /// <summary>The context of a command that writes no output directory (predict --out FILE.csv): it prints, and names <paramref name="directory"/>.</summary>
-    public CommandContext PrintOnly(string directory) => new(Output, Error, Interactive, null, directory);
+    public CommandContext PrintOnly(string directory) => new(Output, Error, Interactive, null, directory, Renderer);
 
     /// <summary>Releases every output directory of the run (its manifest pruned, its lock dropped).</summary>
     public void Release()

@@ -138,7 +138,7 @@ internal static class CompareCommand
                 }
             }
             rates[method] = rate;
-            Plots.Heatmap(context.PathOf($"compare_{method}.png"),
+            Plots.Heatmap(context, context.PathOf($"compare_{method}.png"),
                 $"{(method == "sgd" ? "plain SGD (backprop)" : "Convotron")}: success rate (rel. test MSE <= {Invariant.R(settings.Success)})",
                 "initial ||w||", "step size", settings.Scales.Select(Invariant.R).ToList(), settings.Steps.Select(s => s.ToString()).ToList(), rate);
         }

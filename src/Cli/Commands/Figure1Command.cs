@@ -242,16 +242,16 @@ internal static class Figure1Command
         {
             var group = rows.Where(r => r.Distribution == inputs.Name).ToList();
             string title = inputs.Name == "gaussian" ? "Gaussian" : "Uniform";
-            Plots.Lines(context.PathOf($"figure1_{panels[panel++]}_{inputs.Name}_stage1.png"), $"{title} input, stage 1 (Double Convotron)", "iterations",
-                "angle between a and a* (radians)", group.Select(r => ToSeries(r, r.Stage1, 1.0)).ToList(), logY: false);
-            Plots.Lines(context.PathOf($"figure1_{panels[panel++]}_{inputs.Name}_stage2.png"), $"{title} input, stage 2 (Convotron, chosen sign)", "iterations",
-                "test MSE", group.Select(r => ToSeries(r, r.Stage2, 1.0)).ToList(), logY: true);
+            Plots.Lines(context, context.PathOf($"figure1_{panels[panel++]}_{inputs.Name}_stage1.png"), $"{title} input, stage 1 (Double Convotron)", "iterations", AxisScale.Count,
+                "angle between a and a* (radians)", AxisScale.Linear, group.Select(r => ToSeries(r, r.Stage1, 1.0)).ToList());
+            Plots.Lines(context, context.PathOf($"figure1_{panels[panel++]}_{inputs.Name}_stage2.png"), $"{title} input, stage 2 (Convotron, chosen sign)", "iterations", AxisScale.Count,
+                "test MSE", AxisScale.Log, group.Select(r => ToSeries(r, r.Stage2, 1.0)).ToList());
         }
         if (settings.Refine)
         {
-            Plots.Lines(context.PathOf("refinement.png"), "Refinement: least squares on a + normalised Convotron on w", "refinement samples",
-                "relative test MSE", rows.Select(r => new Series($"{r.Distribution} s={r.Stride}", r.Refinement.Select(p => (double)p.Step).ToList(),
-                    r.Refinement.Select(p => p.Value / (r.LabelVariance > 0 ? r.LabelVariance : 1.0)).ToList())).ToList(), logY: true);
+            Plots.Lines(context, context.PathOf("refinement.png"), "Refinement: least squares on a + normalised Convotron on w", "refinement samples", AxisScale.Count,
+                "relative test MSE", AxisScale.Log, rows.Select(r => new Series($"{r.Distribution} s={r.Stride}", r.Refinement.Select(p => (double)p.Step).ToList(),
+                    r.Refinement.Select(p => p.Value / (r.LabelVariance > 0 ? r.LabelVariance : 1.0)).ToList())).ToList());
         }
     }
 

@@ -202,9 +202,11 @@ internal static class FitCommand
         context.WriteText("fit_curve.csv", Invariant.Lines(best.Curve.Select(c => $"{c.Stage},{Invariant.R(c.Train)},{Invariant.R(c.Validation)}")
             .Prepend("stage,train_relative_mse,validation_relative_mse")));
         var positions = Enumerable.Range(0, best.Curve.Count).Select(i => (double)i).ToList();
-        Plots.Lines(context.PathOf("fit_curve.png"), "fit: " + string.Join(" → ", best.Curve.Select(c => c.Stage)), "stage", "relative MSE",
+        // The stages are categories (one tick each, points without joining lines): a line between
+        // two stages would draw values no stage had.
+        Plots.Lines(context, context.PathOf("fit_curve.png"), "fit: relative MSE after each stage", "stage", AxisScale.Categories, "relative MSE", AxisScale.Log,
             [new Series("train", positions, best.Curve.Select(c => c.Train).ToList()),
-             new Series("validation", positions, best.Curve.Select(c => c.Validation).ToList())], logY: true);
+             new Series("validation", positions, best.Curve.Select(c => c.Validation).ToList())], best.Curve.Select(c => c.Stage).ToList());
         var summary = new StringBuilder();
         summary.Append(CultureInfo.InvariantCulture, $"fit {settings.DataPath}: {n} rows ({trainRows} training, {validationRows} validation), d = {d}, geometry {geometry} (k = {geometry.PatchCount}), activation {settings.Activation}\n");
         summary.Append(CultureInfo.InvariantCulture, $"preprocessing: {(settings.Whiten ? "centred, scaled and WHITENED" : best.Centred ? "centred, one global scale" : "one global scale (not centred)")} (input scale {Invariant.E3(preprocessing.InputScale)}; labels scaled by {Invariant.E3(preprocessing.LabelScale)}); why: {centringReason}\n");

@@ -122,8 +122,20 @@ internal static class GeometryCommand
                     csv.Write(string.Create(CultureInfo.InvariantCulture, $"{j},{t},{patch[t]},{(nonOverlapping.Contains(t) ? 1 : 0)}\n"));
             }
         });
-        // A plot of more points than pixels shows nothing more: beyond PlotPoints coordinates, each
-        // point is the mean coverage of a run of consecutive coordinates (said in the title).
+        if (geometry.Layout == PatchLayout.Strided2D)
+            PlotCoverageMaps(context, geometry, coverage);
+        else
+            PlotCoverageLine(context, geometry, coverage);
+        return listed;
+    }
+
+    /// <summary>
+    /// coverage.png of a 1D or general geometry: the patches reading each coordinate as a step line
+    /// (integer ticks on both axes). A plot of more points than pixels shows nothing more: beyond
+    /// <see cref="PlotPoints"/> coordinates, each step is the mean of a run of consecutive coordinates (said in the title).
+    /// </summary>
+    internal static LinesLayout PlotCoverageLine(CommandContext context, PatchGeometry geometry, double[] coverage)
+    {
         int bucket = (int)Math.Ceiling(coverage.Length / (double)PlotPoints);
         var xs = new System.Collections.Generic.List<double>();
         var ys = new System.Collections.Generic.List<double>();
@@ -133,12 +145,52 @@ internal static class GeometryCommand
             double sum = 0.0;
             for (int i = start; i < end; i++)
                 sum += coverage[i];
-            xs.Add(start);
+            // Coordinate i covers [i - 0.5, i + 0.5): a step, not a ramp between neighbours.
+            xs.Add(start - 0.5);
+            ys.Add(sum / (end - start));
+            xs.Add(end - 0.5);
             ys.Add(sum / (end - start));
         }
-        Plots.Lines(context.PathOf("coverage.png"), $"{geometry}: patches reading each coordinate{(bucket > 1 ? $" (mean of each {bucket})" : "")}", "coordinate i of x", "patches j with i in P_j",
-            [new Series("coverage", xs, ys)], logY: false);
-        return listed;
+        string title = string.Create(CultureInfo.InvariantCulture, $"{geometry}: patches reading each coordinate{(bucket > 1 ? $" (mean of each {bucket})" : "")}");
+        return Plots.Lines(context, context.PathOf("coverage.png"), title, "coordinate i of x", AxisScale.Count, "patches j with i in P_j",
+            bucket > 1 ? AxisScale.Linear : AxisScale.Count, [new Series("coverage", xs, ys)]);
+    }
+
+    /// <summary>At most this many cells a side in each channel's heat map; larger images are shown as means of blocks.</summary>
+    internal const int MapCells = 400;
+
+    /// <summary>
+    /// coverage.png of a 2D geometry: one heat map per channel (height × width, row 0 at the top) of the
+    /// patches reading each pixel, on one colour scale with a colour bar; images wider or taller than
+    /// <see cref="MapCells"/> are shown as means of b × b blocks (said in the title).
+    /// </summary>
+    internal static ChannelMapsLayout PlotCoverageMaps(CommandContext context, PatchGeometry geometry, double[] coverage)
+    {
+        int height = geometry.Shape[4], width = geometry.Shape[5], channels = geometry.Shape[6];
+        int block = (int)Math.Ceiling(Math.Max(height, width) / (double)MapCells);
+        int rows = (height + block - 1) / block, columns = (width + block - 1) / block;
+        var panels = new System.Collections.Generic.List<HeatmapPanel>(channels);
+        for (int c = 0; c < channels; c++)
+        {
+            var values = new double[rows, columns];
+            for (int p = 0; p < rows; p++)
+            {
+                for (int q = 0; q < columns; q++)
+                {
+                    double sum = 0.0;
+                    int cells = 0;
+                    for (int i = p * block; i < Math.Min(height, (p + 1) * block); i++)
+                    {
+                        for (int j = q * block; j < Math.Min(width, (q + 1) * block); j++, cells++)
+                            sum += coverage[(c * height + i) * width + j];
+                    }
+                    values[p, q] = sum / cells;
+                }
+            }
+            panels.Add(new HeatmapPanel(channels == 1 ? "" : string.Create(CultureInfo.InvariantCulture, $"channel {c}"), values));
+        }
+        string title = string.Create(CultureInfo.InvariantCulture, $"{geometry}: patches reading each pixel{(block > 1 ? $" (mean of each {block}×{block} block)" : "")}");
+        return Plots.ChannelMaps(context, context.PathOf("coverage.png"), title, panels, "patches reading the pixel", counts: block == 1, block);
     }
 
     /// <summary>"3..7, 12, 20..22" for a list of indices.</summary>

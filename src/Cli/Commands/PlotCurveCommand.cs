@@ -26,7 +26,7 @@ internal static class PlotCurveCommand
     public static Command Build(CliEnvironment environment)
     {
         var command = new Command("plot-curve", "Log-log plot of a curve CSV (columns series,style,x,y; style points = one row per run, drawn as medians with min-max bars; style line = a reference line) and its table of medians.");
-        var csv = new Argument<string>("CURVE") { Description = "The curve CSV: a header naming series, style, x and y, then one row per value; x > 0; style points or line." };
+        var csv = new Argument<string>("CURVE") { Description = "The curve CSV: a header naming series, style, x and y, then one row per value; x > 0; style points or line. The y axis is logarithmic: rows with y <= 0 are not drawn (a warning counts them), and a file with no y > 0 is refused." };
         command.Arguments.Add(csv);
         var common = new CommonOptions(command, threads: false, seed: false);
         var title = new Option<string>("--title") { Description = "The plot's title (default none).", DefaultValueFactory = _ => "" };
@@ -39,7 +39,10 @@ internal static class PlotCurveCommand
             string path = parse.GetValue(csv)!;
             common.Budget(parse).Require($"reading {path}", Data.Table.ReadBytes(path), "plot a smaller curve file");
             IReadOnlyList<Point> points = Read(path);
+            string? dropped = Drawable(path, points);
             CommandContext context = common.Context(parse, environment, ("CURVE", path));
+            if (dropped is not null)
+                context.Warn(dropped);
             return Run(points, parse.GetValue(title)!, parse.GetValue(xLabel)!, parse.GetValue(yLabel)!, context);
         });
         return command;
@@ -95,6 +98,28 @@ internal static class PlotCurveCommand
         return points;
     }
 
+    /// <summary>
+    /// The y axis is logarithmic: refuses a curve none of whose values can be drawn (every y ≤ 0 or
+    /// not finite), naming the column, before anything is written; otherwise returns a warning saying
+    /// how many rows are not drawn (y ≤ 0, or nan/inf for failed runs), or null when every row is.
+    /// </summary>
+    internal static string? Drawable(string path, IReadOnlyList<Point> points)
+    {
+        int notPositive = points.Count(p => double.IsFinite(p.Y) && p.Y <= 0.0), notFinite = points.Count(p => !double.IsFinite(p.Y));
+        if (notPositive + notFinite == 0)
+            return null;
+        string why = string.Join(" and ", new[]
+        {
+            notPositive > 0 ? string.Create(CultureInfo.InvariantCulture, $"{notPositive} with y ≤ 0") : null,
+            notFinite > 0 ? string.Create(CultureInfo.InvariantCulture, $"{notFinite} nan or inf (failed runs)") : null,
+        }.Where(w => w is not null));
+        if (notPositive + notFinite == points.Count)
+            throw new InvalidFileException(path, "", string.Create(CultureInfo.InvariantCulture,
+                $"column 'y' has no value that a log scale can draw ({points.Count} rows: {why}); the y axis is logarithmic, so y must be > 0 and finite. Nothing was written."));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{path}: {notPositive + notFinite} of {points.Count} rows of column 'y' are not drawn ({why}): a log scale needs positive values. {MediansFile} counts them in 'runs' but not in 'plotted'.");
+    }
+
     /// <summary>Per series (in order of first appearance) and x (ascending): the median, min and max of the positive finite values.</summary>
     internal static IReadOnlyList<Summary> Summarise(IReadOnlyList<Point> points)
     {
@@ -114,20 +139,20 @@ internal static class PlotCurveCommand
         IReadOnlyList<Summary> summaries = Summarise(points);
         context.WriteText(MediansFile, Invariant.Lines(summaries.Select(s => Invariant.Csv([s.Series, s.Line ? "line" : "points", Invariant.R(s.X),
             Invariant.R(s.Runs), Invariant.R(s.Plotted), Invariant.R(s.Median), Invariant.R(s.Min), Invariant.R(s.Max)])).Prepend(MediansHeader)));
-        Plots.LogLog(context.PathOf(PlotFile), title, xLabel, yLabel,
+        Plots.LogLog(context, context.PathOf(PlotFile), title, xLabel, yLabel,
             summaries.GroupBy(s => s.Series).Select(g => new Band(g.Key, g.First().Line,
                 g.Where(s => s.Plotted > 0).Select(s => s.X).ToList(), g.Where(s => s.Plotted > 0).Select(s => s.Median).ToList(),
                 g.Where(s => s.Plotted > 0).Select(s => s.Min).ToList(), g.Where(s => s.Plotted > 0).Select(s => s.Max).ToList())).ToList());
-        context.Summary(Table(summaries, xLabel));
+        context.Summary(Table(summaries, xLabel, plotted: context.MissingPlotLibrary is null));
         return CliApp.Success;
     }
 
     /// <summary>The medians as a Markdown table: one row per x, one column per series; "median (min – max)" where a series has several runs at x.</summary>
-    internal static string Table(IReadOnlyList<Summary> summaries, string xLabel)
+    internal static string Table(IReadOnlyList<Summary> summaries, string xLabel, bool plotted = true)
     {
         var series = summaries.Select(s => s.Series).Distinct().ToList();
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"plot-curve: {series.Count} series, medians (min – max) of the positive finite values; {PlotFile} has the log-log plot\n\n");
+        text.Append(CultureInfo.InvariantCulture, $"plot-curve: {series.Count} series, medians (min – max) of the positive finite values; {(plotted ? $"{PlotFile} has the log-log plot" : $"no {PlotFile} (the plotting library could not be loaded)")}\n\n");
         text.Append("| ").Append(xLabel).Append(" | ").Append(string.Join(" | ", series)).Append(" |\n");
         text.Append("|---|").Append(string.Concat(Enumerable.Repeat("---|", series.Count))).Append('\n');
         foreach (double x in summaries.Select(s => s.X).Distinct().Order())

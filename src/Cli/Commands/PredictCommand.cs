@@ -217,12 +217,12 @@ internal static class PredictCommand
             return new InvalidFileException(dataPath, place, string.Create(CultureInfo.InvariantCulture,
                 $"{what}: the model {modelPath} (largest weight magnitude {Invariant.E3(largest)}) and this row overflow double precision. Nothing was written; check the model file and the data's scale."));
         }
+        bool plotted = false;
         if (target.PlotFile is string plotFile)
         {
-            if (hasLabel)
-                Plots.Points(plotFile, "predict: prediction against label", "label y", "prediction", labels, predictions, diagonal: true);
-            else
-                Plots.Points(plotFile, "predict: predictions", "row", "prediction", Enumerable.Range(0, predictions.Count).Select(i => (double)i).ToList(), predictions, diagonal: false);
+            plotted = hasLabel
+                ? Plots.Points(context, plotFile, "predict: prediction against label", "label y", AxisScale.Linear, "prediction", labels, predictions, diagonal: true)
+                : Plots.Points(context, plotFile, "predict: predictions", "row", AxisScale.Count, "prediction", Enumerable.Range(0, predictions.Count).Select(i => (double)i).ToList(), predictions, diagonal: false);
         }
         var summary = new StringBuilder();
         summary.Append(CultureInfo.InvariantCulture, $"predict: model {modelPath} ({model.Geometry}, k = {model.Geometry.PatchCount}) on {dataPath}: {table.Rows} rows\n");
@@ -233,7 +233,7 @@ internal static class PredictCommand
             string relative = variance > 1e-12 * (labelSquares / n) ? Invariant.E3(mse / variance) : "undefined (the labels are constant)";
             summary.Append(CultureInfo.InvariantCulture, $"label column {(table.Header is null ? (labelColumn + 1).ToString(CultureInfo.InvariantCulture) : "'" + table.Header[labelColumn] + "'")}: test MSE {Invariant.E3(mse)}, relative test MSE {relative}\n");
         }
-        summary.Append(CultureInfo.InvariantCulture, $"predictions written to {target.PredictionsFile}{(target.PlotFile is null ? "" : $" (plot: {target.PlotFile})")}\n");
+        summary.Append(CultureInfo.InvariantCulture, $"predictions written to {target.PredictionsFile}{(plotted ? $" (plot: {target.PlotFile})" : "")}\n");
         if (target.SummaryFile is null)
             context.Line(summary.ToString().TrimEnd('\n'));
         else

@@ -439,8 +439,8 @@ internal static class SweepCommand
         var plotSeries = groups.GroupBy(g => (g.Key.Distribution, g.Key.Stride, g.Key.Noise))
             .Select(s => new Series(string.Create(CultureInfo.InvariantCulture, $"{s.Key.Distribution} s={s.Key.Stride} noise={s.Key.Noise}"),
                 s.Select(g => (double)g.Key.Budget).ToList(), s.Select(g => (double)g.Count(r => r.Success) / g.Count()).ToList())).ToList();
-        Plots.Lines(context.PathOf("sweep_success.png"), "Sweep: success probability", "training budget T1 + T2",
-            string.Create(CultureInfo.InvariantCulture, $"P(final relative MSE <= {successThreshold})"), plotSeries, logY: false);
+        Plots.Lines(context, context.PathOf("sweep_success.png"), "Sweep: success probability", "training budget T1 + T2", AxisScale.Count,
+            string.Create(CultureInfo.InvariantCulture, $"P(final relative MSE <= {successThreshold})"), AxisScale.Probability, plotSeries);
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"sweep: {runs.Count} runs, success = final relative test MSE <= {Invariant.R(successThreshold)} without noise, within 2x of the oracle rate sigma^2 (r + k - 1)/(n Var y) with noise (Algorithm 1 with the paper's steps, T1 = T2 = budget/2, then refinement and, on noisy cells, the least-squares finish on --finish-rows stored samples, unless --no-refine; strides without a non-overlapping part: the joint learner on budget stored samples)\n");
         if (note is not null)

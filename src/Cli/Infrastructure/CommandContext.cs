@@ -9,16 +9,25 @@ using Spectre.Console.Rendering;
 
 namespace Convotron.Cli.Infrastructure;
 
-/// <summary>What every command gets: where to print, whether the output is a terminal, and where to write files.</summary>
+/// <summary>
+/// What every command gets: where to print, whether the output is a terminal, where to write files,
+/// and how plots are drawn (<c>renderer</c>, default: drawn; the tests' seam for a plotting library that cannot load).
+/// </summary>
 /// <remarks>Every path to write comes from <see cref="PathOf"/> or <see cref="Output"/>: the claimed folder's ownership and input checks (<see cref="OutputFolder"/>).</remarks>
 /// <param name="output">Where results and progress go.</param>
 /// <param name="error">Where warnings go.</param>
 /// <param name="interactive">True when <paramref name="output"/> is a terminal.</param>
 /// <param name="folder">The claimed output directory; null for a command that writes no directory (predict --out FILE.csv), whose <see cref="PathOf"/> throws.</param>
 /// <param name="directory">The directory named in messages when there is no <paramref name="folder"/>.</param>
-internal sealed class CommandContext(TextWriter output, TextWriter error, bool interactive, OutputFolder? folder, string? directory = null)
+/// <param name="renderer">How plots are drawn (null: drawn).</param>
+internal sealed class CommandContext(TextWriter output, TextWriter error, bool interactive, OutputFolder? folder, string? directory = null, PlotRenderer? renderer = null)
 {
     private readonly Lock _printLock = new();
+    private readonly PlotRenderer _renderer = renderer ?? (draw => draw());
+    private string? _missingPlotLibrary;
+
+    /// <summary>The native library whose loading failed on the first plot of this run (no PNG is then written); null while plotting works.</summary>
+    public string? MissingPlotLibrary => _missingPlotLibrary;
 
     public TextWriter Out { get; } = output;
 
@@ -41,6 +50,38 @@ internal sealed class CommandContext(TextWriter output, TextWriter error, bool i
     private OutputFolder Folder => folder ?? throw new InvalidOperationException("This command claimed no output directory to write into.");
 
     public void WriteText(string fileName, string text) => AtomicFile.WriteAllText(PathOf(fileName), text);
+
+    /// <summary>
+    /// Draws a plot and writes it atomically to <paramref name="path"/>; returns whether it was written.
+    /// A plot is never worth a finished run: when the native plotting library (libSkiaSharp.so,
+    /// libHarfBuzzSharp.so) cannot be loaded, the first plot of the run prints one warning naming
+    /// the library and where it must be, and this and every later plot of the run are skipped; any
+    /// other failure while drawing skips that plot with a warning pointing to a report of the bug.
+    /// Writing the file is not drawing: a failure to write it is the command's, as for any other file.
+    /// </summary>
+    public bool WritePlot(string path, Func<byte[]> draw)
+    {
+        if (_missingPlotLibrary is not null)
+            return false;
+        byte[] png;
+        try
+        {
+            png = _renderer(draw);
+        }
+        catch (Exception e) when (Plots.MissingNativeLibrary(e) is string library)
+        {
+            _missingPlotLibrary = library;
+            Warn($"no plots (PNG) written: the native plotting library {library} could not be loaded. It must be beside the convotron executable, in {AppContext.BaseDirectory} (dotnet publish and dotnet tool install put it there). Every CSV, JSON and text result of this run is written.");
+            return false;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Warn($"{Path.GetFileName(path)} not written: drawing it failed ({UserText.Of(e)}, {e.GetType().Name}). This is a bug in convotron; details are in {CliApp.CrashReport(Environment.GetCommandLineArgs()[1..], e)}. The other results of this run are written.");
+            return false;
+        }
+        AtomicFile.Write(path, stream => stream.Write(png));
+        return true;
+    }
 
     public void Line(string text)
     {
