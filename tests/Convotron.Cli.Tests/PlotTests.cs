@@ -30,8 +30,9 @@ public class PlotTests
         return (BigEndian(png, 16), BigEndian(png, 20));
     }
 
+    /// <summary>A context writing into <paramref name="directory"/>, claimed as the geometry command's (each test has its own directory).</summary>
     private static CommandContext Context(string directory, StringWriter? error = null) =>
-        new(TextWriter.Null, error ?? new StringWriter(), interactive: false, directory);
+        new(TextWriter.Null, error ?? new StringWriter(), interactive: false, OutputFolder.Claim("--out", directory, "geometry", force: true));
 
     private static bool IsInteger(Tick tick) => tick.Position == Math.Floor(tick.Position)
         && tick.Label == tick.Position.ToString("#,0", CultureInfo.InvariantCulture);
