@@ -46,8 +46,8 @@ namespace Convotron.Generator
                 EmitDot(writer, length);
             foreach (KernelPlan.AccumulatorHelper accumulator in plan.Accumulators)
                 EmitAccumulate(writer, accumulator);
-            foreach (KernelPlan.AxpyHelper axpy in plan.Axpys)
-                EmitAxpy(writer, axpy);
+            foreach (int length in plan.AxpyLengths)
+                EmitAxpy(writer, length);
         }
 
         /// <summary>
@@ -218,15 +218,14 @@ namespace Convotron.Generator
             writer.WriteLine();
         }
 
-        /// <summary>Axpy{L}, without the lane widths its callers' register forms make unreachable.</summary>
-        private static void EmitAxpy(IndentedWriter writer, KernelPlan.AxpyHelper helper)
+        /// <summary>Axpy{L}: t += c · x over one run of L taps.</summary>
+        private static void EmitAxpy(IndentedWriter writer, int length)
         {
-            int length = helper.Length;
             writer.WriteLine(Invariant($"/// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; {length}.</summary>"));
             writer.WriteLine(AggressiveInlining);
             using (writer.Block(Invariant($"private static void Axpy{length}(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)")))
             {
-                EmitVectorOrScalar(writer, width => length >= width.Lanes && !helper.UnreachableLanes.Contains(width.Lanes), width =>
+                EmitVectorOrScalar(writer, width => length >= width.Lanes, width =>
                 {
                     string vector = width.Type;
                     int lanes = width.Lanes, vectors = length / lanes, vectorEnd = vectors * lanes;

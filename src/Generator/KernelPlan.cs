@@ -62,7 +62,7 @@ namespace Convotron.Generator
 
             var dots = new SortedSet<int>();
             var accumulators = new SortedDictionary<string, AccumulatorHelper>(StringComparer.Ordinal);
-            var axpys = new SortedDictionary<int, HashSet<int>>();
+            var axpys = new SortedSet<int>();
             foreach (PassPlan pass in passes)
             {
                 if (!pass.FusesDot)
@@ -73,23 +73,12 @@ namespace Convotron.Generator
                     accumulators[key] = new AccumulatorHelper(pass.Runs.Length, register.Slots);
                 }
                 if (pass.NeedsMemoryForm)
-                {
-                    // Axpy{L} skips the widths whose register form already handles every caller of that length.
-                    var covered = new HashSet<int>();
-                    foreach (RegisterForm register in pass.Registers)
-                        covered.Add(register.Lanes);
-                    if (axpys.TryGetValue(pass.Runs.Length, out HashSet<int>? previous))
-                        covered.IntersectWith(previous);
-                    axpys[pass.Runs.Length] = covered;
-                }
+                    axpys.Add(pass.Runs.Length);
                 UsesPatchStart |= (pass.Registers.Count > 0 && !pass.UnrollsRegisters) || pass.UsesPatchStart;
             }
             DotLengths = new List<int>(dots);
             Accumulators = new List<AccumulatorHelper>(accumulators.Values);
-            var axpyHelpers = new List<AxpyHelper>();
-            foreach (KeyValuePair<int, HashSet<int>> axpy in axpys)
-                axpyHelpers.Add(new AxpyHelper(axpy.Key, axpy.Value));
-            Axpys = axpyHelpers;
+            AxpyLengths = new List<int>(axpys);
             VectorizesActivatedSum = geometry.K >= MinVectorActivatedSum;
 
             var trees = new List<VectorWidth>();
@@ -126,8 +115,8 @@ namespace Convotron.Generator
         /// <summary>The Accumulate{L} helpers of the register forms, one per distinct layout.</summary>
         public IReadOnlyList<AccumulatorHelper> Accumulators { get; }
 
-        /// <summary>The Axpy{L} helpers of the in-memory forms.</summary>
-        public IReadOnlyList<AxpyHelper> Axpys { get; }
+        /// <summary>The run lengths L of the Axpy{L} helpers (the in-memory forms).</summary>
+        public IReadOnlyList<int> AxpyLengths { get; }
 
         /// <summary>Whether some register pass loops over PatchStart(j) (so the helper is emitted).</summary>
         public bool UsesPatchStart { get; }
@@ -408,19 +397,6 @@ namespace Convotron.Generator
             public Slot[] Slots { get; }
         }
 
-        /// <summary>An Axpy{L} helper and the lane widths it never reaches (their register form handles every caller).</summary>
-        public sealed class AxpyHelper
-        {
-            public AxpyHelper(int length, HashSet<int> unreachableLanes)
-            {
-                Length = length;
-                UnreachableLanes = unreachableLanes;
-            }
-
-            public int Length { get; }
-
-            public HashSet<int> UnreachableLanes { get; }
-        }
     }
 
     /// <summary>A SIMD width of the generated code: the vector type's name (in scope by a using directive) and its lanes of double.</summary>
