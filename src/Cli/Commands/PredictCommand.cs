@@ -29,9 +29,7 @@ internal static class PredictCommand
             string modelPath = parse.GetValue(modelArgument)!, dataPath = parse.GetValue(data)!;
             MemoryBudget budget = common.Budget(parse);
             budget.Require($"reading {dataPath}", Table.ReadBytes(dataPath) + 3.0 * Table.ValueBytes(dataPath), "predict on a smaller file (split its rows)");
-            // A model file is small even when its geometry is huge (1d:r=1,s=D,d=D): check before loading builds it.
-            if (GeometrySpec(modelPath) is string spec && Parsing.Shape(spec) is { } shape)
-                budget.Require($"the model {modelPath} ({spec}): its patch tables and model", Parsing.GeometryBytes(shape) + 8.0 * (2 * shape.D + shape.K + shape.R), "check that the model file is the one meant");
+            RequireModelMemory(budget, modelPath);
             Target target = Target.Of(parse.GetValue(common.Out) ?? Path.Combine("results", "predict"), parse.GetValue(common.Force));
             var context = new CommandContext(environment.Output, environment.Error, environment.Interactive, target.Directory);
             return Run(modelPath, dataPath, parse.GetValue(label), target, context);
@@ -71,6 +69,16 @@ internal static class PredictCommand
             using var reader = new StreamReader(path);
             return reader.ReadLine() is "prediction" or "prediction,label";
         }
+    }
+
+    /// <summary>
+    /// Refuses (a usage error) a model file whose geometry would need more than <paramref name="budget"/>:
+    /// a model file is small even when its geometry is huge (1d:r=1,s=D,d=D), so this is checked before loading builds it.
+    /// </summary>
+    internal static void RequireModelMemory(MemoryBudget budget, string modelPath)
+    {
+        if (GeometrySpec(modelPath) is string spec && Parsing.Shape(spec) is { } shape)
+            budget.Require($"the model {modelPath} ({spec}): its patch tables and model", Parsing.GeometryBytes(shape) + 8.0 * (2 * shape.D + shape.K + shape.R), "check that the model file is the one meant");
     }
 
     /// <summary>The "geometry": {"spec": …} of a model file, read without building anything; null when absent or unreadable (loading reports why).</summary>
