@@ -111,6 +111,11 @@ write("model", "near-patches-ragged.json", base % ('"d": 4, "patches": [[0, 1], 
 write("model", "near-patches-float.json", base % ('"d": 4, "patches": [[0, 1.5], [2, 3]]', "0", "1, 2", "3, 4", ""))
 write("model", "near-duplicate-geometry.json",
       base % ('"spec": "1d:r=2,s=1,d=3"', "0", "1, 2", "3, 4", ',\n  "geometry": {"spec": "1d:r=1,s=1,d=3"}'))
+# Found by fuzzing (regression seeds): a second "geometry" or "spec" hid a huge geometry from predict's size guard.
+write("model", "regression-second-geometry-huge.json",
+      base % ('"spec": "1d:r=1,s=1,d=2"', "0", "1", "1", ',\n  "geometry": {"spec": "1d:r=1,s=1,d=2000000000"}'))
+write("model", "regression-second-spec-huge.json",
+      base % ('"spec": "1d:r=1,s=1,d=2", "spec": "1d:r=1,s=1,d=2000000000"', "0", "1", "1", ""))
 write("model", "near-label-outside.json", base % ('"spec": "1d:r=2,s=1,d=3"', "0", "1, 2", "3, 4",
                                                    ',\n  "label": {"name": "y", "column": 7, "columns": 4}'))
 write("model", "near-preprocessing-zero-scale.json", base % ('"spec": "1d:r=2,s=1,d=3"', "0", "1, 2", "3, 4",

@@ -77,34 +77,63 @@ internal static class PredictCommand
     /// </summary>
     internal static void RequireModelMemory(MemoryBudget budget, string modelPath)
     {
-        if (GeometrySpec(modelPath) is string spec && Parsing.Shape(spec) is { } shape)
-            budget.Require($"the model {modelPath} ({spec}): its patch tables and model", Parsing.GeometryBytes(shape) + 8.0 * (2 * shape.D + shape.K + shape.R), "check that the model file is the one meant");
+        if (LargestGeometry(modelPath) is ({ } text, { } shape))
+            budget.Require($"the model {modelPath} ({text}): its patch tables and model", Parsing.GeometryBytes(shape) + 8.0 * (2 * shape.D + shape.K + shape.R), "check that the model file is the one meant");
     }
 
-    /// <summary>The "geometry": {"spec": …} of a model file, read without building anything; null when absent or unreadable (loading reports why).</summary>
-    internal static string? GeometrySpec(string modelPath)
+    /// <summary>
+    /// The largest geometry a model file describes, read without building anything: each
+    /// "geometry": {"spec": …} (its shape), and "d" with the entries of "patches" (d coordinates,
+    /// one patch entry each). Every occurrence counts, duplicate keys included, so that the one the
+    /// loader takes is never larger. Null when there is none or the JSON is malformed (loading reports why).
+    /// </summary>
+    internal static (string Text, (double D, double R, double K) Shape)? LargestGeometry(string modelPath)
     {
+        (string Text, (double D, double R, double K) Shape)? largest = null;
+        void Consider(string text, (double D, double R, double K) shape)
+        {
+            if (largest is null || Parsing.GeometryBytes(shape) > Parsing.GeometryBytes(largest.Value.Shape))
+                largest = (text, shape);
+        }
         try
         {
             if (!File.Exists(modelPath) || new FileInfo(modelPath).Length > 1L << 30)
                 return null;
             var reader = new System.Text.Json.Utf8JsonReader(File.ReadAllBytes(modelPath));
             bool inGeometry = false;
+            double d = 0, entries = 0;
             while (reader.Read())
             {
                 if (reader.TokenType != System.Text.Json.JsonTokenType.PropertyName)
                     continue;
                 if (reader.CurrentDepth == 1)
+                {
                     inGeometry = reader.ValueTextEquals("geometry");
-                else if (inGeometry && reader.CurrentDepth == 2 && reader.ValueTextEquals("spec") && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.String)
-                    return reader.GetString();
+                }
+                else if (inGeometry && reader.CurrentDepth == 2)
+                {
+                    if (reader.ValueTextEquals("spec") && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.String
+                        && reader.GetString() is { } spec && Parsing.Shape(spec) is { } shape)
+                        Consider(spec, shape);
+                    else if (reader.ValueTextEquals("d") && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.Number && reader.TryGetDouble(out double value))
+                        d = Math.Max(d, value);
+                    else if (reader.ValueTextEquals("patches") && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.StartArray)
+                    {
+                        int depth = reader.CurrentDepth;
+                        while (reader.Read() && !(reader.TokenType == System.Text.Json.JsonTokenType.EndArray && reader.CurrentDepth == depth))
+                            entries += reader.TokenType == System.Text.Json.JsonTokenType.Number ? 1 : 0;
+                    }
+                }
             }
+            if (d >= 1)
+                Consider(string.Create(CultureInfo.InvariantCulture, $"a patch list with d = {d:R}"), (d, 1, Math.Max(entries, 1)));
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or IOException or UnauthorizedAccessException or InvalidOperationException)
         {
             // Malformed: ModelFile.Load reports it with its place.
+            return null;
         }
-        return null;
+        return largest;
     }
 
     /// <summary>predict's summary file (not summary.txt, which belongs to the command that made the directory).</summary>
