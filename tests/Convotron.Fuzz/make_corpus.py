@@ -67,6 +67,10 @@ write("npy", "v1-nan.npy", npy(1, "<f8", "(1, 2)", doubles(float("nan"), 1.0)))
 write("npy", "v1-double-quotes.npy", npy(1, "<f8", "(1, 2)", doubles(1, 2)).replace(b"'", b'"'))
 write("npy", "v1-unpadded.npy", npy(1, "<f8", "(1, 2)", doubles(1, 2), pad_to=1))
 
+# Found by review while writing these seeds: a shape whose element count wraps around 2^64 to the
+# file's real count (3 × 6148914691236517206 = 2^64 + 2) was read as a table of 2 values.
+write("npy", "regression-shape-wraps.npy", npy(1, "<f8", "(3, 6148914691236517206)", doubles(1.0, 2.0)))
+
 # Geometry text: 1d, 2d, channels, spaces, upper case, signs, and near-valid texts.
 for i, text in enumerate([
     "1d:r=16,s=9,d=160",
