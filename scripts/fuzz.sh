@@ -36,10 +36,13 @@ for t in "${targets[@]}"; do
 done
 
 work="$(mktemp -d)"
+# The harness writes each input to a file here (the readers take paths): RAM-backed when possible.
+scratch="$(mktemp -d -p "$( [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")" convotron-fuzz.XXXXXX)"
+export CONVOTRON_FUZZ_SCRATCH="$scratch"
 afl_pid=""
 cleanup() {
     if [ -n "$afl_pid" ]; then kill "$afl_pid" 2>/dev/null || true; wait "$afl_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
+    rm -rf "$work" "$scratch"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -43,7 +43,10 @@ public static class Program
             Console.Error.WriteLine($"usage: Convotron.Fuzz {string.Join("|", Targets.Keys)} [--check FILE|DIR ...]");
             return 2;
         }
-        _scratch = Directory.CreateDirectory(Path.Combine(ScratchRoot(), $"convotron-fuzz-{Environment.ProcessId}")).FullName;
+        // afl-fuzz ends the harness with a kill, so the folder scripts/fuzz.sh gives is removed by
+        // the script; run alone, the harness makes its own and removes it.
+        string? given = Environment.GetEnvironmentVariable("CONVOTRON_FUZZ_SCRATCH");
+        _scratch = given ?? Directory.CreateDirectory(Path.Combine(ScratchRoot(), $"convotron-fuzz-{Environment.ProcessId}")).FullName;
         try
         {
             if (args.Length > 1 && args[1] == "--check")
@@ -63,7 +66,8 @@ public static class Program
         }
         finally
         {
-            Directory.Delete(_scratch, recursive: true);
+            if (given is null)
+                Directory.Delete(_scratch, recursive: true);
         }
     }
 
@@ -126,7 +130,7 @@ public static class Program
 
     private static string WriteInput(byte[] bytes, string extension)
     {
-        string path = Path.Combine(_scratch!, "input" + extension);
+        string path = Path.Combine(_scratch!, $"input-{Environment.ProcessId}{extension}");
         File.WriteAllBytes(path, bytes);
         return path;
     }
