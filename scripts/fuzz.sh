@@ -98,6 +98,17 @@ for t in "${targets[@]}"; do
         tail -30 "$work/afl-$t.log"
         status=1; summary+=("$t: afl-fuzz did not start (exit $afl_status, log above)"); continue
     fi
+    early=""
+    if [ "$afl_status" -ne 0 ]; then
+        # The harness runs every input in one process (SharpFuzz's Fuzzer.Run: several times faster
+        # than a process per input), so a hang (afl-fuzz kills the process) or a crash .NET cannot
+        # turn into an exception (stack overflow, FailFast) ends the fork server and afl-fuzz stops:
+        # the input it was running is the culprit.
+        tail -5 "$work/afl-$t.log"
+        early="$out/default/.cur_input"
+        echo "fuzz $t: afl-fuzz stopped early (exit $afl_status): a hang or a crash that killed the process, on the input $early"
+        status=1; summary+=("$t: afl-fuzz stopped early (exit $afl_status): a hang or a crash that killed the process")
+    fi
     execs=$(stat_of "$stats" execs_done) paths=$(stat_of "$stats" corpus_count)
     edges=$(stat_of "$stats" edges_found) total=$(stat_of "$stats" total_edges)
     crashes=$(stat_of "$stats" saved_crashes) hangs=$(stat_of "$stats" saved_hangs)
@@ -105,21 +116,23 @@ for t in "${targets[@]}"; do
     line="$t: ${execs:-?} executions in ${elapsed} s (${speed:-?}/s), ${paths:-?} paths, ${edges:-?} edges (map ${total:-?}), ${crashes:-?} crashes, ${hangs:-?} hangs"
     echo "$line"
     summary+=("$line")
-    found=0
-    for kind in crashes hangs; do
-        for input in "$out/default/$kind"/id:*; do
-            [ -e "$input" ] || continue
-            found=1
-            echo "fuzz $t: ${kind%es}: $input"
-            if [ "$kind" = crashes ]; then
-                run_harness "$t" --check "$input" 2>&1 | head -20 || true
-            else
-                echo "  (ran past 5 s; rerun: dotnet $bin/Convotron.Fuzz.dll $t --check FILE)"
-            fi
-            [ -n "$keep" ] || { mkdir -p "$root/fuzz-findings/$t"; cp "$input" "$root/fuzz-findings/$t/$kind-$(basename "$input" | tr ':,' '__')"; }
-        done
+    inputs=()
+    for input in "$out/default/crashes"/id:* "$out/default/hangs"/id:* ${early:+"$early"}; do
+        [ -e "$input" ] && inputs+=("$input")
     done
-    if [ "$found" -eq 1 ] || [ "${crashes:-0}" != 0 ] || [ "${hangs:-0}" != 0 ]; then
+    for input in "${inputs[@]}"; do
+        echo "fuzz $t: failing input: $input"
+        # The exception, or that it does not finish.
+        rc=0
+        timeout 20 "$dotnet_exe" "$bin/Convotron.Fuzz.dll" "$t" --check "$input" >"$work/check.log" 2>&1 || rc=$?
+        head -20 "$work/check.log"
+        [ "$rc" -ne 124 ] || echo "fuzz $t: still running after 20 s: a hang"
+        if [ -z "$keep" ]; then
+            mkdir -p "$root/fuzz-findings/$t"
+            cp "$input" "$root/fuzz-findings/$t/$(basename "$(dirname "$input")")-$(basename "$input" | tr ':,.' '___')"
+        fi
+    done
+    if [ "${#inputs[@]}" -gt 0 ] || [ "${crashes:-0}" != 0 ] || [ "${hangs:-0}" != 0 ]; then
         status=1
         [ -n "$keep" ] && echo "fuzz $t: the inputs are kept in $out/default" || echo "fuzz $t: the inputs are copied to $root/fuzz-findings/$t"
     fi
