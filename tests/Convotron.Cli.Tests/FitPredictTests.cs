@@ -212,11 +212,14 @@ public class FitPredictTests
     [InlineData("{'descr': '<f8', 'fortran_order': False, 'shape': (6,), }", "'shape' must be a 2-tuple")]
     [InlineData("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", "needs 32 data bytes but the file has 48")]
     [InlineData("{'descr': '<f8', 'fortran_order': False}", "'shape' must be a 2-tuple")]
+    // 3 × 6148914691236517206 = 2^64 + 2 wrapped around to the 2 values the file has (found while writing the fuzz seeds).
+    [InlineData("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 6148914691236517206), }", "more values than one array can hold", 2)]
+    [InlineData("{'descr': '<f8', 'fortran_order': False, 'shape': (9223372036854775807, 2), }", "more values than one array can hold", 2)]
     [InlineData("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), 'extra': 1}", "expected a string, True, False or a tuple")]
     [InlineData("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2) ", "ends too early")]
-    public void Malformed_npy_headers_are_rejected_with_a_byte_offset(string dict, string detail)
+    public void Malformed_npy_headers_are_rejected_with_a_byte_offset(string dict, string detail, int values = 6)
     {
-        var e = Assert.Throws<InvalidFileException>(() => NpyReader.Parse("m.npy", Npy(dict)));
+        var e = Assert.Throws<InvalidFileException>(() => NpyReader.Parse("m.npy", Npy(dict, values: values)));
         Assert.Contains("m.npy:byte ", e.Message, StringComparison.Ordinal);
         Assert.Contains(detail, e.Message, StringComparison.Ordinal);
     }

@@ -131,6 +131,27 @@ public class RobustnessTests
         Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 64 << 20);
     }
 
+    /// <summary>
+    /// Found by fuzzing (scripts/fuzz.sh, model target): the size guard read only the first "spec", so a patch list,
+    /// or a second "geometry" (the loader took the last), got past it. A bad model file (exit 1): a patch list's d is
+    /// sized before loading, and a repeated key is refused by the loader before it builds anything.
+    /// </summary>
+    [Theory]
+    [InlineData("patch-list", "{\"format\": \"convotron-model\", \"version\": 1, \"geometry\": {\"d\": 2000000000, \"patches\": [[0]]}, \"alpha\": 0, \"filter\": [1], \"outputWeights\": [1]}")]
+    [InlineData("second-geometry", "{\"format\": \"convotron-model\", \"version\": 1, \"geometry\": {\"spec\": \"1d:r=1,s=1,d=2\"}, \"geometry\": {\"spec\": \"1d:r=1,s=1,d=2000000000\"}, \"alpha\": 0, \"filter\": [1], \"outputWeights\": [1]}")]
+    [InlineData("second-spec", "{\"format\": \"convotron-model\", \"version\": 1, \"geometry\": {\"spec\": \"1d:r=1,s=1,d=2\", \"spec\": \"1d:r=1,s=1,d=2000000000\"}, \"alpha\": 0, \"filter\": [1], \"outputWeights\": [1]}")]
+    public void A_small_model_file_cannot_hide_a_huge_geometry_from_the_size_guard(string name, string json)
+    {
+        string directory = Cli.TempDirectory("huge-model-" + name);
+        string model = Path.Combine(directory, "m.json");
+        File.WriteAllText(model, json);
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        Cli.Result result = Cli.Run("predict", model, SampleData, "--out", directory, "--max-memory", "1G");
+        Assert.Equal(CliApp.Failure, result.ExitCode);
+        Assert.Contains(name == "patch-list" ? "would need about" : "appears a second time", result.Error, StringComparison.Ordinal);
+        Assert.True(GC.GetTotalAllocatedBytes(precise: true) - before < 64 << 20);
+    }
+
     [Fact]
     public void Geometry_lists_every_patch_of_a_small_geometry_and_caps_a_large_one()
     {

@@ -131,13 +131,14 @@ internal static class NpyReader
         long rows = shape[0], columns = shape[1];
         if (rows < 1 || columns < 2)
             throw Error(path, headerStart, $"'shape' is ({rows}, {columns}); need at least 1 row and 2 columns (inputs and a label).");
+        // Before multiplying: a product beyond long wraps around and could equal the file's real size.
+        if (columns > Array.MaxLength / rows)
+            throw Error(path, headerStart, $"'shape' is ({rows}, {columns}): more values than one array can hold; split the file.");
         long dataStart = headerStart + headerLength;
         long expected = rows * columns * 8;
         long actual = fileLength - dataStart;
         if (actual != expected)
             throw Error(path, dataStart, $"shape ({rows}, {columns}) needs {expected} data bytes but the file has {actual} after the header.");
-        if (rows * columns > Array.MaxLength)
-            throw Error(path, headerStart, $"'shape' is ({rows}, {columns}): more values than one array can hold; split the file.");
         return (rows, columns, dataStart);
     }
 
