@@ -186,7 +186,7 @@ public static class Program
 
     /// <summary>
     /// A model file as predict reads it: its size guard on the geometry (a refusal there is the
-    /// documented usage error), then <see cref="ModelFile.Load"/>; a model read must survive a
+    /// documented invalid-file error), then <see cref="ModelFile.Load"/>; a model read must survive a
     /// round trip through <see cref="ModelFile.ToJson"/> unchanged.
     /// </summary>
     private static void Model(byte[] bytes)
@@ -196,7 +196,7 @@ public static class Program
         {
             PredictCommand.RequireModelMemory(new MemoryBudget(Budget, true), path);
         }
-        catch (UsageException)
+        catch (InvalidFileException)
         {
             return;
         }

@@ -31,19 +31,7 @@ internal static class PredictCommand
             InputFile.Require("DATA", dataPath, "a .csv file (header optional) or a .npy file (float64)");
             MemoryBudget budget = common.Budget(parse);
             budget.Require($"reading {dataPath}", Table.ReadBytes(dataPath) + 3.0 * Table.ValueBytes(dataPath), "predict on a smaller file (split its rows)");
-            // A model file is small even when its geometry is huge (1d:r=1,s=D,d=D): check before loading builds it.
-            // Too large a geometry is a bad model file (exit 1), not a mistake in the options.
-            if (GeometryShape(modelPath) is { } geometry)
-            {
-                try
-                {
-                    budget.Require($"its geometry {geometry.Text}: the patch tables and model", Parsing.GeometryBytes(geometry.Shape) + 8.0 * (2 * geometry.Shape.D + geometry.Shape.K + geometry.Shape.R), "check that the model file is the one meant");
-                }
-                catch (UsageException e)
-                {
-                    throw new InvalidFileException(modelPath, geometry.Key, e.Message);
-                }
-            }
+            RequireModelMemory(budget, modelPath);
             Target target = Target.Of(parse.GetValue(common.Out) ?? Path.Combine("results", "predict"), parse.GetValue(common.Force), [("MODEL", modelPath), ("DATA", dataPath)]);
             CommandContext context = target.Folder is { } folder ? environment.Context(folder) : environment.PrintOnly(target.Directory);
             if (target.Folder is not null)
@@ -83,6 +71,26 @@ internal static class PredictCommand
         {
             using var reader = new StreamReader(path);
             return reader.ReadLine() is "prediction" or "prediction,label";
+        }
+    }
+
+    /// <summary>
+    /// Refuses a model file whose geometry would need more than <paramref name="budget"/>: a model file is small
+    /// even when its geometry is huge (1d:r=1,s=D,d=D), so this is checked before loading builds anything. Too large
+    /// a geometry is a bad model file (an <see cref="InvalidFileException"/> naming the key, exit 1), not a mistake
+    /// in the options.
+    /// </summary>
+    internal static void RequireModelMemory(MemoryBudget budget, string modelPath)
+    {
+        if (GeometryShape(modelPath) is not { } geometry)
+            return;
+        try
+        {
+            budget.Require($"its geometry {geometry.Text}: the patch tables and model", Parsing.GeometryBytes(geometry.Shape) + 8.0 * (2 * geometry.Shape.D + geometry.Shape.K + geometry.Shape.R), "check that the model file is the one meant");
+        }
+        catch (UsageException e)
+        {
+            throw new InvalidFileException(modelPath, geometry.Key, e.Message);
         }
     }
 
