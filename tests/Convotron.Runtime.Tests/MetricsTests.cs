@@ -145,6 +145,22 @@ public class MetricsTests
     }
 
     /// <summary>
+    /// Found by fuzzing (scripts/fuzz.sh, model target): the JSON parser checks structure only, so a key
+    /// whose bytes are not UTF-8 made the repeated-key check throw .NET's InvalidOperationException; it is
+    /// a bad file, named with its place. Invalid UTF-8 in a string value is refused the same way.
+    /// </summary>
+    [Fact]
+    public void KeysAndValuesThatAreNotUtf8AreRefusedAtTheirPlace()
+    {
+        byte[] head = Encoding.UTF8.GetBytes("{\"format\": \"convotron-model\",\n\"");
+        byte[] badKey = [.. head, 0x80, 0x87, .. Encoding.UTF8.GetBytes("\": 1}")];
+        var e = Assert.Throws<InvalidFileException>(() => ModelFile.FromJson(badKey, "key.json"));
+        Assert.StartsWith("key.json:line 2, column 1: a key is not valid UTF-8 text", e.Message, StringComparison.Ordinal);
+        byte[] badValue = [.. Encoding.UTF8.GetBytes("{\"format\": \""), 0xC3, 0x28, .. Encoding.UTF8.GetBytes("\", \"version\": 1}")];
+        Assert.Throws<InvalidFileException>(() => ModelFile.FromJson(badValue, "value.json"));
+    }
+
+    /// <summary>
     /// Issue 19: files written now always say "preprocessing" (null for none), and a version-2 file
     /// without it is refused (above); version-1 files, which left it out for models without one, still load.
     /// </summary>

@@ -152,13 +152,31 @@ public static class ModelFile
             {
                 objects.Pop();
             }
-            else if (reader.TokenType == JsonTokenType.PropertyName && !objects.Peek().Add(reader.GetString()!))
+            else if (reader.TokenType == JsonTokenType.PropertyName)
             {
-                ReadOnlySpan<byte> before = utf8Json[..(int)reader.TokenStartIndex];
-                int line = before.Count((byte)'\n') + 1, column = before.Length - (before.LastIndexOf((byte)'\n') + 1) + 1;
-                throw new InvalidFileException(source, string.Create(CultureInfo.InvariantCulture, $"line {line}, column {column}"),
-                    $"the key '{reader.GetString()}' appears a second time in the same object; each key may appear once (which value is meant?).");
+                string key;
+                try
+                {
+                    key = reader.GetString()!;
+                }
+                catch (InvalidOperationException)
+                {
+                    // The parser checks the structure only: a key's bytes are decoded here first (found by fuzzing).
+                    throw new InvalidFileException(source, Place(utf8Json, reader), "a key is not valid UTF-8 text; a model file is UTF-8 JSON.");
+                }
+                if (!objects.Peek().Add(key))
+                {
+                    throw new InvalidFileException(source, Place(utf8Json, reader),
+                        $"the key '{key}' appears a second time in the same object; each key may appear once (which value is meant?).");
+                }
             }
+        }
+
+        static string Place(ReadOnlySpan<byte> utf8Json, Utf8JsonReader reader)
+        {
+            ReadOnlySpan<byte> before = utf8Json[..(int)reader.TokenStartIndex];
+            int line = before.Count((byte)'\n') + 1, column = before.Length - (before.LastIndexOf((byte)'\n') + 1) + 1;
+            return string.Create(CultureInfo.InvariantCulture, $"line {line}, column {column}");
         }
     }
 
