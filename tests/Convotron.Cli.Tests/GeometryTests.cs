@@ -5,6 +5,29 @@ namespace Convotron.Cli.Tests;
 
 public class GeometryTests
 {
+    /// <summary>
+    /// The size guard's estimate covers what building a geometry allocates. Found by fuzzing
+    /// (scripts/fuzz.sh, geometry target): 1d:r=1,s=1,d=444544 allocated 44 MB where 7 MB were
+    /// estimated, the patches' runs (PatchRuns, grown as lists) not being counted.
+    /// </summary>
+    [Theory]
+    [InlineData("1d:r=1,s=1,d=444544")]
+    [InlineData("1d:r=2,s=1,d=444444")]
+    [InlineData("1d:r=16,s=9,d=160000")]
+    [InlineData("1d:r=3,s=1,d=100000,channels=3")]
+    [InlineData("2d:rh=4,rw=4,sh=3,sw=3,height=28,width=25574")]
+    [InlineData("2d:rh=8,rw=1,sh=1,sw=1,height=300,width=300")]
+    public void The_size_guard_counts_what_building_a_geometry_allocates(string text)
+    {
+        var shape = Convotron.Cli.Infrastructure.Parsing.Shape(text)!.Value;
+        PatchGeometry.Parse(text); // the JIT's own allocations are not the geometry's
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        PatchGeometry.Parse(text);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        double estimate = Convotron.Cli.Infrastructure.Parsing.GeometryBytes(shape);
+        Assert.True(allocated <= estimate, $"{text}: allocated {allocated:N0} bytes, estimated {estimate:N0}");
+    }
+
     [Fact]
     public void Describes_the_paper_geometry()
     {

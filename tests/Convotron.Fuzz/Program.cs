@@ -28,10 +28,10 @@ public static class Program
 
     private static readonly Dictionary<string, Action<byte[]>> Targets = new(StringComparer.Ordinal)
     {
-        ["csv"] = bytes => Allocating(bytes.Length, () => Csv(bytes)),
-        ["npy"] = bytes => Allocating(bytes.Length, () => Npy(bytes)),
-        ["model"] = bytes => Allocating(bytes.Length, () => Model(bytes)),
-        ["geometry"] = bytes => Allocating(bytes.Length, () => Geometry(bytes)),
+        ["csv"] = Csv,
+        ["npy"] = Npy,
+        ["model"] = Model,
+        ["geometry"] = Geometry,
     };
 
     private static string? _scratch;
@@ -142,7 +142,7 @@ public static class Program
         Table table;
         try
         {
-            table = CsvReader.Read(path);
+            table = Allocating(bytes.Length, () => CsvReader.Read(path));
         }
         catch (InvalidFileException)
         {
@@ -161,7 +161,7 @@ public static class Program
         string? fileError = null, bytesError = null;
         try
         {
-            fromFile = NpyReader.Read(path);
+            fromFile = Allocating(bytes.Length, () => NpyReader.Read(path));
         }
         catch (InvalidFileException e)
         {
@@ -169,7 +169,7 @@ public static class Program
         }
         try
         {
-            fromBytes = NpyReader.Parse(path, bytes);
+            fromBytes = Allocating(bytes.Length, () => NpyReader.Parse(path, bytes));
         }
         catch (InvalidFileException e)
         {
@@ -192,18 +192,14 @@ public static class Program
     private static void Model(byte[] bytes)
     {
         string path = WriteInput(bytes, ".json");
-        try
-        {
-            PredictCommand.RequireModelMemory(new MemoryBudget(Budget, true), path);
-        }
-        catch (InvalidFileException)
-        {
-            return;
-        }
         LoadedModel loaded;
         try
         {
-            loaded = ModelFile.Load(path);
+            loaded = Allocating(bytes.Length, () =>
+            {
+                PredictCommand.RequireModelMemory(new MemoryBudget(Budget, true), path);
+                return ModelFile.Load(path);
+            });
         }
         catch (InvalidFileException)
         {
@@ -232,7 +228,7 @@ public static class Program
         PatchGeometry geometry;
         try
         {
-            geometry = Parsing.Geometry("--geometry", text, new MemoryBudget(Budget, true));
+            geometry = Allocating(bytes.Length, () => Parsing.Geometry("--geometry", text, new MemoryBudget(Budget, true)));
         }
         catch (UsageException)
         {
@@ -244,18 +240,19 @@ public static class Program
     }
 
     /// <summary>
-    /// Runs <paramref name="read"/> and checks what it allocated: at most the size guard's budget
-    /// plus 64 bytes per byte of input. More means a small file made a reader allocate without a
+    /// Runs <paramref name="read"/> (a reader, with its size guard) and checks what it allocated when
+    /// it succeeds: at most the size guard's budget plus 64 bytes per byte of input. More means a small file made a reader allocate without a
     /// guard seeing it (on a smaller machine: an OutOfMemoryException, or the machine swapping).
     /// </summary>
-    private static void Allocating(int inputBytes, Action read)
+    private static T Allocating<T>(int inputBytes, Func<T> read)
     {
         long before = GC.GetAllocatedBytesForCurrentThread();
-        read();
+        T result = read();
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         if (allocated > Budget + 64L * inputBytes)
             throw new FuzzBugException(string.Create(CultureInfo.InvariantCulture,
                 $"reading {inputBytes:N0} bytes allocated {allocated:N0} bytes, more than the {Budget:N0}-byte budget the size guard was given plus 64 bytes per input byte"));
+        return result;
     }
 
     private static void CheckTable(Table table)

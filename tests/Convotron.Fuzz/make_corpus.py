@@ -92,6 +92,12 @@ for i, text in enumerate([
 ]):
     write("geometry", "%02d.txt" % i, text)
 
+# Found by fuzzing (regression seeds): geometries within the guard's estimate that allocated 3-9x
+# more than it (the patches' runs were not counted).
+for name, text in [("regression-runs-1d-r1", "1d:s=1,d=444544,r=1"), ("regression-runs-1d-r2", "1d:r=2,s=1,d=444444"),
+                   ("regression-runs-2d", "2d:rh=4,rw=4,sh=3,sw=3,height=28,width=25574")]:
+    write("geometry", name + ".txt", text)
+
 # Near-valid model files (the valid ones are ModelFile's own, see above).
 base = """{
   "format": "convotron-model",

@@ -7,6 +7,51 @@ namespace Convotron.Tests;
 
 public class GeometryTests
 {
+    /// <summary>
+    /// The runs of consecutive indices: one per 1D patch, one per window row and channel in 2D, one
+    /// per tap of a scattered patch list; arrays of exactly that length (they grew as lists before,
+    /// allocating about 3x what the CLI's size guard counted; found by fuzzing, docs/RELIABILITY.md).
+    /// </summary>
+    [Theory]
+    [InlineData("1d:r=4,s=2,d=10", 4, 4)]
+    [InlineData("1d:r=1,s=1,d=200000", 200000, 200000)]
+    [InlineData("1d:r=3,s=3,d=9,channels=2", 3, 6)]
+    [InlineData("2d:rh=2,rw=3,sh=1,sw=1,height=4,width=5", 9, 18)]
+    [InlineData("2d:rh=2,rw=5,sh=1,sw=1,height=4,width=5", 3, 3)]
+    public void PatchRunsAreExactAndAllocateNothingElse(string text, int k, int runs)
+    {
+        PatchGeometry geometry = PatchGeometry.Parse(text);
+        Assert.Equal(k, geometry.PatchCount);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        PatchRuns built = PatchRuns.Build(geometry.FilterSize, geometry.PatchCount, geometry.Indices.ToArray());
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before - 4L * geometry.FilterSize * k;
+        Assert.Equal(runs, built.Start.Length);
+        Assert.Equal(runs, built.Tap.Length);
+        Assert.Equal(runs, built.Length.Length);
+        Assert.Equal(k + 1, built.First.Length);
+        Assert.True(allocated <= 4L * (k + 1) + 12L * runs + 256, $"{allocated} bytes");
+        for (int j = 0; j < k; j++)
+        {
+            var read = new List<int>();
+            for (int n = built.First[j]; n < built.First[j + 1]; n++)
+            {
+                Assert.Equal(read.Count, built.Tap[n]);
+                read.AddRange(Enumerable.Range(built.Start[n], built.Length[n]));
+            }
+            Assert.Equal(geometry.Patch(j).ToArray(), read);
+        }
+    }
+
+    [Fact]
+    public void PatchRunsOfAScatteredPatchListHaveOneRunPerTap()
+    {
+        PatchGeometry geometry = PatchGeometry.FromPatches(6, [[0, 2], [1, 5], [4, 3]]);
+        PatchRuns built = PatchRuns.Build(geometry.FilterSize, geometry.PatchCount, geometry.Indices.ToArray());
+        Assert.Equal([0, 2, 1, 5, 4, 3], built.Start);
+        Assert.Equal([0, 1, 0, 1, 0, 1], built.Tap);
+        Assert.Equal([0, 2, 4, 6], built.First);
+    }
+
     [Theory]
     [InlineData(16, 9, 160, 17, 2)]
     [InlineData(16, 12, 160, 13, 8)]

@@ -1,6 +1,3 @@
-using System;
-using System.Collections.Generic;
-
 namespace Convotron;
 
 /// <summary>
@@ -29,29 +26,45 @@ internal sealed class PatchRuns
 
     public int[] Length { get; }
 
+    /// <summary>
+    /// Counts the runs first and then fills arrays of exactly that length: 4·(k + 1) + 12·runs
+    /// bytes and nothing else (growing lists allocated about 3x that, which the CLI's size guard
+    /// did not count; found by fuzzing, docs/RELIABILITY.md).
+    /// </summary>
     public static PatchRuns Build(int r, int k, int[] indices)
     {
-        var first = new int[k + 1];
-        var start = new List<int>();
-        var tap = new List<int>();
-        var length = new List<int>();
+        int runs = 0;
         for (int j = 0; j < k; j++)
         {
-            first[j] = start.Count;
-            int t = 0;
-            while (t < r)
+            for (int t = 0; t < r; t++)
             {
-                int begin = t;
-                int index = indices[j * r + t];
-                t++;
-                while (t < r && indices[j * r + t] == index + (t - begin))
-                    t++;
-                start.Add(index);
-                tap.Add(begin);
-                length.Add(t - begin);
+                if (t == 0 || indices[j * r + t] != indices[j * r + t - 1] + 1)
+                    runs++;
             }
         }
-        first[k] = start.Count;
-        return new PatchRuns(first, start.ToArray(), tap.ToArray(), length.ToArray());
+        var first = new int[k + 1];
+        var start = new int[runs];
+        var tap = new int[runs];
+        var length = new int[runs];
+        int n = 0;
+        for (int j = 0; j < k; j++)
+        {
+            first[j] = n;
+            for (int t = 0; t < r; t++)
+            {
+                int index = indices[j * r + t];
+                if (t > 0 && index == indices[j * r + t - 1] + 1)
+                {
+                    length[n - 1]++;
+                    continue;
+                }
+                start[n] = index;
+                tap[n] = t;
+                length[n] = 1;
+                n++;
+            }
+        }
+        first[k] = n;
+        return new PatchRuns(first, start, tap, length);
     }
 }
