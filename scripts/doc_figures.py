@@ -27,6 +27,7 @@ import math
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -133,19 +134,19 @@ def compare_noise(out, samples, r):
 
 def sweep_summary(out):
     cells = rows(os.path.join(out, "sweep.csv"))
-    runs = os.path.join(out, "runs.csv")
+    runs = rows(os.path.join(out, "runs.csv"))
     lines = []
     for noisy in (False, True):
         mine = [c for c in cells if (float(c["noise"]) > 0) == noisy]
         total = sum(int(c["runs"]) for c in mine)
         successes = sum(int(c["successes"]) for c in mine)
-        finals = [float(r["final_relative_test_mse"]) for r in rows(runs) if (float(r["noise"]) > 0) == noisy]
-        finals.sort()
-        median = finals[len(finals) // 2] if len(finals) % 2 else 0.5 * (finals[len(finals) // 2 - 1] + finals[len(finals) // 2])
+        finals = [float(r["final_relative_test_mse"]) for r in runs if (float(r["noise"]) > 0) == noisy]
+        median = statistics.median(finals)
         if noisy:
+            noise = ", ".join(sorted({c["noise"] for c in mine}))
             ratios = [float(c["worst_oracle_ratio"]) for c in mine]
             medians = sorted(float(c["median_oracle_ratio"]) for c in mine)
-            lines.append(f"- Noise 0.1: **{successes}/{total}** within 2× of the limit; per cell, median ratio "
+            lines.append(f"- Noise {noise}: **{successes}/{total}** within 2× of the limit; per cell, median ratio "
                          f"{medians[0]:.2f}–{medians[-1]:.2f}, worst {max(ratios):.2f} (median final relative test MSE {sci(median)}).")
         else:
             lines.append(f"- Noiseless: **{successes}/{total}** runs succeed, median final relative test MSE {sci(median, 1)}, "

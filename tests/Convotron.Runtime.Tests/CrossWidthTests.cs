@@ -154,7 +154,5 @@ public sealed class CrossWidthTests
     }
 
     private static void Pinned(Digest digest, ulong pinned, string? name = null, [System.Runtime.CompilerServices.CallerMemberName] string test = "") =>
-        Assert.True(digest.Value == pinned,
-            $"{name ?? test}: 0x{digest.Value:X16}UL, pinned 0x{pinned:X16}UL on path {Lanes.Resolve(Lanes.Path.Best)} " +
-            $"(AVX-512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}, AVX2 {System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated})");
+        CrossWidth.AssertPinned(digest, pinned, name ?? test);
 }

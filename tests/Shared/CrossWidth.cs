@@ -5,6 +5,12 @@ namespace Convotron.Tests.Shared;
 /// <summary>The seeded work the cross-width tests of the runtime (dynamic model) and the generator (generated models) digest.</summary>
 internal static class CrossWidth
 {
+    /// <summary>Fails unless <paramref name="digest"/> is <paramref name="pinned"/>, printing the value to pin and the vector paths this run took.</summary>
+    public static void AssertPinned(Digest digest, ulong pinned, string name) =>
+        Xunit.Assert.True(digest.Value == pinned,
+            $"{name}: 0x{digest.Value:X16}UL, pinned 0x{pinned:X16}UL (AVX-512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}, " +
+            $"AVX2 {System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated}, Vector128 {System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated})");
+
     /// <summary>
     /// Runs every kernel of <paramref name="model"/> on 64 seeded samples (each step changes w and
     /// a, so later calls see the earlier results) and digests every value returned and written.
