@@ -218,46 +218,28 @@ public static class Algorithm1
         double[]? averageW = averageA is null ? null : new double[taps.Length];
         double[]? teacherA = source.Teacher?.OutputWeights.ToArray();
         var watch = new DivergenceWatch(model, stage);
-        bool fixedStep = options.Stage1Step.Rule == StepRule.Fixed;
-        double rate = options.Stage1Step.Value;
-        // Countdowns instead of a 64-bit modulo per step for the evaluations and sign checks.
-        long evaluationInterval = options.EvaluationInterval, nextEvaluation = evaluationInterval > 0 ? evaluationInterval : long.MaxValue;
-        long signInterval = Math.Max(1, options.Stage1Steps / 4), nextSignCheck = options.Stage1SignCheckSamples > 0 ? signInterval : long.MaxValue;
+        long signInterval = Math.Max(1, options.Stage1Steps / 4);
         Evaluate(0);
-        for (long step = 1; step <= options.Stage1Steps; step++)
+        var rule = new Stage1Rule
         {
-            if ((step & 255) == 0)
-                cancellationToken.ThrowIfCancellationRequested();
-            double y = source.Next(x);
-            if (noiseScale > 0.0)
-            {
-                // η·ξ with ξ uniform on the sphere: the scale and the normalisation in one multiply.
-                RandomUnitVector(noise, filterNoise, noiseScale);
-                RandomUnitVector(noise, outputNoise, noiseScale);
-            }
-            double residual = fixedStep
-                ? model.DoubleConvotronStep(x, y, rate, filterNoise, outputNoise)
-                : model.NormalizedDoubleConvotronStep(x, y, rate, filterNoise, outputNoise);
-            watch.Check(residual, step);
-            if (step == nextSignCheck)
-            {
-                nextSignCheck += signInterval;
-                if (step < options.Stage1Steps)
-                    CheckSign();
-            }
-            if (averageA is not null && step >= averageFrom)
-            {
-                TensorPrimitives.Add<double>(averageA, model.OutputWeights, averageA);
-                for (int n = 0; n < taps.Length; n++)
-                    averageW![n] += model.Filter[taps[n]];
-            }
-            if (step == nextEvaluation)
-            {
-                nextEvaluation += evaluationInterval;
-                if (step != options.Stage1Steps)
-                    Evaluate(step);
-            }
-        }
+            Watch = watch,
+            Scratch = new RuleScratch(geometry),
+            StepSize = options.Stage1Step,
+            Noise = noise,
+            NoiseScale = noiseScale,
+            FilterNoise = filterNoise,
+            OutputNoise = outputNoise,
+            Steps = options.Stage1Steps,
+            SignInterval = signInterval,
+            NextSignCheck = options.Stage1SignCheckSamples > 0 ? signInterval : long.MaxValue,
+            CheckSign = CheckSign,
+            AverageFrom = averageA is null ? long.MaxValue : averageFrom,
+            AverageA = averageA,
+            AverageW = averageW,
+            Taps = taps.ToArray(),
+        };
+        if (StepLoop.Run(model, ref rule, source, x, options.Stage1Steps, options.EvaluationInterval, Evaluate, cancellationToken) < options.Stage1Steps)
+            cancellationToken.ThrowIfCancellationRequested();
         watch.CheckParameters(options.Stage1Steps);
         if (averageA is not null)
         {
@@ -315,35 +297,10 @@ public static class Algorithm1
         negative.Filter.Clear();
         var watchPositive = new DivergenceWatch(model, stage + " (+a)");
         var watchNegative = new DivergenceWatch(negative, stage + " (-a)");
-        bool fixedStep = options.Stage2Step.Rule == StepRule.Fixed;
-        double rate = options.Stage2Step.Value;
-        long evaluationInterval = options.EvaluationInterval, nextEvaluation = evaluationInterval > 0 ? evaluationInterval : long.MaxValue;
         Evaluate(0);
-        for (long step = 1; step <= options.Stage2Steps; step++)
-        {
-            if ((step & 255) == 0)
-                cancellationToken.ThrowIfCancellationRequested();
-            double y = source.Next(x);
-            double residualPositive, residualNegative;
-            if (fixedStep)
-            {
-                residualPositive = model.ConvotronStep(x, y, rate);
-                residualNegative = negative.ConvotronStep(x, y, rate);
-            }
-            else
-            {
-                residualPositive = model.NormalizedConvotronStep(x, y, rate);
-                residualNegative = negative.NormalizedConvotronStep(x, y, rate);
-            }
-            watchPositive.Check(residualPositive, step);
-            watchNegative.Check(residualNegative, step);
-            if (step == nextEvaluation)
-            {
-                nextEvaluation += evaluationInterval;
-                if (step != options.Stage2Steps)
-                    Evaluate(step);
-            }
-        }
+        var rule = new Stage2Rule(watchPositive, watchNegative, negative, new RuleScratch(model.Geometry), options.Stage2Step);
+        if (StepLoop.Run(model, ref rule, source, x, options.Stage2Steps, options.EvaluationInterval, Evaluate, cancellationToken) < options.Stage2Steps)
+            cancellationToken.ThrowIfCancellationRequested();
         watchPositive.CheckParameters(options.Stage2Steps);
         watchNegative.CheckParameters(options.Stage2Steps);
         Evaluate(options.Stage2Steps);
@@ -379,6 +336,63 @@ public static class Algorithm1
                 best = Math.Min(positiveMse, negativeMse);
             }
             progress?.Report(new LearningProgress(stage, step, options.Stage2Steps, best));
+        }
+    }
+
+    /// <summary>
+    /// Stage 1's step: the stage-1 noise η·ξ, the Double Convotron rule, the sign checks at a
+    /// quarter, half and three quarters of the stage, and the running sums of the averaging.
+    /// </summary>
+    private struct Stage1Rule : IStepRule
+    {
+        public DivergenceWatch Watch;
+        public RuleScratch Scratch;
+        public StepSize StepSize;
+        public Xoshiro256StarStar Noise;
+        public double NoiseScale;
+        public double[] FilterNoise, OutputNoise;
+        public long Steps, SignInterval, NextSignCheck, AverageFrom;
+        public Action CheckSign;
+        public double[]? AverageA, AverageW;
+        public int[] Taps;
+
+        public void Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, ReadOnlySpan<double> x, double y, long n)
+            where TKernel : struct, IPatchKernel
+        {
+            if (NoiseScale > 0.0)
+            {
+                // η·ξ with ξ uniform on the sphere: the scale and the normalisation in one multiply.
+                RandomUnitVector(Noise, FilterNoise, NoiseScale);
+                RandomUnitVector(Noise, OutputNoise, NoiseScale);
+            }
+            Watch.Check(UpdateRules.DoubleConvotron(kernel, w, a, x, y, StepSize, FilterNoise, OutputNoise, Scratch), n);
+            // Countdowns instead of a 64-bit modulo per step for the sign checks.
+            if (n == NextSignCheck)
+            {
+                NextSignCheck += SignInterval;
+                if (n < Steps)
+                    CheckSign();
+            }
+            if (AverageA is not null && n >= AverageFrom)
+            {
+                TensorPrimitives.Add<double>(AverageA, a, AverageA);
+                for (int t = 0; t < Taps.Length; t++)
+                    AverageW![t] += w[Taps[t]];
+            }
+        }
+    }
+
+    /// <summary>Stage 2's step: Convotron with +a on the loop's model and with −a on <c>negative</c>, on the same sample.</summary>
+    private readonly struct Stage2Rule(DivergenceWatch watchPositive, DivergenceWatch watchNegative, IConvNet negative,
+        RuleScratch scratch, StepSize step) : IStepRule
+    {
+        public void Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, ReadOnlySpan<double> x, double y, long n)
+            where TKernel : struct, IPatchKernel
+        {
+            double residualPositive = UpdateRules.Convotron(kernel, w, a, x, y, step, scratch);
+            double residualNegative = UpdateRules.Convotron(kernel, negative.Filter, negative.OutputWeights, x, y, step, scratch);
+            watchPositive.Check(residualPositive, n);
+            watchNegative.Check(residualNegative, n);
         }
     }
 

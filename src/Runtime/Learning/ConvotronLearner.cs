@@ -119,28 +119,10 @@ public static class ConvotronLearner
         var curve = new LearningCurve("test_mse");
         var watch = new DivergenceWatch(model, stage);
         var x = new double[geometry.InputSize];
-        bool fixedStep = options.Step.Rule == StepRule.Fixed;
-        double rate = options.Step.Value;
-        long evaluationInterval = options.EvaluationInterval, nextEvaluation = evaluationInterval > 0 ? evaluationInterval : long.MaxValue;
         Evaluate(0);
-        for (long step = 1; step <= options.Samples; step++)
-        {
-            if ((step & 255) == 0)
-                cancellationToken.ThrowIfCancellationRequested();
-            double y = source.Next(x);
-            double residual = options.UpdatePatch is int patch
-                ? PatchStep(model, patch, x, y, options.Step)
-                : fixedStep
-                    ? model.ConvotronStep(x, y, rate)
-                    : model.NormalizedConvotronStep(x, y, rate);
-            watch.Check(residual, step);
-            if (step == nextEvaluation)
-            {
-                nextEvaluation += evaluationInterval;
-                if (step != options.Samples)
-                    Evaluate(step);
-            }
-        }
+        var rule = new Rule(watch, new RuleScratch(geometry), options.Step, options.UpdatePatch ?? -1);
+        if (StepLoop.Run(model, ref rule, source, x, options.Samples, options.EvaluationInterval, Evaluate, cancellationToken) < options.Samples)
+            cancellationToken.ThrowIfCancellationRequested();
         watch.CheckParameters(options.Samples);
         Evaluate(options.Samples);
         double mse = testSet is null ? double.NaN : curve.Last;
@@ -159,19 +141,36 @@ public static class ConvotronLearner
         }
     }
 
+    /// <summary>Convotron's step: the full rule, or the single-patch rule along patch <see cref="_patch"/> when it is ≥ 0.</summary>
+    private readonly struct Rule(DivergenceWatch watch, RuleScratch scratch, StepSize step, int patch) : IStepRule
+    {
+        private readonly int _patch = patch;
+
+        public void Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, ReadOnlySpan<double> x, double y, long n)
+            where TKernel : struct, IPatchKernel
+        {
+            double residual = _patch >= 0
+                ? PatchStep(kernel, _patch, w, a, x, y, step, scratch)
+                : UpdateRules.Convotron(kernel, w, a, x, y, step, scratch);
+            watch.Check(residual, n);
+        }
+    }
+
     /// <summary>
     /// The single-patch step w ← w + η (y − f(x)) a_j P_j x (normalised: η = μ / ‖a_j P_j x‖², no
-    /// update when that is 0), composed from <see cref="IConvNet.Predict"/> and patch j's runs of x,
-    /// so it runs on every model alike. Returns y − f(x) before the update.
+    /// update when that is 0), composed from the kernel's prediction and patch j's runs of x, so it
+    /// runs on every model alike. Returns y − f(x) before the update.
     /// </summary>
-    private static double PatchStep(IConvNet model, int j, ReadOnlySpan<double> x, double y, StepSize step)
+    private static double PatchStep<TKernel>(in TKernel kernel, int j, Span<double> w, ReadOnlySpan<double> a, ReadOnlySpan<double> x, double y, StepSize step,
+        RuleScratch scratch)
+        where TKernel : struct, IPatchKernel
     {
-        double residual = y - model.Predict(x);
+        double residual = y - kernel.Forward(w, a, x, scratch.PreActivations);
         // Patch j as contiguous runs of x (one run in strided 1D, rh runs in 2D, one per channel):
         // vectorised dot products and multiply-adds instead of an indexed gather.
-        PatchRuns runs = model.Geometry.Runs;
+        PatchRuns runs = kernel.Geometry.Runs;
         int first = runs.First[j], last = runs.First[j + 1];
-        double aj = model.OutputWeights[j];
+        double aj = a[j];
         double scale = step.Value * residual * aj;
         if (step.Rule != StepRule.Fixed)
         {
@@ -186,10 +185,8 @@ public static class ConvotronLearner
                 return residual;
             scale /= norm2;
         }
-        Span<double> w = model.Filter;
         for (int n = first; n < last; n++)
             VectorMath.MultiplyAdd(scale, x.Slice(runs.Start[n], runs.Length[n]), w.Slice(runs.Tap[n], runs.Length[n]));
         return residual;
     }
-
 }

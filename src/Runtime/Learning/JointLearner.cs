@@ -88,8 +88,8 @@ public static class JointLearner
         PatchGeometry geometry = model.Geometry;
         int r = geometry.FilterSize, k = geometry.PatchCount;
         int searchRows = options.SearchRows > 0 ? Math.Min(options.SearchRows, train.Count) : Math.Min(train.Count, Math.Max(1_000, 6 * (r + k)));
-        using var search = new VariableProjection(geometry, model.Activation, train, searchRows);
-        using VariableProjection? all = searchRows == train.Count ? null : new VariableProjection(geometry, model.Activation, train, train.Count);
+        using var search = new VariableProjection(model.Kernel, train, searchRows);
+        using VariableProjection? all = searchRows == train.Count ? null : new VariableProjection(model.Kernel, train, train.Count);
         VariableProjection full = all ?? search;
         double target = options.Finish.Tolerance * search.LabelSquares;
         var random = Xoshiro256StarStar.ForStream(options.Seed, StartStream);

@@ -68,7 +68,7 @@ public static class LeastSquaresFinish
         ArgumentNullException.ThrowIfNull(train);
         Guard.Length(train.InputSize, model.Geometry.InputSize, "d");
         options.Validate();
-        using var problem = new VariableProjection(model.Geometry, model.Activation, train, train.Count);
+        using var problem = new VariableProjection(model.Kernel, train, train.Count);
         return Run(model, problem, options.MaxIterations, options.Tolerance, cancellationToken);
     }
 

@@ -246,6 +246,7 @@ public static class Refinement
         int stalls = 0;
         var curve = new LearningCurve("refinement_test_mse");
         var watch = new DivergenceWatch(model, stage);
+        var updates = new ModelUpdates(model);
         var hidden = new double[batch * k];
         var labels = new double[batch];
         var a = new double[k];
@@ -289,7 +290,7 @@ public static class Refinement
             {
                 double y = source.Next(x);
                 used++;
-                watch.Check(model.NormalizedConvotronStep(x, y, options.Mu), used);
+                watch.Check(updates.NormalizedConvotron(x, y, options.Mu), used);
             }
             if (options.Patience > 0 && used >= nextCheck)
             {

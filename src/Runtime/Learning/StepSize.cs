@@ -46,6 +46,9 @@ public readonly record struct StepSize
         return new StepSize(StepRule.Normalized, mu);
     }
 
+    /// <summary>A step of either rule without the range check, for single-step calls that pass the value through.</summary>
+    internal static StepSize Unchecked(StepRule rule, double value) => new(rule, value);
+
     /// <summary>"eta=1e-4" or "mu=0.5".</summary>
     public override string ToString() => Rule == StepRule.Fixed
         ? string.Create(CultureInfo.InvariantCulture, $"eta={Value:R}")

@@ -25,10 +25,10 @@ namespace Convotron;
 internal sealed class VariableProjection : IDisposable
 {
     private readonly DataSet _data;
-    private readonly int[] _indices;
+    private readonly IPatchKernel _kernel;
     private readonly Activation _activation;
     private readonly int _r, _k, _rows;
-    private readonly double[] _patches, _z, _h, _c, _jw;
+    private readonly double[] _z, _h, _c, _jw;
     private readonly double[] _hth, _hty, _htr, _gww, _gwa, _gw;
     // The row-by-row sums of outer products run on rows padded with zeros to a whole number of
     // vectors (_kp ≥ k, _rp ≥ r), so every multiply-add is a full vector with no scalar tail and
@@ -37,9 +37,6 @@ internal sealed class VariableProjection : IDisposable
     // of _rp). Each sum still runs in row order.
     private readonly int _kp, _rp;
     private readonly double[] _hthRows, _gwwRows, _gawRows;
-    // Where each patch starts in x when its taps are contiguous (1D strided geometries), so the
-    // patch is a slice of the row and need not be gathered; null otherwise.
-    private readonly int[]? _starts;
     // z_ij = w · P_j x_i of every row from the first pass, reused by the second (null when n·k is
     // too large to keep). Rented from the shared pool: a sweep builds a problem per run, and fresh
     // arrays of this size cost more in page faults than the finish's first evaluation.
@@ -53,20 +50,19 @@ internal sealed class VariableProjection : IDisposable
     private SolverKind _solver;
     private enum SolverKind { NotFinite, Cholesky, PseudoInverse }
 
-    /// <param name="geometry">The patches.</param>
-    /// <param name="activation">σ.</param>
+    /// <param name="kernel">The patch kernel (a generated model's when there is one): z and J_w of every row come from its primitives.</param>
     /// <param name="data">The rows.</param>
     /// <param name="rows">How many rows (a prefix of <paramref name="data"/>) the objective sums over.</param>
     /// <param name="maxCachedActivations">The most z values kept between the two passes (rows·k above it: recomputed in the second pass).</param>
-    public VariableProjection(PatchGeometry geometry, Activation activation, DataSet data, int rows, long maxCachedActivations = DefaultMaxCachedActivations)
+    public VariableProjection(IPatchKernel kernel, DataSet data, int rows, long maxCachedActivations = DefaultMaxCachedActivations)
     {
         _data = data;
-        _indices = geometry.Indices.ToArray();
-        _activation = activation;
+        _kernel = kernel;
+        PatchGeometry geometry = kernel.Geometry;
+        _activation = kernel.Activation;
         _r = geometry.FilterSize;
         _k = geometry.PatchCount;
         _rows = rows;
-        _patches = new double[_k * _r];
         _z = new double[_k];
         _kp = Padded(_k);
         _rp = Padded(_r);
@@ -84,7 +80,6 @@ internal sealed class VariableProjection : IDisposable
         _gw = new double[_r];
         _factor = new double[_k * _k];
         _column = new double[_k];
-        _starts = ContiguousStarts(_indices, _r, _k);
         if ((long)rows * _k <= maxCachedActivations)
             _zRows = ArrayPool<double>.Shared.Rent(rows * _k);
         double squares = 0.0;
@@ -168,12 +163,10 @@ internal sealed class VariableProjection : IDisposable
                 continue;
             for (int j = 0; j < k; j++)
                 _c[j] = a[j] * _activation.Derivative(_z[j]);
-            Array.Clear(_jw);
-            ReadOnlySpan<double> x = _data.Input(i);
-            if (_starts is null && _zRows is not null)
-                Gather(x);
-            for (int j = 0; j < k; j++)
-                VectorMath.MultiplyAdd(_c[j], Patch(x, j), _jw);
+            // J_w = Σ_j c_j P_j x with c_j = a_j σ'(z_j): the kernel's multiply-add of the patches.
+            Span<double> jw = _jw.AsSpan(0, r);
+            jw.Clear();
+            _kernel.AddPatches(_data.Input(i), _c, 1.0, jw);
             VectorMath.MultiplyAdd(residual, _jw.AsSpan(0, r), _gw);
             for (int t = 0; t < r; t++)
                 VectorMath.MultiplyAdd(_jw[t], _jw, _gwwRows.AsSpan(t * rp, rp));
@@ -236,51 +229,20 @@ internal sealed class VariableProjection : IDisposable
         return loss;
     }
 
-    /// <summary>z_j = w · P_j x_i and h_j = σ(z_j) for row i, keeping the gathered patches.</summary>
+    /// <summary>z_j = w · P_j x_i (the kernel's pre-activations) and h_j = σ(z_j) for row i.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Hidden(int i, ReadOnlySpan<double> w)
     {
-        ReadOnlySpan<double> x = _data.Input(i);
-        if (_starts is null)
-            Gather(x);
+        _kernel.PreActivations(w, _data.Input(i), _z);
         for (int j = 0; j < _k; j++)
-        {
-            double z = VectorMath.Dot(Patch(x, j), w);
-            _z[j] = z;
-            _h[j] = _activation.Apply(z);
-        }
+            _h[j] = _activation.Apply(_z[j]);
     }
 
     /// <summary>n rounded up to a whole number of 512-bit vectors of doubles (8), whatever the machine has: the padding never changes a result.</summary>
     private static int Padded(int n) => (n + 7) / 8 * 8;
 
-    /// <summary>Copies the patches of row x into the gather buffer (geometries whose patches are not contiguous).</summary>
-    private void Gather(ReadOnlySpan<double> x)
-    {
-        for (int m = 0; m < _patches.Length; m++)
-            _patches[m] = x[_indices[m]];
-    }
-
-    /// <summary>P_j x: a slice of x when the patch is contiguous, else from the gather buffer (filled for this row).</summary>
-    private ReadOnlySpan<double> Patch(ReadOnlySpan<double> x, int j) =>
-        _starts is null ? _patches.AsSpan(j * _r, _r) : x.Slice(_starts[j], _r);
-
     /// <summary>The z of row i kept by the first pass.</summary>
     private Span<double> ZRow(int i) => _zRows is null ? Span<double>.Empty : _zRows.AsSpan(i * _k, _k);
-
-    /// <summary>Each patch's first index when every patch's taps are consecutive indices; else null.</summary>
-    private static int[]? ContiguousStarts(int[] indices, int r, int k)
-    {
-        var starts = new int[k];
-        for (int j = 0; j < k; j++)
-        {
-            starts[j] = indices[j * r];
-            for (int t = 1; t < r; t++)
-                if (indices[j * r + t] != starts[j] + t)
-                    return null;
-        }
-        return starts;
-    }
 
     /// <summary>
     /// Prepares the solver for (HᵀH) x = b: Cholesky of HᵀH with a ridge of 1e−13 of its mean

@@ -1,0 +1,75 @@
+using System;
+using System.Threading;
+
+namespace Convotron;
+
+/// <summary>One step of a streaming learner on a sample, run by <see cref="StepLoop"/> with the kernel as its struct type.</summary>
+internal interface IStepRule
+{
+    /// <summary>
+    /// Updates on (x, y), the <paramref name="step"/>-th sample (from 1); <paramref name="w"/> and
+    /// <paramref name="a"/> are the loop model's parameters. Checks its own residuals.
+    /// </summary>
+    void Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, ReadOnlySpan<double> x, double y, long step)
+        where TKernel : struct, IPatchKernel;
+}
+
+/// <summary>
+/// The loop every streaming learner shares: draw a sample, take a step, evaluate every so many
+/// steps, stop between steps when cancelled. It runs inside the kernel's visitor, so a struct rule
+/// over a struct kernel is compiled and inlined per geometry (no virtual call per step but the
+/// sample source's).
+/// </summary>
+internal static class StepLoop
+{
+    /// <summary>How often (in steps, a power of two) the loop looks at the cancellation token.</summary>
+    public const int CancellationInterval = 256;
+
+    /// <summary>
+    /// Runs steps 1 .. <paramref name="count"/> of <paramref name="rule"/> on <paramref name="model"/>
+    /// with samples from <paramref name="source"/> into <paramref name="x"/>; calls
+    /// <paramref name="evaluate"/> after every <paramref name="evaluationInterval"/>-th step except the
+    /// last (0: never). Returns the steps done: <paramref name="count"/>, or fewer when
+    /// <paramref name="cancellationToken"/> was cancelled (checked every <see cref="CancellationInterval"/> steps).
+    /// </summary>
+    public static long Run<TRule>(IConvNet model, ref TRule rule, ISampleSource source, double[] x, long count,
+        long evaluationInterval, Action<long>? evaluate, CancellationToken cancellationToken)
+        where TRule : struct, IStepRule
+    {
+        var runner = new Runner<TRule>(model, rule, source, x, count, evaluationInterval, evaluate, cancellationToken);
+        long done = model.Kernel.Accept(runner);
+        rule = runner.Rule;
+        return done;
+    }
+
+    private sealed class Runner<TRule>(IConvNet model, TRule rule, ISampleSource source, double[] x, long count,
+        long evaluationInterval, Action<long>? evaluate, CancellationToken cancellationToken) : IKernelVisitor<long>
+        where TRule : struct, IStepRule
+    {
+        public TRule Rule = rule;
+
+        public long Visit<TKernel>(TKernel kernel) where TKernel : struct, IPatchKernel
+        {
+            Span<double> w = model.Filter, a = model.OutputWeights;
+            ISampleSource samples = source;
+            double[] input = x;
+            long total = count, interval = evaluationInterval;
+            long next = interval > 0 ? interval : long.MaxValue;
+            ref TRule step = ref Rule;
+            for (long n = 1; n <= total; n++)
+            {
+                if ((n & (CancellationInterval - 1)) == 0 && cancellationToken.IsCancellationRequested)
+                    return n - 1;
+                double y = samples.Next(input);
+                step.Step(kernel, w, a, input, y, n);
+                if (n == next)
+                {
+                    next += interval;
+                    if (n != total)
+                        evaluate?.Invoke(n);
+                }
+            }
+            return total;
+        }
+    }
+}
