@@ -112,21 +112,21 @@ public class ChannelTests
                 general.HiddenActivations(x, h2);
                 AssertClose(h2, h1, tolerance);
 
-                Compare((m, _) => m.ConvotronStep(x, y, 0.01));
-                Compare((m, _) => m.NormalizedConvotronStep(x, y, 0.5));
+                Compare((m, _) => new ModelUpdates(m).Convotron(x, y, 0.01));
+                Compare((m, _) => new ModelUpdates(m).NormalizedConvotron(x, y, 0.5));
                 Compare((m, _) =>
                 {
                     var gw = new double[r];
                     var ga = new double[k];
-                    double residual = m.Gradient(x, y, gw, ga);
+                    double residual = new ModelUpdates(m).Gradient(x, y, gw, ga);
                     gw.CopyTo(m.Filter);
                     ga.CopyTo(m.OutputWeights);
                     return residual;
                 });
                 if (n > 0)
                 {
-                    Compare((m, _) => m.DoubleConvotronStep(x, y, 0.01, noiseW, noiseA));
-                    Compare((m, _) => m.NormalizedDoubleConvotronStep(x, y, 0.3, noiseW, noiseA));
+                    Compare((m, _) => new ModelUpdates(m).DoubleConvotron(x, y, 0.01, noiseW, noiseA));
+                    Compare((m, _) => new ModelUpdates(m).NormalizedDoubleConvotron(x, y, 0.3, noiseW, noiseA));
                 }
 
                 void Compare(Func<IConvNet, int, double> kernel)

@@ -42,13 +42,13 @@ public sealed class CrossWidthTests
 
     private static readonly Dictionary<string, (PatchGeometry Geometry, Activation Activation, ulong Digest)> s_geometries = new()
     {
-        ["1d-160-16-9"] = (PatchGeometry.Strided1D(16, 9, 160), Activation.ReLU, 0x00858725A7581DDAUL),
-        ["1d-100-12-5-leaky"] = (PatchGeometry.Strided1D(12, 5, 100), Activation.Leaky(0.3), 0xF8AB7906803F2410UL),
-        ["1d-50-5-7-linear"] = (PatchGeometry.Strided1D(5, 7, 50), Activation.Leaky(1.0), 0x1F452DC2F7D5731BUL),
-        ["2d-28-4-3-leaky"] = (PatchGeometry.Strided2D(4, 4, 3, 3, 28, 28), Activation.Leaky(0.3), 0x86DAEEBAF5633068UL),
-        ["1d-3x160-16-9"] = (PatchGeometry.Strided1D(16, 9, 160, channels: 3), Activation.ReLU, 0x5D03BFABC3EE8E1EUL),
-        ["2d-3x16-3-2"] = (PatchGeometry.Strided2D(3, 3, 2, 2, 16, 16, channels: 3), Activation.ReLU, 0xD55E286DE8A27C27UL),
-        ["patches"] = (PatchGeometry.FromPatches(12, [[0, 1, 2, 5], [3, 4, 5, 7], [8, 9, 10, 11]]), Activation.Leaky(0.1), 0xFFB23C6D7D3B7EE6UL),
+        ["1d-160-16-9"] = (PatchGeometry.Strided1D(16, 9, 160), Activation.ReLU, 0xD8766A68349BB0A7UL),
+        ["1d-100-12-5-leaky"] = (PatchGeometry.Strided1D(12, 5, 100), Activation.Leaky(0.3), 0x5C76083F65F6763EUL),
+        ["1d-50-5-7-linear"] = (PatchGeometry.Strided1D(5, 7, 50), Activation.Leaky(1.0), 0x8DF26FB3D80687E0UL),
+        ["2d-28-4-3-leaky"] = (PatchGeometry.Strided2D(4, 4, 3, 3, 28, 28), Activation.Leaky(0.3), 0xBB56E2097E6FE227UL),
+        ["1d-3x160-16-9"] = (PatchGeometry.Strided1D(16, 9, 160, channels: 3), Activation.ReLU, 0x2CE3198E20F29DDCUL),
+        ["2d-3x16-3-2"] = (PatchGeometry.Strided2D(3, 3, 2, 2, 16, 16, channels: 3), Activation.ReLU, 0x094F9DE761F6920CUL),
+        ["patches"] = (PatchGeometry.FromPatches(12, [[0, 1, 2, 5], [3, 4, 5, 7], [8, 9, 10, 11]]), Activation.Leaky(0.1), 0xD6298046AF11D879UL),
     };
 
     /// <summary>Every kernel of the dynamic model on a seeded sequence of inputs, the parameters changing as they go.</summary>
@@ -107,7 +107,7 @@ public sealed class CrossWidthTests
         ConvotronLearner.Learn(known, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 4)),
             new ConvotronOptions { Samples = 3000, OutputWeights = teacher.OutputWeights.ToArray(), EvaluationInterval = 0 });
         digest.Add(known.Filter);
-        Pinned(digest, 0xABC872FB91E53BF8UL);
+        Pinned(digest, 0x65331C4248BE831CUL);
     }
 
     /// <summary>The stored-rows learners (variable projection's finish and the joint search) on a stride with and one without non-overlapping taps.</summary>
@@ -126,7 +126,7 @@ public sealed class CrossWidthTests
             digest.Add(result.SearchMse);
             digest.Add(result.Finish.FinalMse);
         }
-        Pinned(digest, 0x13D2A6C7FBB30E5CUL);
+        Pinned(digest, 0xF980A34E8398376FUL);
     }
 
     /// <summary>Preprocessing with whitening, and the metrics.</summary>

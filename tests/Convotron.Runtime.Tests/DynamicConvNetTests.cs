@@ -69,7 +69,7 @@ public class DynamicConvNetTests
             // Convotron: w += η (y − f) Σ_j a_j P_j x.
             double[] u = Reference.PooledInput(g, a, x);
             var step = (DynamicConvNet)model.Clone();
-            Assert.Equal(y - f, step.ConvotronStep(x, y, 0.01), tolerance);
+            Assert.Equal(y - f, new ModelUpdates(step).Convotron(x, y, 0.01), tolerance);
             for (int t = 0; t < r; t++)
                 Assert.Equal(w[t] + 0.01 * (y - f) * u[t], step.Filter[t], tolerance);
             Assert.Equal(a, step.OutputWeights.ToArray());
@@ -77,14 +77,14 @@ public class DynamicConvNetTests
             // Normalised: η = μ / ‖u‖².
             step = (DynamicConvNet)model.Clone();
             double norm2 = u.Sum(v => v * v);
-            Assert.Equal(y - f, step.NormalizedConvotronStep(x, y, 0.5), tolerance);
+            Assert.Equal(y - f, new ModelUpdates(step).NormalizedConvotron(x, y, 0.5), tolerance);
             for (int t = 0; t < r; t++)
                 Assert.Equal(w[t] + 0.5 / norm2 * (y - f) * u[t], step.Filter[t], tolerance * (1 + 1 / norm2));
 
             // Gradient of (f − y)²/2 against central finite differences.
             var gw = new double[r];
             var ga = new double[k];
-            Assert.Equal(y - f, model.Gradient(x, y, gw, ga), tolerance);
+            Assert.Equal(y - f, new ModelUpdates(model).Gradient(x, y, gw, ga), tolerance);
             for (int j = 0; j < k; j++)
                 Assert.Equal((f - y) * act.Apply(Reference.Dot(g, w, x, j)), ga[j], tolerance);
             for (int t = 0; t < r; t++)
@@ -100,8 +100,8 @@ public class DynamicConvNetTests
 
             if (n == 0)
             {
-                Assert.Throws<InvalidOperationException>(() => model.DoubleConvotronStep(x, y, 0.1, [], new double[k]));
-                Assert.Throws<InvalidOperationException>(() => model.NormalizedDoubleConvotronStep(x, y, 0.1, [], new double[k]));
+                Assert.Throws<InvalidOperationException>(() => new ModelUpdates(model).DoubleConvotron(x, y, 0.1, [], new double[k]));
+                Assert.Throws<InvalidOperationException>(() => new ModelUpdates(model).NormalizedDoubleConvotron(x, y, 0.1, [], new double[k]));
                 continue;
             }
 
@@ -129,11 +129,11 @@ public class DynamicConvNetTests
                     }
                     v2 = vv.Sum(v => v * v);
                     eta = 0.3 / (c * c * (v2 + z2));
-                    Assert.Equal(residual, step.NormalizedDoubleConvotronStep(x, y, 0.3, noiseW, noiseA), tolerance);
+                    Assert.Equal(residual, new ModelUpdates(step).NormalizedDoubleConvotron(x, y, 0.3, noiseW, noiseA), tolerance);
                 }
                 else
                 {
-                    Assert.Equal(residual, step.DoubleConvotronStep(x, y, eta, noiseW, noiseA), tolerance);
+                    Assert.Equal(residual, new ModelUpdates(step).DoubleConvotron(x, y, eta, noiseW, noiseA), tolerance);
                 }
                 double stepTolerance = tolerance * (1 + eta * 10);
                 var expectedW = (double[])w.Clone();
@@ -154,12 +154,12 @@ public class DynamicConvNetTests
         var x = new double[16];
         AssertParam("x", () => model.Predict(new double[15]));
         AssertParam("hidden", () => model.HiddenActivations(x, new double[3]));
-        AssertParam("x", () => model.ConvotronStep(new double[17], 0, 0.1));
-        AssertParam("x", () => model.NormalizedConvotronStep(new double[1], 0, 0.1));
-        AssertParam("filterNoise", () => model.DoubleConvotronStep(x, 0, 0.1, new double[3], new double[4]));
-        AssertParam("outputNoise", () => model.DoubleConvotronStep(x, 0, 0.1, new double[4], new double[5]));
-        AssertParam("filterGradient", () => model.Gradient(x, 0, new double[5], new double[4]));
-        AssertParam("outputGradient", () => model.Gradient(x, 0, new double[4], new double[3]));
+        AssertParam("x", () => new ModelUpdates(model).Convotron(new double[17], 0, 0.1));
+        AssertParam("x", () => new ModelUpdates(model).NormalizedConvotron(new double[1], 0, 0.1));
+        AssertParam("filterNoise", () => new ModelUpdates(model).DoubleConvotron(x, 0, 0.1, new double[3], new double[4]));
+        AssertParam("outputNoise", () => new ModelUpdates(model).DoubleConvotron(x, 0, 0.1, new double[4], new double[5]));
+        AssertParam("filterGradient", () => new ModelUpdates(model).Gradient(x, 0, new double[5], new double[4]));
+        AssertParam("outputGradient", () => new ModelUpdates(model).Gradient(x, 0, new double[4], new double[3]));
         AssertParam("filter", () => new DynamicConvNet(model.Geometry, Activation.ReLU, new double[3], new double[4]));
 
         static void AssertParam(string name, Action action)
@@ -174,7 +174,7 @@ public class DynamicConvNetTests
     public void NormalizedStepDoesNothingWhenThePooledInputIsZero()
     {
         var model = new DynamicConvNet(PatchGeometry.Strided1D(2, 2, 4), Activation.ReLU, [1, 2], [0, 0]);
-        Assert.Equal(5.0, model.NormalizedConvotronStep([1, 1, 1, 1], 5.0, 0.5));
+        Assert.Equal(5.0, new ModelUpdates(model).NormalizedConvotron([1, 1, 1, 1], 5.0, 0.5));
         Assert.Equal([1.0, 2.0], model.Filter.ToArray());
     }
 
@@ -253,7 +253,7 @@ public class DynamicConvNetTests
         for (int trial = 0; trial < 50; trial++)
         {
             InputDistribution.Gaussian.Sample(random, x);
-            double residual = model.Gradient(x, 0.5, filterGradient, outputGradient);
+            double residual = new ModelUpdates(model).Gradient(x, 0.5, filterGradient, outputGradient);
             var z = new double[geometry.PatchCount];
             double f = 0.0;
             for (int j = 0; j < z.Length; j++)

@@ -104,7 +104,7 @@ public class StageOneUnbiasednessTests(ITestOutputHelper output)
                 // One step of size 1 without noise moves w_non by −g and a by −h.
                 w.CopyTo(model.Filter);
                 a.CopyTo(model.OutputWeights);
-                model.DoubleConvotronStep(x, y, 1.0, zeroW, zeroA);
+                new ModelUpdates(model).DoubleConvotron(x, y, 1.0, zeroW, zeroA);
                 for (int m = 0; m < n; m++)
                     estimate[m] = w[taps[m]] - model.Filter[taps[m]];
                 for (int j = 0; j < k; j++)

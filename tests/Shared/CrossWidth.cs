@@ -38,17 +38,17 @@ internal static class CrossWidth
             digest.Add(model.Predict(x));
             model.HiddenActivations(x, hidden);
             digest.Add(hidden);
-            digest.Add(model.Gradient(x, y, filterGradient, outputGradient));
+            digest.Add(new ModelUpdates(model).Gradient(x, y, filterGradient, outputGradient));
             digest.Add(filterGradient);
             digest.Add(outputGradient);
-            digest.Add(n % 2 == 0 ? model.ConvotronStep(x, y, 1e-3) : model.NormalizedConvotronStep(x, y, 0.1));
+            digest.Add(n % 2 == 0 ? new ModelUpdates(model).Convotron(x, y, 1e-3) : new ModelUpdates(model).NormalizedConvotron(x, y, 0.1));
             if (non > 0)
             {
                 InputDistribution.Gaussian.Sample(random, filterNoise);
                 InputDistribution.Gaussian.Sample(random, outputNoise);
                 digest.Add(n % 2 == 0
-                    ? model.DoubleConvotronStep(x, y, 1e-3, filterNoise, outputNoise)
-                    : model.NormalizedDoubleConvotronStep(x, y, 0.05, filterNoise, outputNoise));
+                    ? new ModelUpdates(model).DoubleConvotron(x, y, 1e-3, filterNoise, outputNoise)
+                    : new ModelUpdates(model).NormalizedDoubleConvotron(x, y, 0.05, filterNoise, outputNoise));
             }
             digest.Add(model.Filter);
             digest.Add(model.OutputWeights);

@@ -71,7 +71,9 @@ public readonly struct DynamicKernel : IPatchKernel
     public double ForwardNonOverlapping(ReadOnlySpan<double> nonOverlappingFilter, ReadOnlySpan<double> outputWeights, ReadOnlySpan<double> x, Span<double> preActivations)
     {
         Tables t = T;
-        t.CheckNonOverlapping(x.Length, outputWeights.Length, nonOverlappingFilter.Length);
+        t.CheckNonOverlapping(x.Length);
+        Guard.Length(nonOverlappingFilter.Length, t.NonOverlappingTapCount, "|T_non|");
+        Guard.Length(outputWeights.Length, t.K, "k");
         Guard.Length(preActivations.Length, t.K, "k");
         Activation activation = t.Activation;
         double f = 0.0;
@@ -88,7 +90,9 @@ public readonly struct DynamicKernel : IPatchKernel
     public void AddNonOverlappingPatches(ReadOnlySpan<double> x, ReadOnlySpan<double> coefficients, double scale, Span<double> target)
     {
         Tables t = T;
-        t.CheckNonOverlapping(x.Length, coefficients.Length, target.Length);
+        t.CheckNonOverlapping(x.Length);
+        Guard.Length(coefficients.Length, t.K, "k");
+        Guard.Length(target.Length, t.NonOverlappingTapCount, "|T_non|");
         PatchRuns runs = t.NonRuns;
         ref double x0 = ref MemoryMarshal.GetReference(x);
         for (int j = 0; j < coefficients.Length; j++)
@@ -204,22 +208,20 @@ public readonly struct DynamicKernel : IPatchKernel
         /// <summary>F from the spans' lengths, after checking them: filters F·r, weights and z F·k, x d.</summary>
         public int CheckFilters(ReadOnlySpan<double> filters, int weights, int preActivations, int inputs)
         {
-            Guard.Length(inputs, Geometry.InputSize, "d");
+            Guard.Length(inputs, Geometry.InputSize, "d", "x");
             int filterCount = filters.Length / R;
             if (filterCount < 1 || filters.Length != filterCount * R)
                 throw new ArgumentException($"filters has length {filters.Length}; it must be F·r for a filter count F ≥ 1 and r = {R}.", nameof(filters));
-            Guard.Length(weights, filterCount * K, "F·k");
-            Guard.Length(preActivations, filterCount * K, "F·k");
+            Guard.Length(weights, filterCount * K, "F·k", "outputWeights");
+            Guard.Length(preActivations, filterCount * K, "F·k", "preActivations");
             return filterCount;
         }
 
-        public void CheckNonOverlapping(int inputs, int patches, int taps)
+        public void CheckNonOverlapping(int inputs)
         {
             if (NonOverlappingTapCount == 0)
                 Guard.ThrowNoNonOverlappingPart(Geometry);
-            Guard.Length(inputs, Geometry.InputSize, "d");
-            Guard.Length(patches, K, "k");
-            Guard.Length(taps, NonOverlappingTapCount, "|T_non|");
+            Guard.Length(inputs, Geometry.InputSize, "d", "x");
         }
 
         /// <summary>One filter: z_j = w · P_j x into z; returns Σ_j a_j σ(z_j).</summary>
