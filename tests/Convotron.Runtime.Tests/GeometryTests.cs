@@ -259,4 +259,67 @@ public class GeometryTests
         Assert.Throws<ArgumentOutOfRangeException>(() => g.Patch(3).Length);
         Assert.Throws<ArgumentOutOfRangeException>(() => g.Patch(-1).Length);
     }
+
+    [Theory]
+    [InlineData(16, 9, 160, 1, 17)]
+    [InlineData(3, 2, 10, 3, 4)]
+    public void Shape1DCarriesTheParameters(int r, int s, int d, int channels, int k)
+    {
+        var g = PatchGeometry.Strided1D(r, s, d, channels);
+        Assert.Equal(new Strided1DShape(FilterSize: r, Stride: s, Length: d, Channels: channels), g.Shape1D);
+        Assert.Null(g.Shape2D);
+        Strided1DShape shape = Assert.NotNull(g.Shape1D);
+        Assert.Equal(k, shape.PatchCount);
+        Assert.Equal(g.PatchCount, shape.PatchCount);
+        Assert.Equal(g.InputSize, shape.InputSize);
+        Assert.Equal(g.FilterSize, shape.Channels * shape.FilterSize);
+        Assert.Equal(channels, g.Channels);
+        Assert.Equal(s, g.Stride);
+    }
+
+    [Theory]
+    [InlineData(4, 3, 3, 2, 28, 27, 1, 9, 13)]
+    [InlineData(2, 3, 1, 1, 4, 5, 3, 3, 3)]
+    public void Shape2DCarriesTheParameters(int rh, int rw, int sh, int sw, int height, int width, int channels, int rows, int columns)
+    {
+        var g = PatchGeometry.Strided2D(rh, rw, sh, sw, height, width, channels);
+        Assert.Null(g.Shape1D);
+        Strided2DShape shape = Assert.NotNull(g.Shape2D);
+        Assert.Equal((rh, rw, sh, sw), (shape.FilterHeight, shape.FilterWidth, shape.StrideHeight, shape.StrideWidth));
+        Assert.Equal((height, width, channels), (shape.Height, shape.Width, shape.Channels));
+        Assert.Equal((rows, columns, rows * columns), (shape.PatchRows, shape.PatchColumns, shape.PatchCount));
+        Assert.Equal(g.PatchCount, shape.PatchCount);
+        Assert.Equal(g.InputSize, shape.InputSize);
+        Assert.Equal(g.FilterSize, shape.Channels * shape.FilterHeight * shape.FilterWidth);
+        Assert.Equal(channels, g.Channels);
+        Assert.Equal(0, g.Stride);
+        // Patch (p, q) = patch p·PatchColumns + q starts at row p·sh, column q·sw.
+        Assert.Equal((rows - 1) * sh * width + (columns - 1) * sw, g.Patch(shape.PatchCount - 1)[0]);
+    }
+
+    [Fact]
+    public void AGeneralPatchListHasNoShape()
+    {
+        var g = PatchGeometry.FromPatches(6, [[0, 2], [1, 5], [4, 3]]);
+        Assert.Equal(PatchLayout.General, g.Layout);
+        Assert.Null(g.Shape1D);
+        Assert.Null(g.Shape2D);
+        Assert.Equal(1, g.Channels);
+        Assert.Equal(0, g.Stride);
+    }
+
+    [Fact]
+    public void FromPatchesRecognisingAStridedListYieldsTheShape1D()
+    {
+        var g = PatchGeometry.FromPatches(9, [[0, 1, 2], [2, 3, 4], [4, 5, 6], [6, 7, 8]]);
+        Assert.Equal(PatchLayout.Strided1D, g.Layout);
+        Assert.Equal(new Strided1DShape(FilterSize: 3, Stride: 2, Length: 9, Channels: 1), g.Shape1D);
+        Assert.Null(g.Shape2D);
+        Assert.Equal("1d:r=3,s=2,d=9", g.ToString());
+        // Equal to the 2D geometry of one row, though that one carries a 2D shape.
+        var oneRow = PatchGeometry.Strided2D(1, 3, 1, 2, 1, 9);
+        Assert.Equal(oneRow, g);
+        Assert.Equal(new Strided2DShape(1, 3, 1, 2, 1, 9, 1), oneRow.Shape2D);
+        Assert.Null(oneRow.Shape1D);
+    }
 }

@@ -166,7 +166,8 @@ internal static class GeometryCommand
     /// </summary>
     internal static ChannelMapsLayout PlotCoverageMaps(CommandContext context, PatchGeometry geometry, double[] coverage)
     {
-        int height = geometry.Shape[4], width = geometry.Shape[5], channels = geometry.Shape[6];
+        Strided2DShape image = geometry.Shape2D!.Value;
+        int height = image.Height, width = image.Width, channels = image.Channels;
         int block = (int)Math.Ceiling(Math.Max(height, width) / (double)MapCells);
         int rows = (height + block - 1) / block, columns = (width + block - 1) / block;
         var panels = new System.Collections.Generic.List<HeatmapPanel>(channels);

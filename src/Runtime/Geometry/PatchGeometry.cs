@@ -35,18 +35,20 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
     private readonly int _hashCode;
     private int[]? _readers;   // computed on first use; a race computes the same array twice
 
-    private PatchGeometry(int d, int r, int[] indices, PatchLayout layout, int[] shape)
+    private PatchGeometry(int d, int r, int[] indices, Strided1DShape? shape1D = null, Strided2DShape? shape2D = null)
     {
         InputSize = d;
         FilterSize = r;
         PatchCount = indices.Length / r;
         _indices = indices;
-        Layout = layout;
-        Shape = shape;
-        _nonOverlappingTaps = layout switch
+        Shape1D = shape1D;
+        Shape2D = shape2D;
+        Layout = shape1D is not null ? PatchLayout.Strided1D : shape2D is not null ? PatchLayout.Strided2D : PatchLayout.General;
+        _nonOverlappingTaps = (shape1D, shape2D) switch
         {
-            PatchLayout.Strided1D => GeometryMath.NonOverlappingTaps1D(shape[0], shape[1], shape[2], shape[3]),
-            PatchLayout.Strided2D => GeometryMath.NonOverlappingTaps2D(shape[0], shape[1], shape[2], shape[3], shape[4], shape[5], shape[6]),
+            ({ } line, _) => GeometryMath.NonOverlappingTaps1D(line.FilterSize, line.Stride, line.Length, line.Channels),
+            (_, { } image) => GeometryMath.NonOverlappingTaps2D(image.FilterHeight, image.FilterWidth,
+                image.StrideHeight, image.StrideWidth, image.Height, image.Width, image.Channels),
             _ => GeometryMath.NonOverlappingTaps(d, r, indices),
         };
         UnreadCoordinates = GeometryMath.UnreadCoordinates(d, indices);
@@ -83,7 +85,7 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
     {
         ThrowIfInvalid(GeometryMath.ValidateStrided1D(r, s, d, channels));
         return new PatchGeometry(channels * d, channels * r, GeometryMath.Strided1DIndices(r, s, d, channels),
-            PatchLayout.Strided1D, [r, s, d, channels]);
+            shape1D: new Strided1DShape(r, s, d, channels));
     }
 
     /// <summary>
@@ -107,7 +109,7 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
         ThrowIfInvalid(GeometryMath.ValidateStrided2D(rh, rw, sh, sw, height, width, channels));
         return new PatchGeometry(channels * height * width, channels * rh * rw,
             GeometryMath.Strided2DIndices(rh, rw, sh, sw, height, width, channels),
-            PatchLayout.Strided2D, [rh, rw, sh, sw, height, width, channels]);
+            shape2D: new Strided2DShape(rh, rw, sh, sw, height, width, channels));
     }
 
     /// <summary>
@@ -124,9 +126,9 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
             && GeometryMath.PatchCount1D(r, s, d) == k
             && indices.AsSpan().SequenceEqual(GeometryMath.Strided1DIndices(r, s, d)))
         {
-            return new PatchGeometry(d, r, indices, PatchLayout.Strided1D, [r, s, d, 1]);
+            return new PatchGeometry(d, r, indices, shape1D: new Strided1DShape(r, s, d, Channels: 1));
         }
-        return new PatchGeometry(d, r, indices, PatchLayout.General, []);
+        return new PatchGeometry(d, r, indices);
     }
 
     /// <summary>The input size d: channels·d in 1D, channels·height·width in 2D.</summary>
@@ -136,12 +138,7 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
     /// The number of channels of a strided geometry (input and filter channel-major, every patch
     /// reading the same window in each channel); 1 for a <see cref="PatchLayout.General"/> patch list.
     /// </summary>
-    public int Channels => Layout switch
-    {
-        PatchLayout.Strided1D => Shape[3],
-        PatchLayout.Strided2D => Shape[6],
-        _ => 1,
-    };
+    public int Channels => Shape1D?.Channels ?? Shape2D?.Channels ?? 1;
 
     /// <summary>The filter size r: channels·r of the window in 1D, channels·rh·rw in 2D.</summary>
     public int FilterSize { get; }
@@ -149,11 +146,27 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
     /// <summary>The number of patches k.</summary>
     public int PatchCount { get; }
 
-    /// <summary>How the patches are laid out; <see cref="PatchLayout.General"/> for a patch list that is not strided 1D.</summary>
+    /// <summary>
+    /// How the patches are laid out; <see cref="PatchLayout.General"/> for a patch list that is not strided 1D.
+    /// The layout's parameters are <see cref="Shape1D"/> or <see cref="Shape2D"/>.
+    /// </summary>
     public PatchLayout Layout { get; }
 
     /// <summary>The stride s of a <see cref="PatchLayout.Strided1D"/> geometry; 0 otherwise.</summary>
-    public int Stride => Layout == PatchLayout.Strided1D ? Shape[1] : 0;
+    public int Stride => Shape1D?.Stride ?? 0;
+
+    /// <summary>
+    /// The parameters of a <see cref="PatchLayout.Strided1D"/> geometry (filter size and length per
+    /// channel, stride, channels); null for any other layout. A patch list that
+    /// <see cref="FromPatches"/> recognised as strided has one too (with one channel).
+    /// </summary>
+    public Strided1DShape? Shape1D { get; }
+
+    /// <summary>
+    /// The parameters of a <see cref="PatchLayout.Strided2D"/> geometry (filter and image height and
+    /// width, strides, channels); null for any other layout.
+    /// </summary>
+    public Strided2DShape? Shape2D { get; }
 
     /// <summary>The number of input coordinates that no patch reads: d − |∪_j P_j|.</summary>
     public int UnreadCoordinates { get; }
@@ -179,9 +192,6 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
     /// <summary>All patch indices, patch-major: entry j·r + t is P_j[t].</summary>
     public ReadOnlySpan<int> Indices => _indices;
 
-    /// <summary>The layout's parameters: [r, s, d, channels] for 1D, [rh, rw, sh, sw, height, width, channels] for 2D, empty otherwise.</summary>
-    internal int[] Shape { get; }
-
     /// <summary>Each patch as contiguous runs of input indices, the form the dynamic kernels iterate.</summary>
     internal PatchRuns Runs { get; }
 
@@ -193,11 +203,11 @@ public sealed partial class PatchGeometry : IEquatable<PatchGeometry>
     public override string ToString()
     {
         string channels = Channels == 1 ? "" : string.Create(CultureInfo.InvariantCulture, $",channels={Channels}");
-        return Layout switch
+        return (Shape1D, Shape2D) switch
         {
-            PatchLayout.Strided1D => string.Create(CultureInfo.InvariantCulture, $"1d:r={Shape[0]},s={Shape[1]},d={Shape[2]}{channels}"),
-            PatchLayout.Strided2D => string.Create(CultureInfo.InvariantCulture,
-                $"2d:rh={Shape[0]},rw={Shape[1]},sh={Shape[2]},sw={Shape[3]},height={Shape[4]},width={Shape[5]}{channels}"),
+            ({ } line, _) => string.Create(CultureInfo.InvariantCulture, $"1d:r={line.FilterSize},s={line.Stride},d={line.Length}{channels}"),
+            (_, { } image) => string.Create(CultureInfo.InvariantCulture,
+                $"2d:rh={image.FilterHeight},rw={image.FilterWidth},sh={image.StrideHeight},sw={image.StrideWidth},height={image.Height},width={image.Width}{channels}"),
             _ => string.Create(CultureInfo.InvariantCulture, $"patches:d={InputSize},k={PatchCount},r={FilterSize}"),
         };
     }

@@ -187,19 +187,18 @@ public static class JointLearner
     internal static List<int[]> Shifts(PatchGeometry geometry)
     {
         var shifts = new List<int[]>();
-        int[] shape = geometry.Shape;
-        if (geometry.Layout == PatchLayout.Strided1D)
+        if (geometry.Shape1D is { } line)
         {
-            int r = shape[0], s = shape[1];
+            int r = line.FilterSize, s = line.Stride;
             for (int m = s; m <= Math.Max(s, r / 2) && m < r; m += s)
             {
                 shifts.Add([m, 0]);
                 shifts.Add([-m, 0]);
             }
         }
-        else if (geometry.Layout == PatchLayout.Strided2D)
+        else if (geometry.Shape2D is { } image)
         {
-            int rh = shape[0], rw = shape[1], sh = shape[2], sw = shape[3];
+            int rh = image.FilterHeight, rw = image.FilterWidth, sh = image.StrideHeight, sw = image.StrideWidth;
             for (int m = sh; m <= Math.Max(sh, rh / 2) && m < rh; m += sh)
             {
                 shifts.Add([m, 0]);
@@ -218,9 +217,9 @@ public static class JointLearner
     internal static void Shift(PatchGeometry geometry, ReadOnlySpan<double> w, int[] offset, Span<double> destination)
     {
         destination.Clear();
-        if (geometry.Layout == PatchLayout.Strided2D)
+        if (geometry.Shape2D is { } image)
         {
-            int rh = geometry.Shape[0], rw = geometry.Shape[1];
+            int rh = image.FilterHeight, rw = image.FilterWidth;
             for (int u = 0; u < rh; u++)
                 for (int v = 0; v < rw; v++)
                 {

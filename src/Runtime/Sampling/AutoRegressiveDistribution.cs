@@ -95,11 +95,10 @@ public abstract partial class InputDistribution
         public override InputDistribution ForGeometry(PatchGeometry geometry)
         {
             ArgumentNullException.ThrowIfNull(geometry);
-            int[] shape = geometry.Shape;
-            return geometry.Layout switch
+            return geometry switch
             {
-                PatchLayout.Strided1D => new AutoRegressiveDistribution(_rho, shape[3], 1, shape[2]),
-                PatchLayout.Strided2D => new AutoRegressiveDistribution(_rho, shape[6], shape[4], shape[5]),
+                { Shape1D: { } line } => new AutoRegressiveDistribution(_rho, line.Channels, 1, line.Length),
+                { Shape2D: { } image } => new AutoRegressiveDistribution(_rho, image.Channels, image.Height, image.Width),
                 _ => new AutoRegressiveDistribution(_rho, 1, 1, geometry.InputSize),
             };
         }
