@@ -100,7 +100,7 @@ public sealed class TeacherChain
     /// </summary>
     private T OnRows<T>(ulong stream, int count, Func<DataSet, T> learn)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1, nameof(count));
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1, "rows");
         DataSet rows = DataSet.Rent(Stream(stream), count);
         try
         {
