@@ -206,6 +206,24 @@ public class FitPipelineTests(ITestOutputHelper output)
         Assert.Equal(Metrics.RelativeMeanSquaredError(direct, test), chain.RelativeTestMse());
     }
 
+    [Theory]
+    [InlineData("src/Cli/Commands/FitCommand.cs")]
+    [InlineData("src/Cli/Commands/SweepCommand.cs")]
+    [InlineData("src/Cli/Commands/Figure1Command.cs")]
+    [InlineData("src/Cli/Commands/CompareCommand.cs")]
+    public void The_commands_chain_learners_only_through_the_runtime(string file)
+    {
+        // The learner calls stay in src/Runtime/Fitting/LearnerChain.cs, so that a change of the
+        // learners' API is a change of one file.
+        string? root = AppContext.BaseDirectory;
+        while (root is not null && !System.IO.File.Exists(System.IO.Path.Combine(root, "Convotron.sln")))
+            root = System.IO.Path.GetDirectoryName(root);
+        Assert.NotNull(root);
+        string text = System.IO.File.ReadAllText(System.IO.Path.Combine(root, file));
+        foreach (string call in new[] { "Algorithm1.Run(", "Refinement.Run(", "JointLearner.Learn(", "LeastSquaresFinish.Run(", "ConvotronLearner.Learn(" })
+            Assert.DoesNotContain(call, text);
+    }
+
     /// <summary>A synchronous progress sink.</summary>
     private sealed class Collect(List<FitProgress> into) : IProgress<FitProgress>
     {

@@ -1,22 +1,19 @@
 using System;
-using System.Collections.Generic;
 using System.CommandLine;
 using System.Globalization;
 using System.Linq;
-using System.Numerics.Tensors;
 using System.Text;
 using Convotron.Cli.Data;
 using Convotron.Cli.Infrastructure;
-using MathNet.Numerics.LinearAlgebra;
 
 namespace Convotron.Cli.Commands;
 
 /// <summary>
 /// <c>convotron fit DATA --geometry …</c>: learn a convolutional network from a CSV or .npy file.
-/// Algorithm 1 (when the geometry has a non-overlapping part) gives the first start of the joint
-/// learner (variable-projection Levenberg–Marquardt with restarts and shift moves), whose best
-/// start is finished by nonlinear least squares on the training rows; centring is decided on the
-/// data; a model worse than predicting the mean is refused (docs/LEARNING.md).
+/// The command parses, reads and checks the table (<see cref="FitInput"/>), calls the runtime's
+/// pipeline (<see cref="ConvNetFit"/>: centring decided on the data, Algorithm 1 as the first start
+/// of the joint learner, the least-squares finish, keep-the-better, the noise and limit estimate),
+/// writes the model, curve and summary, and refuses a model worse than predicting the mean (docs/LEARNING.md).
 /// </summary>
 internal static class FitCommand
 {
