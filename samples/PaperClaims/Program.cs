@@ -106,7 +106,7 @@ internal static class Experiments
         var model = new DynamicConvNet(g, Activation.ReLU);
         try
         {
-            ConvotronLearner.Learn(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)), new ConvotronOptions
+            new TeacherChain(model, teacher, inputs, seed).Convotron(new ConvotronOptions
             {
                 Samples = samples, Step = step, OutputWeights = teacher.OutputWeights.ToArray(), UpdatePatch = patch, EvaluationInterval = 0,
             });
@@ -132,8 +132,8 @@ internal static class Experiments
         {
             var rows = PerSeed(seeds, threads, seed =>
             {
-                PatchGeometry g = DisjointFirstPatch(k, Xoshiro256StarStar.ForStream(seed, 4));
-                var teacher = Teacher.Random(g, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0));
+                PatchGeometry g = DisjointFirstPatch(k, Xoshiro256StarStar.ForStream(seed, RandomStreams.DisjointGeometry));
+                var teacher = Teacher.Random(g, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, RandomStreams.Teacher));
                 double[] a = teacher.OutputWeights.ToArray();
                 double muJ = a[0] * a[0] / a.Sum(v => v * v);
                 return (MuJ: muJ, Errors: new[]
@@ -176,20 +176,18 @@ internal static class Experiments
                 double kappa = GeometryReport.Compute(g, new double[g.PatchCount].Select(_ => 1.0).ToArray(), inputs).InputConditionNumber;
                 var rows = PerSeed(seeds, threads, seed =>
                 {
-                    var teacher = Teacher.Random(g, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0));
+                    var teacher = Teacher.Random(g, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, RandomStreams.Teacher));
                     var report = GeometryReport.Compute(g, teacher.OutputWeights, inputs);
                     double convotron = Convotron(g, teacher, inputs, seed, convotronSamples, StepSize.Normalized(0.5), null);
-                    var test = DataSet.Draw(teacher, inputs, 10_000, Xoshiro256StarStar.ForStream(seed, 3));
-                    var model = new DynamicConvNet(g, Activation.ReLU);
+                    var test = DataSet.Draw(teacher, inputs, 10_000, Xoshiro256StarStar.ForStream(seed, RandomStreams.Test));
+                    var chain = new TeacherChain(new DynamicConvNet(g, Activation.ReLU), teacher, inputs, seed, test);
                     double algorithm1 = double.NaN, refined = double.NaN, angle = double.NaN;
                     try
                     {
-                        var result = Algorithm1.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)),
-                            new Algorithm1Options { EvaluationInterval = 0, Seed = seed }, test);
+                        var result = chain.Algorithm1(new Algorithm1Options { EvaluationInterval = 0, Seed = seed });
                         algorithm1 = result.RelativeTestMse;
                         angle = result.Stage1Angle;
-                        refined = Refinement.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 2)),
-                            new RefinementOptions { Samples = refinementSamples, EvaluationInterval = 0 }, test).RelativeTestMse;
+                        refined = chain.Refine(new RefinementOptions { Samples = refinementSamples, EvaluationInterval = 0 }).RelativeTestMse;
                     }
                     catch (LearningDivergedException)
                     {
@@ -278,13 +276,12 @@ internal static class Experiments
         {
             var rows = PerSeed(seeds, threads, seed =>
             {
-                var teacher = Teacher.Random(g, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0));
-                var test = DataSet.Draw(teacher, InputDistribution.Gaussian, 10_000, Xoshiro256StarStar.ForStream(seed, 3));
-                var model = new DynamicConvNet(g, Activation.ReLU);
-                var result = Algorithm1.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(seed, 1)), preset.Options(seed), test);
-                var refined = Refinement.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(seed, 2)),
-                    new RefinementOptions { Samples = refinementSamples, EvaluationInterval = 0 }, test);
-                return (result.Stage1Angle, result.RelativeTestMse, Refined: refined.RelativeTestMse, Samples: (double)(result.SamplesUsed + refined.SamplesUsed));
+                var teacher = Teacher.Random(g, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, RandomStreams.Teacher));
+                var test = DataSet.Draw(teacher, InputDistribution.Gaussian, 10_000, Xoshiro256StarStar.ForStream(seed, RandomStreams.Test));
+                var chain = new TeacherChain(new DynamicConvNet(g, Activation.ReLU), teacher, InputDistribution.Gaussian, seed, test);
+                var result = chain.Algorithm1(preset.Options(seed));
+                var refined = chain.Refine(new RefinementOptions { Samples = refinementSamples, EvaluationInterval = 0 });
+                return (result.Stage1Angle, result.RelativeTestMse, Refined: refined.RelativeTestMse, Samples: (double)chain.SamplesUsed);
             });
             Console.WriteLine($"| {preset.Name} | {Median(rows.Select(r => r.Stage1Angle)):F3} | {E(Median(rows.Select(r => r.RelativeTestMse)))} | {E(rows.Max(r => r.RelativeTestMse))} " +
                               $"| {E(Median(rows.Select(r => r.Refined)))} | {E(rows.Max(r => r.Refined))} | {rows.Count(r => r.Refined <= 1e-12)}/{rows.Length} | {Median(rows.Select(r => r.Samples)):N0} |");

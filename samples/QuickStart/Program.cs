@@ -6,16 +6,19 @@
 using System;
 using Convotron;
 
+const ulong seed = 1;
 var net = new Net();
 var inputs = InputDistribution.Gaussian;
-var teacher = Teacher.Random(net.Geometry, net.Activation, Xoshiro256StarStar.ForStream(seed: 1, stream: 0));
-var test = DataSet.Draw(teacher, inputs, count: 10_000, Xoshiro256StarStar.ForStream(1, 3));
+var teacher = Teacher.Random(net.Geometry, net.Activation, Xoshiro256StarStar.ForStream(seed, RandomStreams.Teacher));
+var test = DataSet.Draw(teacher, inputs, count: 10_000, Xoshiro256StarStar.ForStream(seed, RandomStreams.Test));
 
-var result = Algorithm1.Run(net, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(1, 1)), Algorithm1Options.PaperGaussian, test);
+// The chain draws each stage's samples from the seed's own stream (RandomStreams.Training, .Refinement).
+var chain = new TeacherChain(net, teacher, inputs, seed, test);
+var result = chain.Algorithm1(Algorithm1Options.PaperGaussian);
 Console.WriteLine($"Algorithm 1 on {net.Geometry} (k = {Net.K}): stage-1 angle {result.Stage1Angle:F3} rad, " +
                   $"sign {result.ChosenSign:+0;-0}, relative test MSE {result.RelativeTestMse:E2}, {result.SamplesUsed:N0} samples");
 
-var refined = Refinement.Run(net, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(1, 2)), new RefinementOptions(), test);
+var refined = chain.Refine();
 Console.WriteLine($"after refinement: relative test MSE {refined.RelativeTestMse:E2} ({refined.SamplesUsed:N0} more samples), " +
                   $"parameter error {teacher.ParameterError(net):E2}");
 

@@ -162,8 +162,8 @@ internal static class CompareCommand
     {
         public static Problem Create(Settings settings, ulong seed)
         {
-            var teacher = Teacher.Random(settings.Geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0));
-            DataSet test = DataSet.Draw(teacher, settings.Inputs, settings.TestSamples, Xoshiro256StarStar.ForStream(seed, 3));
+            var teacher = Teacher.Random(settings.Geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, RandomStreams.Teacher));
+            DataSet test = DataSet.Draw(teacher, settings.Inputs, settings.TestSamples, Xoshiro256StarStar.ForStream(seed, RandomStreams.Test));
             double sigma = settings.Noise * Math.Sqrt(test.LabelVariance);
             if (!double.IsFinite(sigma))
                 throw new UsageException(string.Create(CultureInfo.InvariantCulture,
@@ -182,10 +182,9 @@ internal static class CompareCommand
         ulong seed = item.Seed;
         Teacher teacher = problem.Teacher;
         DataSet test = problem.Test;
-        // Both methods see the same samples (stream 1) and the same initial direction (stream 4).
-        ISampleSource source = problem.Noisy.Stream(settings.Inputs, Xoshiro256StarStar.ForStream(seed, 1));
+        // Both methods see the same samples (the training stream) and the same initial direction.
         var direction = new double[geometry.FilterSize];
-        var initRandom = Xoshiro256StarStar.ForStream(seed, 4);
+        var initRandom = Xoshiro256StarStar.ForStream(seed, RandomStreams.CompareInitialDirection);
         do
             InputDistribution.Gaussian.Sample(initRandom, direction);
         while (!(VectorMath.Norm(direction) > 0));
@@ -199,7 +198,7 @@ internal static class CompareCommand
         {
             if (item.Method == "convotron")
             {
-                ConvotronLearner.Learn(model, source, new ConvotronOptions
+                new TeacherChain(model, problem.Noisy, settings.Inputs, seed).Convotron(new ConvotronOptions
                 {
                     Samples = settings.Samples,
                     Step = step,
@@ -210,7 +209,7 @@ internal static class CompareCommand
             }
             else
             {
-                diverged = !PlainSgd(model, source, settings.Samples, step);
+                diverged = !PlainSgd(model, problem.Noisy.Stream(settings.Inputs, Xoshiro256StarStar.ForStream(seed, RandomStreams.Training)), settings.Samples, step);
             }
         }
         catch (LearningDivergedException)

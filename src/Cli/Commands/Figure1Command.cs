@@ -149,10 +149,10 @@ internal static class Figure1Command
     internal static RowResult RunRow(Settings settings, InputDistribution inputs, int stride, ulong seed, IProgress<double> progress)
     {
         var geometry = PatchGeometry.Strided1D(R, stride, D);
-        // The stream layout of samples/Reproduce: teacher 0, training 1, refinement 2, test 3.
-        var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0));
-        var test = DataSet.Draw(teacher, inputs, settings.TestSamples, Xoshiro256StarStar.ForStream(seed, 3));
-        IConvNet model = Models.Create(geometry, Activation.ReLU);
+        // The stream layout of samples/Reproduce (RandomStreams): teacher, training, refinement, test.
+        var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, RandomStreams.Teacher));
+        var test = DataSet.Draw(teacher, inputs, settings.TestSamples, Xoshiro256StarStar.ForStream(seed, RandomStreams.Test));
+        var chain = new TeacherChain(Models.Create(geometry, Activation.ReLU), teacher, inputs, seed, test);
         Algorithm1Options options = settings.Options(inputs, seed);
         double total = options.Stage1Steps + options.Stage2Steps + options.ValidationSamples + (settings.Refine ? settings.RefineSamples : 0);
         var reporter = new SynchronousProgress<LearningProgress>(p => progress.Report(p.Stage switch
@@ -165,20 +165,17 @@ internal static class Figure1Command
         var empty = Array.Empty<CurvePoint>();
         try
         {
-            Algorithm1Result<IConvNet> result = Algorithm1.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)), options, test, reporter);
+            Algorithm1Result<IConvNet> result = chain.Algorithm1(options, reporter);
             double refined = double.NaN;
-            long samples = result.SamplesUsed;
             IReadOnlyList<CurvePoint> refinementCurve = empty;
             if (settings.Refine)
             {
-                RefinementResult refinement = Refinement.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 2)),
-                    new RefinementOptions { Samples = settings.RefineSamples, EvaluationInterval = Math.Max(1, settings.RefineSamples / 100) }, test, reporter);
+                RefinementResult refinement = chain.Refine(new RefinementOptions { Samples = settings.RefineSamples, EvaluationInterval = Math.Max(1, settings.RefineSamples / 100) }, reporter);
                 refined = refinement.RelativeTestMse;
-                samples += refinement.SamplesUsed;
                 refinementCurve = refinement.TestError.Points;
             }
             return new RowResult(inputs.Name, stride, geometry.PatchCount, seed, result.Stage1Angle, result.TestMse, result.RelativeTestMse,
-                refined, samples, result.Stage1Curve.Points, result.Stage2Curve.Points, refinementCurve, test.LabelVariance, null);
+                refined, chain.SamplesUsed, result.Stage1Curve.Points, result.Stage2Curve.Points, refinementCurve, test.LabelVariance, null);
         }
         catch (LearningDivergedException e)
         {

@@ -56,8 +56,8 @@ internal static class MakeDataCommand
             string csvPath = context.PathOf(stem + ".csv"), modelPath = context.PathOf(stem + "_model.json");
             string? npyPath = writeNpy ? context.PathOf(stem + ".npy") : null;
 
-            var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0), labelNoise);
-            var random = Xoshiro256StarStar.ForStream(seed, 1);
+            var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, RandomStreams.Teacher), labelNoise);
+            var random = Xoshiro256StarStar.ForStream(seed, RandomStreams.MakeDataRows);
             int d = geometry.InputSize;
             var values = new double[(long)n * (d + 1)];
             var x = new double[d];

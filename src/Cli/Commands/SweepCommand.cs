@@ -283,7 +283,7 @@ internal static class SweepCommand
         // Test labels are noiseless: the error measures the learned function, not the noise. The
         // teacher depends only on the seed, so the cached set is exactly the one this unit would draw.
         var clean = new Teacher(geometry, Activation.ReLU, teacher.Filter, teacher.OutputWeights);
-        DataSet test = DataSet.Rent(clean.Stream(inputs, Xoshiro256StarStar.ForStream(unit.Seed, 3)), settings.TestSamples);
+        DataSet test = DataSet.Rent(clean.Stream(inputs, Xoshiro256StarStar.ForStream(unit.Seed, RandomStreams.Test)), settings.TestSamples);
         t_testSet = (unit.Distribution, geometry, unit.Seed, settings.TestSamples, test);
         return test;
     }
@@ -293,11 +293,11 @@ internal static class SweepCommand
         PatchGeometry geometry = settings.Geometry(unit.Stride);
         InputDistribution inputs = InputDistribution.FromName(unit.Distribution);
         ulong seed = unit.Seed;
-        var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0), unit.Noise);
+        var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, RandomStreams.Teacher), unit.Noise);
         DataSet test = TestSet(settings, unit, geometry, inputs, teacher);
-        IConvNet model = Models.Create(geometry, Activation.ReLU);
+        var chain = new TeacherChain(Models.Create(geometry, Activation.ReLU), teacher, inputs, seed, test);
         if (!geometry.HasNonOverlappingPart)
-            return RunJoint(settings, unit, geometry, inputs, teacher, test, model);
+            return RunJoint(settings, unit, geometry, chain);
         Algorithm1Options paper = Algorithm1Options.Paper(inputs);
         long stage1 = unit.Budget / 2, stage2 = unit.Budget - stage1;
         var options = new Algorithm1Options
@@ -312,18 +312,15 @@ internal static class SweepCommand
         };
         try
         {
-            Algorithm1Result<IConvNet> result = Algorithm1.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)), options, test);
+            Algorithm1Result<IConvNet> result = chain.Algorithm1(options);
             double final = result.RelativeTestMse;
-            long samples = result.SamplesUsed;
             bool converged = false;
             if (settings.Refine)
             {
-                RefinementResult refinement = Refinement.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 2)),
-                    // Patience: under noise the least-squares finish below goes past refinement's
-                    // floor anyway, so refinement stops once its held-out error stops falling.
-                    new RefinementOptions { Samples = settings.RefineSamples, EvaluationInterval = 0, Patience = 2 }, test);
+                // Patience: under noise the least-squares finish below goes past refinement's
+                // floor anyway, so refinement stops once its held-out error stops falling.
+                RefinementResult refinement = chain.Refine(new RefinementOptions { Samples = settings.RefineSamples, EvaluationInterval = 0, Patience = 2 });
                 final = refinement.RelativeTestMse;
-                samples += refinement.SamplesUsed;
                 converged = refinement.Converged;
             }
             double oracle = double.NaN;
@@ -332,12 +329,11 @@ internal static class SweepCommand
                 // Under label noise the stochastic stages keep a misadjustment proportional to the
                 // step, and a refinement that ran out of samples is not at machine precision:
                 // nonlinear least squares on stored rows is the statistically efficient finish.
-                OnRows(teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 4)), settings.FinishRows, rows => LeastSquaresFinish.Run(model, rows));
-                final = Metrics.RelativeMeanSquaredError(model, test);
-                samples += settings.FinishRows;
+                chain.FinishOnRows(settings.FinishRows);
+                final = chain.RelativeTestMse();
                 oracle = unit.Noise > 0.0 ? Oracle(unit.Noise, geometry, settings.FinishRows, test) : double.NaN;
             }
-            return Finish(unit, geometry, result.Stage1Angle, result.RelativeTestMse, final, samples, oracle, settings.Success);
+            return Finish(unit, geometry, result.Stage1Angle, result.RelativeTestMse, final, chain.SamplesUsed, oracle, settings.Success);
         }
         catch (LearningDivergedException)
         {
@@ -346,35 +342,17 @@ internal static class SweepCommand
     }
 
     /// <summary>Strides without a non-overlapping part: the joint learner on budget stored samples.</summary>
-    private static RunResult RunJoint(Settings settings, Unit unit, PatchGeometry geometry, InputDistribution inputs, Teacher teacher, DataSet test, IConvNet model)
+    private static RunResult RunJoint(Settings settings, Unit unit, PatchGeometry geometry, TeacherChain chain)
     {
-        OnRows(teacher.Stream(inputs, Xoshiro256StarStar.ForStream(unit.Seed, 1)), unit.Budget, rows => JointLearner.Learn(model, rows, new JointLearnerOptions
+        chain.JointOnRows(unit.Budget, new JointLearnerOptions
         {
             Seed = unit.Seed,
             StartFromModel = false,
             Finish = new LeastSquaresOptions { MaxIterations = settings.Refine ? 100 : 1 },
-        }));
-        double final = Metrics.RelativeMeanSquaredError(model, test);
-        double oracle = unit.Noise > 0.0 ? Oracle(unit.Noise, geometry, unit.Budget, test) : double.NaN;
+        });
+        double final = chain.RelativeTestMse();
+        double oracle = unit.Noise > 0.0 ? Oracle(unit.Noise, geometry, unit.Budget, chain.Test!) : double.NaN;
         return Finish(unit, geometry, double.NaN, final, final, unit.Budget, oracle, settings.Success);
-    }
-
-    /// <summary>
-    /// Draws <paramref name="count"/> stored rows into pooled storage, learns on them and gives the
-    /// storage back: every run of a sweep draws such rows (25.6 MB for the default finish), and
-    /// fresh arrays of that size cost more in page faults than the learning on them.
-    /// </summary>
-    private static void OnRows(ISampleSource source, int count, Action<DataSet> learn)
-    {
-        DataSet rows = DataSet.Rent(source, count);
-        try
-        {
-            learn(rows);
-        }
-        finally
-        {
-            DataSet.Return(rows);
-        }
     }
 
     /// <summary>σ²(r + k − 1)/(n·Var y): the excess relative error of least squares with the right model on n rows.</summary>

@@ -23,7 +23,7 @@ public sealed record ExperimentResult(double Stage1Angle, double Algorithm1Relat
 
 /// <summary>
 /// Du &amp; Goel's Algorithm 1 (paper settings) followed by refinement, on a random teacher of
-/// the same geometry: the teacher is seed's stream 0, training 1, refinement 2, test 3, so a seed
+/// the same geometry: the teacher, training, refinement and test samples are the seed's own streams (RandomStreams), so a seed
 /// gives the same numbers on every machine and thread count.
 /// </summary>
 public static class Experiment
@@ -33,12 +33,12 @@ public static class Experiment
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputs);
-        var teacher = Teacher.Random(model.Geometry, model.Activation, Xoshiro256StarStar.ForStream(seed, 0));
-        var test = DataSet.Draw(teacher, inputs, count: 10_000, Xoshiro256StarStar.ForStream(seed, 3));
-        var options = Algorithm1Options.Paper(inputs);
-        var first = Algorithm1.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)), options, test);
-        var refined = Refinement.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 2)), new RefinementOptions(), test);
+        var teacher = Teacher.Random(model.Geometry, model.Activation, Xoshiro256StarStar.ForStream(seed, RandomStreams.Teacher));
+        var test = DataSet.Draw(teacher, inputs, count: 10_000, Xoshiro256StarStar.ForStream(seed, RandomStreams.Test));
+        var chain = new TeacherChain(model, teacher, inputs, seed, test);
+        var first = chain.Algorithm1(Algorithm1Options.Paper(inputs));
+        var refined = chain.Refine();
         return new ExperimentResult(first.Stage1Angle, first.RelativeTestMse, refined.RelativeTestMse,
-            teacher.ParameterError(model), first.SamplesUsed + refined.SamplesUsed);
+            teacher.ParameterError(model), chain.SamplesUsed);
     }
 }
