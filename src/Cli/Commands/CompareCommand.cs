@@ -232,10 +232,11 @@ internal static class CompareCommand
         var x = new double[model.Geometry.InputSize];
         var filterGradient = new double[model.Geometry.FilterSize];
         var outputGradient = new double[model.Geometry.PatchCount];
+        var updates = new ModelUpdates(model);
         for (long t = 1; t <= samples; t++)
         {
             double y = source.Next(x);
-            double residual = model.Gradient(x, y, filterGradient, outputGradient);
+            double residual = updates.Gradient(x, y, filterGradient, outputGradient);
             if (!(Math.Abs(residual) < 1e100))
                 return false;
             double eta = step.Value;
