@@ -184,12 +184,12 @@ internal static class Experiments
                     double algorithm1 = double.NaN, refined = double.NaN, angle = double.NaN;
                     try
                     {
-                        var result = Algorithm1.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)),
-                            new Algorithm1Options { EvaluationInterval = 0, Seed = seed }, test);
+                        var result = Algorithm1.Learn(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)),
+                            new Algorithm1Options { EvaluationInterval = 0, Seed = seed }, new LearnerRun(test));
                         algorithm1 = result.RelativeTestMse;
                         angle = result.Stage1Angle;
-                        refined = Refinement.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 2)),
-                            new RefinementOptions { Samples = refinementSamples, EvaluationInterval = 0 }, test).RelativeTestMse;
+                        refined = Refinement.Learn(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 2)),
+                            new RefinementOptions { Samples = refinementSamples, EvaluationInterval = 0 }, new LearnerRun(test)).RelativeTestMse;
                     }
                     catch (LearningDivergedException)
                     {
@@ -281,9 +281,9 @@ internal static class Experiments
                 var teacher = Teacher.Random(g, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0));
                 var test = DataSet.Draw(teacher, InputDistribution.Gaussian, 10_000, Xoshiro256StarStar.ForStream(seed, 3));
                 var model = new DynamicConvNet(g, Activation.ReLU);
-                var result = Algorithm1.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(seed, 1)), preset.Options(seed), test);
-                var refined = Refinement.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(seed, 2)),
-                    new RefinementOptions { Samples = refinementSamples, EvaluationInterval = 0 }, test);
+                var result = Algorithm1.Learn(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(seed, 1)), preset.Options(seed), new LearnerRun(test));
+                var refined = Refinement.Learn(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(seed, 2)),
+                    new RefinementOptions { Samples = refinementSamples, EvaluationInterval = 0 }, new LearnerRun(test));
                 return (result.Stage1Angle, result.RelativeTestMse, Refined: refined.RelativeTestMse, Samples: (double)(result.SamplesUsed + refined.SamplesUsed));
             });
             Console.WriteLine($"| {preset.Name} | {Median(rows.Select(r => r.Stage1Angle)):F3} | {E(Median(rows.Select(r => r.RelativeTestMse)))} | {E(rows.Max(r => r.RelativeTestMse))} " +

@@ -47,19 +47,19 @@ for (int n = 0; n < seeds; n++)
     var test = DataSet.Draw(teacher, inputs, 10_000, Xoshiro256StarStar.ForStream(seed, 3));
     var model = new DynamicConvNet(geometry, Activation.ReLU);
     var clock = Stopwatch.StartNew();
-    var result = Algorithm1.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)),
+    var result = Algorithm1.Learn(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)),
         new Algorithm1Options
         {
             Stage1Steps = long.Parse(Environment.GetEnvironmentVariable("T1") ?? options.Stage1Steps.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture), Stage1Step = options.Stage1Step, Stage2Steps = options.Stage2Steps,
             Stage2Step = options.Stage2Step, Seed = seed, EvaluationInterval = 0,
             Stage1SignCheckSamples = int.Parse(Environment.GetEnvironmentVariable("CHECK") ?? "0", CultureInfo.InvariantCulture),
             Stage1AveragingFraction = double.Parse(Environment.GetEnvironmentVariable("AVG") ?? "0", CultureInfo.InvariantCulture),
-        }, test);
+        }, new LearnerRun(test));
     double refined = double.NaN;
     long refineSamples = 0;
     if (Environment.GetEnvironmentVariable("REFINE") == "1")
     {
-        var refinement = Refinement.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 2)), new RefinementOptions(), test);
+        var refinement = Refinement.Learn(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 2)), new RefinementOptions(), new LearnerRun(test));
         refined = refinement.RelativeTestMse;
         refineSamples = refinement.SamplesUsed;
     }

@@ -157,28 +157,28 @@ internal static class Figure1Command
         double total = options.Stage1Steps + options.Stage2Steps + options.ValidationSamples + (settings.Refine ? settings.RefineSamples : 0);
         var reporter = new SynchronousProgress<LearningProgress>(p => progress.Report(p.Stage switch
         {
-            "stage1" => p.Step,
-            "stage2" => options.Stage1Steps + p.Step,
-            "validation" => options.Stage1Steps + options.Stage2Steps + p.Step,
+            LearningStage.Stage1 => p.Step,
+            LearningStage.Stage2 => options.Stage1Steps + p.Step,
+            LearningStage.Validation => options.Stage1Steps + options.Stage2Steps + p.Step,
             _ => options.Stage1Steps + options.Stage2Steps + options.ValidationSamples + p.Step,
         } / total));
         var empty = Array.Empty<CurvePoint>();
         try
         {
-            Algorithm1Result<IConvNet> result = Algorithm1.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)), options, test, reporter);
+            Algorithm1Result result = Algorithm1.Learn(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)), options, new LearnerRun(test, reporter));
             double refined = double.NaN;
             long samples = result.SamplesUsed;
             IReadOnlyList<CurvePoint> refinementCurve = empty;
             if (settings.Refine)
             {
-                RefinementResult refinement = Refinement.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 2)),
-                    new RefinementOptions { Samples = settings.RefineSamples, EvaluationInterval = Math.Max(1, settings.RefineSamples / 100) }, test, reporter);
+                RefinementResult refinement = Refinement.Learn(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 2)),
+                    new RefinementOptions { Samples = settings.RefineSamples, EvaluationInterval = Math.Max(1, settings.RefineSamples / 100) }, new LearnerRun(test, reporter));
                 refined = refinement.RelativeTestMse;
                 samples += refinement.SamplesUsed;
-                refinementCurve = refinement.TestError.Points;
+                refinementCurve = refinement.Curve.Points;
             }
             return new RowResult(inputs.Name, stride, geometry.PatchCount, seed, result.Stage1Angle, result.TestMse, result.RelativeTestMse,
-                refined, samples, result.Stage1Curve.Points, result.Stage2Curve.Points, refinementCurve, test.LabelVariance, null);
+                refined, samples, result.Stage1Curve.Points, result.Curve.Points, refinementCurve, test.LabelVariance, null);
         }
         catch (LearningDivergedException e)
         {

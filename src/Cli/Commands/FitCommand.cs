@@ -283,7 +283,7 @@ internal static class FitCommand
             Algorithm1Options preset = Algorithm1Options.Normalized;
             try
             {
-                Algorithm1.Run(model, stream, new Algorithm1Options
+                Algorithm1.Learn(model, stream, new Algorithm1Options
                 {
                     Stage1Steps = settings.StageSteps,
                     Stage1Step = preset.Stage1Step,

@@ -312,19 +312,19 @@ internal static class SweepCommand
         };
         try
         {
-            Algorithm1Result<IConvNet> result = Algorithm1.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)), options, test);
+            Algorithm1Result result = Algorithm1.Learn(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)), options, new LearnerRun(test));
             double final = result.RelativeTestMse;
             long samples = result.SamplesUsed;
             bool converged = false;
             if (settings.Refine)
             {
-                RefinementResult refinement = Refinement.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 2)),
+                RefinementResult refinement = Refinement.Learn(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 2)),
                     // Patience: under noise the least-squares finish below goes past refinement's
                     // floor anyway, so refinement stops once its held-out error stops falling.
-                    new RefinementOptions { Samples = settings.RefineSamples, EvaluationInterval = 0, Patience = 2 }, test);
+                    new RefinementOptions { Samples = settings.RefineSamples, EvaluationInterval = 0, Patience = 2 }, new LearnerRun(test));
                 final = refinement.RelativeTestMse;
                 samples += refinement.SamplesUsed;
-                converged = refinement.Converged;
+                converged = refinement.StopReason == StopReason.ToleranceReached;
             }
             double oracle = double.NaN;
             if (settings.Refine && (unit.Noise > 0.0 || !converged))
@@ -332,7 +332,7 @@ internal static class SweepCommand
                 // Under label noise the stochastic stages keep a misadjustment proportional to the
                 // step, and a refinement that ran out of samples is not at machine precision:
                 // nonlinear least squares on stored rows is the statistically efficient finish.
-                OnRows(teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 4)), settings.FinishRows, rows => LeastSquaresFinish.Run(model, rows));
+                OnRows(teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 4)), settings.FinishRows, rows => LeastSquaresFinish.Learn(model, rows));
                 final = Metrics.RelativeMeanSquaredError(model, test);
                 samples += settings.FinishRows;
                 oracle = unit.Noise > 0.0 ? Oracle(unit.Noise, geometry, settings.FinishRows, test) : double.NaN;

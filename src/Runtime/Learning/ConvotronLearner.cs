@@ -4,7 +4,7 @@ using System.Threading;
 namespace Convotron;
 
 /// <summary>Options of <see cref="ConvotronLearner"/>: Goel, Klivans &amp; Meka's Convotron with the output layer known.</summary>
-public sealed class ConvotronOptions
+public sealed record ConvotronOptions
 {
     /// <summary>Training samples T (one step each); at least 1. Default 10,000.</summary>
     public long Samples { get; init; } = 10_000;
@@ -57,54 +57,47 @@ public sealed class ConvotronOptions
     }
 }
 
-/// <summary>The result of <see cref="ConvotronLearner.Learn"/>.</summary>
-/// <typeparam name="TModel">The model type.</typeparam>
-public sealed class ConvotronResult<TModel> where TModel : class, IConvNet
-{
-    internal ConvotronResult(TModel model, LearningCurve testError, long samples, double testMse, double relativeTestMse)
-    {
-        Model = model;
-        TestError = testError;
-        Samples = samples;
-        TestMse = testMse;
-        RelativeTestMse = relativeTestMse;
-    }
-
-    /// <summary>The learned model (the instance passed in).</summary>
-    public TModel Model { get; }
-
-    /// <summary>Test MSE against steps (empty without a test set).</summary>
-    public LearningCurve TestError { get; }
-
-    /// <summary>Training samples drawn.</summary>
-    public long Samples { get; }
-
-    /// <summary>Final test MSE (NaN without a test set).</summary>
-    public double TestMse { get; }
-
-    /// <summary>Final test MSE / Var(y) (NaN without a test set).</summary>
-    public double RelativeTestMse { get; }
-}
+/// <summary>
+/// The result of <see cref="ConvotronLearner.Learn"/>: <see cref="LearnerResult.SamplesUsed"/> and
+/// <see cref="LearnerResult.Iterations"/> are the steps taken (one fresh sample each),
+/// <see cref="LearnerResult.Curve"/> the test MSE against steps ("test_mse", empty without a test set),
+/// <see cref="LearnerResult.StopReason"/> <see cref="StopReason.BudgetExhausted"/> or <see cref="StopReason.Cancelled"/>.
+/// </summary>
+public sealed record ConvotronResult : LearnerResult;
 
 /// <summary>
 /// Convotron (Goel, Klivans &amp; Meka 2018): learns the filter w when the output layer a is
 /// known, with w ← w + η (y − f(x)) Σ_j a_j P_j x on fresh samples. No special initialisation
 /// and no derivative of σ.
 /// </summary>
-public static class ConvotronLearner
+public sealed class ConvotronLearner : ILearner
 {
+    /// <summary>A Convotron learner with <paramref name="options"/> (null for the defaults), for <see cref="ILearner"/> pipelines.</summary>
+    public ConvotronLearner(ConvotronOptions? options = null) => Options = options ?? new ConvotronOptions();
+
+    /// <summary>The options of this learner.</summary>
+    public ConvotronOptions Options { get; }
+
+    /// <inheritdoc/>
+    LearnerResult ILearner.Learn(IConvNet model, TrainingData data, LearnerRun? run) =>
+        Learn(model, data.RequireSource(nameof(ConvotronLearner)), Options, run);
+
     /// <summary>Runs Convotron on <paramref name="model"/> with samples from <paramref name="source"/>.</summary>
     /// <param name="model">The model; its output weights are set from the options and its filter learned.</param>
     /// <param name="source">Training samples (fresh each step).</param>
-    /// <param name="options">T, the step size, the known a.</param>
-    /// <param name="testSet">Optional test set for the learning curve and the final error.</param>
-    /// <param name="progress">Optional progress reports, one per evaluation.</param>
-    /// <param name="cancellationToken">Stops the run between steps.</param>
-    /// <exception cref="LearningDivergedException">The parameters or residuals stopped being finite.</exception>
-    public static ConvotronResult<TModel> Learn<TModel>(TModel model, ISampleSource source, ConvotronOptions options,
-        DataSet? testSet = null, IProgress<LearningProgress>? progress = null, CancellationToken cancellationToken = default)
-        where TModel : class, IConvNet
+    /// <param name="options">T, the step size, the known a; null for the defaults.</param>
+    /// <param name="run">
+    /// Test set (learning curve and final error), progress (<see cref="LearningStage.Convotron"/>, one report per
+    /// evaluation), cancellation (checked every 256 steps; the filter learned so far is kept).
+    /// </param>
+    /// <exception cref="LearningDivergedException">The parameters or residuals stopped being finite (the model holds the last finite state).</exception>
+    public static ConvotronResult Learn(IConvNet model, ISampleSource source, ConvotronOptions? options = null, LearnerRun? run = null)
     {
+        options ??= new ConvotronOptions();
+        run ??= LearnerRun.Default;
+        DataSet? testSet = run.TestSet;
+        IProgress<LearningProgress>? progress = run.Progress;
+        CancellationToken cancellationToken = run.CancellationToken;
         PatchGeometry geometry = LearnerArguments.Check(model, source, options, testSet);
         options.Validate(geometry);
 
@@ -116,6 +109,8 @@ public static class ConvotronLearner
             model.Filter.Clear();
 
         const string stage = "convotron";
+        long samples = options.Samples;
+        StopReason stop = StopReason.BudgetExhausted;
         var curve = new LearningCurve("test_mse");
         var watch = new DivergenceWatch(model, stage);
         var x = new double[geometry.InputSize];
@@ -125,8 +120,11 @@ public static class ConvotronLearner
         Evaluate(0);
         for (long step = 1; step <= options.Samples; step++)
         {
-            if ((step & 255) == 0)
-                cancellationToken.ThrowIfCancellationRequested();
+            if ((step & 255) == 0 && cancellationToken.IsCancellationRequested)
+            {
+                (samples, stop) = (step - 1, StopReason.Cancelled);
+                break;
+            }
             double y = source.Next(x);
             double residual = options.UpdatePatch is int patch
                 ? PatchStep(model, patch, x, y, options.Step)
@@ -141,11 +139,20 @@ public static class ConvotronLearner
                     Evaluate(step);
             }
         }
-        watch.CheckParameters(options.Samples);
-        Evaluate(options.Samples);
+        watch.CheckParameters(samples);
+        if (!curve.EndsAt(samples))
+            Evaluate(samples);
         double mse = testSet is null ? double.NaN : curve.Last;
         double relative = testSet is null ? double.NaN : Metrics.Relative(mse, testSet);
-        return new ConvotronResult<TModel>(model, curve, options.Samples, mse, relative);
+        return new ConvotronResult
+        {
+            SamplesUsed = samples,
+            Iterations = samples,
+            Curve = curve,
+            TestMse = mse,
+            RelativeTestMse = relative,
+            StopReason = stop,
+        };
 
         void Evaluate(long step)
         {
@@ -155,7 +162,7 @@ public static class ConvotronLearner
                 value = Metrics.MeanSquaredError(model, testSet);
                 curve.Add(step, value);
             }
-            progress?.Report(new LearningProgress(stage, step, options.Samples, value));
+            progress?.Report(new LearningProgress(LearningStage.Convotron, step, options.Samples, value));
         }
     }
 

@@ -36,8 +36,8 @@ public static class Experiment
         var teacher = Teacher.Random(model.Geometry, model.Activation, Xoshiro256StarStar.ForStream(seed, 0));
         var test = DataSet.Draw(teacher, inputs, count: 10_000, Xoshiro256StarStar.ForStream(seed, 3));
         var options = Algorithm1Options.Paper(inputs);
-        var first = Algorithm1.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)), options, test);
-        var refined = Refinement.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 2)), new RefinementOptions(), test);
+        var first = Algorithm1.Learn(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)), options, new LearnerRun(test));
+        var refined = Refinement.Learn(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 2)), new RefinementOptions(), new LearnerRun(test));
         return new ExperimentResult(first.Stage1Angle, first.RelativeTestMse, refined.RelativeTestMse,
             teacher.ParameterError(model), first.SamplesUsed + refined.SamplesUsed);
     }
