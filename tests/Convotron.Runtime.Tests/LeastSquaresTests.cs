@@ -78,6 +78,41 @@ public class LeastSquaresTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_row_learners_report_progress_and_stop_when_cancelled()
+    {
+        var geometry = PatchGeometry.Strided1D(8, 1, 40);
+        (_, DataSet train, DataSet test, _) = Problem(geometry, 600, 0.0, 5);
+        var reports = new List<LearningProgress>();
+        var model = new DynamicConvNet(geometry, Activation.ReLU);
+        JointLearnerResult result = JointLearner.Learn(model, train, new JointLearnerOptions { Seed = 5 }, new LearnerRun(test, new Recorder(reports)));
+        Assert.Contains(reports, p => p.Stage == LearningStage.JointSearch && p.Step == 1 && p.TotalSteps == 24);
+        Assert.Equal(result.Starts, reports.Count(p => p.Stage == LearningStage.JointSearch));
+        Assert.Equal(result.Finish.Iterations > 0, reports.Exists(p => p.Stage == LearningStage.Finish));
+        Assert.Equal(Metrics.MeanSquaredError(model, test), result.TestMse);
+
+        using var cancel = new System.Threading.CancellationTokenSource();
+        cancel.Cancel();
+        var fresh = new DynamicConvNet(geometry, Activation.ReLU);
+        JointLearnerResult cancelled = JointLearner.Learn(fresh, train, new JointLearnerOptions { Seed = 5 }, new LearnerRun(CancellationToken: cancel.Token));
+        Assert.Equal(StopReason.Cancelled, cancelled.StopReason);
+        Assert.Equal(StopReason.Cancelled, cancelled.SearchStopReason);
+        Assert.Equal(0, cancelled.Starts);
+        Assert.Equal(0, cancelled.Iterations);
+        var start = new DynamicConvNet(geometry, Activation.ReLU, model.Filter, model.OutputWeights);
+        start.Filter[0] += 0.1;
+        LeastSquaresResult finish = LeastSquaresFinish.Learn(start, train, null, new LearnerRun(CancellationToken: cancel.Token));
+        Assert.Equal(StopReason.Cancelled, finish.StopReason);
+        Assert.False(finish.Converged);
+        Assert.Equal(0, finish.Iterations);
+        Assert.True(finish.FinalMse <= finish.InitialMse);
+    }
+
+    private sealed class Recorder(List<LearningProgress> reports) : IProgress<LearningProgress>
+    {
+        public void Report(LearningProgress value) => reports.Add(value);
+    }
+
+    [Fact]
     public void The_finish_never_ends_worse_than_it_started()
     {
         // A start that is already the least-squares optimum cannot be improved: the model must come back unchanged or better.

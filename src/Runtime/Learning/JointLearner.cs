@@ -187,6 +187,9 @@ public sealed class JointLearner : ILearner
                 break;
             }
         }
+        // Cancelled inside the last start's descent: the loop ran out, but the search did not finish.
+        if (searchStop == StopReason.BudgetExhausted && cancellationToken.IsCancellationRequested)
+            searchStop = StopReason.Cancelled;
         double initial = full.SumOfSquares(model.Filter, model.OutputWeights);
         if (double.IsFinite(best))
         {
