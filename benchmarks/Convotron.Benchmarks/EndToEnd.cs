@@ -55,18 +55,18 @@ public static class EndToEnd
             new("generated", samples => Time(samples / samplesPerRun, () =>
             {
                 var run = new Algorithm1Options { Stage1Steps = steps, Stage2Steps = steps, ValidationSamples = steps, EvaluationInterval = 0, Seed = (ulong)++seed };
-                sink += Algorithm1.Run(generated, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(run.Seed)), run).ValidationMsePositive;
+                sink += Algorithm1.Learn(generated, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(run.Seed)), run).ValidationMsePositive;
             }) / (Math.Max(1, samples / samplesPerRun) * samplesPerRun) * samples),
         };
         if (breakdown)
         {
-            // Each stage alone inside Algorithm1.Run (the other two stages cut to one sample).
+            // Each stage alone inside Algorithm1.Learn (the other two stages cut to one sample).
             foreach (var (name, s1, s2, s3) in new[] { ("stage 1 in run", steps, 1, 1), ("stage 2 in run", 1, steps, 1), ("stage 3 in run", 1, 1, steps) })
             {
                 contenders.Add(new(name, samples => Time(samples / steps, () =>
                 {
                     var run = new Algorithm1Options { Stage1Steps = s1, Stage2Steps = s2, ValidationSamples = s3, EvaluationInterval = 0, Seed = (ulong)++seed };
-                    sink += Algorithm1.Run(generated, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(run.Seed)), run).ValidationMsePositive;
+                    sink += Algorithm1.Learn(generated, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(run.Seed)), run).ValidationMsePositive;
                 }) / (Math.Max(1, samples / steps) * steps) * samples));
             }
             // The fixed cost of one run (set-up, evaluations, clone, the first bulk draw's lane jumps), per run.
@@ -74,7 +74,7 @@ public static class EndToEnd
             contenders.Add(new("run, T = 1 each", operations => Time(Math.Max(1, operations / 1000), () =>
             {
                 var run = new Algorithm1Options { Stage1Steps = 1, Stage2Steps = 1, ValidationSamples = 1, EvaluationInterval = 0, Seed = (ulong)++seed };
-                sink += Algorithm1.Run(generated, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(run.Seed)), run).ValidationMsePositive;
+                sink += Algorithm1.Learn(generated, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(run.Seed)), run).ValidationMsePositive;
             }) * operations / Math.Max(1, operations / 1000)));
             // Stage 3's loop written out over one long-lived stream: the per-sample path without the per-run costs.
             var stream = teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(5));

@@ -41,7 +41,7 @@ public class Algorithm1Benchmarks
         {
             Stage1Steps = Steps, Stage2Steps = Steps, ValidationSamples = Steps, EvaluationInterval = 0, Seed = ++_seed,
         };
-        var result = Algorithm1.Run(_model, _teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(_seed)), options);
+        var result = Algorithm1.Learn(_model, _teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(_seed)), options);
         return result.ValidationMsePositive;
     }
 }

@@ -7,7 +7,7 @@ namespace Convotron.Benchmarks;
 /// Du &amp; Goel's Algorithm 1 written the plain way, the yardstick of the end-to-end check: scalar
 /// loops for every kernel (<see cref="NaiveConvNet{TGeometry}"/>, also as the teacher), Gaussian
 /// inputs by Box–Muller over System.Random, one sample at a time. Same stages, steps and sample
-/// counts as <see cref="Algorithm1.Run"/> with fixed steps, no averaging, no sign check.
+/// counts as <see cref="Algorithm1.Learn"/> with fixed steps, no averaging, no sign check.
 /// </summary>
 public sealed class PlainAlgorithm1<TGeometry> where TGeometry : struct, INaiveGeometry
 {

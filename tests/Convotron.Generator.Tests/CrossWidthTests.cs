@@ -52,13 +52,13 @@ public sealed class CrossWidthTests
         var teacher = Teacher.Random(model.Geometry, model.Activation, Xoshiro256StarStar.ForStream(5, 0), labelNoise: 0.05);
         DataSet test = DataSet.Draw(teacher, InputDistribution.Gaussian, 500, Xoshiro256StarStar.ForStream(5, 3));
         var options = new Algorithm1Options { Seed = 5, EvaluationInterval = 500, Stage1Steps = 4000, Stage2Steps = 4000, ValidationSamples = 1000 };
-        var run = Algorithm1.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 1)), options, test);
+        var run = Algorithm1.Learn(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 1)), options, new LearnerRun(test));
         var digest = new Digest();
         digest.Add(model.Filter);
         digest.Add(model.OutputWeights);
-        foreach (CurvePoint point in run.Stage1Curve.Points.Concat(run.Stage2Curve.Points))
+        foreach (CurvePoint point in run.Stage1Curve.Points.Concat(run.Curve.Points))
             digest.Add(point.Value);
-        Refinement.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 2)), new RefinementOptions { Samples = 3000 }, test);
+        Refinement.Learn(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 2)), new RefinementOptions { Samples = 3000 }, new LearnerRun(test));
         digest.Add(model.Filter);
         digest.Add(model.OutputWeights);
         Pinned(digest, 0x93337A24202F0284UL, nameof(Algorithm1AndRefinementOnAGeneratedClassArePinned));

@@ -17,10 +17,9 @@ public sealed class OrchestrationTests
         var test = DataSet.Draw(teacher, InputDistribution.Gaussian, 2000, Xoshiro256StarStar.ForStream(5, 3));
         var options = new Algorithm1Options { Seed = 5, EvaluationInterval = 1000 };
 
-        var fromGenerated = Algorithm1.Run(generated, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 1)), options, test);
-        var fromDynamic = Algorithm1.Run(dynamic, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 1)), options, test);
+        var fromGenerated = Algorithm1.Learn(generated, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 1)), options, new LearnerRun(test));
+        var fromDynamic = Algorithm1.Learn(dynamic, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 1)), options, new LearnerRun(test));
 
-        Assert.Same(generated, fromGenerated.Model);
         Assert.Equal(fromDynamic.ChosenSign, fromGenerated.ChosenSign);
         Assert.Equal(fromDynamic.SamplesUsed, fromGenerated.SamplesUsed);
         Assert.Equal(fromDynamic.Stage1Curve.Points.Count, fromGenerated.Stage1Curve.Points.Count);
@@ -29,7 +28,7 @@ public sealed class OrchestrationTests
         Assert.Equal(fromDynamic.Stage1Angle, fromGenerated.Stage1Angle, 1e-8);
         Assert.True(Metrics.ParameterError(generated.Filter, generated.OutputWeights, dynamic.Filter, dynamic.OutputWeights) < 1e-8);
 
-        var refined = Refinement.Run(generated, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 2)), new RefinementOptions(), test);
+        var refined = Refinement.Learn(generated, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 2)), new RefinementOptions(), new LearnerRun(test));
         Assert.True(refined.RelativeTestMse < 1e-20, $"refined relative test MSE {refined.RelativeTestMse:E2}");
     }
 
@@ -42,7 +41,7 @@ public sealed class OrchestrationTests
             var result = ConvotronLearner.Learn(model, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(10)),
                 new ConvotronOptions { Samples = 10_000, OutputWeights = teacher.OutputWeights.ToArray(), EvaluationInterval = 0 });
             double error = Math.Sqrt(model.Filter.ToArray().Zip(teacher.Filter.ToArray(), (w, s) => (w - s) * (w - s)).Sum() / teacher.Filter.ToArray().Sum(s => s * s));
-            Assert.True(error < 1e-8, $"{model.GetType().Name}: relative filter error {error:E2} after {result.Samples} samples");
+            Assert.True(error < 1e-8, $"{model.GetType().Name}: relative filter error {error:E2} after {result.SamplesUsed} samples");
         }
     }
 }

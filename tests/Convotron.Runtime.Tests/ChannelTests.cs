@@ -207,8 +207,8 @@ public class ChannelTests
             var teacher = Teacher.Random(g, Activation.ReLU, Xoshiro256StarStar.ForStream(seed, 0));
             var test = DataSet.Draw(teacher, InputDistribution.Gaussian, 2_000, Xoshiro256StarStar.ForStream(seed, 3));
             var model = new DynamicConvNet(g, Activation.ReLU);
-            Algorithm1.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(seed, 1)), Algorithm1Options.Normalized);
-            var refined = Refinement.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(seed, 2)), new RefinementOptions { Samples = 20_000 }, test);
+            Algorithm1.Learn(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(seed, 1)), Algorithm1Options.Normalized);
+            var refined = Refinement.Learn(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(seed, 2)), new RefinementOptions { Samples = 20_000 }, new LearnerRun(test));
             errors.Add(refined.RelativeTestMse);
         }
         Assert.True(errors.Count(e => e < 1e-12) >= 3, $"relative test MSE per seed: {string.Join(", ", errors)}");

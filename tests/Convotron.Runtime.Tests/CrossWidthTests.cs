@@ -90,15 +90,15 @@ public sealed class CrossWidthTests
 
         var model = new DynamicConvNet(geometry, Activation.ReLU);
         var options = new Algorithm1Options { Seed = 5, EvaluationInterval = 500, Stage1Steps = 4000, Stage2Steps = 4000, ValidationSamples = 1000 };
-        var run = Algorithm1.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 1)), options, test);
+        var run = Algorithm1.Learn(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 1)), options, new LearnerRun(test));
         digest.Add(model.Filter);
         digest.Add(model.OutputWeights);
         digest.Add(run.Stage1Angle);
-        foreach (CurvePoint point in run.Stage1Curve.Points.Concat(run.Stage2Curve.Points))
+        foreach (CurvePoint point in run.Stage1Curve.Points.Concat(run.Curve.Points))
             digest.Add(point.Value);
 
-        var refined = Refinement.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 2)),
-            new RefinementOptions { Samples = 3000 }, test);
+        var refined = Refinement.Learn(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 2)),
+            new RefinementOptions { Samples = 3000 }, new LearnerRun(test));
         digest.Add(model.Filter);
         digest.Add(model.OutputWeights);
         digest.Add(refined.RelativeTestMse);

@@ -192,9 +192,9 @@ public class FitPipelineTests(ITestOutputHelper output)
         var refine = new RefinementOptions { Samples = 2_000, EvaluationInterval = 0 };
 
         var direct = new DynamicConvNet(geometry, Activation.ReLU);
-        Algorithm1.Run(direct, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(2, 1)), options, test);
-        Refinement.Run(direct, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(2, 2)), refine, test);
-        LeastSquaresFinish.Run(direct, DataSet.Draw(teacher, InputDistribution.Gaussian, 300, Xoshiro256StarStar.ForStream(2, 4)));
+        Algorithm1.Learn(direct, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(2, 1)), options, new LearnerRun(test));
+        Refinement.Learn(direct, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(2, 2)), refine, new LearnerRun(test));
+        LeastSquaresFinish.Learn(direct, DataSet.Draw(teacher, InputDistribution.Gaussian, 300, Xoshiro256StarStar.ForStream(2, 4)));
 
         var chain = new TeacherChain(new DynamicConvNet(geometry, Activation.ReLU), teacher, InputDistribution.Gaussian, 2, test);
         long samples = chain.Algorithm1(options).SamplesUsed;
@@ -220,7 +220,7 @@ public class FitPipelineTests(ITestOutputHelper output)
             root = System.IO.Path.GetDirectoryName(root);
         Assert.NotNull(root);
         string text = System.IO.File.ReadAllText(System.IO.Path.Combine(root, file));
-        foreach (string call in new[] { "Algorithm1.Run(", "Refinement.Run(", "JointLearner.Learn(", "LeastSquaresFinish.Run(", "ConvotronLearner.Learn(" })
+        foreach (string call in new[] { "Algorithm1.Learn(", "Refinement.Learn(", "JointLearner.Learn(", "LeastSquaresFinish.Learn(", "ConvotronLearner.Learn(", "UpdateRules.", "ModelUpdates(" })
             Assert.DoesNotContain(call, text);
     }
 

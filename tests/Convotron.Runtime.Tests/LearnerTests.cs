@@ -32,7 +32,7 @@ public class LearnerTests(ITestOutputHelper output)
         });
         double error = Math.Sqrt(model.Filter.ToArray().Zip(teacher.Filter.ToArray(), (w, s) => (w - s) * (w - s)).Sum()
                                  / teacher.Filter.ToArray().Sum(s => s * s));
-        output.WriteLine($"s = {stride}, {distribution}: ‖w − w*‖/‖w*‖ = {error:E2} after {result.Samples} samples");
+        output.WriteLine($"s = {stride}, {distribution}: ‖w − w*‖/‖w*‖ = {error:E2} after {result.SamplesUsed} samples");
         Assert.True(error <= 1e-8, $"relative filter error {error:E2} > 1e-8");
     }
 
@@ -44,11 +44,11 @@ public class LearnerTests(ITestOutputHelper output)
         var teacher = new Teacher(geometry, Activation.ReLU, [1, -1, 0.5, 2], [0.25, 0.25, 0.25, 0.25]);
         var test = DataSet.Draw(teacher, InputDistribution.Gaussian, 500, new Xoshiro256StarStar(1));
         var result = ConvotronLearner.Learn(model, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(2)),
-            new ConvotronOptions { Samples = 3000, EvaluationInterval = 1000 }, test);
+            new ConvotronOptions { Samples = 3000, EvaluationInterval = 1000 }, new LearnerRun(test));
         Assert.All(model.OutputWeights.ToArray(), a => Assert.Equal(0.25, a));
-        Assert.Equal([0L, 1000, 2000, 3000], result.TestError.Points.Select(p => p.Step));
+        Assert.Equal([0L, 1000, 2000, 3000], result.Curve.Points.Select(p => p.Step));
         Assert.True(result.RelativeTestMse < 1e-6, $"relative test MSE {result.RelativeTestMse}");
-        Assert.True(result.TestError.Points[0].Value > 100 * result.TestMse);
+        Assert.True(result.Curve.Points[0].Value > 100 * result.TestMse);
     }
 
     /// <summary>
@@ -91,9 +91,10 @@ public class LearnerTests(ITestOutputHelper output)
         var teacher = Teacher.Random(geometry, Activation.ReLU, new Xoshiro256StarStar(1));
         var test = DataSet.Draw(teacher, InputDistribution.Gaussian, 200, new Xoshiro256StarStar(2));
         var progress = new ConcurrentQueue<LearningProgress>();
-        var result = Algorithm1.Run(new DynamicConvNet(geometry, Activation.ReLU), teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(3)),
+        var model = new DynamicConvNet(geometry, Activation.ReLU);
+        var result = Algorithm1.Learn(model, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(3)),
             new Algorithm1Options { Stage1Steps = 1000, Stage2Steps = 600, ValidationSamples = 300, EvaluationInterval = 250, Stage1SignCheckSamples = 10 },
-            test, new SynchronousProgress(progress));
+            new LearnerRun(test, new SynchronousProgress(progress)));
         Assert.Equal(1000 + 600 + 3 * 10, result.TrainingSamples);
         Assert.Equal(300, result.ValidationSamples);
         Assert.Equal(1930, result.SamplesUsed);
@@ -103,10 +104,14 @@ public class LearnerTests(ITestOutputHelper output)
         Assert.Equal(result.Stage1Angle, result.Stage1Curve.Last);
         Assert.Equal(Math.Min(result.ValidationMsePositive, result.ValidationMseNegative),
             result.ChosenSign > 0 ? result.ValidationMsePositive : result.ValidationMseNegative);
-        Assert.Equal(Metrics.MeanSquaredError(result.Model, test), result.TestMse);
-        Assert.Contains(progress, p => p.Stage == "stage1");
-        Assert.Contains(progress, p => p.Stage == "stage2");
-        Assert.Contains(progress, p => p.Stage == "validation");
+        Assert.Equal(Metrics.MeanSquaredError(model, test), result.TestMse);
+        Assert.Equal(result.ChosenSign > 0 ? result.ValidationMsePositive : result.ValidationMseNegative, result.ValidationMse);
+        Assert.Same(result.ChosenSign > 0 ? result.Stage2PositiveCurve : result.Stage2NegativeCurve, result.Curve);
+        Assert.Equal(1600, result.Iterations);
+        Assert.Equal(StopReason.BudgetExhausted, result.StopReason);
+        Assert.Contains(progress, p => p.Stage == LearningStage.Stage1);
+        Assert.Contains(progress, p => p.Stage == LearningStage.Stage2);
+        Assert.Contains(progress, p => p.Stage == LearningStage.Validation);
     }
 
     [Fact]
@@ -114,21 +119,83 @@ public class LearnerTests(ITestOutputHelper output)
     {
         var geometry = PatchGeometry.Strided1D(4, 1, 10);
         var teacher = Teacher.Random(geometry, Activation.ReLU, new Xoshiro256StarStar(1));
-        var e = Assert.Throws<ArgumentException>(() => Algorithm1.Run(new DynamicConvNet(geometry, Activation.ReLU),
+        var e = Assert.Throws<ArgumentException>(() => Algorithm1.Learn(new DynamicConvNet(geometry, Activation.ReLU),
             teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(1)), new Algorithm1Options()));
         Assert.Equal("model", e.ParamName);
     }
 
     [Fact]
-    public void CancellationStopsALongRun()
+    public void CancellationStopsALongRunAndReturnsTheModelSoFar()
     {
         var geometry = PatchGeometry.Strided1D(16, 16, 160);
         var teacher = Teacher.Random(geometry, Activation.ReLU, new Xoshiro256StarStar(1));
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
-        Assert.Throws<OperationCanceledException>(() => Algorithm1.Run(new DynamicConvNet(geometry, Activation.ReLU),
-            teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(1)), new Algorithm1Options { Stage1Steps = 10_000_000 },
-            cancellationToken: cancel.Token));
+        var model = new DynamicConvNet(geometry, Activation.ReLU);
+        var result = Algorithm1.Learn(model, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(1)),
+            new Algorithm1Options { Stage1Steps = 10_000_000 }, new LearnerRun(CancellationToken: cancel.Token));
+        Assert.Equal(StopReason.Cancelled, result.StopReason);
+        Assert.Equal(255, result.Iterations);
+        Assert.Equal(255, result.SamplesUsed);
+        Assert.Equal(0, result.ChosenSign);
+        Assert.All(model.OutputWeights.ToArray(), a => Assert.True(double.IsFinite(a)));
+    }
+
+    /// <summary>
+    /// Cancelled in stage 2 (from a progress report), Algorithm 1 picks the sign by the stage-2
+    /// residuals, draws no validation samples and returns; Convotron and refinement stop likewise.
+    /// </summary>
+    [Fact]
+    public void CancellationInEveryLearnerReturnsCancelled()
+    {
+        var geometry = PatchGeometry.Strided1D(4, 4, 16);
+        var teacher = Teacher.Random(geometry, Activation.ReLU, new Xoshiro256StarStar(1));
+        var test = DataSet.Draw(teacher, InputDistribution.Gaussian, 200, new Xoshiro256StarStar(2));
+        using var cancel = new CancellationTokenSource();
+        var progress = new SynchronousProgress(p =>
+        {
+            if (p.Stage == LearningStage.Stage2 && p.Step >= 1000)
+                cancel.Cancel();
+        });
+        var model = new DynamicConvNet(geometry, Activation.ReLU);
+        var result = Algorithm1.Learn(model, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(3)),
+            Algorithm1Options.Normalized with { Stage1Steps = 2000, Stage2Steps = 100_000, EvaluationInterval = 500 },
+            new LearnerRun(test, progress, cancel.Token));
+        Assert.Equal(StopReason.Cancelled, result.StopReason);
+        Assert.Equal(0, result.ValidationSamples);
+        Assert.True(double.IsNaN(result.ValidationMse));
+        Assert.InRange(result.Iterations, 3000, 3256);
+        Assert.Contains(result.ChosenSign, new[] { -1, 1 });
+        Assert.Equal(Metrics.MeanSquaredError(model, test), result.TestMse);
+        Assert.True(result.RelativeTestMse < 0.5, $"relative test MSE {result.RelativeTestMse:E2}: the sign kept is the better one");
+
+        var convotron = ConvotronLearner.Learn(model, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(4)),
+            new ConvotronOptions { Samples = 100_000, OutputWeights = teacher.OutputWeights.ToArray() }, new LearnerRun(test, null, cancel.Token));
+        Assert.Equal(StopReason.Cancelled, convotron.StopReason);
+        Assert.Equal(255, convotron.SamplesUsed);
+        Assert.Equal(convotron.Curve.Last, convotron.TestMse);
+        var refined = Refinement.Learn(model, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(5)), null, new LearnerRun(test, null, cancel.Token));
+        Assert.Equal(StopReason.Cancelled, refined.StopReason);
+        Assert.Equal(0, refined.Iterations);
+        Assert.True(refined.ValidationMse <= refined.InitialValidationMse);
+    }
+
+    [Fact]
+    public void LearnersChainThroughTheInterface()
+    {
+        var geometry = PatchGeometry.Strided1D(16, 9, 160);
+        var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(11, 0));
+        var model = new DynamicConvNet(geometry, Activation.ReLU);
+        ILearner[] pipeline = [new Algorithm1(new Algorithm1Options { Seed = 11, EvaluationInterval = 0 }), new Refinement()];
+        var results = new System.Collections.Generic.List<LearnerResult>();
+        for (int n = 0; n < pipeline.Length; n++)
+            results.Add(pipeline[n].Learn(model, TrainingData.FromSource(teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(11, (ulong)n + 1)))));
+        Assert.IsType<Algorithm1Result>(results[0]);
+        Assert.Equal(StopReason.ToleranceReached, results[1].StopReason);
+        Assert.True(teacher.ParameterError(model) < 1e-9);
+        DataSet rows = DataSet.Draw(teacher, InputDistribution.Gaussian, 500, new Xoshiro256StarStar(4));
+        Assert.Equal("data", Assert.Throws<ArgumentException>(() => ((ILearner)new Refinement()).Learn(model, rows)).ParamName);
+        Assert.IsType<LeastSquaresResult>(((ILearner)new LeastSquaresFinish()).Learn(model, rows));
     }
 
     [Fact]
@@ -155,11 +222,11 @@ public class LearnerTests(ITestOutputHelper output)
         var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(11, 0));
         var test = DataSet.Draw(teacher, InputDistribution.Gaussian, 2000, Xoshiro256StarStar.ForStream(11, 3));
         var model = new DynamicConvNet(geometry, Activation.ReLU);
-        var stages = Algorithm1.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(11, 1)),
-            new Algorithm1Options { Seed = 11, EvaluationInterval = 0 }, test);
-        var refined = Refinement.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(11, 2)),
-            new RefinementOptions(), test);
-        output.WriteLine($"relative test MSE {stages.RelativeTestMse:E2} after Algorithm 1, {refined.RelativeTestMse:E2} after refinement ({refined.SamplesUsed} samples, {refined.Rounds} rounds)");
+        var stages = Algorithm1.Learn(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(11, 1)),
+            new Algorithm1Options { Seed = 11, EvaluationInterval = 0 }, new LearnerRun(test));
+        var refined = Refinement.Learn(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(11, 2)),
+            new RefinementOptions(), new LearnerRun(test));
+        output.WriteLine($"relative test MSE {stages.RelativeTestMse:E2} after Algorithm 1, {refined.RelativeTestMse:E2} after refinement ({refined.SamplesUsed} samples, {refined.Iterations} rounds)");
         Assert.True(refined.RelativeTestMse <= 1e-20, $"refined relative test MSE {refined.RelativeTestMse:E2}");
         Assert.InRange(refined.SamplesUsed, 1, 100_000);
         Assert.True(teacher.ParameterError(model) < 1e-9);
@@ -173,8 +240,8 @@ public class LearnerTests(ITestOutputHelper output)
         ISampleSource Source() => teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar(1));
         var model = new DynamicConvNet(geometry, Activation.ReLU);
         Assert.Equal("Samples", Assert.ThrowsAny<ArgumentException>(() => ConvotronLearner.Learn(model, Source(), new ConvotronOptions { Samples = 0 })).ParamName);
-        Assert.Equal("Stage1Steps", Assert.ThrowsAny<ArgumentException>(() => Algorithm1.Run(model, Source(), new Algorithm1Options { Stage1Steps = 0 })).ParamName);
-        Assert.Equal("Stage2Step", Assert.ThrowsAny<ArgumentException>(() => Algorithm1.Run(model, Source(), new Algorithm1Options { Stage2Step = default })).ParamName);
+        Assert.Equal("Stage1Steps", Assert.ThrowsAny<ArgumentException>(() => Algorithm1.Learn(model, Source(), new Algorithm1Options { Stage1Steps = 0 })).ParamName);
+        Assert.Equal("Stage2Step", Assert.ThrowsAny<ArgumentException>(() => Algorithm1.Learn(model, Source(), new Algorithm1Options { Stage2Step = default })).ParamName);
         Assert.Equal("learningRate", Assert.ThrowsAny<ArgumentException>(() => StepSize.Fixed(double.NaN)).ParamName);
         Assert.Equal("learningRate", Assert.ThrowsAny<ArgumentException>(() => StepSize.Fixed(-1)).ParamName);
         Assert.Equal("mu", Assert.ThrowsAny<ArgumentException>(() => StepSize.Normalized(0)).ParamName);
@@ -182,8 +249,9 @@ public class LearnerTests(ITestOutputHelper output)
         var lengthError = Assert.ThrowsAny<ArgumentException>(() => ConvotronLearner.Learn(model, Source(), new ConvotronOptions { OutputWeights = [1, 2] }));
         Assert.Equal("OutputWeights", lengthError.ParamName);
         Assert.Contains("length k = 4", lengthError.Message, StringComparison.Ordinal);
-        Assert.Equal("Mu", Assert.ThrowsAny<ArgumentException>(() => Refinement.Run(model, Source(), new RefinementOptions { Mu = 3 })).ParamName);
-        Assert.Equal("Stage1AveragingFraction", Assert.ThrowsAny<ArgumentException>(() => Algorithm1.Run(model, Source(), new Algorithm1Options { Stage1AveragingFraction = 1 })).ParamName);
+        Assert.Equal("Step", Assert.ThrowsAny<ArgumentException>(() => Refinement.Learn(model, Source(), new RefinementOptions { Step = StepSize.Fixed(0.1) })).ParamName);
+        Assert.Equal("Step", Assert.ThrowsAny<ArgumentException>(() => Refinement.Learn(model, Source(), new RefinementOptions { Step = default })).ParamName);
+        Assert.Equal("Stage1AveragingFraction", Assert.ThrowsAny<ArgumentException>(() => Algorithm1.Learn(model, Source(), new Algorithm1Options { Stage1AveragingFraction = 1 })).ParamName);
     }
 
     internal sealed record SeedRow(ulong Seed, double Angle, double Agreement, double Relative, int Sign);
@@ -203,7 +271,7 @@ public class LearnerTests(ITestOutputHelper output)
                 Stage1SignCheckSamples = paper.Stage1SignCheckSamples, Stage1AveragingFraction = paper.Stage1AveragingFraction,
                 Stage1NoiseScale = paper.Stage1NoiseScale, ValidationSamples = paper.ValidationSamples, EvaluationInterval = 0, Seed = seed,
             };
-            var result = Algorithm1.Run(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)), options, test);
+            var result = Algorithm1.Learn(model, teacher.Stream(inputs, Xoshiro256StarStar.ForStream(seed, 1)), options, new LearnerRun(test));
             double agreement = 0;
             for (int j = 0; j < geometry.PatchCount; j++)
                 agreement += model.OutputWeights[j] * teacher.OutputWeights[j];
@@ -224,9 +292,14 @@ public class LearnerTests(ITestOutputHelper output)
             $"{label}: stage-1 angle median {Median(rows.Select(r => r.Angle)):F3} worst {rows.Max(r => r.Angle):F3}; relative test MSE median {Median(rows.Select(r => r.Relative)):E2} worst {rows.Max(r => r.Relative):E2}; a·a* > 0 in {rows.Count(r => r.Agreement > 0)}/{rows.Length}"));
     }
 
-    private sealed class SynchronousProgress(ConcurrentQueue<LearningProgress> sink) : IProgress<LearningProgress>
+    /// <summary>Reports on the learner's thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SynchronousProgress(Action<LearningProgress> report) : IProgress<LearningProgress>
     {
-        public void Report(LearningProgress value) => sink.Enqueue(value);
+        public SynchronousProgress(ConcurrentQueue<LearningProgress> sink) : this(sink.Enqueue)
+        {
+        }
+
+        public void Report(LearningProgress value) => report(value);
     }
 }
 
@@ -262,8 +335,8 @@ public class HostileInputTests
         foreach (Func<IConvNet, ISampleSource, object> learn in new Func<IConvNet, ISampleSource, object>[]
         {
             (m, s) => ConvotronLearner.Learn(m, s, new ConvotronOptions { Samples = 500 }),
-            (m, s) => Algorithm1.Run(m, s, new Algorithm1Options { Stage1Steps = 500, Stage2Steps = 500, ValidationSamples = 10 }),
-            (m, s) => Refinement.Run(m, s, new RefinementOptions { Samples = 2000 }),
+            (m, s) => Algorithm1.Learn(m, s, new Algorithm1Options { Stage1Steps = 500, Stage2Steps = 500, ValidationSamples = 10 }),
+            (m, s) => Refinement.Learn(m, s, new RefinementOptions { Samples = 2000 }),
         })
         {
             var model = new DynamicConvNet(geometry, Activation.ReLU);
@@ -296,7 +369,7 @@ public class HostileInputTests
         {
             var model = new DynamicConvNet(geometry, Activation.Leaky(0.1));
             var result = ConvotronLearner.Learn(model, teacher.Stream(InputDistribution.Gaussian, new Xoshiro256StarStar((ulong)seed)),
-                new ConvotronOptions { Samples = 3000, OutputWeights = teacher.OutputWeights.ToArray(), EvaluationInterval = 500 }, test);
+                new ConvotronOptions { Samples = 3000, OutputWeights = teacher.OutputWeights.ToArray(), EvaluationInterval = 500 }, new LearnerRun(test));
             return result.TestMse + GeometryReport.ForAveragePooling(geometry).MinEigenvalue + geometry.NonOverlappingTaps[0];
         }
         double[] serial = Enumerable.Range(0, 16).Select(Work).ToArray();

@@ -32,6 +32,11 @@ public class LeastSquaresTests(ITestOutputHelper output)
         output.WriteLine($"relative test MSE {error:E2}, {result.Starts} start(s), {result.ShiftsAccepted} shift(s), finish {result.Finish}");
         Assert.True(error <= 1e-20, $"relative test MSE {error:E2} > 1e-20");
         Assert.True(result.Finish.Converged);
+        Assert.Contains(result.StopReason, new[] { StopReason.ToleranceReached, StopReason.Stationary });
+        Assert.Equal(result.Finish.StopReason, result.StopReason);
+        Assert.Contains(result.SearchStopReason, new[] { StopReason.ToleranceReached, StopReason.SearchAgreed });
+        Assert.Equal(train.Count, result.SamplesUsed);
+        Assert.True(result.Iterations > result.Finish.Iterations);
     }
 
     [Fact]
@@ -58,16 +63,53 @@ public class LeastSquaresTests(ITestOutputHelper output)
         var start = new DynamicConvNet(geometry, Activation.ReLU, noisy.Filter, noisy.OutputWeights);
         start.Filter[0] += 0.3;
         var refined = (DynamicConvNet)start.Clone();
-        Refinement.Run(refined, train.Stream(Xoshiro256StarStar.ForStream(3, 2)), new RefinementOptions { Samples = train.Count });
+        Refinement.Learn(refined, train.Stream(Xoshiro256StarStar.ForStream(3, 2)), new RefinementOptions { Samples = train.Count });
         var finished = (DynamicConvNet)start.Clone();
-        LeastSquaresResult result = LeastSquaresFinish.Run(finished, train);
+        LeastSquaresResult result = LeastSquaresFinish.Learn(finished, train);
         double limit = sigma * sigma * (geometry.FilterSize + geometry.PatchCount - 1) / (train.Count * test.LabelVariance);
         double viaRefinement = Metrics.RelativeMeanSquaredError(refined, test), viaFinish = Metrics.RelativeMeanSquaredError(finished, test);
         output.WriteLine($"limit {limit:E2}; refinement {viaRefinement:E2}; finish {viaFinish:E2} ({result})");
         Assert.True(result.Converged);
+        Assert.Equal(train.Count, result.SamplesUsed);
+        Assert.Equal(result.FinalMse, result.Curve.Last);
         Assert.True(result.FinalMse <= result.InitialMse);
         Assert.True(viaFinish <= 3.0 * limit, $"finish {viaFinish:E2} > 3 × limit {limit:E2}");
         Assert.True(viaFinish < viaRefinement, $"finish {viaFinish:E2} not below refinement {viaRefinement:E2}");
+    }
+
+    [Fact]
+    public void The_row_learners_report_progress_and_stop_when_cancelled()
+    {
+        var geometry = PatchGeometry.Strided1D(8, 1, 40);
+        (_, DataSet train, DataSet test, _) = Problem(geometry, 600, 0.0, 5);
+        var reports = new List<LearningProgress>();
+        var model = new DynamicConvNet(geometry, Activation.ReLU);
+        JointLearnerResult result = JointLearner.Learn(model, train, new JointLearnerOptions { Seed = 5 }, new LearnerRun(test, new Recorder(reports)));
+        Assert.Contains(reports, p => p.Stage == LearningStage.JointSearch && p.Step == 1 && p.TotalSteps == 24);
+        Assert.Equal(result.Starts, reports.Count(p => p.Stage == LearningStage.JointSearch));
+        Assert.Equal(result.Finish.Iterations > 0, reports.Exists(p => p.Stage == LearningStage.Finish));
+        Assert.Equal(Metrics.MeanSquaredError(model, test), result.TestMse);
+
+        using var cancel = new System.Threading.CancellationTokenSource();
+        cancel.Cancel();
+        var fresh = new DynamicConvNet(geometry, Activation.ReLU);
+        JointLearnerResult cancelled = JointLearner.Learn(fresh, train, new JointLearnerOptions { Seed = 5 }, new LearnerRun(CancellationToken: cancel.Token));
+        Assert.Equal(StopReason.Cancelled, cancelled.StopReason);
+        Assert.Equal(StopReason.Cancelled, cancelled.SearchStopReason);
+        Assert.Equal(0, cancelled.Starts);
+        Assert.Equal(0, cancelled.Iterations);
+        var start = new DynamicConvNet(geometry, Activation.ReLU, model.Filter, model.OutputWeights);
+        start.Filter[0] += 0.1;
+        LeastSquaresResult finish = LeastSquaresFinish.Learn(start, train, null, new LearnerRun(CancellationToken: cancel.Token));
+        Assert.Equal(StopReason.Cancelled, finish.StopReason);
+        Assert.False(finish.Converged);
+        Assert.Equal(0, finish.Iterations);
+        Assert.True(finish.FinalMse <= finish.InitialMse);
+    }
+
+    private sealed class Recorder(List<LearningProgress> reports) : IProgress<LearningProgress>
+    {
+        public void Report(LearningProgress value) => reports.Add(value);
     }
 
     [Fact]
@@ -77,15 +119,17 @@ public class LeastSquaresTests(ITestOutputHelper output)
         var geometry = PatchGeometry.Strided1D(4, 2, 16);
         (Teacher noisy, DataSet train, _, _) = Problem(geometry, 300, 0.3, 9);
         var model = new DynamicConvNet(geometry, Activation.ReLU, noisy.Filter, noisy.OutputWeights);
-        LeastSquaresFinish.Run(model, train);
+        LeastSquaresFinish.Learn(model, train);
         double optimum = Metrics.MeanSquaredError(model, train);
-        LeastSquaresResult again = LeastSquaresFinish.Run(model, train, new LeastSquaresOptions { MaxIterations = 3 });
+        LeastSquaresResult again = LeastSquaresFinish.Learn(model, train, new LeastSquaresOptions { MaxIterations = 3 });
         Assert.True(again.FinalMse <= again.InitialMse);
         Assert.True(Metrics.MeanSquaredError(model, train) <= optimum);
         // A zero filter gives no fit at all: the model as given is kept and reported.
         var zero = new DynamicConvNet(geometry, Activation.ReLU);
-        LeastSquaresResult none = LeastSquaresFinish.Run(zero, train);
+        LeastSquaresResult none = LeastSquaresFinish.Learn(zero, train);
         Assert.Equal(none.InitialMse, none.FinalMse);
+        Assert.Equal(StopReason.NoFiniteFit, none.StopReason);
+        Assert.False(none.Converged);
         Assert.All(zero.Filter.ToArray(), v => Assert.Equal(0.0, v));
     }
 
@@ -96,20 +140,19 @@ public class LeastSquaresTests(ITestOutputHelper output)
         var geometry = PatchGeometry.Strided1D(8, 6, 32);
         var teacher = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(4, 0), labelNoise: 1.0);
         var model = new DynamicConvNet(geometry, Activation.ReLU, teacher.Filter, teacher.OutputWeights);
-        RefinementResult result = Refinement.Run(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(4, 1)),
+        RefinementResult result = Refinement.Learn(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(4, 1)),
             new RefinementOptions { Samples = 20_000, ValidationSamples = 2_000 });
-        output.WriteLine($"initial {result.InitialValidationMse:E3}, final {result.ValidationMse:E3}, restored {result.RestoredEarlier}, converged {result.Converged}");
+        output.WriteLine($"initial {result.InitialValidationMse:E3}, final {result.ValidationMse:E3}, restored {result.RestoredEarlier}, stop {result.StopReason}");
         Assert.True(result.ValidationMse <= result.InitialValidationMse);
-        Assert.False(result.Converged);
+        Assert.Equal(StopReason.BudgetExhausted, result.StopReason);
         Assert.Equal(teacher.Filter.ToArray(), model.Filter.ToArray());
 
         // Without noise it reaches the tolerance and says so.
         var clean = Teacher.Random(geometry, Activation.ReLU, Xoshiro256StarStar.ForStream(4, 0));
         var near = new DynamicConvNet(geometry, Activation.ReLU, clean.Filter, clean.OutputWeights);
         near.Filter[1] += 1e-3;
-        RefinementResult converged = Refinement.Run(near, clean.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(4, 2)), new RefinementOptions());
-        Assert.True(converged.Converged);
-        Assert.False(converged.Stalled);
+        RefinementResult converged = Refinement.Learn(near, clean.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(4, 2)), new RefinementOptions());
+        Assert.Equal(StopReason.ToleranceReached, converged.StopReason);
         Assert.True(converged.ValidationMse <= 1e-20 * clean.OutputWeights.ToArray().Sum(a => a * a));
     }
 
@@ -164,10 +207,9 @@ public class LeastSquaresTests(ITestOutputHelper output)
         var clean = new Teacher(geometry, Activation.ReLU, teacher.Filter, teacher.OutputWeights);
         DataSet test = DataSet.Draw(clean, InputDistribution.Gaussian, 5_000, Xoshiro256StarStar.ForStream(6, 3));
         var options = new RefinementOptions { Samples = budget, ValidationSamples = 2_000, Patience = 2 };
-        RefinementResult result = Refinement.Run(start.Clone(), teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(6, 1)), options, test);
-        output.WriteLine($"stalled {result.Stalled} after {result.SamplesUsed} samples; validation {result.InitialValidationMse:E4} -> {result.ValidationMse:E4}; relative test MSE {result.RelativeTestMse:E3}");
-        Assert.True(result.Stalled);
-        Assert.False(result.Converged);
+        RefinementResult result = Refinement.Learn(start.Clone(), teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(6, 1)), options, new LearnerRun(test));
+        output.WriteLine($"stop {result.StopReason} after {result.SamplesUsed} samples; validation {result.InitialValidationMse:E4} -> {result.ValidationMse:E4}; relative test MSE {result.RelativeTestMse:E3}");
+        Assert.Equal(StopReason.Stalled, result.StopReason);
         // At least Patience checks (10,000 samples apart by default) after the start, far below the budget.
         Assert.InRange(result.SamplesUsed, 2_000 + 2 * 10_000, budget / 4);
         Assert.True(result.ValidationMse < result.InitialValidationMse);
@@ -175,18 +217,18 @@ public class LeastSquaresTests(ITestOutputHelper output)
         // The default (Patience = 0) spends the whole budget. Its trajectory is the early one
         // continued (same stream, same steps), so its best held-out score can only be as good or
         // better; the other ~90 % of the samples buy less than 4x in the noiseless test error.
-        RefinementResult all = Refinement.Run(start.Clone(), teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(6, 1)),
-            new RefinementOptions { Samples = budget, ValidationSamples = 2_000 }, test);
+        RefinementResult all = Refinement.Learn(start.Clone(), teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(6, 1)),
+            new RefinementOptions { Samples = budget, ValidationSamples = 2_000 }, new LearnerRun(test));
         output.WriteLine($"patience 0: {all.SamplesUsed} samples; validation {all.ValidationMse:E4}; relative test MSE {all.RelativeTestMse:E3}");
-        Assert.False(all.Stalled);
+        Assert.Equal(StopReason.BudgetExhausted, all.StopReason);
         Assert.True(all.SamplesUsed > budget - 100);
         Assert.True(all.ValidationMse <= result.ValidationMse);
         Assert.InRange(all.RelativeTestMse / result.RelativeTestMse, 0.25, 1.0);
 
         // A shorter check interval stops sooner on the same stream.
-        RefinementResult quick = Refinement.Run(start.Clone(), teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(6, 1)),
+        RefinementResult quick = Refinement.Learn(start.Clone(), teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(6, 1)),
             new RefinementOptions { Samples = budget, ValidationSamples = 2_000, Patience = 2, StallCheckInterval = 2_000 });
-        Assert.True(quick.Stalled);
+        Assert.Equal(StopReason.Stalled, quick.StopReason);
         Assert.True(quick.SamplesUsed < result.SamplesUsed);
     }
 
@@ -230,17 +272,17 @@ public class LeastSquaresTests(ITestOutputHelper output)
         var geometry = PatchGeometry.Strided1D(4, 2, 16);
         (_, DataSet train, _, _) = Problem(geometry, 50, 0.0, 1);
         var model = new DynamicConvNet(geometry, Activation.ReLU);
-        Assert.Equal("MaxIterations", Assert.ThrowsAny<ArgumentException>(() => LeastSquaresFinish.Run(model, train, new LeastSquaresOptions { MaxIterations = 0 })).ParamName);
-        Assert.Equal("Tolerance", Assert.ThrowsAny<ArgumentException>(() => LeastSquaresFinish.Run(model, train, new LeastSquaresOptions { Tolerance = 1.0 })).ParamName);
+        Assert.Equal("MaxIterations", Assert.ThrowsAny<ArgumentException>(() => LeastSquaresFinish.Learn(model, train, new LeastSquaresOptions { MaxIterations = 0 })).ParamName);
+        Assert.Equal("Tolerance", Assert.ThrowsAny<ArgumentException>(() => LeastSquaresFinish.Learn(model, train, new LeastSquaresOptions { Tolerance = 1.0 })).ParamName);
         Assert.Equal("Starts", Assert.ThrowsAny<ArgumentException>(() => JointLearner.Learn(model, train, new JointLearnerOptions { Starts = 0 })).ParamName);
         Assert.Equal("SearchRows", Assert.ThrowsAny<ArgumentException>(() => JointLearner.Learn(model, train, new JointLearnerOptions { SearchRows = -1 })).ParamName);
-        Assert.Equal("ValidationSamples", Assert.ThrowsAny<ArgumentException>(() => Refinement.Run(model, train.Stream(Xoshiro256StarStar.ForStream(1, 1)),
+        Assert.Equal("ValidationSamples", Assert.ThrowsAny<ArgumentException>(() => Refinement.Learn(model, train.Stream(Xoshiro256StarStar.ForStream(1, 1)),
             new RefinementOptions { Samples = 10, ValidationSamples = 11 })).ParamName);
-        Assert.Equal("Patience", Assert.ThrowsAny<ArgumentException>(() => Refinement.Run(model, train.Stream(Xoshiro256StarStar.ForStream(1, 1)),
+        Assert.Equal("Patience", Assert.ThrowsAny<ArgumentException>(() => Refinement.Learn(model, train.Stream(Xoshiro256StarStar.ForStream(1, 1)),
             new RefinementOptions { Patience = -1 })).ParamName);
-        Assert.Equal("StallCheckInterval", Assert.ThrowsAny<ArgumentException>(() => Refinement.Run(model, train.Stream(Xoshiro256StarStar.ForStream(1, 1)),
+        Assert.Equal("StallCheckInterval", Assert.ThrowsAny<ArgumentException>(() => Refinement.Learn(model, train.Stream(Xoshiro256StarStar.ForStream(1, 1)),
             new RefinementOptions { StallCheckInterval = -1 })).ParamName);
         var wide = DataSet.Draw(Teacher.Random(PatchGeometry.Strided1D(4, 2, 20), Activation.ReLU, Xoshiro256StarStar.ForStream(1, 0)), InputDistribution.Gaussian, 10, Xoshiro256StarStar.ForStream(1, 1));
-        Assert.ThrowsAny<ArgumentException>(() => LeastSquaresFinish.Run(model, wide));
+        Assert.ThrowsAny<ArgumentException>(() => LeastSquaresFinish.Learn(model, wide));
     }
 }

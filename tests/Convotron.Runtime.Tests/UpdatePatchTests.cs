@@ -50,7 +50,7 @@ public class UpdatePatchTests
             new ConvotronOptions { Samples = 20_000, OutputWeights = a, UpdatePatch = 0, Step = StepSize.Normalized(mu), EvaluationInterval = 0 });
         double error = Distance(model.Filter, teacher.Filter);
         Assert.True(error <= 1e-8, $"‖w − w*‖/‖w*‖ = {error}");
-        Assert.Equal(20_000, result.Samples);
+        Assert.Equal(20_000, result.SamplesUsed);
     }
 
     [Fact]

@@ -57,7 +57,7 @@ public class VariableProjectionTests
         DataSet data = DataSet.Draw(noisy, InputDistribution.Gaussian, rows, Xoshiro256StarStar.ForStream(3, 1));
         var w = new double[r];
         InputDistribution.Gaussian.Sample(Xoshiro256StarStar.ForStream(3, 2), w);
-        Assert.True(LeastSquaresFinish.Normalize(w));
+        Assert.True(LevenbergMarquardt.Normalize(w));
 
         // Direct: H_ij = relu(w · P_j x_i), a = argmin ‖y − H a‖ by QR.
         ReadOnlySpan<int> indices = geometry.Indices;

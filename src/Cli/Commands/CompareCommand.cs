@@ -209,7 +209,12 @@ internal static class CompareCommand
             }
             else
             {
-                diverged = !PlainSgd(model, problem.Noisy.Stream(settings.Inputs, Xoshiro256StarStar.ForStream(seed, RandomStreams.Training)), settings.Samples, step);
+                new TeacherChain(model, problem.Noisy, settings.Inputs, seed).Sgd(new SgdOptions
+                {
+                    Samples = settings.Samples,
+                    Step = step,
+                    EvaluationInterval = 0,
+                });
             }
         }
         catch (LearningDivergedException)
@@ -219,52 +224,6 @@ internal static class CompareCommand
         double relative = diverged ? double.NaN : Metrics.RelativeMeanSquaredError(model, test);
         diverged |= !double.IsFinite(relative);
         return new RunResult(item, relative, diverged, !diverged && relative <= settings.Success);
-    }
-
-    /// <summary>
-    /// Plain SGD on ½(f(x) − y)², updating only w (a = a* known): w ← w − η ∇_w with
-    /// ∇_w = (f − y) g, g = Σ_j a_j σ'(z_j) P_j x. The normalised variant uses η_t = μ / ‖g‖²
-    /// (Convotron's normalisation with its direction Σ_j a_j P_j x replaced by g); no step when g = 0.
-    /// Returns false when w or the residual stops being finite (or exceeds 1e100).
-    /// </summary>
-    internal static bool PlainSgd(IConvNet model, ISampleSource source, long samples, StepSize step)
-    {
-        var x = new double[model.Geometry.InputSize];
-        var filterGradient = new double[model.Geometry.FilterSize];
-        var outputGradient = new double[model.Geometry.PatchCount];
-        var updates = new ModelUpdates(model);
-        for (long t = 1; t <= samples; t++)
-        {
-            double y = source.Next(x);
-            double residual = updates.Gradient(x, y, filterGradient, outputGradient);
-            if (!(Math.Abs(residual) < 1e100))
-                return false;
-            double eta = step.Value;
-            if (step.Rule == StepRule.Normalized)
-            {
-                double norm2 = VectorMath.Dot(filterGradient, filterGradient);
-                if (!(norm2 > 0.0))
-                    continue;
-                // ‖g‖² = ‖∇_w‖² / (f − y)², so η ∇_w = μ (f − y)² ∇_w / ‖∇_w‖².
-                eta = step.Value * residual * residual / norm2;
-            }
-            Span<double> w = model.Filter;
-            for (int i = 0; i < w.Length; i++)
-                w[i] -= eta * filterGradient[i];
-            if ((t & 63) == 0 && !Finite(w))
-                return false;
-        }
-        return Finite(model.Filter);
-    }
-
-    private static bool Finite(ReadOnlySpan<double> values)
-    {
-        foreach (double v in values)
-        {
-            if (!(Math.Abs(v) < 1e100))
-                return false;
-        }
-        return true;
     }
 
     private static string Findings(Settings settings, IReadOnlyList<RunResult> results, Dictionary<string, double[,]> rates, Func<RunResult, Problem> problemOf)

@@ -55,9 +55,9 @@ public sealed class TeacherChain
 
     /// <summary>Du &amp; Goel's Algorithm 1 on the training stream (<see cref="RandomStreams.Training"/>).</summary>
     /// <exception cref="LearningDivergedException">A stage diverged.</exception>
-    public Algorithm1Result<IConvNet> Algorithm1(Algorithm1Options options, IProgress<LearningProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Algorithm1Result Algorithm1(Algorithm1Options options, IProgress<LearningProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        Algorithm1Result<IConvNet> result = global::Convotron.Algorithm1.Run(Model, Stream(RandomStreams.Training), options, Test, progress, cancellationToken);
+        Algorithm1Result result = global::Convotron.Algorithm1.Learn(Model, Stream(RandomStreams.Training), options, Run(progress, cancellationToken));
         SamplesUsed += result.SamplesUsed;
         return result;
     }
@@ -66,17 +66,26 @@ public sealed class TeacherChain
     /// <exception cref="LearningDivergedException">w or a stopped being finite.</exception>
     public RefinementResult Refine(RefinementOptions? options = null, IProgress<LearningProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        RefinementResult result = global::Convotron.Refinement.Run(Model, Stream(RandomStreams.Refinement), options ?? new RefinementOptions(), Test, progress, cancellationToken);
+        RefinementResult result = global::Convotron.Refinement.Learn(Model, Stream(RandomStreams.Refinement), options, Run(progress, cancellationToken));
         SamplesUsed += result.SamplesUsed;
         return result;
     }
 
     /// <summary>Convotron (e.g. with known output weights) on the training stream (<see cref="RandomStreams.Training"/>).</summary>
     /// <exception cref="LearningDivergedException">The parameters or residuals stopped being finite.</exception>
-    public ConvotronResult<IConvNet> Convotron(ConvotronOptions options, IProgress<LearningProgress>? progress = null, CancellationToken cancellationToken = default)
+    public ConvotronResult Convotron(ConvotronOptions options, IProgress<LearningProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        ConvotronResult<IConvNet> result = ConvotronLearner.Learn(Model, Stream(RandomStreams.Training), options, Test, progress, cancellationToken);
-        SamplesUsed += result.Samples;
+        ConvotronResult result = ConvotronLearner.Learn(Model, Stream(RandomStreams.Training), options, Run(progress, cancellationToken));
+        SamplesUsed += result.SamplesUsed;
+        return result;
+    }
+
+    /// <summary>The plain-SGD baseline (known output weights) on the training stream (<see cref="RandomStreams.Training"/>).</summary>
+    /// <exception cref="LearningDivergedException">The parameters or residuals left ±1e100.</exception>
+    public SgdResult Sgd(SgdOptions options, IProgress<LearningProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        SgdResult result = SgdLearner.Learn(Model, Stream(RandomStreams.Training), options, Run(progress, cancellationToken));
+        SamplesUsed += result.SamplesUsed;
         return result;
     }
 
@@ -85,11 +94,13 @@ public sealed class TeacherChain
     /// the statistically efficient finish under label noise.
     /// </summary>
     public LeastSquaresResult FinishOnRows(int rows, LeastSquaresOptions? options = null, CancellationToken cancellationToken = default) =>
-        OnRows(RandomStreams.FinishRows, rows, data => LeastSquaresFinish.Run(Model, data, options, cancellationToken));
+        OnRows(RandomStreams.FinishRows, rows, data => LeastSquaresFinish.Learn(Model, data, options, new LearnerRun(CancellationToken: cancellationToken)));
 
     /// <summary>The joint learner on <paramref name="rows"/> stored samples of the training stream (<see cref="RandomStreams.Training"/>).</summary>
     public JointLearnerResult JointOnRows(int rows, JointLearnerOptions options, CancellationToken cancellationToken = default) =>
-        OnRows(RandomStreams.Training, rows, data => JointLearner.Learn(Model, data, options, cancellationToken));
+        OnRows(RandomStreams.Training, rows, data => JointLearner.Learn(Model, data, options, new LearnerRun(CancellationToken: cancellationToken)));
+
+    private LearnerRun Run(IProgress<LearningProgress>? progress, CancellationToken cancellationToken) => new(Test, progress, cancellationToken);
 
     private ISampleSource Stream(ulong stream) => _teacher.Stream(_inputs, Xoshiro256StarStar.ForStream(_seed, stream));
 
@@ -119,36 +130,44 @@ public sealed class TeacherChain
 internal static class FitLearners
 {
     /// <summary>Algorithm 1 with the normalised preset, T1 = T2 = <paramref name="stageSteps"/>, as the fit's first start.</summary>
+    /// <exception cref="OperationCanceledException">Cancelled: the fit stops (the learner has kept its best model so far).</exception>
     public static void Algorithm1(IConvNet model, ISampleSource rows, long stageSteps, int trainRows, ulong seed, CancellationToken cancellationToken)
     {
         Algorithm1Options preset = Algorithm1Options.Normalized;
-        global::Convotron.Algorithm1.Run(model, rows, new Algorithm1Options
+        global::Convotron.Algorithm1.Learn(model, rows, preset with
         {
             Stage1Steps = stageSteps,
-            Stage1Step = preset.Stage1Step,
             Stage2Steps = stageSteps,
-            Stage2Step = preset.Stage2Step,
             Stage1SignCheckSamples = Math.Min(preset.Stage1SignCheckSamples, trainRows),
-            Stage1AveragingFraction = preset.Stage1AveragingFraction,
             ValidationSamples = Math.Min(10_000, trainRows),
             EvaluationInterval = 0,
             Seed = seed,
-        }, cancellationToken: cancellationToken);
+        }, new LearnerRun(CancellationToken: cancellationToken));
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <summary>Convotron with average pooling along patch <paramref name="patch"/> only, normalised step μ.</summary>
-    public static void ConvotronAlongPatch(IConvNet model, ISampleSource rows, long steps, int patch, double mu, CancellationToken cancellationToken) =>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public static void ConvotronAlongPatch(IConvNet model, ISampleSource rows, long steps, int patch, double mu, CancellationToken cancellationToken)
+    {
         ConvotronLearner.Learn(model, rows, new ConvotronOptions
         {
             Samples = steps, EvaluationInterval = 0, UpdatePatch = patch, Step = StepSize.Normalized(mu),
-        }, cancellationToken: cancellationToken);
+        }, new LearnerRun(CancellationToken: cancellationToken));
+        cancellationToken.ThrowIfCancellationRequested();
+    }
 
     /// <summary>The joint learner (restarts and shift moves, then the least-squares finish of at most <paramref name="finishIterations"/>).</summary>
-    public static JointLearnerResult Joint(IConvNet model, DataSet rows, bool startFromModel, int finishIterations, ulong seed, CancellationToken cancellationToken) =>
-        JointLearner.Learn(model, rows, new JointLearnerOptions
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public static JointLearnerResult Joint(IConvNet model, DataSet rows, bool startFromModel, int finishIterations, ulong seed, CancellationToken cancellationToken)
+    {
+        JointLearnerResult result = JointLearner.Learn(model, rows, new JointLearnerOptions
         {
             Seed = seed,
             StartFromModel = startFromModel,
             Finish = new LeastSquaresOptions { MaxIterations = finishIterations },
-        }, cancellationToken);
+        }, new LearnerRun(CancellationToken: cancellationToken));
+        cancellationToken.ThrowIfCancellationRequested();
+        return result;
+    }
 }

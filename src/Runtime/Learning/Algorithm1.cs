@@ -8,7 +8,7 @@ namespace Convotron;
 /// Options of Du &amp; Goel's Algorithm 1. Defaults are the paper's Gaussian settings
 /// (T1 = T2 = 10,000, η1 = η2 = 1e−4) with the project's T3 = 10,000.
 /// </summary>
-public sealed class Algorithm1Options
+public sealed record Algorithm1Options
 {
     /// <summary>The paper's settings for Gaussian inputs: T1 = T2 = 10,000, η1 = η2 = 1e−4, T3 = 10,000.</summary>
     public static Algorithm1Options PaperGaussian => new();
@@ -101,56 +101,52 @@ public sealed class Algorithm1Options
     }
 }
 
-/// <summary>The result of <see cref="Algorithm1.Run"/>.</summary>
-/// <typeparam name="TModel">The model type.</typeparam>
-public sealed class Algorithm1Result<TModel> where TModel : class, IConvNet
+/// <summary>
+/// The result of <see cref="Algorithm1.Learn"/>: <see cref="LearnerResult.SamplesUsed"/> is every
+/// training and validation sample drawn (not the test set), <see cref="LearnerResult.Iterations"/> the
+/// stage-1 plus stage-2 steps, <see cref="LearnerResult.Curve"/> the stage-2 test MSE of the chosen sign,
+/// <see cref="LearnerResult.ValidationMse"/> the chosen pair's validation MSE, and
+/// <see cref="LearnerResult.StopReason"/> <see cref="StopReason.BudgetExhausted"/> (all three stages run)
+/// or <see cref="StopReason.Cancelled"/>.
+/// </summary>
+/// <remarks>
+/// Cancelled in stage 1, the model holds the stage-1 iterate (w_non, a), stage 2 and 3 are skipped and
+/// <see cref="ChosenSign"/> is 0. Cancelled in stage 2, the sign is chosen by the stage-2 residuals
+/// (each measured on a fresh sample before its step, so a progressive validation on the samples both
+/// signs shared) and no validation samples are drawn. Cancelled in stage 3, the sign is chosen on the
+/// validation samples scored so far (by the stage-2 residuals when none was).
+/// </remarks>
+public sealed record Algorithm1Result : LearnerResult
 {
-    internal Algorithm1Result(TModel model) => Model = model;
-
-    /// <summary>The learned model (the instance passed in), holding the chosen pair (w^±, ±a).</summary>
-    public TModel Model { get; }
-
     /// <summary>The angle between a and a* after stage 1 (radians, sign-free); NaN when the source has no teacher.</summary>
-    public double Stage1Angle { get; internal set; } = double.NaN;
+    public double Stage1Angle { get; init; } = double.NaN;
 
     /// <summary>The stage-1 angle against steps (empty when the source has no teacher).</summary>
-    public LearningCurve Stage1Curve { get; } = new("stage1_angle");
+    public required LearningCurve Stage1Curve { get; init; }
 
     /// <summary>How often the stage-1 sign check flipped (w_non, a) (see <see cref="Algorithm1Options.Stage1SignCheckSamples"/>).</summary>
-    public int Stage1SignFlips { get; internal set; }
+    public int Stage1SignFlips { get; init; }
 
     /// <summary>Stage-2 test MSE of the pair with +a against steps (empty without a test set).</summary>
-    public LearningCurve Stage2PositiveCurve { get; } = new("stage2_test_mse_positive");
+    public required LearningCurve Stage2PositiveCurve { get; init; }
 
     /// <summary>Stage-2 test MSE of the pair with −a against steps (empty without a test set).</summary>
-    public LearningCurve Stage2NegativeCurve { get; } = new("stage2_test_mse_negative");
+    public required LearningCurve Stage2NegativeCurve { get; init; }
 
-    /// <summary>The stage-2 curve of the chosen sign.</summary>
-    public LearningCurve Stage2Curve => ChosenSign > 0 ? Stage2PositiveCurve : Stage2NegativeCurve;
+    /// <summary>+1 when stage 3 kept (w⁺, a), −1 when it kept (w⁻, −a); 0 when cancelled in stage 1.</summary>
+    public int ChosenSign { get; init; }
 
-    /// <summary>+1 when stage 3 kept (w⁺, a), −1 when it kept (w⁻, −a).</summary>
-    public int ChosenSign { get; internal set; }
+    /// <summary>Validation MSE of (w⁺, a) (NaN when no validation sample was scored).</summary>
+    public double ValidationMsePositive { get; init; } = double.NaN;
 
-    /// <summary>Validation MSE of (w⁺, a).</summary>
-    public double ValidationMsePositive { get; internal set; }
+    /// <summary>Validation MSE of (w⁻, −a) (NaN when no validation sample was scored).</summary>
+    public double ValidationMseNegative { get; init; } = double.NaN;
 
-    /// <summary>Validation MSE of (w⁻, −a).</summary>
-    public double ValidationMseNegative { get; internal set; }
-
-    /// <summary>Training samples drawn: T1 + T2 (the two signs of stage 2 share theirs).</summary>
-    public long TrainingSamples { get; internal set; }
+    /// <summary>Training samples drawn: T1 + T2 and the stage-1 sign checks' (the two signs of stage 2 share theirs).</summary>
+    public long TrainingSamples { get; init; }
 
     /// <summary>Validation samples drawn: T3.</summary>
-    public long ValidationSamples { get; internal set; }
-
-    /// <summary>Every training and validation sample drawn (not the test set).</summary>
-    public long SamplesUsed => TrainingSamples + ValidationSamples;
-
-    /// <summary>Final test MSE (NaN without a test set).</summary>
-    public double TestMse { get; internal set; } = double.NaN;
-
-    /// <summary>Final test MSE / Var(y) (NaN without a test set).</summary>
-    public double RelativeTestMse { get; internal set; } = double.NaN;
+    public long ValidationSamples { get; init; }
 }
 
 /// <summary>
@@ -159,39 +155,94 @@ public sealed class Algorithm1Result<TModel> where TModel : class, IConvNet
 /// fixed to +a and to −a on the same samples; stage 3 keeps the pair with the smaller
 /// validation error.
 /// </summary>
-public static class Algorithm1
+public sealed class Algorithm1 : ILearner
 {
     /// <summary>The stream ids that <see cref="Xoshiro256StarStar.ForStream"/> derives from a seed.</summary>
     internal const ulong InitializationStream = 101, NoiseStream = 102;
 
+    /// <summary>Algorithm 1 with <paramref name="options"/> (null for <see cref="Algorithm1Options.PaperGaussian"/>), for <see cref="ILearner"/> pipelines.</summary>
+    public Algorithm1(Algorithm1Options? options = null) => Options = options ?? new Algorithm1Options();
+
+    /// <summary>The options of this learner.</summary>
+    public Algorithm1Options Options { get; }
+
+    /// <inheritdoc/>
+    LearnerResult ILearner.Learn(IConvNet model, TrainingData data, LearnerRun? run) =>
+        Learn(model, data.RequireSource(nameof(Algorithm1)), Options, run);
+
+    /// <summary>What the stages record while they run; <see cref="Algorithm1Result"/> is made from it at the end.</summary>
+    private sealed class Tally
+    {
+        public double Stage1Angle = double.NaN;
+        public readonly LearningCurve Stage1Curve = new("stage1_angle");
+        public int Stage1SignFlips;
+        public readonly LearningCurve Stage2PositiveCurve = new("stage2_test_mse_positive");
+        public readonly LearningCurve Stage2NegativeCurve = new("stage2_test_mse_negative");
+        public int ChosenSign;
+        public double ValidationMsePositive = double.NaN, ValidationMseNegative = double.NaN;
+        public long TrainingSamples, ValidationSamples, Iterations;
+        public double TestMse = double.NaN, RelativeTestMse = double.NaN;
+        public bool Cancelled;
+    }
+
     /// <summary>Runs the three stages on <paramref name="model"/>, drawing samples from <paramref name="source"/>.</summary>
     /// <param name="model">Learned in place; its geometry must have non-overlapping taps.</param>
     /// <param name="source">Training and validation samples (fresh each step).</param>
-    /// <param name="options">T1, T2, T3, steps, noise, averaging, seed.</param>
-    /// <param name="testSet">Optional test set for the learning curves and final error.</param>
-    /// <param name="progress">Optional progress reports, one per evaluation.</param>
-    /// <param name="cancellationToken">Stops the run between steps.</param>
+    /// <param name="options">T1, T2, T3, steps, noise, averaging, seed; null for <see cref="Algorithm1Options.PaperGaussian"/>.</param>
+    /// <param name="run">
+    /// Test set (learning curves and final error), progress (<see cref="LearningStage.Stage1"/>,
+    /// <see cref="LearningStage.Stage2"/> once per evaluation, <see cref="LearningStage.Validation"/> once),
+    /// cancellation (checked every 256 steps and every 1,024 scored samples; what the model then holds is
+    /// described on <see cref="Algorithm1Result"/>).
+    /// </param>
     /// <exception cref="ArgumentException">The geometry has no non-overlapping taps, or an option is out of range.</exception>
-    /// <exception cref="LearningDivergedException">A stage diverged; the exception carries the last finite state.</exception>
-    public static Algorithm1Result<TModel> Run<TModel>(TModel model, ISampleSource source, Algorithm1Options options,
-        DataSet? testSet = null, IProgress<LearningProgress>? progress = null, CancellationToken cancellationToken = default)
-        where TModel : class, IConvNet
+    /// <exception cref="LearningDivergedException">A stage diverged; the exception carries the last finite state (also put back into the model).</exception>
+    public static Algorithm1Result Learn(IConvNet model, ISampleSource source, Algorithm1Options? options = null, LearnerRun? run = null)
     {
+        options ??= new Algorithm1Options();
+        run ??= LearnerRun.Default;
+        DataSet? testSet = run.TestSet;
+        IProgress<LearningProgress>? progress = run.Progress;
+        CancellationToken cancellationToken = run.CancellationToken;
         PatchGeometry geometry = LearnerArguments.Check(model, source, options, testSet);
         options.Validate();
         if (!geometry.HasNonOverlappingPart)
             throw new ArgumentException($"Algorithm 1 needs a geometry with non-overlapping taps; {geometry} has none (for strided 1D use s ≥ ⌊r/2⌋ + 1). Use ConvotronLearner with known output weights instead.", nameof(model));
 
-        var result = new Algorithm1Result<TModel>(model);
+        var result = new Tally();
         var x = new double[geometry.InputSize];
         RunStage1(model, source, options, result, x, progress, cancellationToken);
-        RunStage2And3(model, source, options, result, x, testSet, progress, cancellationToken);
-        return result;
+        if (!result.Cancelled)
+            RunStage2And3(model, source, options, result, x, testSet, progress, cancellationToken);
+        else if (testSet is not null)
+        {
+            result.TestMse = Metrics.MeanSquaredError(model, testSet);
+            result.RelativeTestMse = Metrics.Relative(result.TestMse, testSet);
+        }
+        return new Algorithm1Result
+        {
+            SamplesUsed = result.TrainingSamples + result.ValidationSamples,
+            Iterations = result.Iterations,
+            Curve = result.ChosenSign < 0 ? result.Stage2NegativeCurve : result.Stage2PositiveCurve,
+            TestMse = result.TestMse,
+            RelativeTestMse = result.RelativeTestMse,
+            ValidationMse = result.ChosenSign < 0 ? result.ValidationMseNegative : result.ValidationMsePositive,
+            StopReason = result.Cancelled ? StopReason.Cancelled : StopReason.BudgetExhausted,
+            Stage1Angle = result.Stage1Angle,
+            Stage1Curve = result.Stage1Curve,
+            Stage1SignFlips = result.Stage1SignFlips,
+            Stage2PositiveCurve = result.Stage2PositiveCurve,
+            Stage2NegativeCurve = result.Stage2NegativeCurve,
+            ChosenSign = result.ChosenSign,
+            ValidationMsePositive = result.ValidationMsePositive,
+            ValidationMseNegative = result.ValidationMseNegative,
+            TrainingSamples = result.TrainingSamples,
+            ValidationSamples = result.ValidationSamples,
+        };
     }
 
-    private static void RunStage1<TModel>(TModel model, ISampleSource source, Algorithm1Options options,
-        Algorithm1Result<TModel> result, double[] x, IProgress<LearningProgress>? progress, CancellationToken cancellationToken)
-        where TModel : class, IConvNet
+    private static void RunStage1(IConvNet model, ISampleSource source, Algorithm1Options options,
+        Tally result, double[] x, IProgress<LearningProgress>? progress, CancellationToken cancellationToken)
     {
         const string stage = "stage1";
         PatchGeometry geometry = model.Geometry;
@@ -238,27 +289,33 @@ public static class Algorithm1
             AverageW = averageW,
             Taps = taps.ToArray(),
         };
-        if (StepLoop.Run(model, ref rule, source, x, options.Stage1Steps, options.EvaluationInterval, Evaluate, cancellationToken) < options.Stage1Steps)
-            cancellationToken.ThrowIfCancellationRequested();
-        watch.CheckParameters(options.Stage1Steps);
-        if (averageA is not null)
+        long steps = StepLoop.Run(model, ref rule, source, x, options.Stage1Steps, options.EvaluationInterval, Evaluate, cancellationToken);
+        result.Cancelled = steps < options.Stage1Steps;
+        watch.CheckParameters(steps);
+        // Cancelled: the last iterate, not a partial average.
+        if (averageA is not null && !result.Cancelled)
         {
             double count = options.Stage1Steps - averageFrom + 1;
             TensorPrimitives.Divide<double>(averageA, count, model.OutputWeights);
             for (int n = 0; n < taps.Length; n++)
                 model.Filter[taps[n]] = averageW![n] / count;
         }
-        Evaluate(options.Stage1Steps);
+        if (!result.Stage1Curve.EndsAt(steps))
+            Evaluate(steps);
         result.Stage1Angle = result.Stage1Curve.Last;
-        result.TrainingSamples += options.Stage1Steps;
+        result.TrainingSamples += steps;
+        result.Iterations += steps;
 
-        void CheckSign()
+        // False when cancelled during the check (the sign is then left as it is).
+        bool CheckSign()
         {
             var flipped = model.Clone();
             TensorPrimitives.Negate<double>(flipped.Filter, flipped.Filter);
             TensorPrimitives.Negate<double>(flipped.OutputWeights, flipped.OutputWeights);
-            var (current, other) = MeanSquaredErrors(model, flipped, source, options.Stage1SignCheckSamples, x, "the stage-1 sign check", cancellationToken);
-            result.TrainingSamples += options.Stage1SignCheckSamples;
+            var (current, other, scored) = MeanSquaredErrors(model, flipped, source, options.Stage1SignCheckSamples, x, "the stage-1 sign check", cancellationToken);
+            result.TrainingSamples += scored;
+            if (scored < options.Stage1SignCheckSamples)
+                return false;
             if (other < current)
             {
                 flipped.Filter.CopyTo(model.Filter);
@@ -270,6 +327,7 @@ public static class Algorithm1
                     TensorPrimitives.Negate<double>(averageW, averageW);
                 }
             }
+            return true;
         }
 
         void Evaluate(long step)
@@ -280,18 +338,17 @@ public static class Algorithm1
                 angle = Metrics.Angle(model.OutputWeights, teacherA);
                 result.Stage1Curve.Add(step, angle);
             }
-            progress?.Report(new LearningProgress(stage, step, options.Stage1Steps, angle));
+            progress?.Report(new LearningProgress(LearningStage.Stage1, step, options.Stage1Steps, angle));
         }
     }
 
-    private static void RunStage2And3<TModel>(TModel model, ISampleSource source, Algorithm1Options options,
-        Algorithm1Result<TModel> result, double[] x, DataSet? testSet, IProgress<LearningProgress>? progress,
+    private static void RunStage2And3(IConvNet model, ISampleSource source, Algorithm1Options options,
+        Tally result, double[] x, DataSet? testSet, IProgress<LearningProgress>? progress,
         CancellationToken cancellationToken)
-        where TModel : class, IConvNet
     {
         const string stage = "stage2";
         // Both signs learn side by side on the same samples: (w⁺, a) in the caller's model, (w⁻, −a) in a clone.
-        var negative = (TModel)model.Clone();
+        var negative = model.Clone();
         TensorPrimitives.Negate<double>(model.OutputWeights, negative.OutputWeights);
         model.Filter.Clear();
         negative.Filter.Clear();
@@ -299,24 +356,34 @@ public static class Algorithm1
         var watchNegative = new DivergenceWatch(negative, stage + " (-a)");
         Evaluate(0);
         var rule = new Stage2Rule(watchPositive, watchNegative, negative, new RuleScratch(model.Geometry), options.Stage2Step);
-        if (StepLoop.Run(model, ref rule, source, x, options.Stage2Steps, options.EvaluationInterval, Evaluate, cancellationToken) < options.Stage2Steps)
-            cancellationToken.ThrowIfCancellationRequested();
-        watchPositive.CheckParameters(options.Stage2Steps);
-        watchNegative.CheckParameters(options.Stage2Steps);
-        Evaluate(options.Stage2Steps);
-        result.TrainingSamples += options.Stage2Steps;
+        long steps = StepLoop.Run(model, ref rule, source, x, options.Stage2Steps, options.EvaluationInterval, Evaluate, cancellationToken);
+        result.Cancelled = steps < options.Stage2Steps;
+        watchPositive.CheckParameters(steps);
+        watchNegative.CheckParameters(steps);
+        if (!result.Stage2PositiveCurve.EndsAt(steps))
+            Evaluate(steps);
+        result.TrainingSamples += steps;
+        result.Iterations += steps;
 
-        // Stage 3: fresh validation samples decide the sign.
-        (result.ValidationMsePositive, result.ValidationMseNegative) =
-            MeanSquaredErrors(model, negative, source, options.ValidationSamples, x, "validation", cancellationToken);
-        result.ValidationSamples = options.ValidationSamples;
-        result.ChosenSign = result.ValidationMseNegative < result.ValidationMsePositive ? -1 : 1;
+        // Stage 3: fresh validation samples decide the sign. Cancelled before any was scored, the
+        // stage-2 residuals decide (each on a fresh sample before its step: a progressive validation).
+        long scored = 0;
+        if (!result.Cancelled)
+        {
+            (result.ValidationMsePositive, result.ValidationMseNegative, scored) =
+                MeanSquaredErrors(model, negative, source, options.ValidationSamples, x, "validation", cancellationToken);
+            result.ValidationSamples = scored;
+            result.Cancelled = scored < options.ValidationSamples;
+        }
+        result.ChosenSign = scored > 0
+            ? (result.ValidationMseNegative < result.ValidationMsePositive ? -1 : 1)
+            : (watchNegative.ResidualSquares < watchPositive.ResidualSquares ? -1 : 1);
         if (result.ChosenSign < 0)
         {
             negative.Filter.CopyTo(model.Filter);
             negative.OutputWeights.CopyTo(model.OutputWeights);
         }
-        progress?.Report(new LearningProgress("validation", options.ValidationSamples, options.ValidationSamples,
+        progress?.Report(new LearningProgress(LearningStage.Validation, scored, options.ValidationSamples,
             Math.Min(result.ValidationMsePositive, result.ValidationMseNegative)));
         if (testSet is not null)
         {
@@ -335,7 +402,7 @@ public static class Algorithm1
                 result.Stage2NegativeCurve.Add(step, negativeMse);
                 best = Math.Min(positiveMse, negativeMse);
             }
-            progress?.Report(new LearningProgress(stage, step, options.Stage2Steps, best));
+            progress?.Report(new LearningProgress(LearningStage.Stage2, step, options.Stage2Steps, best));
         }
     }
 
@@ -352,11 +419,11 @@ public static class Algorithm1
         public double NoiseScale;
         public double[] FilterNoise, OutputNoise;
         public long Steps, SignInterval, NextSignCheck, AverageFrom;
-        public Action CheckSign;
+        public Func<bool> CheckSign;
         public double[]? AverageA, AverageW;
         public int[] Taps;
 
-        public void Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, ReadOnlySpan<double> x, double y, long n)
+        public bool Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, ReadOnlySpan<double> x, double y, long n)
             where TKernel : struct, IPatchKernel
         {
             if (NoiseScale > 0.0)
@@ -370,8 +437,9 @@ public static class Algorithm1
             if (n == NextSignCheck)
             {
                 NextSignCheck += SignInterval;
-                if (n < Steps)
-                    CheckSign();
+                // A sign check cancelled part way stops the stage after this step.
+                if (n < Steps && !CheckSign())
+                    return false;
             }
             if (AverageA is not null && n >= AverageFrom)
             {
@@ -379,6 +447,7 @@ public static class Algorithm1
                 for (int t = 0; t < Taps.Length; t++)
                     AverageW![t] += w[Taps[t]];
             }
+            return true;
         }
     }
 
@@ -386,33 +455,39 @@ public static class Algorithm1
     private readonly struct Stage2Rule(DivergenceWatch watchPositive, DivergenceWatch watchNegative, IConvNet negative,
         RuleScratch scratch, StepSize step) : IStepRule
     {
-        public void Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, ReadOnlySpan<double> x, double y, long n)
+        public bool Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, ReadOnlySpan<double> x, double y, long n)
             where TKernel : struct, IPatchKernel
         {
             double residualPositive = UpdateRules.Convotron(kernel, w, a, x, y, step, scratch);
             double residualNegative = UpdateRules.Convotron(kernel, negative.Filter, negative.OutputWeights, x, y, step, scratch);
             watchPositive.Check(residualPositive, n);
             watchNegative.Check(residualNegative, n);
+            return true;
         }
     }
 
-    /// <summary>The mean squared errors of two models on the same <paramref name="count"/> fresh samples.</summary>
-    private static (double First, double Second) MeanSquaredErrors(IConvNet first, IConvNet second, ISampleSource source, long count,
+    /// <summary>
+    /// The mean squared errors of two models on the same <paramref name="count"/> fresh samples, and
+    /// the samples scored: fewer than <paramref name="count"/> when cancelled (the means are then over
+    /// those, NaN for none).
+    /// </summary>
+    private static (double First, double Second, long Scored) MeanSquaredErrors(IConvNet first, IConvNet second, ISampleSource source, long count,
         double[] x, string stage, CancellationToken cancellationToken)
     {
         double firstSum = 0.0, secondSum = 0.0;
-        for (long n = 0; n < count; n++)
+        long n = 0;
+        for (; n < count; n++)
         {
-            if ((n & 1023) == 0)
-                cancellationToken.ThrowIfCancellationRequested();
+            if ((n & 1023) == 0 && cancellationToken.IsCancellationRequested)
+                break;
             double y = source.Next(x);
             double e1 = first.Predict(x) - y, e2 = second.Predict(x) - y;
             if (!double.IsFinite(e1) || !double.IsFinite(e2))
-                throw Refinement.NonFiniteSample(stage, n + 1);
+                throw SampleChecks.NonFiniteSample(stage, n + 1);
             firstSum += e1 * e1;
             secondSum += e2 * e2;
         }
-        return (firstSum / count, secondSum / count);
+        return n == 0 ? (double.NaN, double.NaN, 0) : (firstSum / n, secondSum / n, n);
     }
 
     /// <summary>Fills <paramref name="destination"/> with <paramref name="length"/> times a direction uniform on the unit sphere.</summary>

@@ -4,7 +4,7 @@ using System.Threading;
 namespace Convotron;
 
 /// <summary>Options of <see cref="ConvotronLearner"/>: Goel, Klivans &amp; Meka's Convotron with the output layer known.</summary>
-public sealed class ConvotronOptions
+public sealed record ConvotronOptions
 {
     /// <summary>Training samples T (one step each); at least 1. Default 10,000.</summary>
     public long Samples { get; init; } = 10_000;
@@ -57,55 +57,45 @@ public sealed class ConvotronOptions
     }
 }
 
-/// <summary>The result of <see cref="ConvotronLearner.Learn"/>.</summary>
-/// <typeparam name="TModel">The model type.</typeparam>
-public sealed class ConvotronResult<TModel> where TModel : class, IConvNet
-{
-    internal ConvotronResult(TModel model, LearningCurve testError, long samples, double testMse, double relativeTestMse)
-    {
-        Model = model;
-        TestError = testError;
-        Samples = samples;
-        TestMse = testMse;
-        RelativeTestMse = relativeTestMse;
-    }
-
-    /// <summary>The learned model (the instance passed in).</summary>
-    public TModel Model { get; }
-
-    /// <summary>Test MSE against steps (empty without a test set).</summary>
-    public LearningCurve TestError { get; }
-
-    /// <summary>Training samples drawn.</summary>
-    public long Samples { get; }
-
-    /// <summary>Final test MSE (NaN without a test set).</summary>
-    public double TestMse { get; }
-
-    /// <summary>Final test MSE / Var(y) (NaN without a test set).</summary>
-    public double RelativeTestMse { get; }
-}
+/// <summary>
+/// The result of <see cref="ConvotronLearner.Learn"/>: <see cref="LearnerResult.SamplesUsed"/> and
+/// <see cref="LearnerResult.Iterations"/> are the steps taken (one fresh sample each),
+/// <see cref="LearnerResult.Curve"/> the test MSE against steps ("test_mse", empty without a test set),
+/// <see cref="LearnerResult.StopReason"/> <see cref="StopReason.BudgetExhausted"/> or <see cref="StopReason.Cancelled"/>.
+/// </summary>
+public sealed record ConvotronResult : LearnerResult;
 
 /// <summary>
 /// Convotron (Goel, Klivans &amp; Meka 2018): learns the filter w when the output layer a is
 /// known, with w ← w + η (y − f(x)) Σ_j a_j P_j x on fresh samples. No special initialisation
 /// and no derivative of σ.
 /// </summary>
-public static class ConvotronLearner
+public sealed class ConvotronLearner : ILearner
 {
+    /// <summary>A Convotron learner with <paramref name="options"/> (null for the defaults), for <see cref="ILearner"/> pipelines.</summary>
+    public ConvotronLearner(ConvotronOptions? options = null) => Options = options ?? new ConvotronOptions();
+
+    /// <summary>The options of this learner.</summary>
+    public ConvotronOptions Options { get; }
+
+    /// <inheritdoc/>
+    LearnerResult ILearner.Learn(IConvNet model, TrainingData data, LearnerRun? run) =>
+        Learn(model, data.RequireSource(nameof(ConvotronLearner)), Options, run);
+
     /// <summary>Runs Convotron on <paramref name="model"/> with samples from <paramref name="source"/>.</summary>
     /// <param name="model">The model; its output weights are set from the options and its filter learned.</param>
     /// <param name="source">Training samples (fresh each step).</param>
-    /// <param name="options">T, the step size, the known a.</param>
-    /// <param name="testSet">Optional test set for the learning curve and the final error.</param>
-    /// <param name="progress">Optional progress reports, one per evaluation.</param>
-    /// <param name="cancellationToken">Stops the run between steps.</param>
-    /// <exception cref="LearningDivergedException">The parameters or residuals stopped being finite.</exception>
-    public static ConvotronResult<TModel> Learn<TModel>(TModel model, ISampleSource source, ConvotronOptions options,
-        DataSet? testSet = null, IProgress<LearningProgress>? progress = null, CancellationToken cancellationToken = default)
-        where TModel : class, IConvNet
+    /// <param name="options">T, the step size, the known a; null for the defaults.</param>
+    /// <param name="run">
+    /// Test set (learning curve and final error), progress (<see cref="LearningStage.Convotron"/>, one report per
+    /// evaluation), cancellation (checked every 256 steps; the filter learned so far is kept).
+    /// </param>
+    /// <exception cref="LearningDivergedException">The parameters or residuals stopped being finite (the model holds the last finite state).</exception>
+    public static ConvotronResult Learn(IConvNet model, ISampleSource source, ConvotronOptions? options = null, LearnerRun? run = null)
     {
-        PatchGeometry geometry = LearnerArguments.Check(model, source, options, testSet);
+        options ??= new ConvotronOptions();
+        run ??= LearnerRun.Default;
+        PatchGeometry geometry = LearnerArguments.Check(model, source, options, run.TestSet);
         options.Validate(geometry);
 
         if (options.OutputWeights is null)
@@ -115,30 +105,9 @@ public static class ConvotronLearner
         if (options.ResetFilter)
             model.Filter.Clear();
 
-        const string stage = "convotron";
-        var curve = new LearningCurve("test_mse");
-        var watch = new DivergenceWatch(model, stage);
-        var x = new double[geometry.InputSize];
-        Evaluate(0);
+        var watch = new DivergenceWatch(model, "convotron");
         var rule = new Rule(watch, new RuleScratch(geometry), options.Step, options.UpdatePatch ?? -1);
-        if (StepLoop.Run(model, ref rule, source, x, options.Samples, options.EvaluationInterval, Evaluate, cancellationToken) < options.Samples)
-            cancellationToken.ThrowIfCancellationRequested();
-        watch.CheckParameters(options.Samples);
-        Evaluate(options.Samples);
-        double mse = testSet is null ? double.NaN : curve.Last;
-        double relative = testSet is null ? double.NaN : Metrics.Relative(mse, testSet);
-        return new ConvotronResult<TModel>(model, curve, options.Samples, mse, relative);
-
-        void Evaluate(long step)
-        {
-            double value = double.NaN;
-            if (testSet is not null)
-            {
-                value = Metrics.MeanSquaredError(model, testSet);
-                curve.Add(step, value);
-            }
-            progress?.Report(new LearningProgress(stage, step, options.Samples, value));
-        }
+        return StreamingStage.Run<Rule, ConvotronResult>(model, source, ref rule, watch, options.Samples, options.EvaluationInterval, LearningStage.Convotron, run);
     }
 
     /// <summary>Convotron's step: the full rule, or the single-patch rule along patch <see cref="_patch"/> when it is ≥ 0.</summary>
@@ -146,13 +115,14 @@ public static class ConvotronLearner
     {
         private readonly int _patch = patch;
 
-        public void Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, ReadOnlySpan<double> x, double y, long n)
+        public bool Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, ReadOnlySpan<double> x, double y, long n)
             where TKernel : struct, IPatchKernel
         {
             double residual = _patch >= 0
                 ? PatchStep(kernel, _patch, w, a, x, y, step, scratch)
                 : UpdateRules.Convotron(kernel, w, a, x, y, step, scratch);
             watch.Check(residual, n);
+            return true;
         }
     }
 

@@ -22,6 +22,7 @@ internal sealed class DivergenceWatch
     private readonly IConvNet _snapshot;
     private readonly string _stage;
     private double _lastResidual;
+    private double _residualSquares;
     private long _snapshotStep;
 
     public DivergenceWatch(IConvNet model, string stage)
@@ -50,9 +51,16 @@ internal sealed class DivergenceWatch
             Throw(step, $"the residual y − f(x) is {residual}");
         }
         _lastResidual = residual;
+        _residualSquares += residual * residual;
         if (step % CheckInterval == 0)
             CheckParameters(step);
     }
+
+    /// <summary>
+    /// Σ (y − f(x))² over the residuals checked so far: each was measured on a fresh sample before
+    /// its step (a progressive validation), so it can compare two models learning side by side.
+    /// </summary>
+    public double ResidualSquares => _residualSquares;
 
     /// <summary>Checks the parameters now and snapshots them when finite.</summary>
     public void CheckParameters(long step)

@@ -5,7 +5,7 @@ using System.Threading;
 namespace Convotron;
 
 /// <summary>Options of <see cref="JointLearner"/>.</summary>
-public sealed class JointLearnerOptions
+public sealed record JointLearnerOptions
 {
     /// <summary>The most starts of the local method (the model as given, when usable, then random w), at least 1. Default 24.</summary>
     public int Starts { get; init; } = 24;
@@ -44,13 +44,38 @@ public sealed class JointLearnerOptions
     }
 }
 
-/// <summary>The result of <see cref="JointLearner.Learn"/>.</summary>
-/// <param name="Starts">Starts of the local method made (not counting shift moves).</param>
-/// <param name="ShiftsAccepted">Shift moves that lowered the search loss.</param>
-/// <param name="SearchRows">Rows the search used.</param>
-/// <param name="SearchMse">The best start's mean squared error on the search rows.</param>
-/// <param name="Finish">The finish on all training rows.</param>
-public sealed record JointLearnerResult(int Starts, int ShiftsAccepted, int SearchRows, double SearchMse, LeastSquaresResult Finish);
+/// <summary>
+/// The result of <see cref="JointLearner.Learn"/>: <see cref="LearnerResult.SamplesUsed"/> is the
+/// training rows, <see cref="LearnerResult.Iterations"/> the Levenberg–Marquardt iterations of the
+/// search and the finish, <see cref="LearnerResult.Curve"/> the best search MSE after each start
+/// ("joint_search_mse"), and <see cref="LearnerResult.StopReason"/> the finish's (see
+/// <see cref="LeastSquaresResult"/>), or <see cref="StopReason.Cancelled"/> when the search was cancelled.
+/// </summary>
+public sealed record JointLearnerResult : LearnerResult
+{
+    /// <summary>Starts of the local method made (not counting shift moves).</summary>
+    public int Starts { get; init; }
+
+    /// <summary>Shift moves that lowered the search loss.</summary>
+    public int ShiftsAccepted { get; init; }
+
+    /// <summary>Rows the search used.</summary>
+    public int SearchRows { get; init; }
+
+    /// <summary>The best start's mean squared error on the search rows.</summary>
+    public double SearchMse { get; init; } = double.NaN;
+
+    /// <summary>
+    /// Why the search over starts ended: <see cref="StopReason.ToleranceReached"/> (a start fitted
+    /// the search rows to the tolerance), <see cref="StopReason.SearchAgreed"/> (two starts agreed
+    /// on the lowest loss), <see cref="StopReason.BudgetExhausted"/> (every start made) or
+    /// <see cref="StopReason.Cancelled"/>.
+    /// </summary>
+    public StopReason SearchStopReason { get; init; }
+
+    /// <summary>The finish on all training rows (zero iterations when the search was cancelled).</summary>
+    public required LeastSquaresResult Finish { get; init; }
+}
 
 /// <summary>
 /// Learns w and a together on any geometry, including those without non-overlapping taps where
@@ -66,8 +91,18 @@ public sealed record JointLearnerResult(int Starts, int ShiftsAccepted, int Sear
 /// No paper guarantee covers this learner: its success rate is measured (docs/LEARNING.md).
 /// Deterministic for a given seed.
 /// </remarks>
-public static class JointLearner
+public sealed class JointLearner : ILearner
 {
+    /// <summary>A joint learner with <paramref name="options"/> (null for the defaults), for <see cref="ILearner"/> pipelines.</summary>
+    public JointLearner(JointLearnerOptions? options = null) => Options = options ?? new JointLearnerOptions();
+
+    /// <summary>The options of this learner.</summary>
+    public JointLearnerOptions Options { get; }
+
+    /// <inheritdoc/>
+    LearnerResult ILearner.Learn(IConvNet model, TrainingData data, LearnerRun? run) =>
+        Learn(model, data.RequireRows(nameof(JointLearner)), Options, run);
+
     /// <summary>The stream id of the random starts (see <see cref="Xoshiro256StarStar.ForStream"/>).</summary>
     internal const ulong StartStream = 301;
 
@@ -75,16 +110,19 @@ public static class JointLearner
     /// <param name="model">Its w is the first start when <see cref="JointLearnerOptions.StartFromModel"/>; w and a are overwritten.</param>
     /// <param name="train">The training rows.</param>
     /// <param name="options">Starts, search size, shift moves, finish, seed; null for the defaults.</param>
-    /// <param name="cancellationToken">Stops between starts and iterations.</param>
+    /// <param name="run">
+    /// Test set, progress (<see cref="LearningStage.JointSearch"/> once per start with the best search MSE,
+    /// then <see cref="LearningStage.Finish"/>), cancellation (checked between starts and iterations: the
+    /// best start so far is put into the model and the finish takes no step).
+    /// </param>
     /// <exception cref="ArgumentException">The data set's input size is not the model's d, or an option is out of range.</exception>
-    public static JointLearnerResult Learn<TModel>(TModel model, DataSet train, JointLearnerOptions? options = null, CancellationToken cancellationToken = default)
-        where TModel : class, IConvNet
+    public static JointLearnerResult Learn(IConvNet model, DataSet train, JointLearnerOptions? options = null, LearnerRun? run = null)
     {
         options ??= new JointLearnerOptions();
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(train);
-        Guard.Length(train.InputSize, model.Geometry.InputSize, "d");
+        run ??= LearnerRun.Default;
+        LearnerArguments.Check(model, train, options, run.TestSet);
         options.Validate();
+        CancellationToken cancellationToken = run.CancellationToken;
         PatchGeometry geometry = model.Geometry;
         int r = geometry.FilterSize, k = geometry.PatchCount;
         int searchRows = options.SearchRows > 0 ? Math.Min(options.SearchRows, train.Count) : Math.Min(train.Count, Math.Max(1_000, 6 * (r + k)));
@@ -99,22 +137,33 @@ public static class JointLearner
         var bestA = new double[k];
         double best = double.PositiveInfinity;
         int agreeing = 0, starts = 0, accepted = 0;
+        long iterations = 0;
         var w = new double[r];
         var a = new double[k];
-        bool modelUsable = options.StartFromModel && LeastSquaresFinish.Normalize(model.Filter.ToArray());
+        var curve = new LearningCurve("joint_search_mse");
+        StopReason searchStop = StopReason.BudgetExhausted;
+        bool modelUsable = options.StartFromModel && LevenbergMarquardt.Normalize(model.Filter.ToArray());
         for (int start = 0; start < options.Starts; start++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                searchStop = StopReason.Cancelled;
+                break;
+            }
             if (start == 0 && modelUsable)
                 model.Filter.CopyTo(w);
             else
                 InputDistribution.Gaussian.Sample(random, w);
             starts++;
-            double loss = LeastSquaresFinish.Descend(search, w, a, options.SearchIterations, options.Finish.Tolerance, cancellationToken, out _, out _);
+            double loss = LevenbergMarquardt.Descend(search, w, a, options.SearchIterations, options.Finish.Tolerance, cancellationToken, out int done, out _);
+            iterations += done;
             if (shifts.Count > 0 && double.IsFinite(loss) && loss > target)
-                loss = ShiftMoves(search, geometry, shifts, w, a, loss, options, ref accepted, cancellationToken);
+                loss = ShiftMoves(search, geometry, shifts, w, a, loss, options, ref accepted, ref iterations, cancellationToken);
             if (!double.IsFinite(loss))
+            {
+                Report();
                 continue;
+            }
             if (loss < best * (1.0 - 1e-6))
             {
                 agreeing = 1;
@@ -126,37 +175,72 @@ public static class JointLearner
             {
                 agreeing++;
             }
-            if (best <= target || agreeing >= 2)
+            Report();
+            if (best <= target)
+            {
+                searchStop = StopReason.ToleranceReached;
                 break;
+            }
+            if (agreeing >= 2)
+            {
+                searchStop = StopReason.SearchAgreed;
+                break;
+            }
         }
-        double initial = LeastSquaresFinish.SumOfSquares(model, full);
+        // Cancelled inside the last start's descent: the loop ran out, but the search did not finish.
+        if (searchStop == StopReason.BudgetExhausted && cancellationToken.IsCancellationRequested)
+            searchStop = StopReason.Cancelled;
+        double initial = full.SumOfSquares(model.Filter, model.OutputWeights);
         if (double.IsFinite(best))
         {
             bestW.CopyTo(model.Filter);
             bestA.CopyTo(model.OutputWeights);
         }
-        LeastSquaresResult finish = LeastSquaresFinish.Run(model, full, options.Finish.MaxIterations, options.Finish.Tolerance, cancellationToken);
+        // After a cancelled search the finish stops before its first step (StopReason.Cancelled), only measuring the best start on all rows.
+        LeastSquaresResult finish = LeastSquaresFinish.LearnOn(model, full, options.Finish.MaxIterations, options.Finish.Tolerance, run);
         // Report against the model as it was given: the learner never hands back a worse fit of the rows.
         finish = finish with { InitialMse = double.IsFinite(initial) ? initial / full.Rows : double.NaN };
-        return new JointLearnerResult(starts, accepted, searchRows, best / searchRows, finish);
+        return new JointLearnerResult
+        {
+            SamplesUsed = train.Count,
+            Iterations = iterations + finish.Iterations,
+            Curve = curve,
+            TestMse = finish.TestMse,
+            RelativeTestMse = finish.RelativeTestMse,
+            StopReason = searchStop == StopReason.Cancelled ? StopReason.Cancelled : finish.StopReason,
+            Starts = starts,
+            ShiftsAccepted = accepted,
+            SearchRows = searchRows,
+            SearchMse = best / searchRows,
+            SearchStopReason = searchStop,
+            Finish = finish,
+        };
+
+        void Report()
+        {
+            double mse = best / searchRows;
+            if (double.IsFinite(mse))
+                curve.Add(starts, mse);
+            run.Progress?.Report(new LearningProgress(LearningStage.JointSearch, starts, options.Starts, mse));
+        }
     }
 
     /// <summary>Shift moves: evaluate w shifted by each offset, run the local method from the two best, keep one that lowers the loss; repeat while it does.</summary>
     private static double ShiftMoves(VariableProjection search, PatchGeometry geometry, List<int[]> shifts, double[] w, double[] a,
-        double loss, JointLearnerOptions options, ref int accepted, CancellationToken cancellationToken)
+        double loss, JointLearnerOptions options, ref int accepted, ref long iterations, CancellationToken cancellationToken)
     {
         int r = w.Length;
         var shifted = new double[r];
         var trialA = new double[a.Length];
         var scored = new List<(double Loss, int Index)>(shifts.Count);
         double target = options.Finish.Tolerance * search.LabelSquares;
-        for (int round = 0; round < 4 && loss > target; round++)
+        for (int round = 0; round < 4 && loss > target && !cancellationToken.IsCancellationRequested; round++)
         {
             scored.Clear();
             for (int m = 0; m < shifts.Count; m++)
             {
                 Shift(geometry, w, shifts[m], shifted);
-                if (!LeastSquaresFinish.Normalize(shifted))
+                if (!LevenbergMarquardt.Normalize(shifted))
                     continue;
                 double value = search.Evaluate(shifted, trialA, default, default);
                 if (double.IsFinite(value))
@@ -167,7 +251,8 @@ public static class JointLearner
             for (int c = 0; c < Math.Min(2, scored.Count) && !improved; c++)
             {
                 Shift(geometry, w, shifts[scored[c].Index], shifted);
-                double value = LeastSquaresFinish.Descend(search, shifted, trialA, options.SearchIterations, options.Finish.Tolerance, cancellationToken, out _, out _);
+                double value = LevenbergMarquardt.Descend(search, shifted, trialA, options.SearchIterations, options.Finish.Tolerance, cancellationToken, out int done, out _);
+                iterations += done;
                 if (double.IsFinite(value) && value < loss * (1.0 - 1e-9))
                 {
                     shifted.CopyTo(w, 0);

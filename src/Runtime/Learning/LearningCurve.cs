@@ -30,12 +30,8 @@ public sealed class LearningCurve
     /// <summary>The last value; NaN for an empty curve.</summary>
     public double Last => _points.Count > 0 ? _points[^1].Value : double.NaN;
 
+    /// <summary>Whether the last point is at <paramref name="step"/> (a stop between two evaluations adds no second point there).</summary>
+    internal bool EndsAt(long step) => _points.Count > 0 && _points[^1].Step == step;
+
     internal void Add(long step, double value) => _points.Add(new CurvePoint(step, value));
 }
-
-/// <summary>What a learner reports through <see cref="IProgress{T}"/>.</summary>
-/// <param name="Stage">The stage's name (e.g. "stage1", "stage2", "validation", "convotron").</param>
-/// <param name="Step">Steps done in the stage.</param>
-/// <param name="TotalSteps">Steps the stage will take.</param>
-/// <param name="Measure">The latest measure of the stage (angle or test MSE), NaN when none is computed.</param>
-public readonly record struct LearningProgress(string Stage, long Step, long TotalSteps, double Measure);

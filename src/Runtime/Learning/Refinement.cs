@@ -4,7 +4,7 @@ using System.Threading;
 namespace Convotron;
 
 /// <summary>Options of <see cref="Refinement"/>.</summary>
-public sealed class RefinementOptions
+public sealed record RefinementOptions
 {
     /// <summary>The most fresh samples refinement may draw, at least 1. Default 100,000.</summary>
     public long Samples { get; init; } = 100_000;
@@ -15,8 +15,14 @@ public sealed class RefinementOptions
     /// <summary>Normalised Convotron steps on w between two solves for a; 0 (default) picks 2r.</summary>
     public int ConvotronSteps { get; init; }
 
-    /// <summary>The normalised Convotron step μ, in (0, 2). Default 0.5.</summary>
-    public double Mu { get; init; } = 0.5;
+    /// <summary>
+    /// The Convotron step on w: normalised only (<see cref="StepSize.Normalized"/>(μ), μ in (0, 2));
+    /// a fixed step is rejected by validation. Default μ = 0.5.
+    /// </summary>
+    public StepSize Step { get; init; } = StepSize.Normalized(0.5);
+
+    /// <summary>μ of <see cref="Step"/>.</summary>
+    internal double Mu => Step.Value;
 
     /// <summary>
     /// Stop once a least-squares batch's mean squared residual falls below this fraction of its
@@ -68,39 +74,31 @@ public sealed class RefinementOptions
         Guard.AtLeast(StallCheckInterval, 0);
         if (ValidationSamples > Samples)
             throw new ArgumentOutOfRangeException(nameof(ValidationSamples), ValidationSamples, $"ValidationSamples must be in [0, Samples] = [0, {Samples}].");
-        if (!(Mu > 0.0 && Mu < 2.0))
-            throw new ArgumentOutOfRangeException(nameof(Mu), Mu, "Mu must be in (0, 2); (0, 1] is recommended.");
+        Step.Validate(nameof(Step));
+        if (Step.Rule != StepRule.Normalized)
+            throw new ArgumentException($"Refinement takes a normalised step only: use StepSize.Normalized(mu); got {Step}.", nameof(Step));
         if (!(Tolerance >= 0.0 && double.IsFinite(Tolerance)))
             throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, "Tolerance must be finite and at least 0.");
     }
 }
 
-/// <summary>The result of <see cref="Refinement.Run"/>.</summary>
-/// <param name="SamplesUsed">Fresh samples drawn.</param>
-/// <param name="Rounds">Least-squares solves done.</param>
-/// <param name="TestError">Test MSE after each round (empty without a test set).</param>
-/// <param name="TestMse">Final test MSE (NaN without a test set).</param>
-/// <param name="RelativeTestMse">Final test MSE / Var(y) (NaN without a test set).</param>
-public sealed record RefinementResult(long SamplesUsed, int Rounds, LearningCurve TestError, double TestMse, double RelativeTestMse)
+/// <summary>
+/// The result of <see cref="Refinement.Learn"/>: <see cref="LearnerResult.SamplesUsed"/> is the fresh
+/// samples drawn (the held-out ones included), <see cref="LearnerResult.Iterations"/> the least-squares
+/// rounds, <see cref="LearnerResult.Curve"/> the test MSE after each evaluation ("refinement_test_mse",
+/// empty without a test set), <see cref="LearnerResult.ValidationMse"/> the returned model's MSE on the
+/// held-out samples (never above <see cref="InitialValidationMse"/>), and
+/// <see cref="LearnerResult.StopReason"/> <see cref="StopReason.ToleranceReached"/> (a batch fitted to the
+/// tolerance), <see cref="StopReason.Stalled"/> (<see cref="RefinementOptions.Patience"/> ran out),
+/// <see cref="StopReason.BudgetExhausted"/> or <see cref="StopReason.Cancelled"/>.
+/// </summary>
+public sealed record RefinementResult : LearnerResult
 {
-    /// <summary>Whether a least-squares batch was fitted to the tolerance (machine precision) before the budget ran out.</summary>
-    public bool Converged { get; init; }
-
     /// <summary>MSE of the model as given on the held-out validation samples.</summary>
     public double InitialValidationMse { get; init; } = double.NaN;
 
-    /// <summary>MSE of the returned model on the held-out validation samples (never above <see cref="InitialValidationMse"/>).</summary>
-    public double ValidationMse { get; init; } = double.NaN;
-
     /// <summary>Whether a model scored earlier (possibly the start) was restored because the last one was worse on the validation samples.</summary>
     public bool RestoredEarlier { get; init; }
-
-    /// <summary>
-    /// Whether refinement stopped early because <see cref="RefinementOptions.Patience"/>
-    /// consecutive stall checks found no better model on the validation samples (its floor, e.g.
-    /// under label noise) rather than at the tolerance or the sample budget.
-    /// </summary>
-    public bool Stalled { get; init; }
 }
 
 /// <summary>
@@ -109,17 +107,23 @@ public sealed record RefinementResult(long SamplesUsed, int Rounds, LearningCurv
 /// normalised Convotron steps move w with that a fixed; the two alternate. Starting from any
 /// Algorithm-1 result it drives the error down by many orders of magnitude. The first samples are
 /// held out (<see cref="RefinementOptions.ValidationSamples"/>) and the best model scored on them
-/// is returned, so refinement never ends worse than it started; <see cref="RefinementResult.Converged"/>
+/// is returned, so refinement never ends worse than it started; <see cref="LearnerResult.StopReason"/>
 /// says whether it reached the tolerance. Its constant normalised step leaves a misadjustment
 /// proportional to μσ² under label noise (with <see cref="RefinementOptions.Patience"/> it stops
-/// once the held-out error stops falling, <see cref="RefinementResult.Stalled"/>), and with stored
+/// once the held-out error stops falling, <see cref="StopReason.Stalled"/>), and with stored
 /// rows <see cref="LeastSquaresFinish"/> is the statistically efficient finish.
 /// </summary>
-public static class Refinement
+public sealed class Refinement : ILearner
 {
-    internal static ArgumentException NonFiniteSample(string stage, long step) => new(
-        $"The sample source produced a non-finite input or label at sample {step} of {stage}; every input coordinate and label must be finite.",
-        "source");
+    /// <summary>A refinement with <paramref name="options"/> (null for the defaults), for <see cref="ILearner"/> pipelines.</summary>
+    public Refinement(RefinementOptions? options = null) => Options = options ?? new RefinementOptions();
+
+    /// <summary>The options of this refinement.</summary>
+    public RefinementOptions Options { get; }
+
+    /// <inheritdoc/>
+    LearnerResult ILearner.Learn(IConvNet model, TrainingData data, LearnerRun? run) =>
+        Learn(model, data.RequireSource(nameof(Refinement)), Options, run);
 
     /// <summary>
     /// The held-out samples, checked finite with the stage's message, in pooled storage (refinement
@@ -133,7 +137,7 @@ public static class Refinement
             if (!double.IsFinite(validation.Label(i)) || !Guard.AreFinite(validation.Input(i)))
             {
                 DataSet.Return(validation);
-                throw NonFiniteSample(stage, i + 1);
+                throw SampleChecks.NonFiniteSample(stage, i + 1);
             }
         }
         return validation;
@@ -200,15 +204,17 @@ public static class Refinement
     /// <summary>Refines <paramref name="model"/> in place with fresh samples from <paramref name="source"/>.</summary>
     /// <param name="model">A model whose w already points roughly the right way (e.g. after Algorithm 1).</param>
     /// <param name="source">Fresh training samples.</param>
-    /// <param name="options">Budget, batch sizes, μ, tolerance.</param>
-    /// <param name="testSet">Optional test set for the curve and final error.</param>
-    /// <param name="progress">Optional progress reports, one per round.</param>
-    /// <param name="cancellationToken">Stops between rounds.</param>
-    /// <exception cref="LearningDivergedException">w or a stopped being finite.</exception>
-    public static RefinementResult Run<TModel>(TModel model, ISampleSource source, RefinementOptions options,
-        DataSet? testSet = null, IProgress<LearningProgress>? progress = null, CancellationToken cancellationToken = default)
-        where TModel : class, IConvNet
+    /// <param name="options">Budget, batch sizes, μ, tolerance; null for the defaults.</param>
+    /// <param name="run">
+    /// Test set (curve and final error), progress (<see cref="LearningStage.Refinement"/>, one report per
+    /// evaluation), cancellation (checked every round; the best model on the held-out samples is kept).
+    /// </param>
+    /// <exception cref="LearningDivergedException">w or a stopped being finite (the model holds the last finite state).</exception>
+    public static RefinementResult Learn(IConvNet model, ISampleSource source, RefinementOptions? options = null, LearnerRun? run = null)
     {
+        options ??= new RefinementOptions();
+        run ??= LearnerRun.Default;
+        DataSet? testSet = run.TestSet;
         PatchGeometry geometry = LearnerArguments.Check(model, source, options, testSet);
         options.Validate();
         int k = geometry.PatchCount, r = geometry.FilterSize;
@@ -220,7 +226,7 @@ public static class Refinement
         DataSet validation = DrawValidation(source, validationCount, stage);
         try
         {
-            return Refine(model, source, options, testSet, progress, validation, batch, steps, cancellationToken);
+            return Refine(model, source, options, testSet, run.Progress, validation, batch, steps, run.CancellationToken);
         }
         finally
         {
@@ -228,9 +234,8 @@ public static class Refinement
         }
     }
 
-    private static RefinementResult Refine<TModel>(TModel model, ISampleSource source, RefinementOptions options, DataSet? testSet,
+    private static RefinementResult Refine(IConvNet model, ISampleSource source, RefinementOptions options, DataSet? testSet,
         IProgress<LearningProgress>? progress, DataSet validation, int batch, int steps, CancellationToken cancellationToken)
-        where TModel : class, IConvNet
     {
         const string stage = "refinement";
         int d = model.Geometry.InputSize, k = model.Geometry.PatchCount, validationCount = validation.Count;
@@ -240,7 +245,8 @@ public static class Refinement
             bestValidation = double.PositiveInfinity;
         var bestFilter = model.Filter.ToArray();
         var bestOutput = model.OutputWeights.ToArray();
-        bool converged = false, restored = false, stalled = false;
+        bool restored = false;
+        StopReason stop = StopReason.BudgetExhausted;
         long checkInterval = options.StallCheckInterval > 0 ? options.StallCheckInterval : 5L * validationCount;
         long nextCheck = used + checkInterval;
         int stalls = 0;
@@ -258,7 +264,11 @@ public static class Refinement
         Evaluate();
         while (used + batch <= options.Samples)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                stop = StopReason.Cancelled;
+                break;
+            }
             // a ← argmin ‖H a − y‖² with H_ij = σ(w · P_j x_i).
             double labelSquares = 0.0;
             for (int i = 0; i < batch; i++)
@@ -268,7 +278,7 @@ public static class Refinement
                 Span<double> hiddenRow = hidden.AsSpan(i * k, k);
                 model.HiddenActivations(x, hiddenRow);
                 if (!double.IsFinite(labels[i]) || !Guard.AreFinite(hiddenRow))
-                    throw NonFiniteSample(stage, used + i + 1);
+                    throw SampleChecks.NonFiniteSample(stage, used + i + 1);
             }
             used += batch;
             // A rank-deficient batch (e.g. a dead hidden unit) gives no usable a: keep the old one.
@@ -282,7 +292,7 @@ public static class Refinement
                 Evaluate();
             if (solved && residualSquares <= options.Tolerance * labelSquares)
             {
-                converged = true;
+                stop = StopReason.ToleranceReached;
                 break;
             }
 
@@ -298,7 +308,7 @@ public static class Refinement
                 stalls = Score() ? 0 : stalls + 1;
                 if (stalls >= options.Patience)
                 {
-                    stalled = true;
+                    stop = StopReason.Stalled;
                     break;
                 }
             }
@@ -314,13 +324,17 @@ public static class Refinement
                 curve.Add(used, Metrics.MeanSquaredError(model, testSet));
         }
         double mse = curve.Last, relative = testSet is null ? double.NaN : Metrics.Relative(mse, testSet);
-        return new RefinementResult(used, rounds, curve, mse, relative)
+        return new RefinementResult
         {
-            Converged = converged,
-            InitialValidationMse = initialValidation,
+            SamplesUsed = used,
+            Iterations = rounds,
+            Curve = curve,
+            TestMse = mse,
+            RelativeTestMse = relative,
             ValidationMse = Metrics.MeanSquaredError(model, validation),
+            StopReason = stop,
+            InitialValidationMse = initialValidation,
             RestoredEarlier = restored,
-            Stalled = stalled,
         };
 
         // Scores the model on the validation samples and keeps it when it is at least as good as
@@ -348,7 +362,7 @@ public static class Refinement
                 curve.Add(used, value);
             }
             nextEvaluation = used + Math.Max(1, options.EvaluationInterval);
-            progress?.Report(new LearningProgress(stage, used, options.Samples, value));
+            progress?.Report(new LearningProgress(LearningStage.Refinement, used, options.Samples, value));
         }
     }
 }

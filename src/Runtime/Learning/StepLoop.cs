@@ -8,9 +8,10 @@ internal interface IStepRule
 {
     /// <summary>
     /// Updates on (x, y), the <paramref name="step"/>-th sample (from 1); <paramref name="w"/> and
-    /// <paramref name="a"/> are the loop model's parameters. Checks its own residuals.
+    /// <paramref name="a"/> are the loop model's parameters. Checks its own residuals. Returns false
+    /// to stop the loop after this step (e.g. a check inside the step was cancelled).
     /// </summary>
-    void Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, ReadOnlySpan<double> x, double y, long step)
+    bool Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, ReadOnlySpan<double> x, double y, long step)
         where TKernel : struct, IPatchKernel;
 }
 
@@ -30,7 +31,8 @@ internal static class StepLoop
     /// with samples from <paramref name="source"/> into <paramref name="x"/>; calls
     /// <paramref name="evaluate"/> after every <paramref name="evaluationInterval"/>-th step except the
     /// last (0: never). Returns the steps done: <paramref name="count"/>, or fewer when
-    /// <paramref name="cancellationToken"/> was cancelled (checked every <see cref="CancellationInterval"/> steps).
+    /// <paramref name="cancellationToken"/> was cancelled (checked every <see cref="CancellationInterval"/> steps)
+    /// or the rule stopped the loop.
     /// </summary>
     public static long Run<TRule>(IConvNet model, ref TRule rule, ISampleSource source, double[] x, long count,
         long evaluationInterval, Action<long>? evaluate, CancellationToken cancellationToken)
@@ -61,7 +63,8 @@ internal static class StepLoop
                 if ((n & (CancellationInterval - 1)) == 0 && cancellationToken.IsCancellationRequested)
                     return n - 1;
                 double y = samples.Next(input);
-                step.Step(kernel, w, a, input, y, n);
+                if (!step.Step(kernel, w, a, input, y, n))
+                    return n;
                 if (n == next)
                 {
                     next += interval;
@@ -70,6 +73,54 @@ internal static class StepLoop
                 }
             }
             return total;
+        }
+    }
+}
+
+/// <summary>
+/// The body every single-stage streaming learner shares around <see cref="StepLoop"/>: the test-error
+/// curve and progress at every evaluation, the divergence check at the end, and the result.
+/// </summary>
+internal static class StreamingStage
+{
+    /// <summary>
+    /// Runs <paramref name="rule"/> for up to <paramref name="samples"/> steps and returns the result:
+    /// samples used, the test-MSE curve (when <paramref name="run"/> has a test set), the final test
+    /// errors, and <see cref="StopReason.BudgetExhausted"/> or <see cref="StopReason.Cancelled"/>.
+    /// </summary>
+    public static TResult Run<TRule, TResult>(IConvNet model, ISampleSource source, ref TRule rule, DivergenceWatch watch,
+        long samples, long evaluationInterval, LearningStage stage, LearnerRun run)
+        where TRule : struct, IStepRule
+        where TResult : LearnerResult, new()
+    {
+        DataSet? testSet = run.TestSet;
+        var curve = new LearningCurve("test_mse");
+        var x = new double[model.Geometry.InputSize];
+        Evaluate(0);
+        long done = StepLoop.Run(model, ref rule, source, x, samples, evaluationInterval, Evaluate, run.CancellationToken);
+        watch.CheckParameters(done);
+        if (!curve.EndsAt(done))
+            Evaluate(done);
+        double mse = testSet is null ? double.NaN : curve.Last;
+        return new TResult
+        {
+            SamplesUsed = done,
+            Iterations = done,
+            Curve = curve,
+            TestMse = mse,
+            RelativeTestMse = testSet is null ? double.NaN : Metrics.Relative(mse, testSet),
+            StopReason = done < samples ? StopReason.Cancelled : StopReason.BudgetExhausted,
+        };
+
+        void Evaluate(long step)
+        {
+            double value = double.NaN;
+            if (testSet is not null)
+            {
+                value = Metrics.MeanSquaredError(model, testSet);
+                curve.Add(step, value);
+            }
+            run.Progress?.Report(new LearningProgress(stage, step, samples, value));
         }
     }
 }
