@@ -205,9 +205,7 @@ public readonly struct DynamicKernel : IPatchKernel
         public int CheckFilters(ReadOnlySpan<double> filters, int weights, int preActivations, int inputs)
         {
             Guard.Length(inputs, Geometry.InputSize, "d");
-            int filterCount = filters.Length / R;
-            if (filterCount < 1 || filters.Length != filterCount * R)
-                throw new ArgumentException($"filters has length {filters.Length}; it must be F·r for a filter count F ≥ 1 and r = {R}.", nameof(filters));
+            int filterCount = Guard.FilterCount(filters.Length, R);
             Guard.Length(weights, filterCount * K, "F·k");
             Guard.Length(preActivations, filterCount * K, "F·k");
             return filterCount;
