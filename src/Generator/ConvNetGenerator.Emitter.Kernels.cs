@@ -87,8 +87,8 @@ namespace Convotron.Generator
                 "if (count == 1)",
                 $"    return {dots}(filters, x, preActivations, outputWeights);",
                 "double f = 0.0;",
-                "for (int m = 0; m < count; m++)",
-                $"    f += {dots}(filters.Slice(m * R, R), x, preActivations.Slice(m * K, K), outputWeights.Slice(m * K, K));",
+                "for (int m = 0, o = 0; m < count; m++, o += K) // filter m: w at m·r, a and z at o = m·k",
+                $"    f += {dots}(filters.Slice(m * R, R), x, preActivations.Slice(o, K), outputWeights.Slice(o, K));",
                 "return f;");
             Entry($"void PreActivations({Read} filters, {Read} x, {Write} preActivations)", CheckX, Filters,
                 "Guard.Length(preActivations.Length, count * K, \"F·k\");",
