@@ -7,16 +7,17 @@ namespace Convotron.Generator
     // .Passes, the per-run helpers in .RunHelpers.
     public sealed partial class ConvNetGenerator
     {
-        private const string AggressiveInlining = "[MethodImpl(MethodImplOptions.AggressiveInlining)]";
+        private const string AggressiveInlining = "[MethodImpl(AggressiveInlining)]";
 
         // The kernels are jitted fully optimised at once: tier-0 code (and the on-stack replacement of its loops) of a
         // kernel this size runs several times slower than the dynamic model's precompiled code until tiering catches up.
-        private const string AggressiveOptimization = "[MethodImpl(MethodImplOptions.AggressiveOptimization)]";
+        private const string AggressiveOptimization = "[MethodImpl(AggressiveOptimization)]";
 
         private static readonly string[] s_kernelUsings =
         {
             "System", "System.Runtime.CompilerServices", "System.Runtime.InteropServices",
             "System.Runtime.Intrinsics",
+            "static System.Runtime.CompilerServices.MethodImplOptions", "V4 = System.Runtime.Intrinsics.Vector256<double>",
         };
 
         private static void EmitKernelsClass(IndentedWriter writer, KernelPlan plan)
@@ -43,88 +44,72 @@ namespace Convotron.Generator
                     writer.WriteLine(Invariant($"private const int NonOverlappingTapCount = {geometry.NonOverlappingTapCount};"));
                     writer.WriteLine("/// <summary>The activation slope α: σ(z) = z for z ≥ 0, α·z otherwise.</summary>");
                     writer.WriteLine($"private const double ActivationSlope = {Literal(model.Alpha)};");
-                    if (plan.NonOverlapping is not null)
-                    {
-                        writer.WriteLine("/// <summary>Du &amp; Goel's c = 2 / (1 + α).</summary>");
-                        writer.WriteLine("private const double UnbiasingFactor = 2.0 / (1.0 + ActivationSlope);");
-                    }
                     writer.WriteLine();
                     EmitEntryPoints(writer, plan);
                     EmitSigma(writer, plan);
                     EmitActivatedSum(writer, plan);
-                    if (plan.NonOverlapping is not null)
-                        EmitStage1(writer, plan);
                     EmitPatchPasses(writer, plan);
                     EmitRunHelpers(writer, plan);
                 }
+                EmitLanes(writer, plan);
             }
         }
 
-        /// <summary>The entry points the model's members call; inlined into them (the members are the optimised methods).</summary>
+        /// <summary>
+        /// The entry points the model's members and its kernel struct call: the argument checks (the dynamic kernel's,
+        /// in its order), then the patch passes. Inlined into the callers.
+        /// </summary>
         private static void EmitEntryPoints(IndentedWriter writer, KernelPlan plan)
         {
             string dots = plan.Whole.DotsName, axpys = plan.Whole.AxpysName;
-            writer.WriteLine(AggressiveInlining);
-            using (writer.Block("public static double Predict(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z, ReadOnlySpan<double> x)"))
+            const string Read = "ReadOnlySpan<double>", Write = "Span<double>";
+            void Entry(string signature, params string[] body)
             {
-                writer.WriteLine("Guard.Length(x.Length, D, \"d\");");
-                writer.WriteLine($"return {dots}(w, x, z, a);");
-            }
-            writer.WriteLine();
-            writer.WriteLine(AggressiveInlining);
-            using (writer.Block("public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> a, ReadOnlySpan<double> x, " +
-                "Span<double> hidden)"))
-            {
-                writer.WriteLine("Guard.Length(x.Length, D, \"d\");");
-                writer.WriteLine("Guard.Length(hidden.Length, K, \"k\");");
-                writer.WriteLine($"{dots}(w, x, hidden, a); // Σ_j a_j σ(z_j), not needed here, costs a few vector operations");
-                writer.WriteLine("for (int j = 0; j < K; j++)");
-                using (writer.Indent())
-                    writer.WriteLine("hidden[j] = Sigma(hidden[j]);");
-            }
-            writer.WriteLine();
-            writer.WriteLine(AggressiveInlining);
-            writer.WriteLine("public static double ConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z, ReadOnlySpan<double> x, " +
-                "double y, double learningRate)");
-            using (writer.Block())
-            {
-                writer.WriteLine("double residual = y - Predict(w, a, z, x);");
-                writer.WriteLine("// w += η (y − f(x)) Σ_j a_j P_j x");
-                writer.WriteLine($"{axpys}(x, a, learningRate * residual, w);");
-                writer.WriteLine("return residual;");
-            }
-            writer.WriteLine();
-            writer.WriteLine(AggressiveInlining);
-            writer.WriteLine("public static double NormalizedConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z, " +
-                "Span<double> u, ReadOnlySpan<double> x, double y, double mu)");
-            using (writer.Block())
-            {
-                writer.WriteLine("double residual = y - Predict(w, a, z, x);");
-                writer.WriteLine("// w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0");
-                writer.WriteLine($"{axpys}(x, a, mu * residual, w, normalized: true, u);");
-                writer.WriteLine("return residual;");
-            }
-            writer.WriteLine();
-            writer.WriteLine(AggressiveInlining);
-            writer.WriteLine("public static double Gradient(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z, Span<double> c, " +
-                "ReadOnlySpan<double> x, double y, Span<double> filterGradient, Span<double> outputGradient)");
-            using (writer.Block())
-            {
-                writer.WriteLine("Guard.Length(x.Length, D, \"d\");");
-                writer.WriteLine("Guard.Length(filterGradient.Length, R, \"r\");");
-                writer.WriteLine("Guard.Length(outputGradient.Length, K, \"k\");");
-                writer.WriteLine($"double error = {dots}(w, x, z, a) - y;");
-                writer.WriteLine("// ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x");
-                using (writer.Block("for (int j = 0; j < K; j++)"))
+                writer.WriteLine(AggressiveInlining);
+                using (writer.Block("public static " + signature))
                 {
-                    writer.WriteLine("outputGradient[j] = error * Sigma(z[j]);");
-                    writer.WriteLine("c[j] = a[j] * SigmaDerivative(z[j]);");
+                    foreach (string line in body)
+                        writer.WriteLine(line);
                 }
-                writer.WriteLine("filterGradient.Clear();");
-                writer.WriteLine($"{axpys}(x, c, error, filterGradient);");
-                writer.WriteLine("return -error;");
+                writer.WriteLine();
             }
-            writer.WriteLine();
+            const string CheckX = "Guard.Length(x.Length, D, \"d\");";
+            const string Filters = "int count = Guard.FilterCount(filters.Length, R);";
+            Entry($"double Predict({Read} w, {Read} a, {Write} z, {Read} x)", CheckX, $"return {dots}(w, x, z, a);");
+            Entry($"void HiddenActivations({Read} w, {Read} a, {Read} x, {Write} hidden)", CheckX,
+                "Guard.Length(hidden.Length, K, \"k\");",
+                $"{dots}(w, x, hidden, a); // Σ_j a_j σ(z_j), not needed here, costs a few vector operations",
+                "for (int j = 0; j < K; j++)",
+                "    hidden[j] = Sigma(hidden[j]);");
+            Entry($"double Forward({Read} filters, {Read} outputWeights, {Read} x, {Write} preActivations)", CheckX, Filters,
+                "Guard.Length(outputWeights.Length, count * K, \"F·k\");",
+                "Guard.Length(preActivations.Length, count * K, \"F·k\");",
+                "if (count == 1)",
+                $"    return {dots}(filters, x, preActivations, outputWeights);",
+                "double f = 0.0;",
+                "for (int m = 0, o = 0; m < count; m++, o += K) // filter m: w at m·r, a and z at o = m·k",
+                $"    f += {dots}(filters.Slice(m * R, R), x, preActivations.Slice(o, K), outputWeights.Slice(o, K));",
+                "return f;");
+            Entry($"void PreActivations({Read} filters, {Read} x, {Write} preActivations)", CheckX, Filters,
+                "Guard.Length(preActivations.Length, count * K, \"F·k\");",
+                "// z itself stands in for a: the Σ_j a_j σ(z_j) returned is not needed (a few vector operations).",
+                "for (int m = 0; m < count; m++)",
+                $"    {dots}(filters.Slice(m * R, R), x, preActivations.Slice(m * K, K), preActivations.Slice(m * K, K));");
+            string[] CheckAdd(string taps, string tapSymbol) => new[]
+            {
+                CheckX, "Guard.Length(coefficients.Length, K, \"k\");", $"Guard.Length(target.Length, {taps}, \"{tapSymbol}\");",
+            };
+            Entry($"void AddPatches({Read} x, {Read} coefficients, double scale, {Write} target)",
+                [.. CheckAdd("R", "r"), $"{axpys}(x, coefficients, scale, target);"]);
+            if (plan.NonOverlapping is not { } non)
+                return;
+            Entry($"double ForwardNonOverlapping({Read} nonOverlappingFilter, {Read} outputWeights, {Read} x, {Write} preActivations)",
+                CheckX, "Guard.Length(outputWeights.Length, K, \"k\");",
+                "Guard.Length(nonOverlappingFilter.Length, NonOverlappingTapCount, \"|T_non|\");",
+                "Guard.Length(preActivations.Length, K, \"k\");",
+                $"return {non.DotsName}(nonOverlappingFilter, x, preActivations, outputWeights);");
+            Entry($"void AddNonOverlappingPatches({Read} x, {Read} coefficients, double scale, {Write} target)",
+                [.. CheckAdd("NonOverlappingTapCount", "|T_non|"), $"{non.AxpysName}(x, coefficients, scale, target);"]);
         }
 
         /// <summary>
@@ -139,20 +124,11 @@ namespace Convotron.Generator
             writer.WriteLine(AggressiveInlining);
             writer.WriteLine("private static double Sigma(double z) => Math.Max(z, ActivationSlope * z);");
             writer.WriteLine();
-            writer.WriteLine("/// <summary>σ'(z) = z &gt; 0 ? 1 : α, as a select rather than a branch.</summary>");
-            writer.WriteLine(AggressiveInlining);
-            writer.WriteLine("private static double SigmaDerivative(double z) =>");
-            using (writer.Indent())
-            {
-                writer.WriteLine("Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.CreateScalarUnsafe(z), Vector128<double>.Zero),");
-                writer.WriteLine("    Vector128.CreateScalarUnsafe(1.0), Vector128.CreateScalarUnsafe(ActivationSlope)).ToScalar();");
-            }
-            writer.WriteLine();
             foreach (VectorWidth width in plan.SigmaWidths)
             {
                 writer.WriteLine("/// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>");
                 writer.WriteLine(AggressiveInlining);
-                writer.WriteLine($"private static {width.Of} Sigma({width.Of} z) => {width.Type}.MaxNative(z, z * ActivationSlope);");
+                writer.WriteLine($"private static {width.Of} Sigma({width.Of} z) => {width.Type}.Max(z, z * ActivationSlope);");
                 writer.WriteLine();
             }
         }
@@ -193,16 +169,16 @@ namespace Convotron.Generator
                     {
                         string vector = width.Type;
                         int lanes = width.Lanes;
-                        string Term(string index) => $"{vector}.LoadUnsafe(ref a0, {index}), Sigma({vector}.LoadUnsafe(ref z0, {index}))";
+                        string Term(string index) => $"{vector}.Load(ref a0, {index}), Sigma({vector}.Load(ref z0, {index}))";
                         writer.WriteLine($"{width.Of} sum0 = default, sum1 = default;");
                         using (writer.Block(Invariant($"for (; j + {2 * lanes} <= K; j += {2 * lanes})")))
                         {
-                            writer.WriteLine($"sum0 = {vector}.FusedMultiplyAdd({Term("j")}, sum0);");
-                            writer.WriteLine($"sum1 = {vector}.FusedMultiplyAdd({Term(Invariant($"j + {lanes}"))}, sum1);");
+                            writer.WriteLine($"sum0 = {vector}.Fma({Term("j")}, sum0);");
+                            writer.WriteLine($"sum1 = {vector}.Fma({Term(Invariant($"j + {lanes}"))}, sum1);");
                         }
                         using (writer.Block(Invariant($"if (j + {lanes} <= K)")))
                         {
-                            writer.WriteLine($"sum0 = {vector}.FusedMultiplyAdd({Term("j")}, sum0);");
+                            writer.WriteLine($"sum0 = {vector}.Fma({Term("j")}, sum0);");
                             writer.WriteLine(Invariant($"j += {lanes};"));
                         }
                         writer.WriteLine($"f = {vector}.Sum(sum0 + sum1);");
@@ -212,113 +188,6 @@ namespace Convotron.Generator
                         writer.WriteLine("f += Unsafe.Add(ref a0, j) * Sigma(Unsafe.Add(ref z0, j));");
                     writer.WriteLine("return f;");
                 }
-            }
-            writer.WriteLine();
-        }
-
-        /// <summary>Du &amp; Goel's stage 1 (Double Convotron) on w_non and a.</summary>
-        private static void EmitStage1(IndentedWriter writer, KernelPlan plan)
-        {
-            GeometryPlan geometry = plan.Geometry;
-            KernelPlan.PassPlan non = plan.NonOverlapping!;
-            writer.WriteLine("/// <summary>Du &amp; Goel's stage 1 (Double Convotron) on w_non and a; see IConvNet.DoubleConvotronStep.</summary>");
-            writer.WriteLine(AggressiveOptimization);
-            writer.WriteLine("public static double Stage1Step(Span<double> w, Span<double> wNon, Span<double> v, Span<double> z, Span<double> a, " +
-                "ReadOnlySpan<double> x, double y, double rate, bool normalized, ReadOnlySpan<double> filterNoise, " +
-                "ReadOnlySpan<double> outputNoise)");
-            using (writer.Block())
-            {
-                writer.WriteLine("Guard.Length(x.Length, D, \"d\");");
-                writer.WriteLine("Guard.Length(filterNoise.Length, NonOverlappingTapCount, \"|T_non|\");");
-                writer.WriteLine("Guard.Length(outputNoise.Length, K, \"k\");");
-                string rows = Invariant($"{geometry.FirstNonRow}..{geometry.FirstNonRow + geometry.NonRows - 1}");
-                string columns = Invariant($"{geometry.FirstNonColumn}..{geometry.FirstNonColumn + geometry.NonColumns - 1}");
-                ConvNetModel model = geometry.Model;
-                // With channels, w_non's row (channel, row) is filter row first + row of that channel (1D: one row per channel).
-                string channelLoop = Invariant($"for (int channel = 0; channel < {model.Channels}; channel++)");
-                string rowLoop = Invariant($"for (int row = 0; row < {geometry.NonRows}; row++)");
-                string filterRow = Invariant($"channel * {model.Window} + ({geometry.FirstNonRow} + row) * {model.RW} + {geometry.FirstNonColumn}");
-                string compactRow = Invariant($"(channel * {geometry.NonRows} + row) * {geometry.NonColumns}");
-                if (model.Channels > 1)
-                {
-                    writer.WriteLine(Invariant($"// w_non = w at the non-overlapping taps: filter rows {rows}, columns {columns} of each of the ") +
-                        Invariant($"{model.Channels} channels."));
-                    writer.WriteLine(channelLoop);
-                    using (writer.Indent())
-                    {
-                        writer.WriteLine(rowLoop);
-                        using (writer.Indent())
-                        {
-                            writer.WriteLine(Invariant($"w.Slice({filterRow}, {geometry.NonColumns}).CopyTo(wNon.Slice({compactRow}, {geometry.NonColumns}));"));
-                        }
-                    }
-                }
-                else if (geometry.Model.Is2D)
-                {
-                    writer.WriteLine($"// w_non = w at the non-overlapping taps: filter rows {rows}, columns {columns}.");
-                    writer.WriteLine(Invariant($"for (int row = 0; row < {geometry.NonRows}; row++)"));
-                    using (writer.Indent())
-                    {
-                        writer.WriteLine(Invariant($"w.Slice(({geometry.FirstNonRow} + row) * RW + {geometry.FirstNonColumn}, {geometry.NonColumns})") +
-                            Invariant($".CopyTo(wNon.Slice(row * {geometry.NonColumns}, {geometry.NonColumns}));"));
-                    }
-                }
-                else
-                {
-                    writer.WriteLine($"// w_non = w at the non-overlapping taps {columns}.");
-                    writer.WriteLine(Invariant($"w.Slice({geometry.FirstNonColumn}, NonOverlappingTapCount).CopyTo(wNon);"));
-                }
-                writer.WriteLine($"double fNon = {non.DotsName}(wNon, x, z, a);");
-                writer.WriteLine("v.Clear();");
-                writer.WriteLine($"{non.AxpysName}(x, a, 1.0, v);");
-                writer.WriteLine("double e = UnbiasingFactor * (fNon - y);");
-                writer.WriteLine("double wNorm2 = global::Convotron.VectorMath.Dot(wNon, wNon);");
-                writer.WriteLine("double aNorm2 = global::Convotron.VectorMath.Dot(a, a);");
-                writer.WriteLine("double eta = rate;");
-                using (writer.Block("if (normalized)"))
-                {
-                    writer.WriteLine("double c2 = UnbiasingFactor * UnbiasingFactor;");
-                    writer.WriteLine("double scale = c2 * (global::Convotron.VectorMath.Dot(v, v) + global::Convotron.VectorMath.Dot(z, z));");
-                    writer.WriteLine("eta = scale > 0.0 ? rate / scale : 0.0;");
-                }
-                writer.WriteLine("double balance = 0.25 * (wNorm2 - aNorm2);");
-                writer.WriteLine("// w_non ← w_non − η(e v + ¼(‖w_non‖² − ‖a‖²) w_non) + ξ_w, and a likewise, from the same old values.");
-                const string Update = "wNon[n] - eta * (e * v[n] + balance * wNon[n]) + filterNoise[n];";
-                if (model.Channels > 1)
-                {
-                    writer.WriteLine(channelLoop);
-                    using (writer.Indent())
-                    {
-                        writer.WriteLine(rowLoop);
-                        using (writer.Indent())
-                        using (writer.Block(Invariant($"for (int column = 0; column < {geometry.NonColumns}; column++)")))
-                        {
-                            writer.WriteLine($"int n = {compactRow} + column;");
-                            writer.WriteLine($"w[{filterRow} + column] = " + Update);
-                        }
-                    }
-                }
-                else if (geometry.Model.Is2D)
-                {
-                    using (writer.Block(Invariant($"for (int row = 0; row < {geometry.NonRows}; row++)")))
-                    {
-                        using (writer.Block(Invariant($"for (int column = 0; column < {geometry.NonColumns}; column++)")))
-                        {
-                            writer.WriteLine(Invariant($"int n = row * {geometry.NonColumns} + column;"));
-                            writer.WriteLine(Invariant($"w[({geometry.FirstNonRow} + row) * RW + {geometry.FirstNonColumn} + column] = ") + Update);
-                        }
-                    }
-                }
-                else
-                {
-                    writer.WriteLine("for (int n = 0; n < NonOverlappingTapCount; n++)");
-                    using (writer.Indent())
-                        writer.WriteLine(Invariant($"w[{geometry.FirstNonColumn} + n] = ") + Update);
-                }
-                writer.WriteLine("for (int j = 0; j < K; j++)");
-                using (writer.Indent())
-                    writer.WriteLine("a[j] = a[j] - eta * (e * z[j] - balance * a[j]) + outputNoise[j];");
-                writer.WriteLine("return y - fNon;");
             }
             writer.WriteLine();
         }

@@ -12,8 +12,7 @@ namespace Convotron.Generator
         {
             KernelPlan.PassPlan whole = plan.Whole;
             PatchDots(writer, plan, whole, "z_j = w · P_j x for every patch j.");
-            PatchAxpys(writer, plan, whole, "target += scale · Σ with Σ = Σ_j c_j P_j x over every patch j (target has length r); " +
-                "normalized: target += scale / ‖Σ‖² · Σ unless Σ = 0 (scratch has length r).");
+            PatchAxpys(writer, plan, whole, "target += scale · Σ_j c_j P_j x over every patch j (target has length r).");
             if (plan.NonOverlapping is { } non)
             {
                 PatchDots(writer, plan, non, "z_j = w_non · P_j^non x for every patch j.");
@@ -63,7 +62,7 @@ namespace Convotron.Generator
                 foreach (Slot slot in batch.Slots)
                 {
                     string name = Invariant($"w{weights.Count}");
-                    writer.WriteLine(Invariant($"{slot.Declared} {name} = {slot.Width!.Type}.LoadUnsafe(ref w, {run * runs.WeightStride + slot.Offset});"));
+                    writer.WriteLine(Invariant($"{slot.Declared} {name} = {slot.Width!.Type}.Load(ref w, {run * runs.WeightStride + slot.Offset});"));
                     weights.Add(name);
                 }
             }
@@ -88,8 +87,8 @@ namespace Convotron.Generator
                         }
                     }
                     string zs = Invariant($"z{block * b}_{block * b + b - 1}");
-                    writer.WriteLine(Invariant($"{zs}.StoreUnsafe(ref z0, {block * b});"));
-                    writer.WriteLine(Invariant($"f{block % 2} = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, {block * b}), Sigma({zs}), f{block % 2});"));
+                    writer.WriteLine(Invariant($"{vector}.Store({zs}, ref z0, {block * b});"));
+                    writer.WriteLine(Invariant($"f{block % 2} = {vector}.Fma({vector}.Load(ref a0, {block * b}), Sigma({zs}), f{block % 2});"));
                 }
                 writer.WriteLine(blocks > 1 ? $"double f = {vector}.Sum(f0 + f1);" : $"double f = {vector}.Sum(f0);");
                 for (int j = blocks * b; j < geometry.K; j++)
@@ -113,8 +112,8 @@ namespace Convotron.Generator
                     for (int i = 0; i < b; i++)
                         writer.WriteLine(Partial(Start(i == 0 ? "j" : Invariant($"j + {i}"))) + (i == b - 1 ? ");" : ","));
                 }
-                writer.WriteLine("zs.StoreUnsafe(ref z0, (nuint)j);");
-                writer.WriteLine($"f0 = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, (nuint)j), Sigma(zs), f0);");
+                writer.WriteLine($"{vector}.Store(zs, ref z0, (nuint)j);");
+                writer.WriteLine($"f0 = {vector}.Fma({vector}.Load(ref a0, (nuint)j), Sigma(zs), f0);");
             }
             writer.WriteLine($"double f = {vector}.Sum(f0);");
             using (writer.Block("for (; j < K; j++)"))
@@ -127,11 +126,11 @@ namespace Convotron.Generator
         }
 
         /// <summary>The transposing add tree of the partial width: Sums4.</summary>
-        private static string TreeName(VectorWidth partial) => Invariant($"Sums{partial.Lanes}");
+        private static string TreeName(VectorWidth partial) => Invariant($"{partial.Type}.Sums{partial.Lanes}");
 
         /// <summary>The helper returning one patch's lane partials for a batched form: PatchPartial512, NonOverlappingPatchPartial256, ….</summary>
         private static string PartialName(KernelPlan.PassPlan pass, KernelPlan.BatchForm batch) =>
-            pass.PartialName + batch.Width.Type.Substring("Vector".Length);
+            pass.PartialName + batch.Width.Name.Substring("Vector".Length);
 
         /// <summary>z_j = w · P_j x patch by patch, each dot product summed across lanes by itself (the form every width can take).</summary>
         private static void EmitPatchByPatchDots(IndentedWriter writer, KernelPlan plan, KernelPlan.PassPlan pass)
@@ -201,9 +200,8 @@ namespace Convotron.Generator
         {
             writer.WriteLine($"/// <summary>{summary}</summary>");
             writer.WriteLine(AggressiveOptimization);
-            string normalized = pass.HasNormalizedForm ? ", bool normalized = false, Span<double> scratch = default" : "";
             writer.WriteLine($"private static void {pass.AxpysName}(ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale, " +
-                $"Span<double> target{normalized})");
+                "Span<double> target)");
             using (writer.Block())
             {
                 writer.WriteLine("ref double x0 = ref MemoryMarshal.GetReference(x);");
@@ -225,22 +223,6 @@ namespace Convotron.Generator
             string Rows(string coefficient, string start, string target) =>
                 $"    {axpy}({coefficient}, ref x0, {start} + {runs.InputOffsetText("i", "(nuint)")}, ref {target}, (nuint)(i * {runs.WeightStrideText}));";
             writer.WriteLine("// Too many taps to hold Σ in registers: the sum is built in memory, patch by patch.");
-            if (pass.HasNormalizedForm)
-            {
-                using (writer.Block("if (normalized)"))
-                {
-                    writer.WriteLine("scratch.Clear();");
-                    writer.WriteLine("ref double u = ref MemoryMarshal.GetReference(scratch);");
-                    EmitPatchLoop(writer, plan.Geometry, pass,
-                        single: start => new[] { $"{axpy}(c[j], ref x0, {start}, ref u, 0);" },
-                        multiple: start => new[] { $"for (int i = 0; i < {runs.CountText}; i++)", Rows("c[j]", start, "u") });
-                    writer.WriteLine("double norm2 = global::Convotron.VectorMath.Dot(scratch, scratch);");
-                    writer.WriteLine("if (norm2 > 0.0)");
-                    using (writer.Indent())
-                        writer.WriteLine("global::Convotron.VectorMath.MultiplyAdd(scale / norm2, scratch, target);");
-                    writer.WriteLine("return;");
-                }
-            }
             EmitPatchLoop(writer, plan.Geometry, pass,
                 single: start => new[] { $"{axpy}(scale * c[j], ref x0, {start}, ref t, 0);" },
                 multiple: start => new[] { "double cj = scale * c[j];", $"for (int i = 0; i < {runs.CountText}; i++)", Rows("cj", start, "t") });
@@ -258,7 +240,7 @@ namespace Convotron.Generator
             return $"{pass.AccumulateName}({coefficient}, ref x0, {input}, {string.Join(", ", accumulators)});";
         }
 
-        /// <summary>target += scale · Σ_j c_j P_j x (or the normalized form) with the sum held in registers: loaded never, stored once.</summary>
+        /// <summary>target += scale · Σ_j c_j P_j x with the sum held in registers: loaded never, stored once.</summary>
         private static void EmitRegisterAxpys(IndentedWriter writer, KernelPlan plan, KernelPlan.PassPlan pass, KernelPlan.RegisterForm register)
         {
             GeometryPlan geometry = plan.Geometry;
@@ -336,11 +318,6 @@ namespace Convotron.Generator
                     sums.Add((sum, register.Slots[m], run * runs.WeightStride + register.Slots[m].Offset));
                 }
             }
-            if (pass.HasNormalizedForm)
-            {
-                using (writer.Block("if (normalized)"))
-                    EmitNormalizedEpilogue(writer, sums);
-            }
             EmitTargetUpdate(writer, sums, "scale");
         }
 
@@ -351,44 +328,15 @@ namespace Convotron.Generator
             foreach ((string _, Slot slot, int _) in sums)
             {
                 if (slot.Width is { } width && broadcasts.Add(width.Lanes))
-                    writer.WriteLine(Invariant($"{width.Of} {factor}{width.Lanes} = {width.Type}.Create({factor});"));
+                    writer.WriteLine(Invariant($"{width.Of} {factor}{width.Lanes} = {width.Type}.Splat({factor});"));
             }
             foreach ((string sum, Slot slot, int offset) in sums)
             {
                 writer.WriteLine(slot.Width is not { } width
                     ? Invariant($"Unsafe.Add(ref t, {offset}) = Math.FusedMultiplyAdd({sum}, {factor}, Unsafe.Add(ref t, {offset}));")
-                    : Invariant($"{width.Type}.FusedMultiplyAdd({sum}, {factor}{width.Lanes}, {width.Type}.LoadUnsafe(ref t, {offset}))") +
-                        Invariant($".StoreUnsafe(ref t, {offset});"));
+                    : Invariant($"{width.Type}.Store({width.Type}.Fma({sum}, {factor}{width.Lanes}, ") +
+                        Invariant($"{width.Type}.Load(ref t, {offset})), ref t, {offset});"));
             }
-        }
-
-        /// <summary>‖Σ‖², and target += scale / ‖Σ‖² · Σ unless ‖Σ‖² = 0 — Σ never leaves the registers.</summary>
-        private static void EmitNormalizedEpilogue(IndentedWriter writer, List<(string Sum, Slot Slot, int Offset)> sums)
-        {
-            var terms = new List<string>();
-            foreach (VectorWidth width in KernelPlan.VectorWidths)
-            {
-                var group = new List<string>();
-                foreach ((string name, Slot slot, int _) in sums)
-                {
-                    if (slot.Width == width)
-                        group.Add($"{name} * {name}");
-                }
-                if (group.Count > 0)
-                    terms.Add($"{width.Type}.Sum({string.Join(" + ", group)})");
-            }
-            foreach ((string name, Slot slot, int _) in sums)
-            {
-                if (slot.Width is null)
-                    terms.Add($"{name} * {name}");
-            }
-            WriteSum(writer, "double norm2 = ", terms, ";");
-            writer.WriteLine("if (!(norm2 > 0.0))");
-            using (writer.Indent())
-                writer.WriteLine("return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)");
-            writer.WriteLine("double step = scale / norm2;");
-            EmitTargetUpdate(writer, sums, "step");
-            writer.WriteLine("return;");
         }
 
         private static string PairwiseSum(Runs runs, int sets, int run, int slot)

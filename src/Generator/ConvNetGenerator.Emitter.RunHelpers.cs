@@ -31,8 +31,6 @@ namespace Convotron.Generator
                 if (pass.FusesDot)
                     EmitPatchDot(writer, pass);
             }
-            foreach (VectorWidth width in plan.TreeWidths)
-                EmitTree(writer, width);
             if (plan.UsesPatchStart)
             {
                 writer.WriteLine("/// <summary>Where patch j starts in x: P_j[0].</summary>");
@@ -66,7 +64,7 @@ namespace Convotron.Generator
                     parameters.Add(Invariant($"{slot.Declared} w{parameters.Count}"));
             }
             writer.WriteLine(Invariant($"/// <summary>The products of w and the patch part at x[start] ({runs.Count} run{(runs.Count == 1 ? "" : "s")} of ") +
-                Invariant($"{runs.Length} taps as {KernelPlan.DescribeSlots(slots)}) summed into one {partial.Type}, not across its lanes.</summary>"));
+                Invariant($"{runs.Length} taps as {KernelPlan.DescribeSlots(slots)}) summed into one {partial.Name}, not across its lanes.</summary>"));
             writer.WriteLine(AggressiveInlining);
             writer.WriteLine(Invariant($"private static {partial.Of} {PartialName(pass, batch)}(ref double x, nuint start, {string.Join(", ", parameters)})"));
             using (writer.Block())
@@ -77,50 +75,17 @@ namespace Convotron.Generator
                     {
                         VectorWidth width = slots[m].Width!;
                         int xOffset = runs.InputOffset(run) + slots[m].Offset;
-                        string load = Invariant($"{width.Type}.LoadUnsafe(ref x, {(xOffset == 0 ? "start" : Invariant($"start + {xOffset}"))})");
+                        string load = Invariant($"{width.Type}.Load(ref x, {(xOffset == 0 ? "start" : Invariant($"start + {xOffset}"))})");
                         string weight = Invariant($"w{run * slots.Length + m}");
                         writer.WriteLine(run == 0
                             ? Invariant($"{width.Of} sum{m} = {load} * {weight};")
-                            : Invariant($"sum{m} = {width.Type}.FusedMultiplyAdd({load}, {weight}, sum{m});"));
+                            : Invariant($"sum{m} = {width.Type}.Fma({load}, {weight}, sum{m});"));
                     }
                 }
                 var terms = new List<string>();
                 for (int m = 0; m < slots.Length; m++)
                     terms.Add(Invariant($"sum{m}"));
                 WriteSum(writer, "return ", terms, ";");
-            }
-            writer.WriteLine();
-        }
-
-        /// <summary>
-        /// The transposing add tree of the partial width: element i of the result is the sum of v_i's four lanes,
-        /// (l0 + l1) + (l2 + l3), in two levels of unpack/permute and add instead of four horizontal sums. Without AVX
-        /// the same sums come from Vector256.Sum, which adds in that order on every machine (the cross-width tests pin it).
-        /// </summary>
-        private static void EmitTree(IndentedWriter writer, VectorWidth width)
-        {
-            var parameters = new List<string>();
-            var sums = new List<string>();
-            for (int i = 0; i < width.Lanes; i++)
-            {
-                parameters.Add(Invariant($"{width.Of} v{i}"));
-                sums.Add(Invariant($"{width.Type}.Sum(v{i})"));
-            }
-            const string Avx = "global::System.Runtime.Intrinsics.X86.Avx";
-            writer.WriteLine("/// <summary>Element i is the sum of v{i}'s lanes: a transposing add tree of 2 levels.</summary>");
-            writer.WriteLine(AggressiveInlining);
-            writer.WriteLine(Invariant($"private static {width.Of} {TreeName(width)}({string.Join(", ", parameters)})"));
-            using (writer.Block())
-            {
-                using (writer.Block($"if ({Avx}.IsSupported)"))
-                {
-                    writer.WriteLine("// [a01 b01 a23 b23] from a = v0, b = v1, and [c01 d01 c23 d23]");
-                    writer.WriteLine($"{width.Of} p01 = {Avx}.UnpackLow(v0, v1) + {Avx}.UnpackHigh(v0, v1);");
-                    writer.WriteLine($"{width.Of} p23 = {Avx}.UnpackLow(v2, v3) + {Avx}.UnpackHigh(v2, v3);");
-                    writer.WriteLine("// [a b c d]: the low 128 bits of both plus the high 128 bits of both");
-                    writer.WriteLine($"return {Avx}.Permute2x128(p01, p23, 0x20) + {Avx}.Permute2x128(p01, p23, 0x31);");
-                }
-                writer.WriteLine($"return {width.Type}.Create({string.Join(", ", sums)});");
             }
             writer.WriteLine();
         }
@@ -141,7 +106,7 @@ namespace Convotron.Generator
                 foreach (Slot slot in slots)
                 {
                     if (slot.Width is { } width && broadcasts.Add(width.Lanes))
-                        writer.WriteLine(Invariant($"{width.Of} c{width.Lanes} = {width.Type}.Create(c);"));
+                        writer.WriteLine(Invariant($"{width.Of} c{width.Lanes} = {width.Type}.Splat(c);"));
                 }
                 for (int m = 0; m < slots.Length; m++)
                 {
@@ -149,7 +114,7 @@ namespace Convotron.Generator
                     string offset = slot.Offset == 0 ? "xOffset" : Invariant($"xOffset + {slot.Offset}");
                     writer.WriteLine(slot.Width is not { } width
                         ? Invariant($"acc{m} = Math.FusedMultiplyAdd(Unsafe.Add(ref x, {offset}), c, acc{m});")
-                        : Invariant($"acc{m} = {width.Type}.FusedMultiplyAdd({width.Type}.LoadUnsafe(ref x, {offset}), c{width.Lanes}, acc{m});"));
+                        : Invariant($"acc{m} = {width.Type}.Fma({width.Type}.Load(ref x, {offset}), c{width.Lanes}, acc{m});"));
                 }
             }
             writer.WriteLine();
@@ -167,8 +132,8 @@ namespace Convotron.Generator
                     int lanes = width.Lanes, vectors = length / lanes, vectorEnd = vectors * lanes;
                     // Up to four independent accumulators, so the adds do not wait on one another.
                     int accumulators = Math.Min(4, vectors);
-                    string Loads(string offset) => $"{vector}.LoadUnsafe(ref w, wOffset{offset}), {vector}.LoadUnsafe(ref x, xOffset{offset})";
-                    string Fma(string offset, string sum) => $"{sum} = {vector}.FusedMultiplyAdd({Loads(offset)}, {sum});";
+                    string Loads(string offset) => $"{vector}.Load(ref w, wOffset{offset}), {vector}.Load(ref x, xOffset{offset})";
+                    string Fma(string offset, string sum) => $"{sum} = {vector}.Fma({Loads(offset)}, {sum});";
                     if (vectors <= KernelPlan.MaxUnrolledDotVectors)
                     {
                         for (int v = 0; v < vectors; v++)
@@ -230,9 +195,9 @@ namespace Convotron.Generator
                     string vector = width.Type;
                     int lanes = width.Lanes, vectors = length / lanes, vectorEnd = vectors * lanes;
                     string Update(string offset) =>
-                        $"{vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref x, xOffset{offset}), scale, {vector}.LoadUnsafe(ref t, tOffset{offset}))" +
-                        $".StoreUnsafe(ref t, tOffset{offset});";
-                    writer.WriteLine($"{width.Of} scale = {vector}.Create(c);");
+                        $"{vector}.Store({vector}.Fma({vector}.Load(ref x, xOffset{offset}), scale, " +
+                        $"{vector}.Load(ref t, tOffset{offset})), ref t, tOffset{offset});";
+                    writer.WriteLine($"{width.Of} scale = {vector}.Splat(c);");
                     if (vectors <= KernelPlan.MaxUnrolledAxpyVectors)
                     {
                         for (int v = 0; v < vectors; v++)
@@ -286,15 +251,15 @@ namespace Convotron.Generator
                             string input = xOffset == 0 ? "start" : Invariant($"start + {xOffset}");
                             string loads = slot.Width is not { } vector
                                 ? Invariant($"Unsafe.Add(ref w, {wOffset}), Unsafe.Add(ref x, {input})")
-                                : Invariant($"{vector.Type}.LoadUnsafe(ref w, {wOffset}), {vector.Type}.LoadUnsafe(ref x, {input})");
-                            string math = slot.Width?.Type ?? "Math";
+                                : Invariant($"{vector.Type}.Load(ref w, {wOffset}), {vector.Type}.Load(ref x, {input})");
+                            string fma = slot.Width is { } lanes ? lanes.Type + ".Fma" : "Math.FusedMultiplyAdd";
                             if (run == 0)
                             {
                                 writer.WriteLine(Invariant($"{slot.Declared} sum{m} = {loads.Replace("), ", ") * ")};"));
                             }
                             else
                             {
-                                writer.WriteLine(Invariant($"sum{m} = {math}.FusedMultiplyAdd({loads}, sum{m});"));
+                                writer.WriteLine(Invariant($"sum{m} = {fma}({loads}, sum{m});"));
                             }
                         }
                     }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using Convotron.Generator.Models;
@@ -118,19 +119,10 @@ namespace Convotron.Generator
 
         private static void EmitFields(IndentedWriter writer, GeometryPlan plan)
         {
-            int r = plan.Model.R, k = plan.K, non = plan.NonOverlappingTapCount;
+            int r = plan.Model.R, k = plan.K;
             Field(writer, "w, the filter", EmittedNames.Filter, EmittedNames.FilterBuffer, r, "R");
             Field(writer, "a, the output weights", EmittedNames.OutputWeights, EmittedNames.PatchBuffer, k, "K");
-            writer.WriteLine("// Scratch, sized once so that no kernel allocates.");
-            Field(writer, "z_j = w · P_j x", EmittedNames.PreActivations, EmittedNames.PatchBuffer, k, "K");
-            Field(writer, "per-patch coefficients", EmittedNames.Coefficients, EmittedNames.PatchBuffer, k, "K");
-            Field(writer, "u = Σ_j a_j P_j x", EmittedNames.Direction, EmittedNames.FilterBuffer, r, "R");
-            if (non > 0)
-            {
-                string count = EmittedNames.NonOverlappingTapCount, buffer = EmittedNames.NonOverlappingBuffer;
-                Field(writer, "w_non, w at the non-overlapping taps", EmittedNames.NonOverlappingFilter, buffer, non, count);
-                Field(writer, "v = Σ_j a_j P_j^non x", EmittedNames.NonOverlappingDirection, buffer, non, count);
-            }
+            Field(writer, "z_j = w · P_j x, scratch of Predict", EmittedNames.PreActivations, EmittedNames.PatchBuffer, k, "K");
         }
 
         private static void Field(IndentedWriter writer, string meaning, string name, string bufferType, int length, string lengthConstant)
@@ -144,8 +136,6 @@ namespace Convotron.Generator
         {
             Buffer(writer, EmittedNames.FilterBuffer, plan.Model.R, "R");
             Buffer(writer, EmittedNames.PatchBuffer, plan.K, "K");
-            if (plan.NonOverlappingTapCount > 0)
-                Buffer(writer, EmittedNames.NonOverlappingBuffer, plan.NonOverlappingTapCount, EmittedNames.NonOverlappingTapCount);
         }
 
         private static void Buffer(IndentedWriter writer, string name, int length, string lengthConstant)
@@ -157,7 +147,7 @@ namespace Convotron.Generator
             writer.WriteLine($"private struct {name} {{ private double _element0; }}");
         }
 
-        /// <summary>The IConvNet members: argument checks, then one call into the kernels class.</summary>
+        /// <summary>The IConvNet members: one call into the kernels class each, which checks the arguments.</summary>
         private static void EmitMembers(IndentedWriter writer, KernelPlan plan)
         {
             ConvNetModel model = plan.Geometry.Model;
@@ -165,48 +155,18 @@ namespace Convotron.Generator
             string w = EmittedNames.Filter, a = EmittedNames.OutputWeights, z = EmittedNames.PreActivations;
             writer.WriteLine("/// <summary>A model with w = 0 and a = 0.</summary>");
             writer.WriteLine($"public {model.ClassName}() {{ }}");
+            Property(writer, "global::Convotron.PatchGeometry Geometry", "CompiledGeometry");
+            Property(writer, "global::Convotron.Activation Activation", "CompiledActivation");
+            Property(writer, "int FilterCount", "1");
+            Property(writer, $"{GlobalSpan} Filter", w);
+            Property(writer, $"{GlobalSpan} OutputWeights", a);
             writer.WriteLine();
-            writer.WriteLine("/// <inheritdoc/>");
-            writer.WriteLine("public global::Convotron.PatchGeometry Geometry => CompiledGeometry;");
-            writer.WriteLine();
-            writer.WriteLine("/// <inheritdoc/>");
-            writer.WriteLine("public global::Convotron.Activation Activation => CompiledActivation;");
-            writer.WriteLine();
-            writer.WriteLine("/// <inheritdoc/>");
-            writer.WriteLine($"public {GlobalSpan} Filter => {w};");
-            writer.WriteLine();
-            writer.WriteLine("/// <inheritdoc/>");
-            writer.WriteLine($"public {GlobalSpan} OutputWeights => {a};");
-
-            Member(writer, $"double Predict({GlobalReadOnlySpan} x)", $"{kernels}.Predict({w}, {a}, {z}, x)");
-            Member(writer, $"void HiddenActivations({GlobalReadOnlySpan} x, {GlobalSpan} hidden)", $"{kernels}.HiddenActivations({w}, {a}, x, hidden)");
-            Member(writer, $"double ConvotronStep({GlobalReadOnlySpan} x, double y, double learningRate)",
-                $"{kernels}.ConvotronStep({w}, {a}, {z}, x, y, learningRate)");
-            Member(writer, $"double NormalizedConvotronStep({GlobalReadOnlySpan} x, double y, double mu)",
-                $"{kernels}.NormalizedConvotronStep({w}, {a}, {z}, {EmittedNames.Direction}, x, y, mu)");
-            string noise = $"{GlobalReadOnlySpan} filterNoise, {GlobalReadOnlySpan} outputNoise";
-            foreach ((string name, string rate, string normalized) in new[]
-                { ("DoubleConvotronStep", "learningRate", "false"), ("NormalizedDoubleConvotronStep", "mu", "true") })
-            {
-                string signature = $"double {name}({GlobalReadOnlySpan} x, double y, double {rate}, {noise})";
-                if (plan.NonOverlapping is null)
-                {
-                    writer.WriteLine();
-                    writer.WriteLine("/// <inheritdoc/>");
-                    using (writer.Block($"public {signature}"))
-                    {
-                        writer.WriteLine("// No non-overlapping taps: Du & Goel's stage 1 does not apply.");
-                        writer.WriteLine($"{Guard}.ThrowNoNonOverlappingPart(CompiledGeometry);");
-                        writer.WriteLine("return double.NaN; // not reached");
-                    }
-                    continue;
-                }
-                Member(writer, signature, $"{kernels}.Stage1Step({w}, {EmittedNames.NonOverlappingFilter}, " +
-                    $"{EmittedNames.NonOverlappingDirection}, {z}, {a}, x, y, {rate}, normalized: {normalized}, filterNoise, outputNoise)",
-                    optimized: false);
-            }
-            Member(writer, $"double Gradient({GlobalReadOnlySpan} x, double y, {GlobalSpan} filterGradient, {GlobalSpan} outputGradient)",
-                $"{kernels}.Gradient({w}, {a}, {z}, {EmittedNames.Coefficients}, x, y, filterGradient, outputGradient)");
+            writer.WriteLine($"/// <summary>The patch kernel of this geometry as its struct type (see {Kernel}).</summary>");
+            writer.WriteLine($"public {EmittedNames.PatchKernel} Kernel => default;");
+            writer.WriteLine($"{Kernel} global::Convotron.IConvNet.Kernel => {EmittedNames.PatchKernel}.Boxed;");
+            Member(writer, $"double Predict({GlobalReadOnlySpan} x)", $"{kernels}.Predict({w}, {a}, {z}, x)", optimized: true);
+            Member(writer, $"void HiddenActivations({GlobalReadOnlySpan} x, {GlobalSpan} hidden)",
+                $"{kernels}.HiddenActivations({w}, {a}, x, hidden)", optimized: true);
             writer.WriteLine();
             writer.WriteLine("/// <inheritdoc/>");
             using (writer.Block("public global::Convotron.IConvNet Clone()"))
@@ -216,13 +176,72 @@ namespace Convotron.Generator
                 writer.WriteLine("OutputWeights.CopyTo(clone.OutputWeights);");
                 writer.WriteLine("return clone;");
             }
+            EmitPatchKernel(writer, plan);
+        }
+
+        private const string Kernel = "global::Convotron.IPatchKernel";
+
+        private static void Property(IndentedWriter writer, string declaration, string value)
+        {
+            writer.WriteLine();
+            writer.WriteLine("/// <inheritdoc/>");
+            writer.WriteLine($"public {declaration} => {value};");
         }
 
         /// <summary>
-        /// A public member forwarding to the kernels class, which checks the arguments. The hot members are jitted fully
-        /// optimised at once and inline their kernel entry point, so the forwarding costs no call.
+        /// The nested IPatchKernel struct: stateless (the geometry is in the constants), each primitive one call into the
+        /// kernels class, small enough that the JIT inlines it wherever the struct is a generic argument.
         /// </summary>
-        private static void Member(IndentedWriter writer, string signature, string expression, bool optimized = true)
+        private static void EmitPatchKernel(IndentedWriter writer, KernelPlan plan)
+        {
+            string kernels = KernelsReference(plan.Geometry.Model);
+            string span = GlobalSpan, read = GlobalReadOnlySpan;
+            writer.WriteLine();
+            writer.WriteLine($"/// <summary>The {Kernel} of this geometry: constant offsets, no state.</summary>");
+            using (writer.Block($"public readonly struct {EmittedNames.PatchKernel} : {Kernel}"))
+            {
+                writer.WriteLine($"internal static readonly {Kernel} Boxed = default({EmittedNames.PatchKernel});");
+                Property(writer, "global::Convotron.PatchGeometry Geometry", "CompiledGeometry");
+                Property(writer, "global::Convotron.Activation Activation", "CompiledActivation");
+                string forward = "Forward(filters, outputWeights, x, preActivations)";
+                Member(writer, $"double Forward({read} filters, {read} outputWeights, {read} x, {span} preActivations)", $"{kernels}.{forward}");
+                Member(writer, $"void PreActivations({read} filters, {read} x, {span} preActivations)",
+                    $"{kernels}.PreActivations(filters, x, preActivations)");
+                string add = $"({read} x, {read} coefficients, double scale, {span} target)";
+                Member(writer, "void AddPatches" + add, $"{kernels}.AddPatches(x, coefficients, scale, target)");
+                string nonForward = $"double ForwardNonOverlapping({read} nonOverlappingFilter, {read} outputWeights, {read} x, " +
+                    $"{span} preActivations)";
+                if (plan.NonOverlapping is null)
+                {
+                    // No non-overlapping taps: Du & Goel's stage 1 does not apply.
+                    foreach (string signature in new[] { nonForward, "void AddNonOverlappingPatches" + add })
+                    {
+                        writer.WriteLine();
+                        writer.WriteLine("/// <inheritdoc/>");
+                        using (writer.Block("public " + signature))
+                        {
+                            writer.WriteLine($"{Guard}.ThrowNoNonOverlappingPart(CompiledGeometry);");
+                            if (signature.StartsWith("double", StringComparison.Ordinal))
+                                writer.WriteLine("return double.NaN; // not reached");
+                        }
+                    }
+                }
+                else
+                {
+                    Member(writer, nonForward, $"{kernels}.ForwardNonOverlapping(nonOverlappingFilter, outputWeights, x, preActivations)");
+                    Member(writer, "void AddNonOverlappingPatches" + add, $"{kernels}.AddNonOverlappingPatches(x, coefficients, scale, target)");
+                }
+                Member(writer, "TResult Accept<TResult>(global::Convotron.IKernelVisitor<TResult> visitor)",
+                    "(visitor ?? throw new global::System.ArgumentNullException(nameof(visitor))).Visit(this)");
+            }
+        }
+
+        /// <summary>
+        /// A public member forwarding to the kernels class, which checks the arguments. The model's hot members are jitted
+        /// fully optimised at once and inline their kernel entry point, so the forwarding costs no call; the kernel struct's
+        /// are small enough for the JIT to inline wherever the struct is a generic argument.
+        /// </summary>
+        private static void Member(IndentedWriter writer, string signature, string expression, bool optimized = false)
         {
             writer.WriteLine();
             writer.WriteLine("/// <inheritdoc/>");

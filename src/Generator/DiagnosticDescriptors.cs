@@ -58,8 +58,8 @@ namespace Convotron.Generator
         public static readonly DiagnosticDescriptor NoNonOverlappingPart = Info(
             "CNV0007",
             "No non-overlapping part: Algorithm 1 is unavailable",
-            "Geometry {0} of '{1}' has no non-overlapping taps, so Du & Goel's stage 1 does not apply and DoubleConvotronStep / NormalizedDoubleConvotronStep throw InvalidOperationException. Convotron steps work; for Algorithm 1 use a stride s ≥ ⌊r/2⌋ + 1 on every axis.",
-            "Information only: Du & Goel's Algorithm 1 needs filter taps that no two patches share. With stride s < ⌊r/2⌋ + 1 on some axis there are none, so the Double Convotron steps throw InvalidOperationException; the Convotron steps work.");
+            "Geometry {0} of '{1}' has no non-overlapping taps, so Du & Goel's stage 1 does not apply: the kernel's non-overlapping primitives (and so the Double Convotron rules) throw InvalidOperationException. The Convotron rules work; for Algorithm 1 use a stride s ≥ ⌊r/2⌋ + 1 on every axis.",
+            "Information only: Du & Goel's Algorithm 1 needs filter taps that no two patches share. With stride s < ⌊r/2⌋ + 1 on some axis there are none, so the Double Convotron rules throw InvalidOperationException; the Convotron rules work.");
 
         public static readonly DiagnosticDescriptor LoopsInsteadOfUnrolling = Info(
             "CNV0008",

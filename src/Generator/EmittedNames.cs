@@ -14,14 +14,12 @@ namespace Convotron.Generator
         public const string Filter = "_filter";
         public const string OutputWeights = "_outputWeights";
         public const string PreActivations = "_preActivations";
-        public const string Coefficients = "_coefficients";
-        public const string Direction = "_direction";
-        public const string NonOverlappingFilter = "_nonOverlappingFilter";
-        public const string NonOverlappingDirection = "_nonOverlappingDirection";
         public const string FilterBuffer = "FilterBuffer";
         public const string PatchBuffer = "PatchBuffer";
-        public const string NonOverlappingBuffer = "NonOverlappingBuffer";
         public const string NonOverlappingTapCount = "NonOverlappingTapCount";
+
+        /// <summary>The nested struct implementing IPatchKernel for the class's geometry.</summary>
+        public const string PatchKernel = "PatchKernel";
 
         /// <summary>The constant C, the number of channels: added only to models with more than one channel.</summary>
         public const string Channels = "C";
@@ -33,14 +31,11 @@ namespace Convotron.Generator
         {
             ("D", "a constant"), ("R", "a constant"), ("K", "a constant"), (NonOverlappingTapCount, "a constant"),
             ("CompiledGeometry", "a static property"), ("CompiledActivation", "a static property"),
-            ("Geometry", "an IConvNet member"), ("Activation", "an IConvNet member"), ("Filter", "an IConvNet member"),
-            ("OutputWeights", "an IConvNet member"), ("Predict", "an IConvNet member"), ("HiddenActivations", "an IConvNet member"),
-            ("ConvotronStep", "an IConvNet member"), ("NormalizedConvotronStep", "an IConvNet member"),
-            ("DoubleConvotronStep", "an IConvNet member"), ("NormalizedDoubleConvotronStep", "an IConvNet member"),
-            ("Gradient", "an IConvNet member"), ("Clone", "an IConvNet member"),
-            (Filter, "a field"), (OutputWeights, "a field"), (PreActivations, "a field"), (Coefficients, "a field"),
-            (Direction, "a field"), (NonOverlappingFilter, "a field"), (NonOverlappingDirection, "a field"),
-            (FilterBuffer, "a buffer type"), (PatchBuffer, "a buffer type"), (NonOverlappingBuffer, "a buffer type"),
+            ("Geometry", "an IConvNet member"), ("Activation", "an IConvNet member"), ("FilterCount", "an IConvNet member"),
+            ("Filter", "an IConvNet member"), ("OutputWeights", "an IConvNet member"), ("Kernel", "an IConvNet member"),
+            ("Predict", "an IConvNet member"), ("HiddenActivations", "an IConvNet member"), ("Clone", "an IConvNet member"),
+            (Filter, "a field"), (OutputWeights, "a field"), (PreActivations, "a field"),
+            (FilterBuffer, "a buffer type"), (PatchBuffer, "a buffer type"), (PatchKernel, "the nested patch-kernel struct"),
             (Constructor, "the public parameterless constructor"),
         };
 

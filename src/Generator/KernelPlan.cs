@@ -50,7 +50,7 @@ namespace Convotron.Generator
         /// run in software on AVX2 CPUs, measured 15–20× slower. Lanes of one run are a fixed layout (see
         /// <see cref="Layout"/>); nothing in the code asks what the hardware has.
         /// </summary>
-        public static readonly IReadOnlyList<VectorWidth> VectorWidths = new[] { new VectorWidth("Vector256", 4) };
+        public static readonly IReadOnlyList<VectorWidth> VectorWidths = new[] { new VectorWidth("Vector256", "Lanes", "V4", 4) };
 
         private KernelPlan(GeometryPlan geometry)
         {
@@ -243,7 +243,7 @@ namespace Convotron.Generator
                 int n = i;
                 while (n < slots.Length && slots[n].Width == slots[i].Width)
                     n++;
-                string kind = slots[i].Width?.Type ?? (n - i > 1 ? "doubles" : "double");
+                string kind = slots[i].Width?.Name ?? (n - i > 1 ? "doubles" : "double");
                 parts.Add(string.Format(CultureInfo.InvariantCulture, "{0} {1}", n - i, kind));
                 i = n;
             }
@@ -276,7 +276,6 @@ namespace Convotron.Generator
                 PartialName = prefix + "PatchPartial";
                 DotsName = prefix + "PatchDots";
                 AxpysName = prefix + "PatchAxpys";
-                HasNormalizedForm = kind == PassKind.Whole;
             }
 
             public PassKind Kind { get; }
@@ -311,12 +310,6 @@ namespace Convotron.Generator
             public string DotsName { get; }
 
             public string AxpysName { get; }
-
-            /// <summary>
-            /// Whether the multiply-add pass also has the normalized form (target += scale / ‖Σ‖² · Σ, chosen by a
-            /// <c>normalized</c> argument, sharing the accumulation): the whole-patch pass only.
-            /// </summary>
-            public bool HasNormalizedForm { get; }
 
             /// <summary>The helper computing one run's dot product: Dot{L}.</summary>
             public string DotName => "Dot" + Runs.Length.ToString(CultureInfo.InvariantCulture);
@@ -399,21 +392,30 @@ namespace Convotron.Generator
 
     }
 
-    /// <summary>A SIMD width of the generated code: the vector type's name (in scope by a using directive) and its lanes of double.</summary>
+    /// <summary>
+    /// A SIMD width of the generated code: the vector type's name (in scope by a using directive), the file-local class
+    /// whose static methods are its operations (the Vector128 rung, see ConvNetGenerator.EmitLanes) and its lanes of double.
+    /// </summary>
     internal sealed class VectorWidth
     {
-        public VectorWidth(string type, int lanes)
+        public VectorWidth(string name, string type, string alias, int lanes)
         {
+            Name = name;
             Type = type;
+            Of = alias;
             Lanes = lanes;
         }
 
+        /// <summary>"Vector256".</summary>
+        public string Name { get; }
+
+        /// <summary>The class of the operations: Lanes.Load, Lanes.Fma, Lanes.Sum, ….</summary>
         public string Type { get; }
 
         public int Lanes { get; }
 
-        /// <summary>"Vector256&lt;double&gt;".</summary>
-        public string Of => Type + "<double>";
+        /// <summary>The alias of Vector256&lt;double&gt; in the kernels' namespace block: "V4".</summary>
+        public string Of { get; }
     }
 
     /// <summary>

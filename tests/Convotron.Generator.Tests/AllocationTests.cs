@@ -31,16 +31,22 @@ public sealed class AllocationTests
         var filterNoise = new double[c.Geometry.NonOverlappingTaps.Length];
         var outputNoise = new double[k];
         bool stage1 = c.Geometry.HasNonOverlappingPart;
+        var rules = new ModelUpdates(model);
+        var preActivations = new double[k];
 
         (string Name, Action Call)[] kernels =
         [
             ("Predict", () => model.Predict(x)),
             ("HiddenActivations", () => model.HiddenActivations(x, hidden)),
-            ("ConvotronStep", () => model.ConvotronStep(x, 0.1, 1e-6)),
-            ("NormalizedConvotronStep", () => model.NormalizedConvotronStep(x, 0.1, 1e-3)),
-            ("Gradient", () => model.Gradient(x, 0.1, filterGradient, outputGradient)),
-            ("DoubleConvotronStep", () => { if (stage1) model.DoubleConvotronStep(x, 0.1, 1e-6, filterNoise, outputNoise); }),
-            ("NormalizedDoubleConvotronStep", () => { if (stage1) model.NormalizedDoubleConvotronStep(x, 0.1, 1e-3, filterNoise, outputNoise); }),
+            ("Convotron", () => rules.Convotron(x, 0.1, 1e-6)),
+            ("NormalizedConvotron", () => rules.NormalizedConvotron(x, 0.1, 1e-3)),
+            ("Gradient", () => rules.Gradient(x, 0.1, filterGradient, outputGradient)),
+            ("DoubleConvotron", () => { if (stage1) rules.DoubleConvotron(x, 0.1, 1e-6, filterNoise, outputNoise); }),
+            ("NormalizedDoubleConvotron", () => { if (stage1) rules.NormalizedDoubleConvotron(x, 0.1, 1e-3, filterNoise, outputNoise); }),
+            ("Kernel.Forward", () => model.Kernel.Forward(model.Filter, model.OutputWeights, x, preActivations)),
+            ("Kernel.PreActivations", () => model.Kernel.PreActivations(model.Filter, x, preActivations)),
+            ("Kernel.AddPatches", () => model.Kernel.AddPatches(x, preActivations, 1e-9, filterGradient)),
+            ("Kernel.Accept", () => model.Kernel.Accept(s_visitor)),
             ("Filter/OutputWeights/Geometry/Activation", () => { _ = model.Filter[0] + model.OutputWeights[0]; _ = model.Geometry; _ = model.Activation; }),
         ];
         foreach ((string name, Action call) in kernels)
@@ -48,6 +54,14 @@ public sealed class AllocationTests
             long bytes = AllocatedBytes(call);
             Assert.True(bytes == 0, $"{c.Name}: {name} allocated {bytes} bytes over {Calls} calls");
         }
+    }
+
+    private static readonly ForwardVisitor s_visitor = new();
+
+    /// <summary>Runs Forward through the kernel's struct type.</summary>
+    private sealed class ForwardVisitor : IKernelVisitor<int>
+    {
+        public int Visit<TKernel>(TKernel kernel) where TKernel : struct, IPatchKernel => kernel.Geometry.PatchCount;
     }
 
     [Fact]

@@ -19,20 +19,20 @@ public sealed class CrossWidthTests
 {
     private static readonly Dictionary<string, (Func<IConvNet> Create, ulong Digest)> s_models = new()
     {
-        [nameof(Net160x16s9)] = (() => new Net160x16s9(), 0x274F758BB46A339FUL),
-        [nameof(Net160x16s12Leaky)] = (() => new Net160x16s12Leaky(), 0xACC7A14879A3C172UL),
+        [nameof(Net160x16s9)] = (() => new Net160x16s9(), 0x162A01338C732DCBUL),
+        [nameof(Net160x16s12Leaky)] = (() => new Net160x16s12Leaky(), 0xBED1A5F9170D5FDAUL),
         [nameof(Net20x4s1Leaky)] = (() => new Net20x4s1Leaky(), 0xCE606C3BCA90BBB0UL),
         [nameof(Net50x5s7Linear)] = (() => new Net50x5s7Linear(), 0xB41A082C52B058E1UL),
-        [nameof(Net100x10s7Leaky)] = (() => new Net100x10s7Leaky(), 0xCFB22365E8601CF1UL),
+        [nameof(Net100x10s7Leaky)] = (() => new Net100x10s7Leaky(), 0x902340439CC9F27AUL),
         [nameof(Net4096x64s33)] = (() => new Net4096x64s33(), 0x1E96EA6974D86465UL),
-        [nameof(Image28x5s2)] = (() => new Image28x5s2(), 0x5FE63E1CF35CA2FEUL),
-        [nameof(Image28x4s3Leaky)] = (() => new Image28x4s3Leaky(), 0x7A94A598D20EA972UL),
-        [nameof(Image12x21Linear)] = (() => new Image12x21Linear(), 0xA000A5C923DF5D36UL),
+        [nameof(Image28x5s2)] = (() => new Image28x5s2(), 0xF161073F328548A4UL),
+        [nameof(Image28x4s3Leaky)] = (() => new Image28x4s3Leaky(), 0xE6ECED6862C70DF9UL),
+        [nameof(Image12x21Linear)] = (() => new Image12x21Linear(), 0x7E48495C2F3E56BAUL),
         [nameof(Image64x8s6Leaky)] = (() => new Image64x8s6Leaky(), 0xD0189EFF343F6302UL),
-        [nameof(Net3x160x16s9)] = (() => new Net3x160x16s9(), 0xEB9375C3D7A49B86UL),
-        [nameof(Net2x41x5s4Leaky)] = (() => new Net2x41x5s4Leaky(), 0x2A57D4421F51A6F9UL),
+        [nameof(Net3x160x16s9)] = (() => new Net3x160x16s9(), 0xDD78C3CBA9A8DFAAUL),
+        [nameof(Net2x41x5s4Leaky)] = (() => new Net2x41x5s4Leaky(), 0x148782F98DE3555BUL),
         [nameof(Rgb16x3s2)] = (() => new Rgb16x3s2(), 0xCFACCA0A8B6BF3F0UL),
-        [nameof(Image2x13x4s3Leaky)] = (() => new Image2x13x4s3Leaky(), 0xB73CAEFB6B381E43UL),
+        [nameof(Image2x13x4s3Leaky)] = (() => new Image2x13x4s3Leaky(), 0x9131E0FDAB14E7D7UL),
     };
 
     public static TheoryData<string> Models => new(s_models.Keys);
@@ -61,7 +61,7 @@ public sealed class CrossWidthTests
         Refinement.Learn(model, teacher.Stream(InputDistribution.Gaussian, Xoshiro256StarStar.ForStream(5, 2)), new RefinementOptions { Samples = 3000 }, new LearnerRun(test));
         digest.Add(model.Filter);
         digest.Add(model.OutputWeights);
-        Pinned(digest, 0x93337A24202F0284UL, nameof(Algorithm1AndRefinementOnAGeneratedClassArePinned));
+        Pinned(digest, 0xC4526570516DE3B5UL, nameof(Algorithm1AndRefinementOnAGeneratedClassArePinned));
     }
 
     private static void Pinned(Digest digest, ulong pinned, string name) => CrossWidth.AssertPinned(digest, pinned, name);

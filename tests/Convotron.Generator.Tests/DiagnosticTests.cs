@@ -220,7 +220,7 @@ public sealed class DiagnosticTests
         Diagnostic diagnostic = Single(run, "CNV0007");
         Assert.Equal(DiagnosticSeverity.Info, diagnostic.Severity);
         Assert.Equal(Position(source, "ConvNet2D"), Start(diagnostic));
-        Assert.Contains("DoubleConvotronStep", diagnostic.GetMessage());
+        Assert.Contains("non-overlapping primitives", diagnostic.GetMessage());
         Assert.Contains(run.Result.GeneratedTrees, tree => tree.FilePath.EndsWith("Net.g.cs", System.StringComparison.Ordinal));
         Assert.Empty(run.CompilationProblems());
     }

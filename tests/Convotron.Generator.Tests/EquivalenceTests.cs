@@ -65,6 +65,97 @@ public sealed class EquivalenceTests
         RunMixedSteps(random, generated, dynamic, steps: 21);
     }
 
+    [Theory]
+    [MemberData(nameof(AllCases))]
+    public void Every_kernel_primitive_matches_DynamicKernel(Case c)
+    {
+        var random = new Random(c.Name.Length * 31 + c.Geometry.FilterSize);
+        PatchGeometry g = c.Geometry;
+        int d = g.InputSize, r = g.FilterSize, k = g.PatchCount;
+        int[] taps = g.NonOverlappingTaps.ToArray();
+        IPatchKernel generated = c.Create().Kernel, dynamic = new DynamicKernel(g, c.Activation);
+        Assert.Equal(g, generated.Geometry);
+        Assert.Equal(c.Activation, generated.Activation);
+        Assert.True(generated.GetType().IsValueType, "the generated kernel is a struct");
+        Assert.Equal(generated.GetType(), generated.Accept(new KernelType()));
+        var x = new double[d];
+        for (int trial = 0; trial < 4; trial++)
+        {
+            Fill(random, x);
+            foreach (int filters in new[] { 1, 2, 3 })
+            {
+                double[] w = Filled(random, filters * r), a = Filled(random, filters * k);
+                double[] zg = new double[filters * k], zd = new double[filters * k], zp = new double[filters * k];
+                double fd = dynamic.Forward(w, a, x, zd);
+                double fg = generated.Forward(w, a, x, zg);
+                generated.PreActivations(w, x, zp);
+                Assert.Equal(zg, zp); // PreActivations is Forward's z, bit for bit
+                double scale = 0.0;
+                for (int m = 0; m < filters; m++)
+                {
+                    double[] wm = w[(m * r)..((m + 1) * r)];
+                    for (int j = 0; j < k; j++)
+                    {
+                        double patch = PatchScale(g, wm, x, j);
+                        scale += Math.Abs(a[m * k + j]) * patch;
+                        Close(zg[m * k + j], zd[m * k + j], Tolerance * patch, $"trial {trial} F = {filters} z[{m}, {j}]");
+                    }
+                }
+                Close(fg, fd, Tolerance * scale, $"trial {trial} F = {filters} Forward");
+            }
+            double[] coefficients = Filled(random, k);
+            double factor = Gaussian(random);
+            double[] start = Filled(random, r), tg = (double[])start.Clone(), td = (double[])start.Clone();
+            generated.AddPatches(x, coefficients, factor, tg);
+            dynamic.AddPatches(x, coefficients, factor, td);
+            for (int t = 0; t < r; t++)
+            {
+                double bound = Math.Abs(start[t]);
+                for (int j = 0; j < k; j++)
+                    bound += Math.Abs(factor * coefficients[j] * x[g.Patch(j)[t]]);
+                Close(tg[t], td[t], Tolerance * bound, $"trial {trial} AddPatches[{t}]");
+            }
+            if (taps.Length == 0)
+                continue;
+            double[] wNon = Filled(random, taps.Length), aNon = Filled(random, k), zgNon = new double[k], zdNon = new double[k];
+            double fgNon = generated.ForwardNonOverlapping(wNon, aNon, x, zgNon);
+            double fdNon = dynamic.ForwardNonOverlapping(wNon, aNon, x, zdNon);
+            double nonScale = 0.0;
+            for (int j = 0; j < k; j++)
+            {
+                double patch = 0.0;
+                for (int n = 0; n < taps.Length; n++)
+                    patch += Math.Abs(wNon[n] * x[g.Patch(j)[taps[n]]]);
+                nonScale += Math.Abs(aNon[j]) * patch;
+                Close(zgNon[j], zdNon[j], Tolerance * patch, $"trial {trial} z_non[{j}]");
+            }
+            Close(fgNon, fdNon, Tolerance * nonScale, $"trial {trial} ForwardNonOverlapping");
+            double[] startNon = Filled(random, taps.Length), vg = (double[])startNon.Clone(), vd = (double[])startNon.Clone();
+            generated.AddNonOverlappingPatches(x, coefficients, factor, vg);
+            dynamic.AddNonOverlappingPatches(x, coefficients, factor, vd);
+            for (int n = 0; n < taps.Length; n++)
+            {
+                double bound = Math.Abs(startNon[n]);
+                for (int j = 0; j < k; j++)
+                    bound += Math.Abs(factor * coefficients[j] * x[g.Patch(j)[taps[n]]]);
+                Close(vg[n], vd[n], Tolerance * bound, $"trial {trial} AddNonOverlappingPatches[{n}]");
+            }
+        }
+    }
+
+    /// <summary>The kernel's own type, as the visitor sees it.</summary>
+    private sealed class KernelType : IKernelVisitor<Type>
+    {
+        public Type Visit<TKernel>(TKernel kernel) where TKernel : struct, IPatchKernel => typeof(TKernel);
+    }
+
+    private static double[] Filled(Random random, int length)
+    {
+        var values = new double[length];
+        Fill(random, values);
+        return values;
+    }
+
     [Fact]
     public void Comparison_catches_a_weight_perturbed_by_1e9_relative()
     {
@@ -122,17 +213,24 @@ public sealed class EquivalenceTests
         var x = new double[d];
         var outputNoise = new double[k];
         var filterNoise = new double[c.Geometry.NonOverlappingTaps.Length];
+        var rules = new ModelUpdates(generated);
+        IPatchKernel kernel = generated.Kernel;
+        var z = new double[k];
         if (c.Geometry.HasNonOverlappingPart)
         {
-            generated.DoubleConvotronStep(x, 1.0, 0.1, filterNoise, outputNoise);
-            generated.NormalizedDoubleConvotronStep(x, 1.0, 0.1, filterNoise, outputNoise);
+            rules.DoubleConvotron(x, 1.0, 0.1, filterNoise, outputNoise);
+            rules.NormalizedDoubleConvotron(x, 1.0, 0.1, filterNoise, outputNoise);
+            kernel.ForwardNonOverlapping(filterNoise, outputNoise, x, z);
+            kernel.AddNonOverlappingPatches(x, outputNoise, 1.0, new double[filterNoise.Length]);
             return;
         }
         var dynamic = new DynamicConvNet(c.Geometry, c.Activation);
-        var expected = Assert.Throws<InvalidOperationException>(() => dynamic.DoubleConvotronStep(x, 1.0, 0.1, filterNoise, outputNoise));
-        var actual = Assert.Throws<InvalidOperationException>(() => generated.DoubleConvotronStep(x, 1.0, 0.1, filterNoise, outputNoise));
+        var expected = Assert.Throws<InvalidOperationException>(() => new ModelUpdates(dynamic).DoubleConvotron(x, 1.0, 0.1, filterNoise, outputNoise));
+        var actual = Assert.Throws<InvalidOperationException>(() => rules.DoubleConvotron(x, 1.0, 0.1, filterNoise, outputNoise));
         Assert.Equal(expected.Message, actual.Message);
-        Assert.Throws<InvalidOperationException>(() => generated.NormalizedDoubleConvotronStep(x, 1.0, 0.1, filterNoise, outputNoise));
+        Assert.Throws<InvalidOperationException>(() => rules.NormalizedDoubleConvotron(x, 1.0, 0.1, filterNoise, outputNoise));
+        Assert.Equal(expected.Message, Assert.Throws<InvalidOperationException>(() => kernel.ForwardNonOverlapping([], new double[k], x, z)).Message);
+        Assert.Equal(expected.Message, Assert.Throws<InvalidOperationException>(() => kernel.AddNonOverlappingPatches(x, z, 1.0, [])).Message);
     }
 
     [Theory]
@@ -148,17 +246,36 @@ public sealed class EquivalenceTests
             ("x", m => m.Predict(new double[d + 1])),
             ("x", m => m.HiddenActivations(new double[d - 1], new double[k])),
             ("hidden", m => m.HiddenActivations(new double[d], new double[k + 1])),
-            ("x", m => m.ConvotronStep(new double[d + 1], 0, 0.1)),
-            ("x", m => m.NormalizedConvotronStep(new double[d + 1], 0, 0.1)),
-            ("x", m => m.Gradient(new double[d + 1], 0, new double[r], new double[k])),
-            ("filterGradient", m => m.Gradient(new double[d], 0, new double[r + 1], new double[k])),
-            ("outputGradient", m => m.Gradient(new double[d], 0, new double[r], new double[k + 1])),
+            ("x", m => new ModelUpdates(m).Convotron(new double[d + 1], 0, 0.1)),
+            ("x", m => new ModelUpdates(m).NormalizedConvotron(new double[d + 1], 0, 0.1)),
+            ("x", m => new ModelUpdates(m).Gradient(new double[d + 1], 0, new double[r], new double[k])),
+            ("filterGradient", m => new ModelUpdates(m).Gradient(new double[d], 0, new double[r + 1], new double[k])),
+            ("outputGradient", m => new ModelUpdates(m).Gradient(new double[d], 0, new double[r], new double[k + 1])),
+            // The kernel's primitives, each of its spans in turn (F = 2 for the filter-count checks).
+            ("x", m => m.Kernel.Forward(new double[r], new double[k], new double[d + 1], new double[k])),
+            ("filters", m => m.Kernel.Forward(new double[r + 1], new double[k], new double[d], new double[k])),
+            ("filters", m => m.Kernel.Forward([], [], new double[d], [])),
+            ("outputWeights", m => m.Kernel.Forward(new double[2 * r], new double[k], new double[d], new double[2 * k])),
+            ("preActivations", m => m.Kernel.Forward(new double[2 * r], new double[2 * k], new double[d], new double[k])),
+            ("x", m => m.Kernel.PreActivations(new double[r], new double[d - 1], new double[k])),
+            ("filters", m => m.Kernel.PreActivations(new double[2 * r - 1], new double[d], new double[k])),
+            ("preActivations", m => m.Kernel.PreActivations(new double[2 * r], new double[d], new double[k])),
+            ("x", m => m.Kernel.AddPatches(new double[d + 1], new double[k], 1.0, new double[r])),
+            ("coefficients", m => m.Kernel.AddPatches(new double[d], new double[k + 1], 1.0, new double[r])),
+            ("target", m => m.Kernel.AddPatches(new double[d], new double[k], 1.0, new double[r - 1])),
         };
         if (non > 0)
         {
-            calls.Add(("x", m => m.DoubleConvotronStep(new double[d + 1], 0, 0.1, new double[non], new double[k])));
-            calls.Add(("filterNoise", m => m.DoubleConvotronStep(new double[d], 0, 0.1, new double[non + 1], new double[k])));
-            calls.Add(("outputNoise", m => m.NormalizedDoubleConvotronStep(new double[d], 0, 0.1, new double[non], new double[k + 1])));
+            calls.Add(("x", m => new ModelUpdates(m).DoubleConvotron(new double[d + 1], 0, 0.1, new double[non], new double[k])));
+            calls.Add(("filterNoise", m => new ModelUpdates(m).DoubleConvotron(new double[d], 0, 0.1, new double[non + 1], new double[k])));
+            calls.Add(("outputNoise", m => new ModelUpdates(m).NormalizedDoubleConvotron(new double[d], 0, 0.1, new double[non], new double[k + 1])));
+            calls.Add(("x", m => m.Kernel.ForwardNonOverlapping(new double[non], new double[k], new double[d + 1], new double[k])));
+            calls.Add(("outputWeights", m => m.Kernel.ForwardNonOverlapping(new double[non], new double[k + 1], new double[d], new double[k])));
+            calls.Add(("nonOverlappingFilter", m => m.Kernel.ForwardNonOverlapping(new double[non + 1], new double[k], new double[d], new double[k])));
+            calls.Add(("preActivations", m => m.Kernel.ForwardNonOverlapping(new double[non], new double[k], new double[d], new double[k - 1])));
+            calls.Add(("x", m => m.Kernel.AddNonOverlappingPatches(new double[d - 1], new double[k], 1.0, new double[non])));
+            calls.Add(("coefficients", m => m.Kernel.AddNonOverlappingPatches(new double[d], new double[k - 1], 1.0, new double[non])));
+            calls.Add(("target", m => m.Kernel.AddNonOverlappingPatches(new double[d], new double[k], 1.0, new double[non + 1])));
         }
         foreach ((string parameter, Action<IConvNet> call) in calls)
         {
@@ -212,7 +329,7 @@ public sealed class EquivalenceTests
         Math.Sqrt(-2.0 * Math.Log(1.0 - random.NextDouble())) * Math.Cos(2.0 * Math.PI * random.NextDouble());
 
     /// <summary>
-    /// Runs Predict, HiddenActivations, Gradient and every learning step in turn on fresh random
+    /// Runs Predict, HiddenActivations and every learning rule (UpdateRules through ModelUpdates) in turn on fresh random
     /// inputs, comparing returned values and both models' whole state after every call.
     /// </summary>
     internal static void RunMixedSteps(Random random, IConvNet generated, IConvNet dynamic, int steps)
@@ -221,6 +338,7 @@ public sealed class EquivalenceTests
         int d = geometry.InputSize, r = geometry.FilterSize, k = geometry.PatchCount;
         int[] nonTaps = geometry.NonOverlappingTaps.ToArray();
         var x = new double[d];
+        ModelUpdates generatedRules = new(generated), dynamicRules = new(dynamic);
         for (int step = 0; step < steps; step++)
         {
             Fill(random, x);
@@ -247,15 +365,15 @@ public sealed class EquivalenceTests
                     break;
                 case 1:
                 {
-                    double residual = dynamic.ConvotronStep(x, y, 1e-3);
-                    Close(generated.ConvotronStep(x, y, 1e-3), residual, Tolerance * scale, where + " ConvotronStep");
+                    double residual = dynamicRules.Convotron(x, y, 1e-3);
+                    Close(generatedRules.Convotron(x, y, 1e-3), residual, Tolerance * scale, where + " ConvotronStep");
                     stepResidual = residual;
                     break;
                 }
                 case 2:
                 {
-                    double residual = dynamic.NormalizedConvotronStep(x, y, 0.5);
-                    Close(generated.NormalizedConvotronStep(x, y, 0.5), residual, Tolerance * scale, where + " NormalizedConvotronStep");
+                    double residual = dynamicRules.NormalizedConvotron(x, y, 0.5);
+                    Close(generatedRules.NormalizedConvotron(x, y, 0.5), residual, Tolerance * scale, where + " NormalizedConvotronStep");
                     stepResidual = residual;
                     break;
                 }
@@ -266,8 +384,8 @@ public sealed class EquivalenceTests
                     var gaGenerated = new double[k];
                     var gwDynamic = new double[r];
                     var gaDynamic = new double[k];
-                    double residual = dynamic.Gradient(x, y, gwDynamic, gaDynamic);
-                    Close(generated.Gradient(x, y, gwGenerated, gaGenerated), residual, Tolerance * scale, where + " Gradient");
+                    double residual = dynamicRules.Gradient(x, y, gwDynamic, gaDynamic);
+                    Close(generatedRules.Gradient(x, y, gwGenerated, gaGenerated), residual, Tolerance * scale, where + " Gradient");
                     // The gradients are (f − y) times exact sums: their error is the residual's, relative.
                     double amplification = Math.Max(1.0, scale / Math.Max(Math.Abs(residual), double.Epsilon));
                     VectorClose(gwGenerated, gwDynamic, Tolerance * amplification, 0.0, where + " filterGradient");
@@ -286,11 +404,11 @@ public sealed class EquivalenceTests
                     for (int i = 0; i < outputNoise.Length; i++)
                         outputNoise[i] *= 1e-3;
                     double residual = kind == 4
-                        ? dynamic.DoubleConvotronStep(x, y, 1e-3, filterNoise, outputNoise)
-                        : dynamic.NormalizedDoubleConvotronStep(x, y, 0.1, filterNoise, outputNoise);
+                        ? dynamicRules.DoubleConvotron(x, y, 1e-3, filterNoise, outputNoise)
+                        : dynamicRules.NormalizedDoubleConvotron(x, y, 0.1, filterNoise, outputNoise);
                     double actual = kind == 4
-                        ? generated.DoubleConvotronStep(x, y, 1e-3, filterNoise, outputNoise)
-                        : generated.NormalizedDoubleConvotronStep(x, y, 0.1, filterNoise, outputNoise);
+                        ? generatedRules.DoubleConvotron(x, y, 1e-3, filterNoise, outputNoise)
+                        : generatedRules.NormalizedDoubleConvotron(x, y, 0.1, filterNoise, outputNoise);
                     Close(actual, residual, Tolerance * scaleNon, where + " stage 1");
                     scale = scaleNon;
                     stepResidual = residual;

@@ -31,6 +31,7 @@ internal static class CrossWidth
         var outputGradient = new double[k];
         var filterNoise = new double[non];
         var outputNoise = new double[k];
+        var rules = new ModelUpdates(model);
         for (int n = 0; n < 64; n++)
         {
             InputDistribution.Gaussian.Sample(random, x);
@@ -38,17 +39,17 @@ internal static class CrossWidth
             digest.Add(model.Predict(x));
             model.HiddenActivations(x, hidden);
             digest.Add(hidden);
-            digest.Add(new ModelUpdates(model).Gradient(x, y, filterGradient, outputGradient));
+            digest.Add(rules.Gradient(x, y, filterGradient, outputGradient));
             digest.Add(filterGradient);
             digest.Add(outputGradient);
-            digest.Add(n % 2 == 0 ? new ModelUpdates(model).Convotron(x, y, 1e-3) : new ModelUpdates(model).NormalizedConvotron(x, y, 0.1));
+            digest.Add(n % 2 == 0 ? rules.Convotron(x, y, 1e-3) : rules.NormalizedConvotron(x, y, 0.1));
             if (non > 0)
             {
                 InputDistribution.Gaussian.Sample(random, filterNoise);
                 InputDistribution.Gaussian.Sample(random, outputNoise);
                 digest.Add(n % 2 == 0
-                    ? new ModelUpdates(model).DoubleConvotron(x, y, 1e-3, filterNoise, outputNoise)
-                    : new ModelUpdates(model).NormalizedDoubleConvotron(x, y, 0.05, filterNoise, outputNoise));
+                    ? rules.DoubleConvotron(x, y, 1e-3, filterNoise, outputNoise)
+                    : rules.NormalizedDoubleConvotron(x, y, 0.05, filterNoise, outputNoise));
             }
             digest.Add(model.Filter);
             digest.Add(model.OutputWeights);

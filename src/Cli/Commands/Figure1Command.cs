@@ -157,25 +157,25 @@ internal static class Figure1Command
         double total = options.Stage1Steps + options.Stage2Steps + options.ValidationSamples + (settings.Refine ? settings.RefineSamples : 0);
         var reporter = new SynchronousProgress<LearningProgress>(p => progress.Report(p.Stage switch
         {
-            "stage1" => p.Step,
-            "stage2" => options.Stage1Steps + p.Step,
-            "validation" => options.Stage1Steps + options.Stage2Steps + p.Step,
+            LearningStage.Stage1 => p.Step,
+            LearningStage.Stage2 => options.Stage1Steps + p.Step,
+            LearningStage.Validation => options.Stage1Steps + options.Stage2Steps + p.Step,
             _ => options.Stage1Steps + options.Stage2Steps + options.ValidationSamples + p.Step,
         } / total));
         var empty = Array.Empty<CurvePoint>();
         try
         {
-            Algorithm1Result<IConvNet> result = chain.Algorithm1(options, reporter);
+            Algorithm1Result result = chain.Algorithm1(options, reporter);
             double refined = double.NaN;
             IReadOnlyList<CurvePoint> refinementCurve = empty;
             if (settings.Refine)
             {
                 RefinementResult refinement = chain.Refine(new RefinementOptions { Samples = settings.RefineSamples, EvaluationInterval = Math.Max(1, settings.RefineSamples / 100) }, reporter);
                 refined = refinement.RelativeTestMse;
-                refinementCurve = refinement.TestError.Points;
+                refinementCurve = refinement.Curve.Points;
             }
             return new RowResult(inputs.Name, stride, geometry.PatchCount, seed, result.Stage1Angle, result.TestMse, result.RelativeTestMse,
-                refined, chain.SamplesUsed, result.Stage1Curve.Points, result.Stage2Curve.Points, refinementCurve, test.LabelVariance, null);
+                refined, chain.SamplesUsed, result.Stage1Curve.Points, result.Curve.Points, refinementCurve, test.LabelVariance, null);
         }
         catch (LearningDivergedException e)
         {

@@ -312,7 +312,7 @@ internal static class SweepCommand
         };
         try
         {
-            Algorithm1Result<IConvNet> result = chain.Algorithm1(options);
+            Algorithm1Result result = chain.Algorithm1(options);
             double final = result.RelativeTestMse;
             bool converged = false;
             if (settings.Refine)
@@ -321,7 +321,7 @@ internal static class SweepCommand
                 // floor anyway, so refinement stops once its held-out error stops falling.
                 RefinementResult refinement = chain.Refine(new RefinementOptions { Samples = settings.RefineSamples, EvaluationInterval = 0, Patience = 2 });
                 final = refinement.RelativeTestMse;
-                converged = refinement.Converged;
+                converged = refinement.StopReason == StopReason.ToleranceReached;
             }
             double oracle = double.NaN;
             if (settings.Refine && (unit.Noise > 0.0 || !converged))

@@ -51,7 +51,7 @@ public readonly struct DynamicKernel : IPatchKernel
     public void PreActivations(ReadOnlySpan<double> filters, ReadOnlySpan<double> x, Span<double> preActivations)
     {
         Tables t = T;
-        int filterCount = t.CheckFilters(filters, preActivations.Length, preActivations.Length, x.Length);
+        int filterCount = t.CheckFilters(filters, preActivations.Length, preActivations.Length, x.Length, nameof(preActivations));
         for (int m = 0; m < filterCount; m++)
             t.PreActivations(filters.Slice(m * t.R, t.R), x, preActivations.Slice(m * t.K, t.K));
     }
@@ -71,9 +71,7 @@ public readonly struct DynamicKernel : IPatchKernel
     public double ForwardNonOverlapping(ReadOnlySpan<double> nonOverlappingFilter, ReadOnlySpan<double> outputWeights, ReadOnlySpan<double> x, Span<double> preActivations)
     {
         Tables t = T;
-        t.CheckNonOverlapping(x.Length);
-        Guard.Length(nonOverlappingFilter.Length, t.NonOverlappingTapCount, "|T_non|");
-        Guard.Length(outputWeights.Length, t.K, "k");
+        t.CheckNonOverlapping(x.Length, outputWeights.Length, nonOverlappingFilter.Length, nameof(outputWeights), nameof(nonOverlappingFilter));
         Guard.Length(preActivations.Length, t.K, "k");
         Activation activation = t.Activation;
         double f = 0.0;
@@ -90,9 +88,7 @@ public readonly struct DynamicKernel : IPatchKernel
     public void AddNonOverlappingPatches(ReadOnlySpan<double> x, ReadOnlySpan<double> coefficients, double scale, Span<double> target)
     {
         Tables t = T;
-        t.CheckNonOverlapping(x.Length);
-        Guard.Length(coefficients.Length, t.K, "k");
-        Guard.Length(target.Length, t.NonOverlappingTapCount, "|T_non|");
+        t.CheckNonOverlapping(x.Length, coefficients.Length, target.Length, nameof(coefficients), nameof(target));
         PatchRuns runs = t.NonRuns;
         ref double x0 = ref MemoryMarshal.GetReference(x);
         for (int j = 0; j < coefficients.Length; j++)
@@ -205,23 +201,23 @@ public readonly struct DynamicKernel : IPatchKernel
         /// </summary>
         public int[]? OneRunStarts { get; }
 
-        /// <summary>F from the spans' lengths, after checking them: filters F·r, weights and z F·k, x d.</summary>
-        public int CheckFilters(ReadOnlySpan<double> filters, int weights, int preActivations, int inputs)
+        /// <summary>F from the spans' lengths, after checking them (errors name the primitive's parameters): filters F·r, weights and z F·k, x d.</summary>
+        public int CheckFilters(ReadOnlySpan<double> filters, int weights, int preActivations, int inputs, string weightsName = "outputWeights")
         {
             Guard.Length(inputs, Geometry.InputSize, "d", "x");
-            int filterCount = filters.Length / R;
-            if (filterCount < 1 || filters.Length != filterCount * R)
-                throw new ArgumentException($"filters has length {filters.Length}; it must be F·r for a filter count F ≥ 1 and r = {R}.", nameof(filters));
-            Guard.Length(weights, filterCount * K, "F·k", "outputWeights");
-            Guard.Length(preActivations, filterCount * K, "F·k", "preActivations");
+            int filterCount = Guard.FilterCount(filters.Length, R);
+            Guard.Length(weights, filterCount * K, "F·k", weightsName);
+            Guard.Length(preActivations, filterCount * K, "F·k", nameof(preActivations));
             return filterCount;
         }
 
-        public void CheckNonOverlapping(int inputs)
+        public void CheckNonOverlapping(int inputs, int patches, int taps, string patchesName, string tapsName)
         {
             if (NonOverlappingTapCount == 0)
                 Guard.ThrowNoNonOverlappingPart(Geometry);
             Guard.Length(inputs, Geometry.InputSize, "d", "x");
+            Guard.Length(patches, K, "k", patchesName);
+            Guard.Length(taps, NonOverlappingTapCount, "|T_non|", tapsName);
         }
 
         /// <summary>One filter: z_j = w · P_j x into z; returns Σ_j a_j σ(z_j).</summary>

@@ -22,6 +22,22 @@ public static class Guard
             ThrowLength(actual, expected, symbol, StripLength(parameter));
     }
 
+    /// <summary>
+    /// The filter count F = <paramref name="length"/> / r of filters stored filter-major, after checking that the
+    /// length is a positive multiple of <paramref name="filterSize"/> (an <see cref="ArgumentException"/> otherwise).
+    /// </summary>
+    /// <param name="length">The filter span's length.</param>
+    /// <param name="filterSize">r.</param>
+    /// <param name="parameter">The parameter's name (filled in by the compiler).</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int FilterCount(int length, int filterSize, [CallerArgumentExpression(nameof(length))] string? parameter = null)
+    {
+        int count = length / filterSize;
+        if (count < 1 || count * filterSize != length)
+            ThrowFilterCount(length, filterSize, StripLength(parameter));
+        return count;
+    }
+
     /// <summary>Throws unless <paramref name="value"/> is finite and greater than 0.</summary>
     public static void PositiveFinite(double value, [CallerArgumentExpression(nameof(value))] string? parameter = null)
     {
@@ -68,6 +84,10 @@ public static class Guard
 
     private static string? StripLength(string? expression) =>
         expression is not null && expression.EndsWith(".Length", StringComparison.Ordinal) ? expression[..^".Length".Length] : expression;
+
+    [DoesNotReturn]
+    private static void ThrowFilterCount(int length, int filterSize, string? parameter) =>
+        throw new ArgumentException($"{parameter} has length {length}; it must be F·r for a filter count F ≥ 1 and r = {filterSize}.", parameter);
 
     [DoesNotReturn]
     private static void ThrowLength(int actual, int expected, string symbol, string? parameter) =>

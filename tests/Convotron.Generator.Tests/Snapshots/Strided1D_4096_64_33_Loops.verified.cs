@@ -30,12 +30,7 @@ namespace App
 
         private FilterBuffer _filter; // w, the filter
         private PatchBuffer _outputWeights; // a, the output weights
-        // Scratch, sized once so that no kernel allocates.
-        private PatchBuffer _preActivations; // z_j = w · P_j x
-        private PatchBuffer _coefficients; // per-patch coefficients
-        private FilterBuffer _direction; // u = Σ_j a_j P_j x
-        private NonOverlappingBuffer _nonOverlappingFilter; // w_non, w at the non-overlapping taps
-        private NonOverlappingBuffer _nonOverlappingDirection; // v = Σ_j a_j P_j^non x
+        private PatchBuffer _preActivations; // z_j = w · P_j x, scratch of Predict
 
         /// <summary>A model with w = 0 and a = 0.</summary>
         public Wide() { }
@@ -47,10 +42,18 @@ namespace App
         public global::Convotron.Activation Activation => CompiledActivation;
 
         /// <inheritdoc/>
+        public int FilterCount => 1;
+
+        /// <inheritdoc/>
         public global::System.Span<double> Filter => _filter;
 
         /// <inheritdoc/>
         public global::System.Span<double> OutputWeights => _outputWeights;
+
+        /// <summary>The patch kernel of this geometry as its struct type (see
+        /// global::Convotron.IPatchKernel).</summary>
+        public PatchKernel Kernel => default;
+        global::Convotron.IPatchKernel global::Convotron.IConvNet.Kernel => PatchKernel.Boxed;
 
         /// <inheritdoc/>
         [global::System.Runtime.CompilerServices.MethodImpl(
@@ -65,40 +68,6 @@ namespace App
             global::Convotron.Generated.WideKernels.HiddenActivations(_filter, _outputWeights, x, hidden);
 
         /// <inheritdoc/>
-        [global::System.Runtime.CompilerServices.MethodImpl(
-            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public double ConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate) =>
-            global::Convotron.Generated.WideKernels.ConvotronStep(_filter, _outputWeights, _preActivations, x, y,
-                learningRate);
-
-        /// <inheritdoc/>
-        [global::System.Runtime.CompilerServices.MethodImpl(
-            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public double NormalizedConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu) =>
-            global::Convotron.Generated.WideKernels.NormalizedConvotronStep(_filter, _outputWeights, _preActivations,
-                _direction, x, y, mu);
-
-        /// <inheritdoc/>
-        public double DoubleConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate,
-            global::System.ReadOnlySpan<double> filterNoise, global::System.ReadOnlySpan<double> outputNoise) =>
-            global::Convotron.Generated.WideKernels.Stage1Step(_filter, _nonOverlappingFilter, _nonOverlappingDirection,
-                _preActivations, _outputWeights, x, y, learningRate, normalized: false, filterNoise, outputNoise);
-
-        /// <inheritdoc/>
-        public double NormalizedDoubleConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu,
-            global::System.ReadOnlySpan<double> filterNoise, global::System.ReadOnlySpan<double> outputNoise) =>
-            global::Convotron.Generated.WideKernels.Stage1Step(_filter, _nonOverlappingFilter, _nonOverlappingDirection,
-                _preActivations, _outputWeights, x, y, mu, normalized: true, filterNoise, outputNoise);
-
-        /// <inheritdoc/>
-        [global::System.Runtime.CompilerServices.MethodImpl(
-            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public double Gradient(global::System.ReadOnlySpan<double> x, double y,
-            global::System.Span<double> filterGradient, global::System.Span<double> outputGradient) =>
-            global::Convotron.Generated.WideKernels.Gradient(_filter, _outputWeights, _preActivations, _coefficients, x,
-                y, filterGradient, outputGradient);
-
-        /// <inheritdoc/>
         public global::Convotron.IConvNet Clone()
         {
             var clone = new Wide();
@@ -107,14 +76,55 @@ namespace App
             return clone;
         }
 
+        /// <summary>The global::Convotron.IPatchKernel of this geometry: constant offsets, no state.</summary>
+        public readonly struct PatchKernel : global::Convotron.IPatchKernel
+        {
+            internal static readonly global::Convotron.IPatchKernel Boxed = default(PatchKernel);
+
+            /// <inheritdoc/>
+            public global::Convotron.PatchGeometry Geometry => CompiledGeometry;
+
+            /// <inheritdoc/>
+            public global::Convotron.Activation Activation => CompiledActivation;
+
+            /// <inheritdoc/>
+            public double Forward(global::System.ReadOnlySpan<double> filters,
+                global::System.ReadOnlySpan<double> outputWeights, global::System.ReadOnlySpan<double> x,
+                global::System.Span<double> preActivations) =>
+                global::Convotron.Generated.WideKernels.Forward(filters, outputWeights, x, preActivations);
+
+            /// <inheritdoc/>
+            public void PreActivations(global::System.ReadOnlySpan<double> filters,
+                global::System.ReadOnlySpan<double> x, global::System.Span<double> preActivations) =>
+                global::Convotron.Generated.WideKernels.PreActivations(filters, x, preActivations);
+
+            /// <inheritdoc/>
+            public void AddPatches(global::System.ReadOnlySpan<double> x,
+                global::System.ReadOnlySpan<double> coefficients, double scale, global::System.Span<double> target) =>
+                global::Convotron.Generated.WideKernels.AddPatches(x, coefficients, scale, target);
+
+            /// <inheritdoc/>
+            public double ForwardNonOverlapping(global::System.ReadOnlySpan<double> nonOverlappingFilter,
+                global::System.ReadOnlySpan<double> outputWeights, global::System.ReadOnlySpan<double> x,
+                global::System.Span<double> preActivations) =>
+                global::Convotron.Generated.WideKernels.ForwardNonOverlapping(nonOverlappingFilter, outputWeights, x,
+                    preActivations);
+
+            /// <inheritdoc/>
+            public void AddNonOverlappingPatches(global::System.ReadOnlySpan<double> x,
+                global::System.ReadOnlySpan<double> coefficients, double scale, global::System.Span<double> target) =>
+                global::Convotron.Generated.WideKernels.AddNonOverlappingPatches(x, coefficients, scale, target);
+
+            /// <inheritdoc/>
+            public TResult Accept<TResult>(global::Convotron.IKernelVisitor<TResult> visitor) =>
+                (visitor ?? throw new global::System.ArgumentNullException(nameof(visitor))).Visit(this);
+        }
+
         [global::System.Runtime.CompilerServices.InlineArray(R)]
         private struct FilterBuffer { private double _element0; }
 
         [global::System.Runtime.CompilerServices.InlineArray(K)]
         private struct PatchBuffer { private double _element0; }
-
-        [global::System.Runtime.CompilerServices.InlineArray(NonOverlappingTapCount)]
-        private struct NonOverlappingBuffer { private double _element0; }
     }
 }
 
@@ -124,6 +134,8 @@ namespace Convotron.Generated
     using System.Runtime.CompilerServices;
     using System.Runtime.InteropServices;
     using System.Runtime.Intrinsics;
+    using static System.Runtime.CompilerServices.MethodImplOptions;
+    using V4 = System.Runtime.Intrinsics.Vector256<double>;
 
     /// <summary>The kernels of App.Wide, specialised to its geometry.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Convotron.Generator", "1.0.0")]
@@ -133,10 +145,8 @@ namespace Convotron.Generated
         private const int NonOverlappingTapCount = 2;
         /// <summary>The activation slope α: σ(z) = z for z ≥ 0, α·z otherwise.</summary>
         private const double ActivationSlope = 1E-05;
-        /// <summary>Du &amp; Goel's c = 2 / (1 + α).</summary>
-        private const double UnbiasingFactor = 2.0 / (1.0 + ActivationSlope);
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         public static double Predict(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z,
             ReadOnlySpan<double> x)
         {
@@ -144,7 +154,7 @@ namespace Convotron.Generated
             return PatchDots(w, x, z, a);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> a, ReadOnlySpan<double> x,
             Span<double> hidden)
         {
@@ -155,123 +165,100 @@ namespace Convotron.Generated
                 hidden[j] = Sigma(hidden[j]);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static double ConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
-            ReadOnlySpan<double> x, double y, double learningRate)
-        {
-            double residual = y - Predict(w, a, z, x);
-            // w += η (y − f(x)) Σ_j a_j P_j x
-            PatchAxpys(x, a, learningRate * residual, w);
-            return residual;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static double NormalizedConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
-            Span<double> u, ReadOnlySpan<double> x, double y, double mu)
-        {
-            double residual = y - Predict(w, a, z, x);
-            // w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0
-            PatchAxpys(x, a, mu * residual, w, normalized: true, u);
-            return residual;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static double Gradient(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z, Span<double> c,
-            ReadOnlySpan<double> x, double y, Span<double> filterGradient, Span<double> outputGradient)
+        [MethodImpl(AggressiveInlining)]
+        public static double Forward(ReadOnlySpan<double> filters, ReadOnlySpan<double> outputWeights,
+            ReadOnlySpan<double> x, Span<double> preActivations)
         {
             Guard.Length(x.Length, D, "d");
-            Guard.Length(filterGradient.Length, R, "r");
-            Guard.Length(outputGradient.Length, K, "k");
-            double error = PatchDots(w, x, z, a) - y;
-            // ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
-            for (int j = 0; j < K; j++)
-            {
-                outputGradient[j] = error * Sigma(z[j]);
-                c[j] = a[j] * SigmaDerivative(z[j]);
-            }
-            filterGradient.Clear();
-            PatchAxpys(x, c, error, filterGradient);
-            return -error;
+            int count = Guard.FilterCount(filters.Length, R);
+            Guard.Length(outputWeights.Length, count * K, "F·k");
+            Guard.Length(preActivations.Length, count * K, "F·k");
+            if (count == 1)
+                return PatchDots(filters, x, preActivations, outputWeights);
+            double f = 0.0;
+            for (int m = 0, o = 0; m < count; m++, o += K) // filter m: w at m·r, a and z at o = m·k
+                f += PatchDots(filters.Slice(m * R, R), x, preActivations.Slice(o, K), outputWeights.Slice(o, K));
+            return f;
+        }
+
+        [MethodImpl(AggressiveInlining)]
+        public static void PreActivations(ReadOnlySpan<double> filters, ReadOnlySpan<double> x,
+            Span<double> preActivations)
+        {
+            Guard.Length(x.Length, D, "d");
+            int count = Guard.FilterCount(filters.Length, R);
+            Guard.Length(preActivations.Length, count * K, "F·k");
+            // z itself stands in for a: the Σ_j a_j σ(z_j) returned is not needed (a few vector operations).
+            for (int m = 0; m < count; m++)
+                PatchDots(filters.Slice(m * R, R), x, preActivations.Slice(m * K, K), preActivations.Slice(m * K, K));
+        }
+
+        [MethodImpl(AggressiveInlining)]
+        public static void AddPatches(ReadOnlySpan<double> x, ReadOnlySpan<double> coefficients, double scale,
+            Span<double> target)
+        {
+            Guard.Length(x.Length, D, "d");
+            Guard.Length(coefficients.Length, K, "k");
+            Guard.Length(target.Length, R, "r");
+            PatchAxpys(x, coefficients, scale, target);
+        }
+
+        [MethodImpl(AggressiveInlining)]
+        public static double ForwardNonOverlapping(ReadOnlySpan<double> nonOverlappingFilter,
+            ReadOnlySpan<double> outputWeights, ReadOnlySpan<double> x, Span<double> preActivations)
+        {
+            Guard.Length(x.Length, D, "d");
+            Guard.Length(outputWeights.Length, K, "k");
+            Guard.Length(nonOverlappingFilter.Length, NonOverlappingTapCount, "|T_non|");
+            Guard.Length(preActivations.Length, K, "k");
+            return NonOverlappingPatchDots(nonOverlappingFilter, x, preActivations, outputWeights);
+        }
+
+        [MethodImpl(AggressiveInlining)]
+        public static void AddNonOverlappingPatches(ReadOnlySpan<double> x, ReadOnlySpan<double> coefficients,
+            double scale, Span<double> target)
+        {
+            Guard.Length(x.Length, D, "d");
+            Guard.Length(coefficients.Length, K, "k");
+            Guard.Length(target.Length, NonOverlappingTapCount, "|T_non|");
+            NonOverlappingPatchAxpys(x, coefficients, scale, target);
         }
 
         /// <summary>σ(z) = max(z, α·z): z ≥ 0 ? z : α·z bit for bit for α in [0, 1], without a branch.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         private static double Sigma(double z) => Math.Max(z, ActivationSlope * z);
 
-        /// <summary>σ'(z) = z &gt; 0 ? 1 : α, as a select rather than a branch.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static double SigmaDerivative(double z) =>
-            Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.CreateScalarUnsafe(z), Vector128<double>.Zero),
-                Vector128.CreateScalarUnsafe(1.0), Vector128.CreateScalarUnsafe(ActivationSlope)).ToScalar();
-
         /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<double> Sigma(Vector256<double> z) => Vector256.MaxNative(z, z * ActivationSlope);
+        [MethodImpl(AggressiveInlining)]
+        private static V4 Sigma(V4 z) => Lanes.Max(z, z * ActivationSlope);
 
         /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         private static double ActivatedSum(ReadOnlySpan<double> a, ReadOnlySpan<double> z)
         {
             ref double a0 = ref MemoryMarshal.GetReference(a);
             ref double z0 = ref MemoryMarshal.GetReference(z);
             double f = 0.0;
             nuint j = 0;
-            Vector256<double> sum0 = default, sum1 = default;
+            V4 sum0 = default, sum1 = default;
             for (; j + 8 <= K; j += 8)
             {
-                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
-                    j)), sum0);
-                sum1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j + 4),
-                    Sigma(Vector256.LoadUnsafe(ref z0, j + 4)), sum1);
+                sum0 = Lanes.Fma(Lanes.Load(ref a0, j), Sigma(Lanes.Load(ref z0, j)), sum0);
+                sum1 = Lanes.Fma(Lanes.Load(ref a0, j + 4), Sigma(Lanes.Load(ref z0, j + 4)), sum1);
             }
             if (j + 4 <= K)
             {
-                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
-                    j)), sum0);
+                sum0 = Lanes.Fma(Lanes.Load(ref a0, j), Sigma(Lanes.Load(ref z0, j)), sum0);
                 j += 4;
             }
-            f = Vector256.Sum(sum0 + sum1);
+            f = Lanes.Sum(sum0 + sum1);
             for (; j < K; j++)
                 f += Unsafe.Add(ref a0, j) * Sigma(Unsafe.Add(ref z0, j));
             return f;
         }
 
-        /// <summary>Du &amp; Goel's stage 1 (Double Convotron) on w_non and a; see
-        /// IConvNet.DoubleConvotronStep.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static double Stage1Step(Span<double> w, Span<double> wNon, Span<double> v, Span<double> z,
-            Span<double> a, ReadOnlySpan<double> x, double y, double rate, bool normalized,
-            ReadOnlySpan<double> filterNoise, ReadOnlySpan<double> outputNoise)
-        {
-            Guard.Length(x.Length, D, "d");
-            Guard.Length(filterNoise.Length, NonOverlappingTapCount, "|T_non|");
-            Guard.Length(outputNoise.Length, K, "k");
-            // w_non = w at the non-overlapping taps 31..32.
-            w.Slice(31, NonOverlappingTapCount).CopyTo(wNon);
-            double fNon = NonOverlappingPatchDots(wNon, x, z, a);
-            v.Clear();
-            NonOverlappingPatchAxpys(x, a, 1.0, v);
-            double e = UnbiasingFactor * (fNon - y);
-            double wNorm2 = global::Convotron.VectorMath.Dot(wNon, wNon);
-            double aNorm2 = global::Convotron.VectorMath.Dot(a, a);
-            double eta = rate;
-            if (normalized)
-            {
-                double c2 = UnbiasingFactor * UnbiasingFactor;
-                double scale = c2 * (global::Convotron.VectorMath.Dot(v, v) + global::Convotron.VectorMath.Dot(z, z));
-                eta = scale > 0.0 ? rate / scale : 0.0;
-            }
-            double balance = 0.25 * (wNorm2 - aNorm2);
-            // w_non ← w_non − η(e v + ¼(‖w_non‖² − ‖a‖²) w_non) + ξ_w, and a likewise, from the same old values.
-            for (int n = 0; n < NonOverlappingTapCount; n++)
-                w[31 + n] = wNon[n] - eta * (e * v[n] + balance * wNon[n]) + filterNoise[n];
-            for (int j = 0; j < K; j++)
-                a[j] = a[j] - eta * (e * z[j] - balance * a[j]) + outputNoise[j];
-            return y - fNon;
-        }
-
         /// <summary>z_j = w · P_j x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(AggressiveOptimization)]
         private static double PatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x, Span<double> z,
             ReadOnlySpan<double> a)
         {
@@ -286,30 +273,14 @@ namespace Convotron.Generated
             return ActivatedSum(a, z);
         }
 
-        /// <summary>target += scale · Σ with Σ = Σ_j c_j P_j x over every patch j (target has length r); normalized:
-        /// target += scale / ‖Σ‖² · Σ unless Σ = 0 (scratch has length r).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        /// <summary>target += scale · Σ_j c_j P_j x over every patch j (target has length r).</summary>
+        [MethodImpl(AggressiveOptimization)]
         private static void PatchAxpys(ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale,
-            Span<double> target, bool normalized = false, Span<double> scratch = default)
+            Span<double> target)
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double t = ref MemoryMarshal.GetReference(target);
             // Too many taps to hold Σ in registers: the sum is built in memory, patch by patch.
-            if (normalized)
-            {
-                scratch.Clear();
-                ref double u = ref MemoryMarshal.GetReference(scratch);
-                for (int j = 0; j < K; j++)
-                {
-                    // patch j reads x[j·s .. j·s + r − 1]
-                    nuint start = (nuint)(j * S);
-                    Axpy64(c[j], ref x0, start, ref u, 0);
-                }
-                double norm2 = global::Convotron.VectorMath.Dot(scratch, scratch);
-                if (norm2 > 0.0)
-                    global::Convotron.VectorMath.MultiplyAdd(scale / norm2, scratch, target);
-                return;
-            }
             for (int j = 0; j < K; j++)
             {
                 // patch j reads x[j·s .. j·s + r − 1]
@@ -319,7 +290,7 @@ namespace Convotron.Generated
         }
 
         /// <summary>z_j = w_non · P_j^non x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(AggressiveOptimization)]
         private static double NonOverlappingPatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x,
             Span<double> z, ReadOnlySpan<double> a)
         {
@@ -335,7 +306,7 @@ namespace Convotron.Generated
         }
 
         /// <summary>target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(AggressiveOptimization)]
         private static void NonOverlappingPatchAxpys(ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale,
             Span<double> target)
         {
@@ -366,11 +337,11 @@ namespace Convotron.Generated
         }
 
         /// <summary>Where patch j starts in x: P_j[0].</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         private static nuint PatchStart(int j) => (nuint)(j * S);
 
         /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 2.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         private static double Dot2(ref double w, nuint wOffset, ref double x, nuint xOffset)
         {
             double scalar = 0.0;
@@ -380,26 +351,22 @@ namespace Convotron.Generated
         }
 
         /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 64.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         private static double Dot64(ref double w, nuint wOffset, ref double x, nuint xOffset)
         {
-            Vector256<double> sum0 = default, sum1 = default, sum2 = default, sum3 = default;
+            V4 sum0 = default, sum1 = default, sum2 = default, sum3 = default;
             for (nuint i = 0; i < 64; i += 16)
             {
-                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, wOffset + i), Vector256.LoadUnsafe(ref x,
-                    xOffset + i), sum0);
-                sum1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, wOffset + i + 4),
-                    Vector256.LoadUnsafe(ref x, xOffset + i + 4), sum1);
-                sum2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, wOffset + i + 8),
-                    Vector256.LoadUnsafe(ref x, xOffset + i + 8), sum2);
-                sum3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, wOffset + i + 12),
-                    Vector256.LoadUnsafe(ref x, xOffset + i + 12), sum3);
+                sum0 = Lanes.Fma(Lanes.Load(ref w, wOffset + i), Lanes.Load(ref x, xOffset + i), sum0);
+                sum1 = Lanes.Fma(Lanes.Load(ref w, wOffset + i + 4), Lanes.Load(ref x, xOffset + i + 4), sum1);
+                sum2 = Lanes.Fma(Lanes.Load(ref w, wOffset + i + 8), Lanes.Load(ref x, xOffset + i + 8), sum2);
+                sum3 = Lanes.Fma(Lanes.Load(ref w, wOffset + i + 12), Lanes.Load(ref x, xOffset + i + 12), sum3);
             }
-            return Vector256.Sum(sum0 + sum1 + sum2 + sum3);
+            return Lanes.Sum(sum0 + sum1 + sum2 + sum3);
         }
 
         /// <summary>acc += c · x[xOffset .. xOffset + 1] as 2 doubles.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         private static void Accumulate2(double c, ref double x, nuint xOffset, ref double acc0, ref double acc1)
         {
             acc0 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset), c, acc0);
@@ -407,14 +374,61 @@ namespace Convotron.Generated
         }
 
         /// <summary>t[tOffset + i] += c · x[xOffset + i] for i &lt; 64.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         private static void Axpy64(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
         {
-            Vector256<double> scale = Vector256.Create(c);
+            V4 scale = Lanes.Splat(c);
             for (nuint i = 0; i < 64; i += 4)
-                Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + i), scale, Vector256.LoadUnsafe(ref t,
-                    tOffset + i)).StoreUnsafe(ref t, tOffset + i);
+                Lanes.Store(Lanes.Fma(Lanes.Load(ref x, xOffset + i), scale, Lanes.Load(ref t, tOffset + i)), ref t,
+                    tOffset + i);
         }
 
+    }
+
+    /// <summary>Four lanes of double: Vector256, or two Vector128 halves where only those are accelerated.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Convotron.Generator", "1.0.0")]
+    file static class Lanes
+    {
+        // A JIT-time constant: the Vector128 rung (ARM64, x64 without AVX2) or Vector256 itself.
+        private static bool Halves => !Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated;
+
+        [MethodImpl(AggressiveInlining)]
+        public static V4 Load(ref double x, nuint i) => Halves
+            ? Vector256.Create(Vector128.LoadUnsafe(ref x, i), Vector128.LoadUnsafe(ref x, i + 2))
+            : Vector256.LoadUnsafe(ref x, i);
+
+        [MethodImpl(AggressiveInlining)]
+        public static void Store(V4 v, ref double x, nuint i)
+        {
+            if (Halves)
+            {
+                v.GetLower().StoreUnsafe(ref x, i);
+                v.GetUpper().StoreUnsafe(ref x, i + 2);
+            }
+            else
+                v.StoreUnsafe(ref x, i);
+        }
+
+        [MethodImpl(AggressiveInlining)]
+        public static V4 Fma(V4 a, V4 b, V4 c) => Halves
+            ? Vector256.Create(Vector128.FusedMultiplyAdd(a.GetLower(), b.GetLower(), c.GetLower()),
+                Vector128.FusedMultiplyAdd(a.GetUpper(), b.GetUpper(), c.GetUpper()))
+            : Vector256.FusedMultiplyAdd(a, b, c);
+
+        [MethodImpl(AggressiveInlining)]
+        public static V4 Max(V4 a, V4 b) => Halves
+            ? Vector256.Create(Vector128.MaxNative(a.GetLower(), b.GetLower()), Vector128.MaxNative(a.GetUpper(),
+                b.GetUpper()))
+            : Vector256.MaxNative(a, b);
+
+        [MethodImpl(AggressiveInlining)]
+        public static V4 Splat(double c) => Halves
+            ? Vector256.Create(Vector128.Create(c), Vector128.Create(c))
+            : Vector256.Create(c);
+
+        [MethodImpl(AggressiveInlining)]
+        public static double Sum(V4 v) => Halves
+            ? Vector128.Sum(v.GetLower()) + Vector128.Sum(v.GetUpper())
+            : Vector256.Sum(v);
     }
 }

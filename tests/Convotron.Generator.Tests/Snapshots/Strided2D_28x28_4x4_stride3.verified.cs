@@ -44,12 +44,7 @@ namespace App
 
         private FilterBuffer _filter; // w, the filter
         private PatchBuffer _outputWeights; // a, the output weights
-        // Scratch, sized once so that no kernel allocates.
-        private PatchBuffer _preActivations; // z_j = w · P_j x
-        private PatchBuffer _coefficients; // per-patch coefficients
-        private FilterBuffer _direction; // u = Σ_j a_j P_j x
-        private NonOverlappingBuffer _nonOverlappingFilter; // w_non, w at the non-overlapping taps
-        private NonOverlappingBuffer _nonOverlappingDirection; // v = Σ_j a_j P_j^non x
+        private PatchBuffer _preActivations; // z_j = w · P_j x, scratch of Predict
 
         /// <summary>A model with w = 0 and a = 0.</summary>
         public Mnist() { }
@@ -61,10 +56,18 @@ namespace App
         public global::Convotron.Activation Activation => CompiledActivation;
 
         /// <inheritdoc/>
+        public int FilterCount => 1;
+
+        /// <inheritdoc/>
         public global::System.Span<double> Filter => _filter;
 
         /// <inheritdoc/>
         public global::System.Span<double> OutputWeights => _outputWeights;
+
+        /// <summary>The patch kernel of this geometry as its struct type (see
+        /// global::Convotron.IPatchKernel).</summary>
+        public PatchKernel Kernel => default;
+        global::Convotron.IPatchKernel global::Convotron.IConvNet.Kernel => PatchKernel.Boxed;
 
         /// <inheritdoc/>
         [global::System.Runtime.CompilerServices.MethodImpl(
@@ -79,42 +82,6 @@ namespace App
             global::Convotron.Generated.MnistKernels.HiddenActivations(_filter, _outputWeights, x, hidden);
 
         /// <inheritdoc/>
-        [global::System.Runtime.CompilerServices.MethodImpl(
-            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public double ConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate) =>
-            global::Convotron.Generated.MnistKernels.ConvotronStep(_filter, _outputWeights, _preActivations, x, y,
-                learningRate);
-
-        /// <inheritdoc/>
-        [global::System.Runtime.CompilerServices.MethodImpl(
-            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public double NormalizedConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu) =>
-            global::Convotron.Generated.MnistKernels.NormalizedConvotronStep(_filter, _outputWeights, _preActivations,
-                _direction, x, y, mu);
-
-        /// <inheritdoc/>
-        public double DoubleConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate,
-            global::System.ReadOnlySpan<double> filterNoise, global::System.ReadOnlySpan<double> outputNoise) =>
-            global::Convotron.Generated.MnistKernels.Stage1Step(_filter, _nonOverlappingFilter,
-                _nonOverlappingDirection, _preActivations, _outputWeights, x, y, learningRate, normalized: false,
-                filterNoise, outputNoise);
-
-        /// <inheritdoc/>
-        public double NormalizedDoubleConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu,
-            global::System.ReadOnlySpan<double> filterNoise, global::System.ReadOnlySpan<double> outputNoise) =>
-            global::Convotron.Generated.MnistKernels.Stage1Step(_filter, _nonOverlappingFilter,
-                _nonOverlappingDirection, _preActivations, _outputWeights, x, y, mu, normalized: true, filterNoise,
-                outputNoise);
-
-        /// <inheritdoc/>
-        [global::System.Runtime.CompilerServices.MethodImpl(
-            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public double Gradient(global::System.ReadOnlySpan<double> x, double y,
-            global::System.Span<double> filterGradient, global::System.Span<double> outputGradient) =>
-            global::Convotron.Generated.MnistKernels.Gradient(_filter, _outputWeights, _preActivations, _coefficients,
-                x, y, filterGradient, outputGradient);
-
-        /// <inheritdoc/>
         public global::Convotron.IConvNet Clone()
         {
             var clone = new Mnist();
@@ -123,14 +90,55 @@ namespace App
             return clone;
         }
 
+        /// <summary>The global::Convotron.IPatchKernel of this geometry: constant offsets, no state.</summary>
+        public readonly struct PatchKernel : global::Convotron.IPatchKernel
+        {
+            internal static readonly global::Convotron.IPatchKernel Boxed = default(PatchKernel);
+
+            /// <inheritdoc/>
+            public global::Convotron.PatchGeometry Geometry => CompiledGeometry;
+
+            /// <inheritdoc/>
+            public global::Convotron.Activation Activation => CompiledActivation;
+
+            /// <inheritdoc/>
+            public double Forward(global::System.ReadOnlySpan<double> filters,
+                global::System.ReadOnlySpan<double> outputWeights, global::System.ReadOnlySpan<double> x,
+                global::System.Span<double> preActivations) =>
+                global::Convotron.Generated.MnistKernels.Forward(filters, outputWeights, x, preActivations);
+
+            /// <inheritdoc/>
+            public void PreActivations(global::System.ReadOnlySpan<double> filters,
+                global::System.ReadOnlySpan<double> x, global::System.Span<double> preActivations) =>
+                global::Convotron.Generated.MnistKernels.PreActivations(filters, x, preActivations);
+
+            /// <inheritdoc/>
+            public void AddPatches(global::System.ReadOnlySpan<double> x,
+                global::System.ReadOnlySpan<double> coefficients, double scale, global::System.Span<double> target) =>
+                global::Convotron.Generated.MnistKernels.AddPatches(x, coefficients, scale, target);
+
+            /// <inheritdoc/>
+            public double ForwardNonOverlapping(global::System.ReadOnlySpan<double> nonOverlappingFilter,
+                global::System.ReadOnlySpan<double> outputWeights, global::System.ReadOnlySpan<double> x,
+                global::System.Span<double> preActivations) =>
+                global::Convotron.Generated.MnistKernels.ForwardNonOverlapping(nonOverlappingFilter, outputWeights, x,
+                    preActivations);
+
+            /// <inheritdoc/>
+            public void AddNonOverlappingPatches(global::System.ReadOnlySpan<double> x,
+                global::System.ReadOnlySpan<double> coefficients, double scale, global::System.Span<double> target) =>
+                global::Convotron.Generated.MnistKernels.AddNonOverlappingPatches(x, coefficients, scale, target);
+
+            /// <inheritdoc/>
+            public TResult Accept<TResult>(global::Convotron.IKernelVisitor<TResult> visitor) =>
+                (visitor ?? throw new global::System.ArgumentNullException(nameof(visitor))).Visit(this);
+        }
+
         [global::System.Runtime.CompilerServices.InlineArray(R)]
         private struct FilterBuffer { private double _element0; }
 
         [global::System.Runtime.CompilerServices.InlineArray(K)]
         private struct PatchBuffer { private double _element0; }
-
-        [global::System.Runtime.CompilerServices.InlineArray(NonOverlappingTapCount)]
-        private struct NonOverlappingBuffer { private double _element0; }
     }
 }
 
@@ -140,6 +148,8 @@ namespace Convotron.Generated
     using System.Runtime.CompilerServices;
     using System.Runtime.InteropServices;
     using System.Runtime.Intrinsics;
+    using static System.Runtime.CompilerServices.MethodImplOptions;
+    using V4 = System.Runtime.Intrinsics.Vector256<double>;
 
     /// <summary>The kernels of App.Mnist, specialised to its geometry.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Convotron.Generator", "1.0.0")]
@@ -150,10 +160,8 @@ namespace Convotron.Generated
         private const int NonOverlappingTapCount = 4;
         /// <summary>The activation slope α: σ(z) = z for z ≥ 0, α·z otherwise.</summary>
         private const double ActivationSlope = 0.0;
-        /// <summary>Du &amp; Goel's c = 2 / (1 + α).</summary>
-        private const double UnbiasingFactor = 2.0 / (1.0 + ActivationSlope);
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         public static double Predict(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z,
             ReadOnlySpan<double> x)
         {
@@ -161,7 +169,7 @@ namespace Convotron.Generated
             return PatchDots(w, x, z, a);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> a, ReadOnlySpan<double> x,
             Span<double> hidden)
         {
@@ -172,309 +180,278 @@ namespace Convotron.Generated
                 hidden[j] = Sigma(hidden[j]);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static double ConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
-            ReadOnlySpan<double> x, double y, double learningRate)
-        {
-            double residual = y - Predict(w, a, z, x);
-            // w += η (y − f(x)) Σ_j a_j P_j x
-            PatchAxpys(x, a, learningRate * residual, w);
-            return residual;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static double NormalizedConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
-            Span<double> u, ReadOnlySpan<double> x, double y, double mu)
-        {
-            double residual = y - Predict(w, a, z, x);
-            // w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0
-            PatchAxpys(x, a, mu * residual, w, normalized: true, u);
-            return residual;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static double Gradient(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z, Span<double> c,
-            ReadOnlySpan<double> x, double y, Span<double> filterGradient, Span<double> outputGradient)
+        [MethodImpl(AggressiveInlining)]
+        public static double Forward(ReadOnlySpan<double> filters, ReadOnlySpan<double> outputWeights,
+            ReadOnlySpan<double> x, Span<double> preActivations)
         {
             Guard.Length(x.Length, D, "d");
-            Guard.Length(filterGradient.Length, R, "r");
-            Guard.Length(outputGradient.Length, K, "k");
-            double error = PatchDots(w, x, z, a) - y;
-            // ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
-            for (int j = 0; j < K; j++)
-            {
-                outputGradient[j] = error * Sigma(z[j]);
-                c[j] = a[j] * SigmaDerivative(z[j]);
-            }
-            filterGradient.Clear();
-            PatchAxpys(x, c, error, filterGradient);
-            return -error;
+            int count = Guard.FilterCount(filters.Length, R);
+            Guard.Length(outputWeights.Length, count * K, "F·k");
+            Guard.Length(preActivations.Length, count * K, "F·k");
+            if (count == 1)
+                return PatchDots(filters, x, preActivations, outputWeights);
+            double f = 0.0;
+            for (int m = 0, o = 0; m < count; m++, o += K) // filter m: w at m·r, a and z at o = m·k
+                f += PatchDots(filters.Slice(m * R, R), x, preActivations.Slice(o, K), outputWeights.Slice(o, K));
+            return f;
+        }
+
+        [MethodImpl(AggressiveInlining)]
+        public static void PreActivations(ReadOnlySpan<double> filters, ReadOnlySpan<double> x,
+            Span<double> preActivations)
+        {
+            Guard.Length(x.Length, D, "d");
+            int count = Guard.FilterCount(filters.Length, R);
+            Guard.Length(preActivations.Length, count * K, "F·k");
+            // z itself stands in for a: the Σ_j a_j σ(z_j) returned is not needed (a few vector operations).
+            for (int m = 0; m < count; m++)
+                PatchDots(filters.Slice(m * R, R), x, preActivations.Slice(m * K, K), preActivations.Slice(m * K, K));
+        }
+
+        [MethodImpl(AggressiveInlining)]
+        public static void AddPatches(ReadOnlySpan<double> x, ReadOnlySpan<double> coefficients, double scale,
+            Span<double> target)
+        {
+            Guard.Length(x.Length, D, "d");
+            Guard.Length(coefficients.Length, K, "k");
+            Guard.Length(target.Length, R, "r");
+            PatchAxpys(x, coefficients, scale, target);
+        }
+
+        [MethodImpl(AggressiveInlining)]
+        public static double ForwardNonOverlapping(ReadOnlySpan<double> nonOverlappingFilter,
+            ReadOnlySpan<double> outputWeights, ReadOnlySpan<double> x, Span<double> preActivations)
+        {
+            Guard.Length(x.Length, D, "d");
+            Guard.Length(outputWeights.Length, K, "k");
+            Guard.Length(nonOverlappingFilter.Length, NonOverlappingTapCount, "|T_non|");
+            Guard.Length(preActivations.Length, K, "k");
+            return NonOverlappingPatchDots(nonOverlappingFilter, x, preActivations, outputWeights);
+        }
+
+        [MethodImpl(AggressiveInlining)]
+        public static void AddNonOverlappingPatches(ReadOnlySpan<double> x, ReadOnlySpan<double> coefficients,
+            double scale, Span<double> target)
+        {
+            Guard.Length(x.Length, D, "d");
+            Guard.Length(coefficients.Length, K, "k");
+            Guard.Length(target.Length, NonOverlappingTapCount, "|T_non|");
+            NonOverlappingPatchAxpys(x, coefficients, scale, target);
         }
 
         /// <summary>σ(z) = max(z, α·z): z ≥ 0 ? z : α·z bit for bit for α in [0, 1], without a branch.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         private static double Sigma(double z) => Math.Max(z, ActivationSlope * z);
 
-        /// <summary>σ'(z) = z &gt; 0 ? 1 : α, as a select rather than a branch.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static double SigmaDerivative(double z) =>
-            Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.CreateScalarUnsafe(z), Vector128<double>.Zero),
-                Vector128.CreateScalarUnsafe(1.0), Vector128.CreateScalarUnsafe(ActivationSlope)).ToScalar();
-
         /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<double> Sigma(Vector256<double> z) => Vector256.MaxNative(z, z * ActivationSlope);
+        [MethodImpl(AggressiveInlining)]
+        private static V4 Sigma(V4 z) => Lanes.Max(z, z * ActivationSlope);
 
         /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         private static double ActivatedSum(ReadOnlySpan<double> a, ReadOnlySpan<double> z)
         {
             ref double a0 = ref MemoryMarshal.GetReference(a);
             ref double z0 = ref MemoryMarshal.GetReference(z);
             double f = 0.0;
             nuint j = 0;
-            Vector256<double> sum0 = default, sum1 = default;
+            V4 sum0 = default, sum1 = default;
             for (; j + 8 <= K; j += 8)
             {
-                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
-                    j)), sum0);
-                sum1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j + 4),
-                    Sigma(Vector256.LoadUnsafe(ref z0, j + 4)), sum1);
+                sum0 = Lanes.Fma(Lanes.Load(ref a0, j), Sigma(Lanes.Load(ref z0, j)), sum0);
+                sum1 = Lanes.Fma(Lanes.Load(ref a0, j + 4), Sigma(Lanes.Load(ref z0, j + 4)), sum1);
             }
             if (j + 4 <= K)
             {
-                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
-                    j)), sum0);
+                sum0 = Lanes.Fma(Lanes.Load(ref a0, j), Sigma(Lanes.Load(ref z0, j)), sum0);
                 j += 4;
             }
-            f = Vector256.Sum(sum0 + sum1);
+            f = Lanes.Sum(sum0 + sum1);
             for (; j < K; j++)
                 f += Unsafe.Add(ref a0, j) * Sigma(Unsafe.Add(ref z0, j));
             return f;
         }
 
-        /// <summary>Du &amp; Goel's stage 1 (Double Convotron) on w_non and a; see
-        /// IConvNet.DoubleConvotronStep.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static double Stage1Step(Span<double> w, Span<double> wNon, Span<double> v, Span<double> z,
-            Span<double> a, ReadOnlySpan<double> x, double y, double rate, bool normalized,
-            ReadOnlySpan<double> filterNoise, ReadOnlySpan<double> outputNoise)
-        {
-            Guard.Length(x.Length, D, "d");
-            Guard.Length(filterNoise.Length, NonOverlappingTapCount, "|T_non|");
-            Guard.Length(outputNoise.Length, K, "k");
-            // w_non = w at the non-overlapping taps: filter rows 1..2, columns 1..2.
-            for (int row = 0; row < 2; row++)
-                w.Slice((1 + row) * RW + 1, 2).CopyTo(wNon.Slice(row * 2, 2));
-            double fNon = NonOverlappingPatchDots(wNon, x, z, a);
-            v.Clear();
-            NonOverlappingPatchAxpys(x, a, 1.0, v);
-            double e = UnbiasingFactor * (fNon - y);
-            double wNorm2 = global::Convotron.VectorMath.Dot(wNon, wNon);
-            double aNorm2 = global::Convotron.VectorMath.Dot(a, a);
-            double eta = rate;
-            if (normalized)
-            {
-                double c2 = UnbiasingFactor * UnbiasingFactor;
-                double scale = c2 * (global::Convotron.VectorMath.Dot(v, v) + global::Convotron.VectorMath.Dot(z, z));
-                eta = scale > 0.0 ? rate / scale : 0.0;
-            }
-            double balance = 0.25 * (wNorm2 - aNorm2);
-            // w_non ← w_non − η(e v + ¼(‖w_non‖² − ‖a‖²) w_non) + ξ_w, and a likewise, from the same old values.
-            for (int row = 0; row < 2; row++)
-            {
-                for (int column = 0; column < 2; column++)
-                {
-                    int n = row * 2 + column;
-                    w[(1 + row) * RW + 1 + column] = wNon[n] - eta * (e * v[n] + balance * wNon[n]) + filterNoise[n];
-                }
-            }
-            for (int j = 0; j < K; j++)
-                a[j] = a[j] - eta * (e * z[j] - balance * a[j]) + outputNoise[j];
-            return y - fNon;
-        }
-
         /// <summary>z_j = w · P_j x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(AggressiveOptimization)]
         private static double PatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x, Span<double> z,
             ReadOnlySpan<double> a)
         {
             ref double w = ref MemoryMarshal.GetReference(weights);
             ref double x0 = ref MemoryMarshal.GetReference(x);
-            // 4 patches at a time: each patch's products in one Vector256<double> (PatchPartial256), the 4 partials
-            // summed across lanes together (Sums4), σ and a_j σ(z_j) in lanes.
-            Vector256<double> w0 = Vector256.LoadUnsafe(ref w, 0);
-            Vector256<double> w1 = Vector256.LoadUnsafe(ref w, 4);
-            Vector256<double> w2 = Vector256.LoadUnsafe(ref w, 8);
-            Vector256<double> w3 = Vector256.LoadUnsafe(ref w, 12);
+            // 4 patches at a time: each patch's products in one V4 (PatchPartial256), the 4 partials summed across
+            // lanes together (Lanes.Sums4), σ and a_j σ(z_j) in lanes.
+            V4 w0 = Lanes.Load(ref w, 0);
+            V4 w1 = Lanes.Load(ref w, 4);
+            V4 w2 = Lanes.Load(ref w, 8);
+            V4 w3 = Lanes.Load(ref w, 12);
             ref double a0 = ref MemoryMarshal.GetReference(a);
             ref double z0 = ref MemoryMarshal.GetReference(z);
-            Vector256<double> f0 = default, f1 = default;
-            Vector256<double> z0_3 = Sums4(
+            V4 f0 = default, f1 = default;
+            V4 z0_3 = Lanes.Sums4(
                 PatchPartial256(ref x0, 0, w0, w1, w2, w3), // rows 0..3 × columns 0..3
                 PatchPartial256(ref x0, 3, w0, w1, w2, w3), // rows 0..3 × columns 3..6
                 PatchPartial256(ref x0, 6, w0, w1, w2, w3), // rows 0..3 × columns 6..9
                 PatchPartial256(ref x0, 9, w0, w1, w2, w3)); // rows 0..3 × columns 9..12
-            z0_3.StoreUnsafe(ref z0, 0);
-            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 0), Sigma(z0_3), f0);
-            Vector256<double> z4_7 = Sums4(
+            Lanes.Store(z0_3, ref z0, 0);
+            f0 = Lanes.Fma(Lanes.Load(ref a0, 0), Sigma(z0_3), f0);
+            V4 z4_7 = Lanes.Sums4(
                 PatchPartial256(ref x0, 12, w0, w1, w2, w3), // rows 0..3 × columns 12..15
                 PatchPartial256(ref x0, 15, w0, w1, w2, w3), // rows 0..3 × columns 15..18
                 PatchPartial256(ref x0, 18, w0, w1, w2, w3), // rows 0..3 × columns 18..21
                 PatchPartial256(ref x0, 21, w0, w1, w2, w3)); // rows 0..3 × columns 21..24
-            z4_7.StoreUnsafe(ref z0, 4);
-            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 4), Sigma(z4_7), f1);
-            Vector256<double> z8_11 = Sums4(
+            Lanes.Store(z4_7, ref z0, 4);
+            f1 = Lanes.Fma(Lanes.Load(ref a0, 4), Sigma(z4_7), f1);
+            V4 z8_11 = Lanes.Sums4(
                 PatchPartial256(ref x0, 24, w0, w1, w2, w3), // rows 0..3 × columns 24..27
                 PatchPartial256(ref x0, 84, w0, w1, w2, w3), // rows 3..6 × columns 0..3
                 PatchPartial256(ref x0, 87, w0, w1, w2, w3), // rows 3..6 × columns 3..6
                 PatchPartial256(ref x0, 90, w0, w1, w2, w3)); // rows 3..6 × columns 6..9
-            z8_11.StoreUnsafe(ref z0, 8);
-            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 8), Sigma(z8_11), f0);
-            Vector256<double> z12_15 = Sums4(
+            Lanes.Store(z8_11, ref z0, 8);
+            f0 = Lanes.Fma(Lanes.Load(ref a0, 8), Sigma(z8_11), f0);
+            V4 z12_15 = Lanes.Sums4(
                 PatchPartial256(ref x0, 93, w0, w1, w2, w3), // rows 3..6 × columns 9..12
                 PatchPartial256(ref x0, 96, w0, w1, w2, w3), // rows 3..6 × columns 12..15
                 PatchPartial256(ref x0, 99, w0, w1, w2, w3), // rows 3..6 × columns 15..18
                 PatchPartial256(ref x0, 102, w0, w1, w2, w3)); // rows 3..6 × columns 18..21
-            z12_15.StoreUnsafe(ref z0, 12);
-            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 12), Sigma(z12_15), f1);
-            Vector256<double> z16_19 = Sums4(
+            Lanes.Store(z12_15, ref z0, 12);
+            f1 = Lanes.Fma(Lanes.Load(ref a0, 12), Sigma(z12_15), f1);
+            V4 z16_19 = Lanes.Sums4(
                 PatchPartial256(ref x0, 105, w0, w1, w2, w3), // rows 3..6 × columns 21..24
                 PatchPartial256(ref x0, 108, w0, w1, w2, w3), // rows 3..6 × columns 24..27
                 PatchPartial256(ref x0, 168, w0, w1, w2, w3), // rows 6..9 × columns 0..3
                 PatchPartial256(ref x0, 171, w0, w1, w2, w3)); // rows 6..9 × columns 3..6
-            z16_19.StoreUnsafe(ref z0, 16);
-            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 16), Sigma(z16_19), f0);
-            Vector256<double> z20_23 = Sums4(
+            Lanes.Store(z16_19, ref z0, 16);
+            f0 = Lanes.Fma(Lanes.Load(ref a0, 16), Sigma(z16_19), f0);
+            V4 z20_23 = Lanes.Sums4(
                 PatchPartial256(ref x0, 174, w0, w1, w2, w3), // rows 6..9 × columns 6..9
                 PatchPartial256(ref x0, 177, w0, w1, w2, w3), // rows 6..9 × columns 9..12
                 PatchPartial256(ref x0, 180, w0, w1, w2, w3), // rows 6..9 × columns 12..15
                 PatchPartial256(ref x0, 183, w0, w1, w2, w3)); // rows 6..9 × columns 15..18
-            z20_23.StoreUnsafe(ref z0, 20);
-            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 20), Sigma(z20_23), f1);
-            Vector256<double> z24_27 = Sums4(
+            Lanes.Store(z20_23, ref z0, 20);
+            f1 = Lanes.Fma(Lanes.Load(ref a0, 20), Sigma(z20_23), f1);
+            V4 z24_27 = Lanes.Sums4(
                 PatchPartial256(ref x0, 186, w0, w1, w2, w3), // rows 6..9 × columns 18..21
                 PatchPartial256(ref x0, 189, w0, w1, w2, w3), // rows 6..9 × columns 21..24
                 PatchPartial256(ref x0, 192, w0, w1, w2, w3), // rows 6..9 × columns 24..27
                 PatchPartial256(ref x0, 252, w0, w1, w2, w3)); // rows 9..12 × columns 0..3
-            z24_27.StoreUnsafe(ref z0, 24);
-            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 24), Sigma(z24_27), f0);
-            Vector256<double> z28_31 = Sums4(
+            Lanes.Store(z24_27, ref z0, 24);
+            f0 = Lanes.Fma(Lanes.Load(ref a0, 24), Sigma(z24_27), f0);
+            V4 z28_31 = Lanes.Sums4(
                 PatchPartial256(ref x0, 255, w0, w1, w2, w3), // rows 9..12 × columns 3..6
                 PatchPartial256(ref x0, 258, w0, w1, w2, w3), // rows 9..12 × columns 6..9
                 PatchPartial256(ref x0, 261, w0, w1, w2, w3), // rows 9..12 × columns 9..12
                 PatchPartial256(ref x0, 264, w0, w1, w2, w3)); // rows 9..12 × columns 12..15
-            z28_31.StoreUnsafe(ref z0, 28);
-            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 28), Sigma(z28_31), f1);
-            Vector256<double> z32_35 = Sums4(
+            Lanes.Store(z28_31, ref z0, 28);
+            f1 = Lanes.Fma(Lanes.Load(ref a0, 28), Sigma(z28_31), f1);
+            V4 z32_35 = Lanes.Sums4(
                 PatchPartial256(ref x0, 267, w0, w1, w2, w3), // rows 9..12 × columns 15..18
                 PatchPartial256(ref x0, 270, w0, w1, w2, w3), // rows 9..12 × columns 18..21
                 PatchPartial256(ref x0, 273, w0, w1, w2, w3), // rows 9..12 × columns 21..24
                 PatchPartial256(ref x0, 276, w0, w1, w2, w3)); // rows 9..12 × columns 24..27
-            z32_35.StoreUnsafe(ref z0, 32);
-            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 32), Sigma(z32_35), f0);
-            Vector256<double> z36_39 = Sums4(
+            Lanes.Store(z32_35, ref z0, 32);
+            f0 = Lanes.Fma(Lanes.Load(ref a0, 32), Sigma(z32_35), f0);
+            V4 z36_39 = Lanes.Sums4(
                 PatchPartial256(ref x0, 336, w0, w1, w2, w3), // rows 12..15 × columns 0..3
                 PatchPartial256(ref x0, 339, w0, w1, w2, w3), // rows 12..15 × columns 3..6
                 PatchPartial256(ref x0, 342, w0, w1, w2, w3), // rows 12..15 × columns 6..9
                 PatchPartial256(ref x0, 345, w0, w1, w2, w3)); // rows 12..15 × columns 9..12
-            z36_39.StoreUnsafe(ref z0, 36);
-            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 36), Sigma(z36_39), f1);
-            Vector256<double> z40_43 = Sums4(
+            Lanes.Store(z36_39, ref z0, 36);
+            f1 = Lanes.Fma(Lanes.Load(ref a0, 36), Sigma(z36_39), f1);
+            V4 z40_43 = Lanes.Sums4(
                 PatchPartial256(ref x0, 348, w0, w1, w2, w3), // rows 12..15 × columns 12..15
                 PatchPartial256(ref x0, 351, w0, w1, w2, w3), // rows 12..15 × columns 15..18
                 PatchPartial256(ref x0, 354, w0, w1, w2, w3), // rows 12..15 × columns 18..21
                 PatchPartial256(ref x0, 357, w0, w1, w2, w3)); // rows 12..15 × columns 21..24
-            z40_43.StoreUnsafe(ref z0, 40);
-            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 40), Sigma(z40_43), f0);
-            Vector256<double> z44_47 = Sums4(
+            Lanes.Store(z40_43, ref z0, 40);
+            f0 = Lanes.Fma(Lanes.Load(ref a0, 40), Sigma(z40_43), f0);
+            V4 z44_47 = Lanes.Sums4(
                 PatchPartial256(ref x0, 360, w0, w1, w2, w3), // rows 12..15 × columns 24..27
                 PatchPartial256(ref x0, 420, w0, w1, w2, w3), // rows 15..18 × columns 0..3
                 PatchPartial256(ref x0, 423, w0, w1, w2, w3), // rows 15..18 × columns 3..6
                 PatchPartial256(ref x0, 426, w0, w1, w2, w3)); // rows 15..18 × columns 6..9
-            z44_47.StoreUnsafe(ref z0, 44);
-            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 44), Sigma(z44_47), f1);
-            Vector256<double> z48_51 = Sums4(
+            Lanes.Store(z44_47, ref z0, 44);
+            f1 = Lanes.Fma(Lanes.Load(ref a0, 44), Sigma(z44_47), f1);
+            V4 z48_51 = Lanes.Sums4(
                 PatchPartial256(ref x0, 429, w0, w1, w2, w3), // rows 15..18 × columns 9..12
                 PatchPartial256(ref x0, 432, w0, w1, w2, w3), // rows 15..18 × columns 12..15
                 PatchPartial256(ref x0, 435, w0, w1, w2, w3), // rows 15..18 × columns 15..18
                 PatchPartial256(ref x0, 438, w0, w1, w2, w3)); // rows 15..18 × columns 18..21
-            z48_51.StoreUnsafe(ref z0, 48);
-            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 48), Sigma(z48_51), f0);
-            Vector256<double> z52_55 = Sums4(
+            Lanes.Store(z48_51, ref z0, 48);
+            f0 = Lanes.Fma(Lanes.Load(ref a0, 48), Sigma(z48_51), f0);
+            V4 z52_55 = Lanes.Sums4(
                 PatchPartial256(ref x0, 441, w0, w1, w2, w3), // rows 15..18 × columns 21..24
                 PatchPartial256(ref x0, 444, w0, w1, w2, w3), // rows 15..18 × columns 24..27
                 PatchPartial256(ref x0, 504, w0, w1, w2, w3), // rows 18..21 × columns 0..3
                 PatchPartial256(ref x0, 507, w0, w1, w2, w3)); // rows 18..21 × columns 3..6
-            z52_55.StoreUnsafe(ref z0, 52);
-            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 52), Sigma(z52_55), f1);
-            Vector256<double> z56_59 = Sums4(
+            Lanes.Store(z52_55, ref z0, 52);
+            f1 = Lanes.Fma(Lanes.Load(ref a0, 52), Sigma(z52_55), f1);
+            V4 z56_59 = Lanes.Sums4(
                 PatchPartial256(ref x0, 510, w0, w1, w2, w3), // rows 18..21 × columns 6..9
                 PatchPartial256(ref x0, 513, w0, w1, w2, w3), // rows 18..21 × columns 9..12
                 PatchPartial256(ref x0, 516, w0, w1, w2, w3), // rows 18..21 × columns 12..15
                 PatchPartial256(ref x0, 519, w0, w1, w2, w3)); // rows 18..21 × columns 15..18
-            z56_59.StoreUnsafe(ref z0, 56);
-            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 56), Sigma(z56_59), f0);
-            Vector256<double> z60_63 = Sums4(
+            Lanes.Store(z56_59, ref z0, 56);
+            f0 = Lanes.Fma(Lanes.Load(ref a0, 56), Sigma(z56_59), f0);
+            V4 z60_63 = Lanes.Sums4(
                 PatchPartial256(ref x0, 522, w0, w1, w2, w3), // rows 18..21 × columns 18..21
                 PatchPartial256(ref x0, 525, w0, w1, w2, w3), // rows 18..21 × columns 21..24
                 PatchPartial256(ref x0, 528, w0, w1, w2, w3), // rows 18..21 × columns 24..27
                 PatchPartial256(ref x0, 588, w0, w1, w2, w3)); // rows 21..24 × columns 0..3
-            z60_63.StoreUnsafe(ref z0, 60);
-            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 60), Sigma(z60_63), f1);
-            Vector256<double> z64_67 = Sums4(
+            Lanes.Store(z60_63, ref z0, 60);
+            f1 = Lanes.Fma(Lanes.Load(ref a0, 60), Sigma(z60_63), f1);
+            V4 z64_67 = Lanes.Sums4(
                 PatchPartial256(ref x0, 591, w0, w1, w2, w3), // rows 21..24 × columns 3..6
                 PatchPartial256(ref x0, 594, w0, w1, w2, w3), // rows 21..24 × columns 6..9
                 PatchPartial256(ref x0, 597, w0, w1, w2, w3), // rows 21..24 × columns 9..12
                 PatchPartial256(ref x0, 600, w0, w1, w2, w3)); // rows 21..24 × columns 12..15
-            z64_67.StoreUnsafe(ref z0, 64);
-            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 64), Sigma(z64_67), f0);
-            Vector256<double> z68_71 = Sums4(
+            Lanes.Store(z64_67, ref z0, 64);
+            f0 = Lanes.Fma(Lanes.Load(ref a0, 64), Sigma(z64_67), f0);
+            V4 z68_71 = Lanes.Sums4(
                 PatchPartial256(ref x0, 603, w0, w1, w2, w3), // rows 21..24 × columns 15..18
                 PatchPartial256(ref x0, 606, w0, w1, w2, w3), // rows 21..24 × columns 18..21
                 PatchPartial256(ref x0, 609, w0, w1, w2, w3), // rows 21..24 × columns 21..24
                 PatchPartial256(ref x0, 612, w0, w1, w2, w3)); // rows 21..24 × columns 24..27
-            z68_71.StoreUnsafe(ref z0, 68);
-            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 68), Sigma(z68_71), f1);
-            Vector256<double> z72_75 = Sums4(
+            Lanes.Store(z68_71, ref z0, 68);
+            f1 = Lanes.Fma(Lanes.Load(ref a0, 68), Sigma(z68_71), f1);
+            V4 z72_75 = Lanes.Sums4(
                 PatchPartial256(ref x0, 672, w0, w1, w2, w3), // rows 24..27 × columns 0..3
                 PatchPartial256(ref x0, 675, w0, w1, w2, w3), // rows 24..27 × columns 3..6
                 PatchPartial256(ref x0, 678, w0, w1, w2, w3), // rows 24..27 × columns 6..9
                 PatchPartial256(ref x0, 681, w0, w1, w2, w3)); // rows 24..27 × columns 9..12
-            z72_75.StoreUnsafe(ref z0, 72);
-            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 72), Sigma(z72_75), f0);
-            Vector256<double> z76_79 = Sums4(
+            Lanes.Store(z72_75, ref z0, 72);
+            f0 = Lanes.Fma(Lanes.Load(ref a0, 72), Sigma(z72_75), f0);
+            V4 z76_79 = Lanes.Sums4(
                 PatchPartial256(ref x0, 684, w0, w1, w2, w3), // rows 24..27 × columns 12..15
                 PatchPartial256(ref x0, 687, w0, w1, w2, w3), // rows 24..27 × columns 15..18
                 PatchPartial256(ref x0, 690, w0, w1, w2, w3), // rows 24..27 × columns 18..21
                 PatchPartial256(ref x0, 693, w0, w1, w2, w3)); // rows 24..27 × columns 21..24
-            z76_79.StoreUnsafe(ref z0, 76);
-            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 76), Sigma(z76_79), f1);
-            double f = Vector256.Sum(f0 + f1);
-            double z80 = Vector256.Sum(PatchPartial256(ref x0, 696, w0, w1, w2, w3)); // rows 24..27 × columns 24..27
+            Lanes.Store(z76_79, ref z0, 76);
+            f1 = Lanes.Fma(Lanes.Load(ref a0, 76), Sigma(z76_79), f1);
+            double f = Lanes.Sum(f0 + f1);
+            double z80 = Lanes.Sum(PatchPartial256(ref x0, 696, w0, w1, w2, w3)); // rows 24..27 × columns 24..27
             Unsafe.Add(ref z0, 80) = z80;
             f += Unsafe.Add(ref a0, 80) * Sigma(z80);
             return f;
         }
 
-        /// <summary>target += scale · Σ with Σ = Σ_j c_j P_j x over every patch j (target has length r); normalized:
-        /// target += scale / ‖Σ‖² · Σ unless Σ = 0 (scratch has length r).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        /// <summary>target += scale · Σ_j c_j P_j x over every patch j (target has length r).</summary>
+        [MethodImpl(AggressiveOptimization)]
         private static void PatchAxpys(ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale,
-            Span<double> target, bool normalized = false, Span<double> scratch = default)
+            Span<double> target)
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double t = ref MemoryMarshal.GetReference(target);
             // Σ_j c_j P_j x in registers (1 Vector256 per run (4 runs)), then one update of the target.
             // Patch j adds into set j mod 2: 2 chains of fused multiply-adds side by side.
-            Vector256<double> acc0_r0_0 = default;
-            Vector256<double> acc0_r1_0 = default;
-            Vector256<double> acc0_r2_0 = default;
-            Vector256<double> acc0_r3_0 = default;
-            Vector256<double> acc1_r0_0 = default;
-            Vector256<double> acc1_r1_0 = default;
-            Vector256<double> acc1_r2_0 = default;
-            Vector256<double> acc1_r3_0 = default;
+            V4 acc0_r0_0 = default;
+            V4 acc0_r1_0 = default;
+            V4 acc0_r2_0 = default;
+            V4 acc0_r3_0 = default;
+            V4 acc1_r0_0 = default;
+            V4 acc1_r1_0 = default;
+            V4 acc1_r2_0 = default;
+            V4 acc1_r3_0 = default;
             int j = 0;
             for (; j + 1 < K; j += 2)
             {
@@ -494,32 +471,19 @@ namespace Convotron.Generated
                 Accumulate4(c[j], ref x0, PatchStart(j) + 56, ref acc0_r2_0);
                 Accumulate4(c[j], ref x0, PatchStart(j) + 84, ref acc0_r3_0);
             }
-            Vector256<double> sum0 = acc0_r0_0 + acc1_r0_0;
-            Vector256<double> sum1 = acc0_r1_0 + acc1_r1_0;
-            Vector256<double> sum2 = acc0_r2_0 + acc1_r2_0;
-            Vector256<double> sum3 = acc0_r3_0 + acc1_r3_0;
-            if (normalized)
-            {
-                double norm2 = Vector256.Sum(sum0 * sum0 + sum1 * sum1 + sum2 * sum2 + sum3 * sum3);
-                if (!(norm2 > 0.0))
-                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
-                double step = scale / norm2;
-                Vector256<double> step4 = Vector256.Create(step);
-                Vector256.FusedMultiplyAdd(sum0, step4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                Vector256.FusedMultiplyAdd(sum1, step4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
-                Vector256.FusedMultiplyAdd(sum2, step4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
-                Vector256.FusedMultiplyAdd(sum3, step4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
-                return;
-            }
-            Vector256<double> scale4 = Vector256.Create(scale);
-            Vector256.FusedMultiplyAdd(sum0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-            Vector256.FusedMultiplyAdd(sum1, scale4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
-            Vector256.FusedMultiplyAdd(sum2, scale4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
-            Vector256.FusedMultiplyAdd(sum3, scale4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
+            V4 sum0 = acc0_r0_0 + acc1_r0_0;
+            V4 sum1 = acc0_r1_0 + acc1_r1_0;
+            V4 sum2 = acc0_r2_0 + acc1_r2_0;
+            V4 sum3 = acc0_r3_0 + acc1_r3_0;
+            V4 scale4 = Lanes.Splat(scale);
+            Lanes.Store(Lanes.Fma(sum0, scale4, Lanes.Load(ref t, 0)), ref t, 0);
+            Lanes.Store(Lanes.Fma(sum1, scale4, Lanes.Load(ref t, 4)), ref t, 4);
+            Lanes.Store(Lanes.Fma(sum2, scale4, Lanes.Load(ref t, 8)), ref t, 8);
+            Lanes.Store(Lanes.Fma(sum3, scale4, Lanes.Load(ref t, 12)), ref t, 12);
         }
 
         /// <summary>z_j = w_non · P_j^non x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(AggressiveOptimization)]
         private static double NonOverlappingPatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x,
             Span<double> z, ReadOnlySpan<double> a)
         {
@@ -610,7 +574,7 @@ namespace Convotron.Generated
         }
 
         /// <summary>target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(AggressiveOptimization)]
         private static void NonOverlappingPatchAxpys(ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale,
             Span<double> target)
         {
@@ -647,35 +611,31 @@ namespace Convotron.Generated
 
         /// <summary>The products of w and the patch part at x[start] (4 runs of 4 taps as 1 Vector256) summed into one
         /// Vector256, not across its lanes.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<double> PatchPartial256(ref double x, nuint start, Vector256<double> w0,
-            Vector256<double> w1, Vector256<double> w2, Vector256<double> w3)
+        [MethodImpl(AggressiveInlining)]
+        private static V4 PatchPartial256(ref double x, nuint start, V4 w0, V4 w1, V4 w2, V4 w3)
         {
-            Vector256<double> sum0 = Vector256.LoadUnsafe(ref x, start) * w0;
-            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, start + 28), w1, sum0);
-            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, start + 56), w2, sum0);
-            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, start + 84), w3, sum0);
+            V4 sum0 = Lanes.Load(ref x, start) * w0;
+            sum0 = Lanes.Fma(Lanes.Load(ref x, start + 28), w1, sum0);
+            sum0 = Lanes.Fma(Lanes.Load(ref x, start + 56), w2, sum0);
+            sum0 = Lanes.Fma(Lanes.Load(ref x, start + 84), w3, sum0);
             return sum0;
         }
 
         /// <summary>w · P x for the patch part at x[start]: 4 runs of 4 taps, weights at u·4,
         /// inputs at start + u·28; one horizontal sum.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         private static double PatchDot(ref double w, ref double x, nuint start)
         {
-            Vector256<double> sum0 = Vector256.LoadUnsafe(ref w, 0) * Vector256.LoadUnsafe(ref x, start);
-            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 4), Vector256.LoadUnsafe(ref x, start + 28),
-                sum0);
-            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 8), Vector256.LoadUnsafe(ref x, start + 56),
-                sum0);
-            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 12), Vector256.LoadUnsafe(ref x, start + 84),
-                sum0);
-            return Vector256.Sum(sum0);
+            V4 sum0 = Lanes.Load(ref w, 0) * Lanes.Load(ref x, start);
+            sum0 = Lanes.Fma(Lanes.Load(ref w, 4), Lanes.Load(ref x, start + 28), sum0);
+            sum0 = Lanes.Fma(Lanes.Load(ref w, 8), Lanes.Load(ref x, start + 56), sum0);
+            sum0 = Lanes.Fma(Lanes.Load(ref w, 12), Lanes.Load(ref x, start + 84), sum0);
+            return Lanes.Sum(sum0);
         }
 
         /// <summary>w · P x for the patch part at x[start]: 2 runs of 2 taps, weights at u·2,
         /// inputs at start + u·28; one horizontal sum.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         private static double NonOverlappingPatchDot(ref double w, ref double x, nuint start)
         {
             double scalar = 0.0;
@@ -685,17 +645,87 @@ namespace Convotron.Generated
             return scalar;
         }
 
-        /// <summary>Element i is the sum of v{i}'s lanes: a transposing add tree of 2 levels.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<double> Sums4(Vector256<double> v0, Vector256<double> v1, Vector256<double> v2,
-            Vector256<double> v3)
+        /// <summary>Where patch j starts in x: P_j[0].</summary>
+        [MethodImpl(AggressiveInlining)]
+        private static nuint PatchStart(int j) => (nuint)(j / KW * SH * Width + j % KW * SW);
+
+        /// <summary>acc += c · x[xOffset .. xOffset + 1] as 2 doubles.</summary>
+        [MethodImpl(AggressiveInlining)]
+        private static void Accumulate2(double c, ref double x, nuint xOffset, ref double acc0, ref double acc1)
         {
+            acc0 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset), c, acc0);
+            acc1 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset + 1), c, acc1);
+        }
+
+        /// <summary>acc += c · x[xOffset .. xOffset + 3] as 1 Vector256.</summary>
+        [MethodImpl(AggressiveInlining)]
+        private static void Accumulate4(double c, ref double x, nuint xOffset, ref V4 acc0)
+        {
+            V4 c4 = Lanes.Splat(c);
+            acc0 = Lanes.Fma(Lanes.Load(ref x, xOffset), c4, acc0);
+        }
+
+    }
+
+    /// <summary>Four lanes of double: Vector256, or two Vector128 halves where only those are accelerated.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Convotron.Generator", "1.0.0")]
+    file static class Lanes
+    {
+        // A JIT-time constant: the Vector128 rung (ARM64, x64 without AVX2) or Vector256 itself.
+        private static bool Halves => !Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated;
+
+        [MethodImpl(AggressiveInlining)]
+        public static V4 Load(ref double x, nuint i) => Halves
+            ? Vector256.Create(Vector128.LoadUnsafe(ref x, i), Vector128.LoadUnsafe(ref x, i + 2))
+            : Vector256.LoadUnsafe(ref x, i);
+
+        [MethodImpl(AggressiveInlining)]
+        public static void Store(V4 v, ref double x, nuint i)
+        {
+            if (Halves)
+            {
+                v.GetLower().StoreUnsafe(ref x, i);
+                v.GetUpper().StoreUnsafe(ref x, i + 2);
+            }
+            else
+                v.StoreUnsafe(ref x, i);
+        }
+
+        [MethodImpl(AggressiveInlining)]
+        public static V4 Fma(V4 a, V4 b, V4 c) => Halves
+            ? Vector256.Create(Vector128.FusedMultiplyAdd(a.GetLower(), b.GetLower(), c.GetLower()),
+                Vector128.FusedMultiplyAdd(a.GetUpper(), b.GetUpper(), c.GetUpper()))
+            : Vector256.FusedMultiplyAdd(a, b, c);
+
+        [MethodImpl(AggressiveInlining)]
+        public static V4 Max(V4 a, V4 b) => Halves
+            ? Vector256.Create(Vector128.MaxNative(a.GetLower(), b.GetLower()), Vector128.MaxNative(a.GetUpper(),
+                b.GetUpper()))
+            : Vector256.MaxNative(a, b);
+
+        [MethodImpl(AggressiveInlining)]
+        public static V4 Splat(double c) => Halves
+            ? Vector256.Create(Vector128.Create(c), Vector128.Create(c))
+            : Vector256.Create(c);
+
+        [MethodImpl(AggressiveInlining)]
+        public static double Sum(V4 v) => Halves
+            ? Vector128.Sum(v.GetLower()) + Vector128.Sum(v.GetUpper())
+            : Vector256.Sum(v);
+
+        /// <summary>Element i is the sum of v{i}'s lanes, (l0 + l1) + (l2 + l3): a transposing add tree.</summary>
+        [MethodImpl(AggressiveInlining)]
+        public static V4 Sums4(V4 v0, V4 v1, V4 v2, V4 v3)
+        {
+            if (Halves) // [v0 v1] from the pairwise sums of both halves, and [v2 v3]
+                return Vector256.Create(Pairs(v0.GetLower(), v1.GetLower()) + Pairs(v0.GetUpper(), v1.GetUpper()),
+                    Pairs(v2.GetLower(), v3.GetLower()) + Pairs(v2.GetUpper(), v3.GetUpper()));
             if (global::System.Runtime.Intrinsics.X86.Avx.IsSupported)
             {
                 // [a01 b01 a23 b23] from a = v0, b = v1, and [c01 d01 c23 d23]
-                Vector256<double> p01 = global::System.Runtime.Intrinsics.X86.Avx.UnpackLow(v0, v1)
+                V4 p01 = global::System.Runtime.Intrinsics.X86.Avx.UnpackLow(v0, v1)
                     + global::System.Runtime.Intrinsics.X86.Avx.UnpackHigh(v0, v1);
-                Vector256<double> p23 = global::System.Runtime.Intrinsics.X86.Avx.UnpackLow(v2, v3)
+                V4 p23 = global::System.Runtime.Intrinsics.X86.Avx.UnpackLow(v2, v3)
                     + global::System.Runtime.Intrinsics.X86.Avx.UnpackHigh(v2, v3);
                 // [a b c d]: the low 128 bits of both plus the high 128 bits of both
                 return global::System.Runtime.Intrinsics.X86.Avx.Permute2x128(p01, p23, 0x20)
@@ -704,25 +734,13 @@ namespace Convotron.Generated
             return Vector256.Create(Vector256.Sum(v0), Vector256.Sum(v1), Vector256.Sum(v2), Vector256.Sum(v3));
         }
 
-        /// <summary>Where patch j starts in x: P_j[0].</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static nuint PatchStart(int j) => (nuint)(j / KW * SH * Width + j % KW * SW);
-
-        /// <summary>acc += c · x[xOffset .. xOffset + 1] as 2 doubles.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Accumulate2(double c, ref double x, nuint xOffset, ref double acc0, ref double acc1)
-        {
-            acc0 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset), c, acc0);
-            acc1 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset + 1), c, acc1);
-        }
-
-        /// <summary>acc += c · x[xOffset .. xOffset + 3] as 1 Vector256.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Accumulate4(double c, ref double x, nuint xOffset, ref Vector256<double> acc0)
-        {
-            Vector256<double> c4 = Vector256.Create(c);
-            acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);
-        }
-
+        /// <summary>[a0 + a1, b0 + b1]: one pairwise add (faddp, haddpd) where there is one.</summary>
+        [MethodImpl(AggressiveInlining)]
+        private static Vector128<double> Pairs(Vector128<double> a, Vector128<double> b) =>
+            global::System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported
+                ? global::System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.AddPairwise(a, b)
+                : global::System.Runtime.Intrinsics.X86.Sse3.IsSupported
+                    ? global::System.Runtime.Intrinsics.X86.Sse3.HorizontalAdd(a, b)
+                    : Vector128.Create(Vector128.Sum(a), Vector128.Sum(b));
     }
 }

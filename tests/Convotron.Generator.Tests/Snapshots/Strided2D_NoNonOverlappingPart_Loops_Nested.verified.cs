@@ -46,10 +46,7 @@ namespace App
 
             private FilterBuffer _filter; // w, the filter
             private PatchBuffer _outputWeights; // a, the output weights
-            // Scratch, sized once so that no kernel allocates.
-            private PatchBuffer _preActivations; // z_j = w · P_j x
-            private PatchBuffer _coefficients; // per-patch coefficients
-            private FilterBuffer _direction; // u = Σ_j a_j P_j x
+            private PatchBuffer _preActivations; // z_j = w · P_j x, scratch of Predict
 
             /// <summary>A model with w = 0 and a = 0.</summary>
             public Edges() { }
@@ -61,10 +58,18 @@ namespace App
             public global::Convotron.Activation Activation => CompiledActivation;
 
             /// <inheritdoc/>
+            public int FilterCount => 1;
+
+            /// <inheritdoc/>
             public global::System.Span<double> Filter => _filter;
 
             /// <inheritdoc/>
             public global::System.Span<double> OutputWeights => _outputWeights;
+
+            /// <summary>The patch kernel of this geometry as its struct type (see
+            /// global::Convotron.IPatchKernel).</summary>
+            public PatchKernel Kernel => default;
+            global::Convotron.IPatchKernel global::Convotron.IConvNet.Kernel => PatchKernel.Boxed;
 
             /// <inheritdoc/>
             [global::System.Runtime.CompilerServices.MethodImpl(
@@ -79,52 +84,61 @@ namespace App
                 global::Convotron.Generated.EdgesKernels.HiddenActivations(_filter, _outputWeights, x, hidden);
 
             /// <inheritdoc/>
-            [global::System.Runtime.CompilerServices.MethodImpl(
-                global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            public double ConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate) =>
-                global::Convotron.Generated.EdgesKernels.ConvotronStep(_filter, _outputWeights, _preActivations, x, y,
-                    learningRate);
-
-            /// <inheritdoc/>
-            [global::System.Runtime.CompilerServices.MethodImpl(
-                global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            public double NormalizedConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu) =>
-                global::Convotron.Generated.EdgesKernels.NormalizedConvotronStep(_filter, _outputWeights,
-                    _preActivations, _direction, x, y, mu);
-
-            /// <inheritdoc/>
-            public double DoubleConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate,
-                global::System.ReadOnlySpan<double> filterNoise, global::System.ReadOnlySpan<double> outputNoise)
-            {
-                // No non-overlapping taps: Du & Goel's stage 1 does not apply.
-                global::Convotron.Guard.ThrowNoNonOverlappingPart(CompiledGeometry);
-                return double.NaN; // not reached
-            }
-
-            /// <inheritdoc/>
-            public double NormalizedDoubleConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu,
-                global::System.ReadOnlySpan<double> filterNoise, global::System.ReadOnlySpan<double> outputNoise)
-            {
-                // No non-overlapping taps: Du & Goel's stage 1 does not apply.
-                global::Convotron.Guard.ThrowNoNonOverlappingPart(CompiledGeometry);
-                return double.NaN; // not reached
-            }
-
-            /// <inheritdoc/>
-            [global::System.Runtime.CompilerServices.MethodImpl(
-                global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-            public double Gradient(global::System.ReadOnlySpan<double> x, double y,
-                global::System.Span<double> filterGradient, global::System.Span<double> outputGradient) =>
-                global::Convotron.Generated.EdgesKernels.Gradient(_filter, _outputWeights, _preActivations,
-                    _coefficients, x, y, filterGradient, outputGradient);
-
-            /// <inheritdoc/>
             public global::Convotron.IConvNet Clone()
             {
                 var clone = new Edges();
                 Filter.CopyTo(clone.Filter);
                 OutputWeights.CopyTo(clone.OutputWeights);
                 return clone;
+            }
+
+            /// <summary>The global::Convotron.IPatchKernel of this geometry: constant offsets, no state.</summary>
+            public readonly struct PatchKernel : global::Convotron.IPatchKernel
+            {
+                internal static readonly global::Convotron.IPatchKernel Boxed = default(PatchKernel);
+
+                /// <inheritdoc/>
+                public global::Convotron.PatchGeometry Geometry => CompiledGeometry;
+
+                /// <inheritdoc/>
+                public global::Convotron.Activation Activation => CompiledActivation;
+
+                /// <inheritdoc/>
+                public double Forward(global::System.ReadOnlySpan<double> filters,
+                    global::System.ReadOnlySpan<double> outputWeights, global::System.ReadOnlySpan<double> x,
+                    global::System.Span<double> preActivations) =>
+                    global::Convotron.Generated.EdgesKernels.Forward(filters, outputWeights, x, preActivations);
+
+                /// <inheritdoc/>
+                public void PreActivations(global::System.ReadOnlySpan<double> filters,
+                    global::System.ReadOnlySpan<double> x, global::System.Span<double> preActivations) =>
+                    global::Convotron.Generated.EdgesKernels.PreActivations(filters, x, preActivations);
+
+                /// <inheritdoc/>
+                public void AddPatches(global::System.ReadOnlySpan<double> x,
+                    global::System.ReadOnlySpan<double> coefficients, double scale,
+                    global::System.Span<double> target) =>
+                    global::Convotron.Generated.EdgesKernels.AddPatches(x, coefficients, scale, target);
+
+                /// <inheritdoc/>
+                public double ForwardNonOverlapping(global::System.ReadOnlySpan<double> nonOverlappingFilter,
+                    global::System.ReadOnlySpan<double> outputWeights, global::System.ReadOnlySpan<double> x,
+                    global::System.Span<double> preActivations)
+                {
+                    global::Convotron.Guard.ThrowNoNonOverlappingPart(CompiledGeometry);
+                    return double.NaN; // not reached
+                }
+
+                /// <inheritdoc/>
+                public void AddNonOverlappingPatches(global::System.ReadOnlySpan<double> x,
+                    global::System.ReadOnlySpan<double> coefficients, double scale, global::System.Span<double> target)
+                {
+                    global::Convotron.Guard.ThrowNoNonOverlappingPart(CompiledGeometry);
+                }
+
+                /// <inheritdoc/>
+                public TResult Accept<TResult>(global::Convotron.IKernelVisitor<TResult> visitor) =>
+                    (visitor ?? throw new global::System.ArgumentNullException(nameof(visitor))).Visit(this);
             }
 
             [global::System.Runtime.CompilerServices.InlineArray(R)]
@@ -142,6 +156,8 @@ namespace Convotron.Generated
     using System.Runtime.CompilerServices;
     using System.Runtime.InteropServices;
     using System.Runtime.Intrinsics;
+    using static System.Runtime.CompilerServices.MethodImplOptions;
+    using V4 = System.Runtime.Intrinsics.Vector256<double>;
 
     /// <summary>The kernels of App.Models.Edges, specialised to its geometry.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Convotron.Generator", "1.0.0")]
@@ -153,7 +169,7 @@ namespace Convotron.Generated
         /// <summary>The activation slope α: σ(z) = z for z ≥ 0, α·z otherwise.</summary>
         private const double ActivationSlope = 0.3;
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         public static double Predict(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z,
             ReadOnlySpan<double> x)
         {
@@ -161,7 +177,7 @@ namespace Convotron.Generated
             return PatchDots(w, x, z, a);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> a, ReadOnlySpan<double> x,
             Span<double> hidden)
         {
@@ -172,89 +188,79 @@ namespace Convotron.Generated
                 hidden[j] = Sigma(hidden[j]);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static double ConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
-            ReadOnlySpan<double> x, double y, double learningRate)
-        {
-            double residual = y - Predict(w, a, z, x);
-            // w += η (y − f(x)) Σ_j a_j P_j x
-            PatchAxpys(x, a, learningRate * residual, w);
-            return residual;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static double NormalizedConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
-            Span<double> u, ReadOnlySpan<double> x, double y, double mu)
-        {
-            double residual = y - Predict(w, a, z, x);
-            // w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0
-            PatchAxpys(x, a, mu * residual, w, normalized: true, u);
-            return residual;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static double Gradient(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z, Span<double> c,
-            ReadOnlySpan<double> x, double y, Span<double> filterGradient, Span<double> outputGradient)
+        [MethodImpl(AggressiveInlining)]
+        public static double Forward(ReadOnlySpan<double> filters, ReadOnlySpan<double> outputWeights,
+            ReadOnlySpan<double> x, Span<double> preActivations)
         {
             Guard.Length(x.Length, D, "d");
-            Guard.Length(filterGradient.Length, R, "r");
-            Guard.Length(outputGradient.Length, K, "k");
-            double error = PatchDots(w, x, z, a) - y;
-            // ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
-            for (int j = 0; j < K; j++)
-            {
-                outputGradient[j] = error * Sigma(z[j]);
-                c[j] = a[j] * SigmaDerivative(z[j]);
-            }
-            filterGradient.Clear();
-            PatchAxpys(x, c, error, filterGradient);
-            return -error;
+            int count = Guard.FilterCount(filters.Length, R);
+            Guard.Length(outputWeights.Length, count * K, "F·k");
+            Guard.Length(preActivations.Length, count * K, "F·k");
+            if (count == 1)
+                return PatchDots(filters, x, preActivations, outputWeights);
+            double f = 0.0;
+            for (int m = 0, o = 0; m < count; m++, o += K) // filter m: w at m·r, a and z at o = m·k
+                f += PatchDots(filters.Slice(m * R, R), x, preActivations.Slice(o, K), outputWeights.Slice(o, K));
+            return f;
+        }
+
+        [MethodImpl(AggressiveInlining)]
+        public static void PreActivations(ReadOnlySpan<double> filters, ReadOnlySpan<double> x,
+            Span<double> preActivations)
+        {
+            Guard.Length(x.Length, D, "d");
+            int count = Guard.FilterCount(filters.Length, R);
+            Guard.Length(preActivations.Length, count * K, "F·k");
+            // z itself stands in for a: the Σ_j a_j σ(z_j) returned is not needed (a few vector operations).
+            for (int m = 0; m < count; m++)
+                PatchDots(filters.Slice(m * R, R), x, preActivations.Slice(m * K, K), preActivations.Slice(m * K, K));
+        }
+
+        [MethodImpl(AggressiveInlining)]
+        public static void AddPatches(ReadOnlySpan<double> x, ReadOnlySpan<double> coefficients, double scale,
+            Span<double> target)
+        {
+            Guard.Length(x.Length, D, "d");
+            Guard.Length(coefficients.Length, K, "k");
+            Guard.Length(target.Length, R, "r");
+            PatchAxpys(x, coefficients, scale, target);
         }
 
         /// <summary>σ(z) = max(z, α·z): z ≥ 0 ? z : α·z bit for bit for α in [0, 1], without a branch.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         private static double Sigma(double z) => Math.Max(z, ActivationSlope * z);
 
-        /// <summary>σ'(z) = z &gt; 0 ? 1 : α, as a select rather than a branch.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static double SigmaDerivative(double z) =>
-            Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.CreateScalarUnsafe(z), Vector128<double>.Zero),
-                Vector128.CreateScalarUnsafe(1.0), Vector128.CreateScalarUnsafe(ActivationSlope)).ToScalar();
-
         /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<double> Sigma(Vector256<double> z) => Vector256.MaxNative(z, z * ActivationSlope);
+        [MethodImpl(AggressiveInlining)]
+        private static V4 Sigma(V4 z) => Lanes.Max(z, z * ActivationSlope);
 
         /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         private static double ActivatedSum(ReadOnlySpan<double> a, ReadOnlySpan<double> z)
         {
             ref double a0 = ref MemoryMarshal.GetReference(a);
             ref double z0 = ref MemoryMarshal.GetReference(z);
             double f = 0.0;
             nuint j = 0;
-            Vector256<double> sum0 = default, sum1 = default;
+            V4 sum0 = default, sum1 = default;
             for (; j + 8 <= K; j += 8)
             {
-                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
-                    j)), sum0);
-                sum1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j + 4),
-                    Sigma(Vector256.LoadUnsafe(ref z0, j + 4)), sum1);
+                sum0 = Lanes.Fma(Lanes.Load(ref a0, j), Sigma(Lanes.Load(ref z0, j)), sum0);
+                sum1 = Lanes.Fma(Lanes.Load(ref a0, j + 4), Sigma(Lanes.Load(ref z0, j + 4)), sum1);
             }
             if (j + 4 <= K)
             {
-                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
-                    j)), sum0);
+                sum0 = Lanes.Fma(Lanes.Load(ref a0, j), Sigma(Lanes.Load(ref z0, j)), sum0);
                 j += 4;
             }
-            f = Vector256.Sum(sum0 + sum1);
+            f = Lanes.Sum(sum0 + sum1);
             for (; j < K; j++)
                 f += Unsafe.Add(ref a0, j) * Sigma(Unsafe.Add(ref z0, j));
             return f;
         }
 
         /// <summary>z_j = w · P_j x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(AggressiveOptimization)]
         private static double PatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x, Span<double> z,
             ReadOnlySpan<double> a)
         {
@@ -272,24 +278,23 @@ namespace Convotron.Generated
             return ActivatedSum(a, z);
         }
 
-        /// <summary>target += scale · Σ with Σ = Σ_j c_j P_j x over every patch j (target has length r); normalized:
-        /// target += scale / ‖Σ‖² · Σ unless Σ = 0 (scratch has length r).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        /// <summary>target += scale · Σ_j c_j P_j x over every patch j (target has length r).</summary>
+        [MethodImpl(AggressiveOptimization)]
         private static void PatchAxpys(ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale,
-            Span<double> target, bool normalized = false, Span<double> scratch = default)
+            Span<double> target)
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double t = ref MemoryMarshal.GetReference(target);
             // Σ_j c_j P_j x in registers (1 Vector256 + 1 double per run (5 runs)), then one update of the target.
-            Vector256<double> acc0_r0_0 = default;
+            V4 acc0_r0_0 = default;
             double acc0_r0_1 = 0.0;
-            Vector256<double> acc0_r1_0 = default;
+            V4 acc0_r1_0 = default;
             double acc0_r1_1 = 0.0;
-            Vector256<double> acc0_r2_0 = default;
+            V4 acc0_r2_0 = default;
             double acc0_r2_1 = 0.0;
-            Vector256<double> acc0_r3_0 = default;
+            V4 acc0_r3_0 = default;
             double acc0_r3_1 = 0.0;
-            Vector256<double> acc0_r4_0 = default;
+            V4 acc0_r4_0 = default;
             double acc0_r4_1 = 0.0;
             int j = 0;
             for (; j < K; j++)
@@ -300,80 +305,96 @@ namespace Convotron.Generated
                 Accumulate5(c[j], ref x0, PatchStart(j) + 144, ref acc0_r3_0, ref acc0_r3_1);
                 Accumulate5(c[j], ref x0, PatchStart(j) + 192, ref acc0_r4_0, ref acc0_r4_1);
             }
-            if (normalized)
-            {
-                double norm2 =
-                    Vector256.Sum(acc0_r0_0 * acc0_r0_0 + acc0_r1_0 * acc0_r1_0 + acc0_r2_0 * acc0_r2_0
-                        + acc0_r3_0 * acc0_r3_0 + acc0_r4_0 * acc0_r4_0)
-                    + acc0_r0_1 * acc0_r0_1
-                    + acc0_r1_1 * acc0_r1_1
-                    + acc0_r2_1 * acc0_r2_1
-                    + acc0_r3_1 * acc0_r3_1
-                    + acc0_r4_1 * acc0_r4_1;
-                if (!(norm2 > 0.0))
-                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
-                double step = scale / norm2;
-                Vector256<double> step4 = Vector256.Create(step);
-                Vector256.FusedMultiplyAdd(acc0_r0_0, step4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                Unsafe.Add(ref t, 4) = Math.FusedMultiplyAdd(acc0_r0_1, step, Unsafe.Add(ref t, 4));
-                Vector256.FusedMultiplyAdd(acc0_r1_0, step4, Vector256.LoadUnsafe(ref t, 5)).StoreUnsafe(ref t, 5);
-                Unsafe.Add(ref t, 9) = Math.FusedMultiplyAdd(acc0_r1_1, step, Unsafe.Add(ref t, 9));
-                Vector256.FusedMultiplyAdd(acc0_r2_0, step4, Vector256.LoadUnsafe(ref t, 10)).StoreUnsafe(ref t, 10);
-                Unsafe.Add(ref t, 14) = Math.FusedMultiplyAdd(acc0_r2_1, step, Unsafe.Add(ref t, 14));
-                Vector256.FusedMultiplyAdd(acc0_r3_0, step4, Vector256.LoadUnsafe(ref t, 15)).StoreUnsafe(ref t, 15);
-                Unsafe.Add(ref t, 19) = Math.FusedMultiplyAdd(acc0_r3_1, step, Unsafe.Add(ref t, 19));
-                Vector256.FusedMultiplyAdd(acc0_r4_0, step4, Vector256.LoadUnsafe(ref t, 20)).StoreUnsafe(ref t, 20);
-                Unsafe.Add(ref t, 24) = Math.FusedMultiplyAdd(acc0_r4_1, step, Unsafe.Add(ref t, 24));
-                return;
-            }
-            Vector256<double> scale4 = Vector256.Create(scale);
-            Vector256.FusedMultiplyAdd(acc0_r0_0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
+            V4 scale4 = Lanes.Splat(scale);
+            Lanes.Store(Lanes.Fma(acc0_r0_0, scale4, Lanes.Load(ref t, 0)), ref t, 0);
             Unsafe.Add(ref t, 4) = Math.FusedMultiplyAdd(acc0_r0_1, scale, Unsafe.Add(ref t, 4));
-            Vector256.FusedMultiplyAdd(acc0_r1_0, scale4, Vector256.LoadUnsafe(ref t, 5)).StoreUnsafe(ref t, 5);
+            Lanes.Store(Lanes.Fma(acc0_r1_0, scale4, Lanes.Load(ref t, 5)), ref t, 5);
             Unsafe.Add(ref t, 9) = Math.FusedMultiplyAdd(acc0_r1_1, scale, Unsafe.Add(ref t, 9));
-            Vector256.FusedMultiplyAdd(acc0_r2_0, scale4, Vector256.LoadUnsafe(ref t, 10)).StoreUnsafe(ref t, 10);
+            Lanes.Store(Lanes.Fma(acc0_r2_0, scale4, Lanes.Load(ref t, 10)), ref t, 10);
             Unsafe.Add(ref t, 14) = Math.FusedMultiplyAdd(acc0_r2_1, scale, Unsafe.Add(ref t, 14));
-            Vector256.FusedMultiplyAdd(acc0_r3_0, scale4, Vector256.LoadUnsafe(ref t, 15)).StoreUnsafe(ref t, 15);
+            Lanes.Store(Lanes.Fma(acc0_r3_0, scale4, Lanes.Load(ref t, 15)), ref t, 15);
             Unsafe.Add(ref t, 19) = Math.FusedMultiplyAdd(acc0_r3_1, scale, Unsafe.Add(ref t, 19));
-            Vector256.FusedMultiplyAdd(acc0_r4_0, scale4, Vector256.LoadUnsafe(ref t, 20)).StoreUnsafe(ref t, 20);
+            Lanes.Store(Lanes.Fma(acc0_r4_0, scale4, Lanes.Load(ref t, 20)), ref t, 20);
             Unsafe.Add(ref t, 24) = Math.FusedMultiplyAdd(acc0_r4_1, scale, Unsafe.Add(ref t, 24));
         }
 
         /// <summary>w · P x for the patch part at x[start]: 5 runs of 5 taps, weights at u·5,
         /// inputs at start + u·48; one horizontal sum.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         private static double PatchDot(ref double w, ref double x, nuint start)
         {
-            Vector256<double> sum0 = Vector256.LoadUnsafe(ref w, 0) * Vector256.LoadUnsafe(ref x, start);
+            V4 sum0 = Lanes.Load(ref w, 0) * Lanes.Load(ref x, start);
             double sum1 = Unsafe.Add(ref w, 4) * Unsafe.Add(ref x, start + 4);
-            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 5), Vector256.LoadUnsafe(ref x, start + 48),
-                sum0);
+            sum0 = Lanes.Fma(Lanes.Load(ref w, 5), Lanes.Load(ref x, start + 48), sum0);
             sum1 = Math.FusedMultiplyAdd(Unsafe.Add(ref w, 9), Unsafe.Add(ref x, start + 52), sum1);
-            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 10), Vector256.LoadUnsafe(ref x, start + 96),
-                sum0);
+            sum0 = Lanes.Fma(Lanes.Load(ref w, 10), Lanes.Load(ref x, start + 96), sum0);
             sum1 = Math.FusedMultiplyAdd(Unsafe.Add(ref w, 14), Unsafe.Add(ref x, start + 100), sum1);
-            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 15), Vector256.LoadUnsafe(ref x, start + 144),
-                sum0);
+            sum0 = Lanes.Fma(Lanes.Load(ref w, 15), Lanes.Load(ref x, start + 144), sum0);
             sum1 = Math.FusedMultiplyAdd(Unsafe.Add(ref w, 19), Unsafe.Add(ref x, start + 148), sum1);
-            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 20), Vector256.LoadUnsafe(ref x, start + 192),
-                sum0);
+            sum0 = Lanes.Fma(Lanes.Load(ref w, 20), Lanes.Load(ref x, start + 192), sum0);
             sum1 = Math.FusedMultiplyAdd(Unsafe.Add(ref w, 24), Unsafe.Add(ref x, start + 196), sum1);
-            return Vector256.Sum(sum0) + sum1;
+            return Lanes.Sum(sum0) + sum1;
         }
 
         /// <summary>Where patch j starts in x: P_j[0].</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         private static nuint PatchStart(int j) => (nuint)(j / KW * SH * Width + j % KW * SW);
 
         /// <summary>acc += c · x[xOffset .. xOffset + 4] as 1 Vector256 + 1 double.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Accumulate5(double c, ref double x, nuint xOffset, ref Vector256<double> acc0,
-            ref double acc1)
+        [MethodImpl(AggressiveInlining)]
+        private static void Accumulate5(double c, ref double x, nuint xOffset, ref V4 acc0, ref double acc1)
         {
-            Vector256<double> c4 = Vector256.Create(c);
-            acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);
+            V4 c4 = Lanes.Splat(c);
+            acc0 = Lanes.Fma(Lanes.Load(ref x, xOffset), c4, acc0);
             acc1 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset + 4), c, acc1);
         }
 
+    }
+
+    /// <summary>Four lanes of double: Vector256, or two Vector128 halves where only those are accelerated.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Convotron.Generator", "1.0.0")]
+    file static class Lanes
+    {
+        // A JIT-time constant: the Vector128 rung (ARM64, x64 without AVX2) or Vector256 itself.
+        private static bool Halves => !Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated;
+
+        [MethodImpl(AggressiveInlining)]
+        public static V4 Load(ref double x, nuint i) => Halves
+            ? Vector256.Create(Vector128.LoadUnsafe(ref x, i), Vector128.LoadUnsafe(ref x, i + 2))
+            : Vector256.LoadUnsafe(ref x, i);
+
+        [MethodImpl(AggressiveInlining)]
+        public static void Store(V4 v, ref double x, nuint i)
+        {
+            if (Halves)
+            {
+                v.GetLower().StoreUnsafe(ref x, i);
+                v.GetUpper().StoreUnsafe(ref x, i + 2);
+            }
+            else
+                v.StoreUnsafe(ref x, i);
+        }
+
+        [MethodImpl(AggressiveInlining)]
+        public static V4 Fma(V4 a, V4 b, V4 c) => Halves
+            ? Vector256.Create(Vector128.FusedMultiplyAdd(a.GetLower(), b.GetLower(), c.GetLower()),
+                Vector128.FusedMultiplyAdd(a.GetUpper(), b.GetUpper(), c.GetUpper()))
+            : Vector256.FusedMultiplyAdd(a, b, c);
+
+        [MethodImpl(AggressiveInlining)]
+        public static V4 Max(V4 a, V4 b) => Halves
+            ? Vector256.Create(Vector128.MaxNative(a.GetLower(), b.GetLower()), Vector128.MaxNative(a.GetUpper(),
+                b.GetUpper()))
+            : Vector256.MaxNative(a, b);
+
+        [MethodImpl(AggressiveInlining)]
+        public static V4 Splat(double c) => Halves
+            ? Vector256.Create(Vector128.Create(c), Vector128.Create(c))
+            : Vector256.Create(c);
+
+        [MethodImpl(AggressiveInlining)]
+        public static double Sum(V4 v) => Halves
+            ? Vector128.Sum(v.GetLower()) + Vector128.Sum(v.GetUpper())
+            : Vector256.Sum(v);
     }
 }
