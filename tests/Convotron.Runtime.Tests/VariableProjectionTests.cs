@@ -76,7 +76,7 @@ public class VariableProjectionTests
 
         (double Loss, double[] A, double[] Normal, double[] Gradient) Evaluate(long cache)
         {
-            using var problem = new VariableProjection(new DynamicKernel(geometry, Activation.ReLU), data, rows, cache);
+            using var problem = VariableProjection.Create(new DynamicKernel(geometry, Activation.ReLU), data, rows, cache);
             var a = new double[k];
             var normal = new double[r * r];
             var gradient = new double[r];

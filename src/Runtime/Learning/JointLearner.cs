@@ -126,8 +126,8 @@ public sealed class JointLearner : ILearner
         PatchGeometry geometry = model.Geometry;
         int r = geometry.FilterSize, k = geometry.PatchCount;
         int searchRows = options.SearchRows > 0 ? Math.Min(options.SearchRows, train.Count) : Math.Min(train.Count, Math.Max(1_000, 6 * (r + k)));
-        using var search = new VariableProjection(model.Kernel, train, searchRows);
-        using VariableProjection? all = searchRows == train.Count ? null : new VariableProjection(model.Kernel, train, train.Count);
+        using var search = VariableProjection.Create(model.Kernel, train, searchRows);
+        using VariableProjection? all = searchRows == train.Count ? null : VariableProjection.Create(model.Kernel, train, train.Count);
         VariableProjection full = all ?? search;
         double target = options.Finish.Tolerance * search.LabelSquares;
         var random = Xoshiro256StarStar.ForStream(options.Seed, StartStream);

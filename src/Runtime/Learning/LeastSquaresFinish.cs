@@ -90,7 +90,7 @@ public sealed class LeastSquaresFinish : ILearner
         run ??= LearnerRun.Default;
         LearnerArguments.Check(model, train, options, run.TestSet);
         options.Validate();
-        using var problem = new VariableProjection(model.Kernel, train, train.Count);
+        using var problem = VariableProjection.Create(model.Kernel, train, train.Count);
         return LearnOn(model, problem, options.MaxIterations, options.Tolerance, run);
     }
 

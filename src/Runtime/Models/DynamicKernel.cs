@@ -37,6 +37,7 @@ public readonly struct DynamicKernel : IPatchKernel
     public Activation Activation => T.Activation;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double Forward(ReadOnlySpan<double> filters, ReadOnlySpan<double> outputWeights, ReadOnlySpan<double> x, Span<double> preActivations)
     {
         Tables t = T;
@@ -48,6 +49,7 @@ public readonly struct DynamicKernel : IPatchKernel
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PreActivations(ReadOnlySpan<double> filters, ReadOnlySpan<double> x, Span<double> preActivations)
     {
         Tables t = T;
@@ -57,17 +59,28 @@ public readonly struct DynamicKernel : IPatchKernel
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddPatches(ReadOnlySpan<double> x, ReadOnlySpan<double> coefficients, double scale, Span<double> target)
     {
         Tables t = T;
         Guard.Length(x.Length, t.Geometry.InputSize, "d");
         Guard.Length(coefficients.Length, t.K, "k");
         Guard.Length(target.Length, t.R, "r");
+        if (t.SingleRunStarts is int[] starts)
+        {
+            // Every patch one run of all r taps (strided 1D, one channel): a slice of x per patch, and no
+            // branch on a zero coefficient (a switched-off ReLU unit in a gradient: a coin flip that
+            // mispredicts half the time on fresh inputs); adding ±0 leaves a finite non-zero value as it is.
+            for (int j = 0; j < starts.Length; j++)
+                VectorMath.MultiplyAdd(scale * coefficients[j], x.Slice(starts[j], target.Length), target);
+            return;
+        }
         for (int j = 0; j < coefficients.Length; j++)
             PatchAxpy(t.Runs, j, scale * coefficients[j], x, target);
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public double ForwardNonOverlapping(ReadOnlySpan<double> nonOverlappingFilter, ReadOnlySpan<double> outputWeights, ReadOnlySpan<double> x, Span<double> preActivations)
     {
         Tables t = T;
@@ -85,6 +98,7 @@ public readonly struct DynamicKernel : IPatchKernel
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AddNonOverlappingPatches(ReadOnlySpan<double> x, ReadOnlySpan<double> coefficients, double scale, Span<double> target)
     {
         Tables t = T;
@@ -183,7 +197,8 @@ public readonly struct DynamicKernel : IPatchKernel
                     nonIndices[j * nonTaps.Length + n] = patch[nonTaps[n]];
             }
             NonRuns = nonTaps.Length > 0 ? PatchRuns.Build(nonTaps.Length, K, nonIndices) : Runs;
-            OneRunStarts = FindOneRunStarts(Runs, R, K);
+            SingleRunStarts = FindSingleRunStarts(Runs, R, K);
+            OneRunStarts = R % 4 == 0 && K >= 4 ? SingleRunStarts : null;
         }
 
         public PatchGeometry Geometry { get; }
@@ -200,6 +215,9 @@ public readonly struct DynamicKernel : IPatchKernel
         /// four patches at once. Null otherwise.
         /// </summary>
         public int[]? OneRunStarts { get; }
+
+        /// <summary>Where patch j's one run of all r taps starts in x, when every patch is one such run; else null.</summary>
+        public int[]? SingleRunStarts { get; }
 
         /// <summary>F from the spans' lengths, after checking them (errors name the primitive's parameters): filters F·r, weights and z F·k, x d.</summary>
         public int CheckFilters(ReadOnlySpan<double> filters, int weights, int preActivations, int inputs, string weightsName = "outputWeights")
@@ -221,6 +239,7 @@ public readonly struct DynamicKernel : IPatchKernel
         }
 
         /// <summary>One filter: z_j = w · P_j x into z; returns Σ_j a_j σ(z_j).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public double Forward(ReadOnlySpan<double> w, ReadOnlySpan<double> a, ReadOnlySpan<double> x, Span<double> z)
         {
             double f = 0.0;
@@ -237,6 +256,7 @@ public readonly struct DynamicKernel : IPatchKernel
         }
 
         /// <summary>One filter: z_j = w · P_j x into z, the same bits as <see cref="Forward"/>'s.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void PreActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> x, Span<double> z)
         {
             int j = 0;
@@ -260,6 +280,7 @@ public readonly struct DynamicKernel : IPatchKernel
         /// per-patch loop up to the order of the additions, and the same bits on every CPU (the path
         /// depends on the geometry alone).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private double ForwardFours(ReadOnlySpan<double> w, ReadOnlySpan<double> a, ReadOnlySpan<double> x, Span<double> z, out int done)
         {
             int[] starts = OneRunStarts!;
@@ -290,11 +311,9 @@ public readonly struct DynamicKernel : IPatchKernel
             return Vector256.Sum(sum0 + sum1);
         }
 
-        /// <summary>Each patch's start when every patch is one run of all r taps, r is a multiple of 4 and k ≥ 4; else null.</summary>
-        private static int[]? FindOneRunStarts(PatchRuns runs, int r, int k)
+        /// <summary>Each patch's start when every patch is one run of all r taps; else null.</summary>
+        private static int[]? FindSingleRunStarts(PatchRuns runs, int r, int k)
         {
-            if (r % 4 != 0 || k < 4)
-                return null;
             var starts = new int[k];
             for (int j = 0; j < k; j++)
             {
