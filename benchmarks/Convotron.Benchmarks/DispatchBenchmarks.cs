@@ -6,11 +6,12 @@ using Convotron;
 namespace Convotron.Benchmarks;
 
 /// <summary>
-/// Does interface dispatch cost anything in the learners' hot loops? The learners are generic
-/// over a class type, which the JIT compiles once for all reference types, so every step is an
-/// interface call. The alternative is a loop generic over a struct kernel wrapping the sealed
-/// model: the JIT specialises it per struct, devirtualises the call and may inline it. Same
-/// samples, same model, both shapes.
+/// Does reaching the kernel through its interface cost anything in the learners' hot loops? The
+/// same rule (UpdateRules.Convotron) over the same samples and model, two ways: generic over
+/// <see cref="IPatchKernel"/> itself (one shared instantiation, an interface call per primitive, as
+/// <see cref="ModelUpdates"/> does), and through <see cref="IPatchKernel.Accept{TResult}"/> with the
+/// kernel as its own struct type (<see cref="RuleLoop"/>, as the learners do): the JIT specialises the
+/// loop per kernel and inlines the primitives' entry points.
 /// </summary>
 [MemoryDiagnoser]
 public class DispatchBenchmarks
@@ -19,6 +20,8 @@ public class DispatchBenchmarks
     private IConvNet _model = null!;
     private double[][] _inputs = null!;
     private double[] _labels = null!;
+    private RuleScratch _scratch = null!;
+    private RuleLoop _loop = null!;
 
     [Params("1d-160-16-9", "1d-160-16-16")]
     public string Geometry { get; set; } = "1d-160-16-9";
@@ -31,58 +34,22 @@ public class DispatchBenchmarks
     {
         _model = Cases.Create(Geometry, Implementation);
         (_inputs, _labels) = Cases.Prepare(_model, 64, 3);
+        _scratch = new RuleScratch(_model.Geometry);
+        _loop = new RuleLoop(_model, BenchmarkRule.Convotron, _inputs, _labels);
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Steps)]
-    public double SharedGenericThroughInterface() => SharedLoop(_model, _inputs, _labels);
+    public double ThroughTheInterface() => InterfaceLoop(_model, _model.Kernel, _inputs, _labels, _scratch);
 
     [Benchmark(OperationsPerInvoke = Steps)]
-    public double StructKernel() => _model switch
-    {
-        Net160s9 m => StructLoop(new Stride9Kernel(m), _inputs, _labels),
-        Net160s16 m => StructLoop(new Stride16Kernel(m), _inputs, _labels),
-        DynamicConvNet m => StructLoop(new DynamicKernel(m), _inputs, _labels),
-        _ => throw new InvalidOperationException(),
-    };
+    public double StructKernel() => _loop.Run(Steps);
 
-    // The learners' shape: generic over a reference type, so one shared instantiation.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static double SharedLoop<TModel>(TModel model, double[][] inputs, double[] labels) where TModel : class, IConvNet
+    private static double InterfaceLoop(IConvNet model, IPatchKernel kernel, double[][] inputs, double[] labels, RuleScratch scratch)
     {
         double sum = 0;
         for (int n = 0; n < Steps; n++)
-            sum += model.ConvotronStep(inputs[n & 63], labels[n & 63], 1e-12);
+            sum += UpdateRules.Convotron(kernel, model.Filter, model.OutputWeights, inputs[n & 63], labels[n & 63], 1e-12, scratch);
         return sum;
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static double StructLoop<TKernel>(TKernel kernel, double[][] inputs, double[] labels) where TKernel : struct, IStepKernel
-    {
-        double sum = 0;
-        for (int n = 0; n < Steps; n++)
-            sum += kernel.Step(inputs[n & 63], labels[n & 63], 1e-12);
-        return sum;
-    }
-
-    public interface IStepKernel
-    {
-        double Step(ReadOnlySpan<double> x, double y, double learningRate);
-    }
-
-    // One non-generic struct per sealed model type (a struct generic over a class would be shared
-    // code again): each call below is a direct call to the sealed class, open to inlining.
-    private readonly struct Stride9Kernel(Net160s9 model) : IStepKernel
-    {
-        public double Step(ReadOnlySpan<double> x, double y, double learningRate) => model.ConvotronStep(x, y, learningRate);
-    }
-
-    private readonly struct Stride16Kernel(Net160s16 model) : IStepKernel
-    {
-        public double Step(ReadOnlySpan<double> x, double y, double learningRate) => model.ConvotronStep(x, y, learningRate);
-    }
-
-    private readonly struct DynamicKernel(DynamicConvNet model) : IStepKernel
-    {
-        public double Step(ReadOnlySpan<double> x, double y, double learningRate) => model.ConvotronStep(x, y, learningRate);
     }
 }

@@ -46,11 +46,12 @@ public static class KernelBound
         double[] w = generated.Filter.ToArray(), a = generated.OutputWeights.ToArray();
 
         // Correct first: the same residuals and the same filter after 64 steps (both hand-written forms).
+        var rules = new ModelUpdates(generated);
         double worst = 0;
         double[] onePassW = (double[])w.Clone();
         for (int n = 0; n < 64; n++)
         {
-            double expected = generated.ConvotronStep(inputs[n], labels[n], 1e-3);
+            double expected = rules.Convotron(inputs[n], labels[n], 1e-3);
             double actual = IdealStep160s9.ConvotronStep(w, a, inputs[n], labels[n], 1e-3);
             double onePass = IdealStep160s9.ConvotronStepOnePass(onePassW, a, inputs[n], labels[n], 1e-3);
             worst = Math.Max(worst, Math.Abs(actual - expected) / Math.Max(Math.Abs(expected), 1e-300));
@@ -70,6 +71,7 @@ public static class KernelBound
 
         double sink = 0;
         IConvNet model = generated;
+        var loop = new RuleLoop(generated, BenchmarkRule.Convotron, inputs, labels);
         var many = new double[4096][];
         for (int n = 0; n < many.Length; n++)
         {
@@ -78,7 +80,8 @@ public static class KernelBound
         }
         var contenders = new Interleaved.Contender[]
         {
-            new("generated", steps => Time(steps, () => { for (long n = 0; n < steps; n++) sink += model.ConvotronStep(inputs[n & 63], labels[n & 63], 1e-12); })),
+            // The generated kernel under the runtime's rule, through its struct type as the learners run it.
+            new("generated", steps => Time(steps, () => sink += loop.Run(steps))),
             new("ideal", steps => Time(steps, () => { for (long n = 0; n < steps; n++) sink += IdealStep160s9.ConvotronStep(w, a, inputs[n & 63], labels[n & 63], 1e-12); })),
             new("ideal, one pass", steps => Time(steps, () => { for (long n = 0; n < steps; n++) sink += IdealStep160s9.ConvotronStepOnePass(onePassW, a, inputs[n & 63], labels[n & 63], 1e-12); })),
             new("products only", steps => Time(steps, () => { for (long n = 0; n < steps; n++) sink += IdealStep160s9.PredictParts(w, inputs[n & 63], trees: false); })),

@@ -5,7 +5,7 @@ using Convotron;
 namespace Convotron.Benchmarks;
 
 /// <summary>
-/// Each IConvNet kernel on a batch of 64 inputs (so one input is not cache-trivially reused),
+/// Each model member and learning rule (UpdateRules over the kernel's struct type) on a batch of 64 inputs (so one input is not cache-trivially reused),
 /// per geometry and implementation; times are per call. Steps use a tiny learning rate so the
 /// weights stay put across millions of calls.
 /// </summary>
@@ -16,7 +16,8 @@ public class KernelBenchmarks
     private IConvNet _model = null!;
     private double[][] _inputs = null!;
     private double[] _labels = null!;
-    private double[] _hidden = null!, _filterGradient = null!, _outputGradient = null!;
+    private double[] _hidden = null!;
+    private RuleLoop _convotron = null!, _normalized = null!, _gradient = null!;
 
     [ParamsSource(nameof(Geometries))]
     public string Geometry { get; set; } = "1d-160-16-9";
@@ -34,8 +35,9 @@ public class KernelBenchmarks
         _model = Cases.Create(Geometry, Implementation);
         (_inputs, _labels) = Cases.Prepare(_model, Batch, 1);
         _hidden = new double[_model.Geometry.PatchCount];
-        _filterGradient = new double[_model.Geometry.FilterSize];
-        _outputGradient = new double[_model.Geometry.PatchCount];
+        _convotron = new RuleLoop(_model, BenchmarkRule.Convotron, _inputs, _labels);
+        _normalized = new RuleLoop(_model, BenchmarkRule.NormalizedConvotron, _inputs, _labels);
+        _gradient = new RuleLoop(_model, BenchmarkRule.Gradient, _inputs, _labels);
     }
 
     [Benchmark(OperationsPerInvoke = Batch)]
@@ -55,32 +57,15 @@ public class KernelBenchmarks
         return _hidden[0];
     }
 
+    // The rules as the learners run them: UpdateRules through the kernel's struct type.
     [Benchmark(OperationsPerInvoke = Batch)]
-    public double ConvotronStep()
-    {
-        double sum = 0;
-        for (int n = 0; n < Batch; n++)
-            sum += _model.ConvotronStep(_inputs[n], _labels[n], 1e-12);
-        return sum;
-    }
+    public double ConvotronStep() => _convotron.Run(Batch);
 
     [Benchmark(OperationsPerInvoke = Batch)]
-    public double NormalizedConvotronStep()
-    {
-        double sum = 0;
-        for (int n = 0; n < Batch; n++)
-            sum += _model.NormalizedConvotronStep(_inputs[n], _labels[n], 1e-12);
-        return sum;
-    }
+    public double NormalizedConvotronStep() => _normalized.Run(Batch);
 
     [Benchmark(OperationsPerInvoke = Batch)]
-    public double Gradient()
-    {
-        double sum = 0;
-        for (int n = 0; n < Batch; n++)
-            sum += _model.Gradient(_inputs[n], _labels[n], _filterGradient, _outputGradient);
-        return sum;
-    }
+    public double Gradient() => _gradient.Run(Batch);
 }
 
 /// <summary>The stage-1 kernel, on the geometries that have a non-overlapping part.</summary>
@@ -91,7 +76,7 @@ public class Stage1Benchmarks
     private IConvNet _model = null!;
     private double[][] _inputs = null!;
     private double[] _labels = null!;
-    private double[] _filterNoise = null!, _outputNoise = null!;
+    private RuleLoop _stage1 = null!;
 
     [ParamsSource(nameof(Geometries))]
     public string Geometry { get; set; } = "1d-160-16-9";
@@ -108,16 +93,9 @@ public class Stage1Benchmarks
     {
         _model = Cases.Create(Geometry, Implementation);
         (_inputs, _labels) = Cases.Prepare(_model, Batch, 2);
-        _filterNoise = new double[_model.Geometry.NonOverlappingTaps.Length];
-        _outputNoise = new double[_model.Geometry.PatchCount];
+        _stage1 = new RuleLoop(_model, BenchmarkRule.DoubleConvotron, _inputs, _labels);
     }
 
     [Benchmark(OperationsPerInvoke = Batch)]
-    public double DoubleConvotronStep()
-    {
-        double sum = 0;
-        for (int n = 0; n < Batch; n++)
-            sum += _model.DoubleConvotronStep(_inputs[n], _labels[n], 1e-12, _filterNoise, _outputNoise);
-        return sum;
-    }
+    public double DoubleConvotronStep() => _stage1.Run(Batch);
 }

@@ -59,154 +59,31 @@ public struct G28x28f5s2 : INaiveGeometry
 }
 
 /// <summary>
-/// The competent hand-written scalar code a user would write for one fixed geometry without the
-/// generator: constant offsets, no index table, no SIMD. ReLU only. Implements the kernels the
-/// benchmarks measure; the rest throw.
+/// The competent hand-written scalar model a user would write for one fixed geometry without the
+/// generator: w, a and its <see cref="NaiveKernel{TGeometry}"/>. ReLU only. The learning rules are the
+/// runtime's (<see cref="UpdateRules"/>), as for every model, so `ratio` compares kernels.
 /// </summary>
 public sealed class NaiveConvNet<TGeometry> : IConvNet where TGeometry : struct, INaiveGeometry
 {
+    private static readonly IPatchKernel s_kernel = new NaiveKernel<TGeometry>();
     private readonly double[] _w = new double[TGeometry.R];
     private readonly double[] _a = new double[TGeometry.K];
     private readonly double[] _z = new double[TGeometry.K];
-    private readonly int[] _nonTaps = TGeometry.Geometry.NonOverlappingTaps.ToArray();
-    private readonly double[] _v = new double[TGeometry.Geometry.NonOverlappingTaps.Length];
-    private readonly double[] _wNon = new double[TGeometry.Geometry.NonOverlappingTaps.Length];
 
     public PatchGeometry Geometry => TGeometry.Geometry;
     public Activation Activation => Activation.ReLU;
+    public int FilterCount => 1;
     public Span<double> Filter => _w;
     public Span<double> OutputWeights => _a;
+    public IPatchKernel Kernel => s_kernel;
 
-    public double Predict(ReadOnlySpan<double> x)
-    {
-        double[] w = _w, a = _a;
-        double f = 0;
-        for (int j = 0; j < TGeometry.K; j++)
-        {
-            int o = TGeometry.Offset(j);
-            double z = 0;
-            for (int t = 0; t < TGeometry.R; t++)
-                z += w[t] * x[o + TGeometry.TapOffset(t)];
-            f += a[j] * (z >= 0 ? z : 0);
-        }
-        return f;
-    }
+    public double Predict(ReadOnlySpan<double> x) => default(NaiveKernel<TGeometry>).Forward(_w, _a, x, _z);
 
     public void HiddenActivations(ReadOnlySpan<double> x, Span<double> hidden)
     {
-        double[] w = _w;
+        default(NaiveKernel<TGeometry>).PreActivations(_w, x, hidden);
         for (int j = 0; j < TGeometry.K; j++)
-        {
-            int o = TGeometry.Offset(j);
-            double z = 0;
-            for (int t = 0; t < TGeometry.R; t++)
-                z += w[t] * x[o + TGeometry.TapOffset(t)];
-            hidden[j] = z >= 0 ? z : 0;
-        }
-    }
-
-    public double ConvotronStep(ReadOnlySpan<double> x, double y, double learningRate)
-    {
-        double residual = y - Predict(x);
-        double[] w = _w, a = _a;
-        double scale = learningRate * residual;
-        for (int j = 0; j < TGeometry.K; j++)
-        {
-            int o = TGeometry.Offset(j);
-            double c = scale * a[j];
-            for (int t = 0; t < TGeometry.R; t++)
-                w[t] += c * x[o + TGeometry.TapOffset(t)];
-        }
-        return residual;
-    }
-
-    public double NormalizedConvotronStep(ReadOnlySpan<double> x, double y, double mu)
-    {
-        double residual = y - Predict(x);
-        double[] w = _w, a = _a;
-        Span<double> u = stackalloc double[TGeometry.R];
-        for (int j = 0; j < TGeometry.K; j++)
-        {
-            int o = TGeometry.Offset(j);
-            for (int t = 0; t < TGeometry.R; t++)
-                u[t] += a[j] * x[o + TGeometry.TapOffset(t)];
-        }
-        double norm2 = 0;
-        for (int t = 0; t < TGeometry.R; t++)
-            norm2 += u[t] * u[t];
-        if (norm2 > 0)
-        {
-            double scale = mu * residual / norm2;
-            for (int t = 0; t < TGeometry.R; t++)
-                w[t] += scale * u[t];
-        }
-        return residual;
-    }
-
-    public double DoubleConvotronStep(ReadOnlySpan<double> x, double y, double learningRate, ReadOnlySpan<double> filterNoise, ReadOnlySpan<double> outputNoise)
-    {
-        double[] w = _w, a = _a, z = _z, v = _v, wNon = _wNon;
-        int[] taps = _nonTaps;
-        for (int n = 0; n < taps.Length; n++)
-        {
-            wNon[n] = w[taps[n]];
-            v[n] = 0;
-        }
-        double fNon = 0, aNorm2 = 0, wNorm2 = 0;
-        for (int j = 0; j < TGeometry.K; j++)
-        {
-            int o = TGeometry.Offset(j);
-            double zj = 0;
-            for (int n = 0; n < taps.Length; n++)
-            {
-                double xi = x[o + TGeometry.TapOffset(taps[n])];
-                zj += wNon[n] * xi;
-                v[n] += a[j] * xi;
-            }
-            z[j] = zj;
-            fNon += a[j] * (zj >= 0 ? zj : 0);
-            aNorm2 += a[j] * a[j];
-        }
-        for (int n = 0; n < taps.Length; n++)
-            wNorm2 += wNon[n] * wNon[n];
-        double e = 2 * (fNon - y), balance = 0.25 * (wNorm2 - aNorm2);
-        for (int n = 0; n < taps.Length; n++)
-            w[taps[n]] = wNon[n] - learningRate * (e * v[n] + balance * wNon[n]) + filterNoise[n];
-        for (int j = 0; j < TGeometry.K; j++)
-            a[j] = a[j] - learningRate * (e * z[j] - balance * a[j]) + outputNoise[j];
-        return y - fNon;
-    }
-
-    public double NormalizedDoubleConvotronStep(ReadOnlySpan<double> x, double y, double mu, ReadOnlySpan<double> filterNoise, ReadOnlySpan<double> outputNoise) =>
-        throw new NotSupportedException();
-
-    public double Gradient(ReadOnlySpan<double> x, double y, Span<double> filterGradient, Span<double> outputGradient)
-    {
-        double[] w = _w, a = _a, z = _z;
-        double f = 0;
-        for (int j = 0; j < TGeometry.K; j++)
-        {
-            int o = TGeometry.Offset(j);
-            double zj = 0;
-            for (int t = 0; t < TGeometry.R; t++)
-                zj += w[t] * x[o + TGeometry.TapOffset(t)];
-            z[j] = zj;
-            f += a[j] * (zj >= 0 ? zj : 0);
-        }
-        double error = f - y;
-        filterGradient.Clear();
-        for (int j = 0; j < TGeometry.K; j++)
-        {
-            outputGradient[j] = error * (z[j] >= 0 ? z[j] : 0);
-            if (z[j] > 0)
-            {
-                int o = TGeometry.Offset(j);
-                double c = error * a[j];
-                for (int t = 0; t < TGeometry.R; t++)
-                    filterGradient[t] += c * x[o + TGeometry.TapOffset(t)];
-            }
-        }
-        return -error;
+            hidden[j] = hidden[j] >= 0 ? hidden[j] : 0;
     }
 
     public IConvNet Clone()
@@ -216,4 +93,84 @@ public sealed class NaiveConvNet<TGeometry> : IConvNet where TGeometry : struct,
         _a.CopyTo(copy._a, 0);
         return copy;
     }
+}
+
+/// <summary>
+/// The patch kernel as plain loops over constant offsets: no index table, no SIMD, no length checks
+/// beyond the spans' own. One filter (F = 1).
+/// </summary>
+public readonly struct NaiveKernel<TGeometry> : IPatchKernel where TGeometry : struct, INaiveGeometry
+{
+    private static readonly int[] s_taps = TGeometry.Geometry.NonOverlappingTaps.ToArray();
+
+    public PatchGeometry Geometry => TGeometry.Geometry;
+    public Activation Activation => Activation.ReLU;
+
+    public double Forward(ReadOnlySpan<double> filters, ReadOnlySpan<double> outputWeights, ReadOnlySpan<double> x, Span<double> preActivations)
+    {
+        double f = 0;
+        for (int j = 0; j < TGeometry.K; j++)
+        {
+            int o = TGeometry.Offset(j);
+            double z = 0;
+            for (int t = 0; t < TGeometry.R; t++)
+                z += filters[t] * x[o + TGeometry.TapOffset(t)];
+            preActivations[j] = z;
+            f += outputWeights[j] * (z >= 0 ? z : 0);
+        }
+        return f;
+    }
+
+    public void PreActivations(ReadOnlySpan<double> filters, ReadOnlySpan<double> x, Span<double> preActivations)
+    {
+        for (int j = 0; j < TGeometry.K; j++)
+        {
+            int o = TGeometry.Offset(j);
+            double z = 0;
+            for (int t = 0; t < TGeometry.R; t++)
+                z += filters[t] * x[o + TGeometry.TapOffset(t)];
+            preActivations[j] = z;
+        }
+    }
+
+    public void AddPatches(ReadOnlySpan<double> x, ReadOnlySpan<double> coefficients, double scale, Span<double> target)
+    {
+        for (int j = 0; j < TGeometry.K; j++)
+        {
+            int o = TGeometry.Offset(j);
+            double c = scale * coefficients[j];
+            for (int t = 0; t < TGeometry.R; t++)
+                target[t] += c * x[o + TGeometry.TapOffset(t)];
+        }
+    }
+
+    public double ForwardNonOverlapping(ReadOnlySpan<double> nonOverlappingFilter, ReadOnlySpan<double> outputWeights, ReadOnlySpan<double> x, Span<double> preActivations)
+    {
+        int[] taps = s_taps;
+        double f = 0;
+        for (int j = 0; j < TGeometry.K; j++)
+        {
+            int o = TGeometry.Offset(j);
+            double z = 0;
+            for (int n = 0; n < taps.Length; n++)
+                z += nonOverlappingFilter[n] * x[o + TGeometry.TapOffset(taps[n])];
+            preActivations[j] = z;
+            f += outputWeights[j] * (z >= 0 ? z : 0);
+        }
+        return f;
+    }
+
+    public void AddNonOverlappingPatches(ReadOnlySpan<double> x, ReadOnlySpan<double> coefficients, double scale, Span<double> target)
+    {
+        int[] taps = s_taps;
+        for (int j = 0; j < TGeometry.K; j++)
+        {
+            int o = TGeometry.Offset(j);
+            double c = scale * coefficients[j];
+            for (int n = 0; n < taps.Length; n++)
+                target[n] += c * x[o + TGeometry.TapOffset(taps[n])];
+        }
+    }
+
+    public TResult Accept<TResult>(IKernelVisitor<TResult> visitor) => visitor.Visit(this);
 }

@@ -5,7 +5,8 @@ namespace Convotron.Benchmarks;
 
 /// <summary>
 /// Du &amp; Goel's Algorithm 1 written the plain way, the yardstick of the end-to-end check: scalar
-/// loops for every kernel (<see cref="NaiveConvNet{TGeometry}"/>, also as the teacher), Gaussian
+/// loops for every kernel (<see cref="NaiveConvNet{TGeometry}"/>, also as the teacher; the two update
+/// rules as plain loops of their own below, as a user without the library writes them), Gaussian
 /// inputs by Box–Muller over System.Random, one sample at a time. Same stages, steps and sample
 /// counts as <see cref="Algorithm1.Learn"/> with fixed steps, no averaging, no sign check.
 /// </summary>
@@ -13,6 +14,10 @@ public sealed class PlainAlgorithm1<TGeometry> where TGeometry : struct, INaiveG
 {
     private readonly NaiveConvNet<TGeometry> _teacher = new();
     private readonly double[] _x = new double[TGeometry.D];
+    private readonly int[] _taps = TGeometry.Geometry.NonOverlappingTaps.ToArray();
+    private readonly double[] _z = new double[TGeometry.K];
+    private readonly double[] _v = new double[TGeometry.Geometry.NonOverlappingTaps.Length];
+    private readonly double[] _wNon = new double[TGeometry.Geometry.NonOverlappingTaps.Length];
     private Random _random = new(1);
 
     public PlainAlgorithm1(ReadOnlySpan<double> filter, ReadOnlySpan<double> outputWeights)
@@ -44,7 +49,7 @@ public sealed class PlainAlgorithm1<TGeometry> where TGeometry : struct, INaiveG
                 filterNoise[n] *= eta;
             for (int j = 0; j < k; j++)
                 outputNoise[j] *= eta;
-            model.DoubleConvotronStep(_x, y, eta, filterNoise, outputNoise);
+            DoubleConvotronStep(model, _x, y, eta, filterNoise, outputNoise);
         }
         var negative = (NaiveConvNet<TGeometry>)model.Clone();
         for (int j = 0; j < k; j++)
@@ -54,8 +59,8 @@ public sealed class PlainAlgorithm1<TGeometry> where TGeometry : struct, INaiveG
         for (long step = 0; step < t2; step++)
         {
             double y = Sample();
-            model.ConvotronStep(_x, y, eta);
-            negative.ConvotronStep(_x, y, eta);
+            ConvotronStep(model, _x, y, eta);
+            ConvotronStep(negative, _x, y, eta);
         }
         double positiveError = 0, negativeError = 0;
         for (long n = 0; n < t3; n++)
@@ -66,6 +71,59 @@ public sealed class PlainAlgorithm1<TGeometry> where TGeometry : struct, INaiveG
             negativeError += e2 * e2;
         }
         return Math.Min(positiveError, negativeError) / t3;
+    }
+
+    /// <summary>w += η (y − f(x)) Σ_j a_j P_j x.</summary>
+    private static double ConvotronStep(NaiveConvNet<TGeometry> model, double[] x, double y, double learningRate)
+    {
+        double residual = y - model.Predict(x);
+        Span<double> w = model.Filter, a = model.OutputWeights;
+        double scale = learningRate * residual;
+        for (int j = 0; j < TGeometry.K; j++)
+        {
+            int o = TGeometry.Offset(j);
+            double c = scale * a[j];
+            for (int t = 0; t < TGeometry.R; t++)
+                w[t] += c * x[o + TGeometry.TapOffset(t)];
+        }
+        return residual;
+    }
+
+    /// <summary>Stage 1 (Double Convotron) on w_non and a, ReLU (c = 2), in one pass over the patches.</summary>
+    private double DoubleConvotronStep(NaiveConvNet<TGeometry> model, double[] x, double y, double learningRate,
+        double[] filterNoise, double[] outputNoise)
+    {
+        Span<double> w = model.Filter, a = model.OutputWeights;
+        double[] z = _z, v = _v, wNon = _wNon;
+        int[] taps = _taps;
+        for (int n = 0; n < taps.Length; n++)
+        {
+            wNon[n] = w[taps[n]];
+            v[n] = 0;
+        }
+        double fNon = 0, aNorm2 = 0, wNorm2 = 0;
+        for (int j = 0; j < TGeometry.K; j++)
+        {
+            int o = TGeometry.Offset(j);
+            double zj = 0;
+            for (int n = 0; n < taps.Length; n++)
+            {
+                double xi = x[o + TGeometry.TapOffset(taps[n])];
+                zj += wNon[n] * xi;
+                v[n] += a[j] * xi;
+            }
+            z[j] = zj;
+            fNon += a[j] * (zj >= 0 ? zj : 0);
+            aNorm2 += a[j] * a[j];
+        }
+        for (int n = 0; n < taps.Length; n++)
+            wNorm2 += wNon[n] * wNon[n];
+        double e = 2 * (fNon - y), balance = 0.25 * (wNorm2 - aNorm2);
+        for (int n = 0; n < taps.Length; n++)
+            w[taps[n]] = wNon[n] - learningRate * (e * v[n] + balance * wNon[n]) + filterNoise[n];
+        for (int j = 0; j < TGeometry.K; j++)
+            a[j] = a[j] - learningRate * (e * z[j] - balance * a[j]) + outputNoise[j];
+        return y - fNon;
     }
 
     private double Sample()

@@ -7,8 +7,9 @@ using Convotron;
 namespace Convotron.Benchmarks;
 
 /// <summary>
-/// A regression check for CI: times one kernel (ConvotronStep unless --kernel says otherwise) of
-/// two implementations at (160, 16, 9) in interleaved rounds (so machine noise hits both alike),
+/// A regression check for CI: times one learning rule (the Convotron step unless --kernel says otherwise),
+/// run by the runtime's UpdateRules through each model's kernel as its struct type, on two
+/// implementations at (160, 16, 9) in interleaved rounds (so machine noise hits both alike),
 /// and compares the median ratio with a floor. Exit code 1 below the floor.
 ///   ratio [--rounds 9] [--min 1.2] [--fast generated] [--slow naive] [--geometry 1d-160-16-9]
 ///         [--kernel ConvotronStep|NormalizedConvotronStep|Predict|Gradient|DoubleConvotronStep]
@@ -41,12 +42,15 @@ public static class RatioCheck
         IConvNet a = Cases.Create(geometry, fast), b = Cases.Create(geometry, slow);
         var (inputs, labels) = Cases.Prepare(a, 64, 1);
         Cases.Prepare(b, 64, 1);
-        Func<IConvNet, double[][], double[], int, double>? time = Timer(kernel, a.Geometry);
-        if (time is null)
+        BenchmarkRule? rule = RuleOf(kernel);
+        if (rule is null)
         {
             Console.Error.WriteLine($"unknown kernel {kernel}");
             return 2;
         }
+        // The rule through each kernel's struct type, as the learners run it (one visit per round).
+        RuleLoop loopA = new(a, rule.Value, inputs, labels), loopB = new(b, rule.Value, inputs, labels);
+        Func<IConvNet, double[][], double[], int, double> time = (model, _, _, calls) => Time(ReferenceEquals(model, a) ? loopA : loopB, calls);
         // Warm up past tiered compilation (tier-up waits ~100 ms after the first calls), then
         // size a round to ~50 ms.
         for (var warm = Stopwatch.StartNew(); warm.Elapsed.TotalSeconds < 1.0;)
@@ -72,46 +76,22 @@ public static class RatioCheck
         return ok ? 0 : 1;
     }
 
-    /// <summary>A timer of calls to one kernel over the 64 inputs, in seconds.</summary>
-    private static Func<IConvNet, double[][], double[], int, double>? Timer(string kernel, PatchGeometry geometry)
+    /// <summary>The rule a --kernel name times (the names of the former model members, kept for CI and the docs).</summary>
+    private static BenchmarkRule? RuleOf(string kernel) => kernel switch
     {
-        var filterGradient = new double[geometry.FilterSize];
-        var outputGradient = new double[geometry.PatchCount];
-        var filterNoise = new double[geometry.NonOverlappingTaps.Length];
-        var outputNoise = new double[geometry.PatchCount];
-        Func<IConvNet, double[], double, double>? call = kernel switch
-        {
-            "ConvotronStep" => static (model, x, y) => model.ConvotronStep(x, y, 1e-12),
-            "NormalizedConvotronStep" => static (model, x, y) => model.NormalizedConvotronStep(x, y, 1e-12),
-            "Predict" => static (model, x, y) => model.Predict(x),
-            "Gradient" => (model, x, y) => model.Gradient(x, y, filterGradient, outputGradient),
-            "DoubleConvotronStep" => (model, x, y) => model.DoubleConvotronStep(x, y, 1e-12, filterNoise, outputNoise),
-            _ => null,
-        };
-        if (call is null)
-            return null;
-        if (kernel == "ConvotronStep")
-            return static (model, inputs, labels, calls) => TimeConvotronStep(model, inputs, labels, calls);
-        return (model, inputs, labels, calls) =>
-        {
-            var clock = Stopwatch.StartNew();
-            double sink = 0;
-            for (int n = 0; n < calls; n++)
-                sink += call(model, inputs[n & 63], labels[n & 63]);
-            clock.Stop();
-            if (double.IsNaN(sink))
-                Console.Write("");
-            return clock.Elapsed.TotalSeconds;
-        };
-    }
+        "ConvotronStep" => BenchmarkRule.Convotron,
+        "NormalizedConvotronStep" => BenchmarkRule.NormalizedConvotron,
+        "Predict" => BenchmarkRule.Predict,
+        "Gradient" => BenchmarkRule.Gradient,
+        "DoubleConvotronStep" => BenchmarkRule.DoubleConvotron,
+        _ => null,
+    };
 
-    /// <summary>ConvotronStep without a delegate per call, as the CI floor has always timed it.</summary>
-    private static double TimeConvotronStep(IConvNet model, double[][] inputs, double[] labels, int calls)
+    /// <summary>Seconds for <paramref name="calls"/> samples of the loop's rule.</summary>
+    private static double Time(RuleLoop loop, int calls)
     {
         var clock = Stopwatch.StartNew();
-        double sink = 0;
-        for (int n = 0; n < calls; n++)
-            sink += model.ConvotronStep(inputs[n & 63], labels[n & 63], 1e-12);
+        double sink = loop.Run(calls);
         clock.Stop();
         if (double.IsNaN(sink))
             Console.Write("");

@@ -128,7 +128,7 @@ namespace Convotron.Generator
             {
                 writer.WriteLine("/// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>");
                 writer.WriteLine(AggressiveInlining);
-                writer.WriteLine($"private static {width.Of} Sigma({width.Of} z) => {width.Type}.Max(z, z * ActivationSlope);");
+                writer.WriteLine($"private static {width.Of} Sigma({width.Of} z) => {width.Type}.MaxNative(z, z * ActivationSlope);");
                 writer.WriteLine();
             }
         }
@@ -169,19 +169,19 @@ namespace Convotron.Generator
                     {
                         string vector = width.Type;
                         int lanes = width.Lanes;
-                        string Term(string index) => $"{vector}.Load(ref a0, {index}), Sigma({vector}.Load(ref z0, {index}))";
+                        string Term(string index) => $"{vector}.LoadUnsafe(ref a0, {index}), Sigma({vector}.LoadUnsafe(ref z0, {index}))";
                         writer.WriteLine($"{width.Of} sum0 = default, sum1 = default;");
                         using (writer.Block(Invariant($"for (; j + {2 * lanes} <= K; j += {2 * lanes})")))
                         {
-                            writer.WriteLine($"sum0 = {vector}.Fma({Term("j")}, sum0);");
-                            writer.WriteLine($"sum1 = {vector}.Fma({Term(Invariant($"j + {lanes}"))}, sum1);");
+                            writer.WriteLine($"sum0 = {vector}.FusedMultiplyAdd({Term("j")}, sum0);");
+                            writer.WriteLine($"sum1 = {vector}.FusedMultiplyAdd({Term(Invariant($"j + {lanes}"))}, sum1);");
                         }
                         using (writer.Block(Invariant($"if (j + {lanes} <= K)")))
                         {
-                            writer.WriteLine($"sum0 = {vector}.Fma({Term("j")}, sum0);");
+                            writer.WriteLine($"sum0 = {vector}.FusedMultiplyAdd({Term("j")}, sum0);");
                             writer.WriteLine(Invariant($"j += {lanes};"));
                         }
-                        writer.WriteLine($"f = {vector}.Sum(sum0 + sum1);");
+                        writer.WriteLine($"f = {LaneSums}.Sum(sum0 + sum1);");
                     }, scalar: null);
                     writer.WriteLine("for (; j < K; j++)");
                     using (writer.Indent())

@@ -62,7 +62,7 @@ namespace Convotron.Generator
                 foreach (Slot slot in batch.Slots)
                 {
                     string name = Invariant($"w{weights.Count}");
-                    writer.WriteLine(Invariant($"{slot.Declared} {name} = {slot.Width!.Type}.Load(ref w, {run * runs.WeightStride + slot.Offset});"));
+                    writer.WriteLine(Invariant($"{slot.Declared} {name} = {slot.Width!.Type}.LoadUnsafe(ref w, {run * runs.WeightStride + slot.Offset});"));
                     weights.Add(name);
                 }
             }
@@ -87,13 +87,13 @@ namespace Convotron.Generator
                         }
                     }
                     string zs = Invariant($"z{block * b}_{block * b + b - 1}");
-                    writer.WriteLine(Invariant($"{vector}.Store({zs}, ref z0, {block * b});"));
-                    writer.WriteLine(Invariant($"f{block % 2} = {vector}.Fma({vector}.Load(ref a0, {block * b}), Sigma({zs}), f{block % 2});"));
+                    writer.WriteLine(Invariant($"{vector}.StoreUnsafe({zs}, ref z0, {block * b});"));
+                    writer.WriteLine(Invariant($"f{block % 2} = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, {block * b}), Sigma({zs}), f{block % 2});"));
                 }
-                writer.WriteLine(blocks > 1 ? $"double f = {vector}.Sum(f0 + f1);" : $"double f = {vector}.Sum(f0);");
+                writer.WriteLine(blocks > 1 ? $"double f = {LaneSums}.Sum(f0 + f1);" : $"double f = {LaneSums}.Sum(f0);");
                 for (int j = blocks * b; j < geometry.K; j++)
                 {
-                    writer.WriteLine(Invariant($"double z{j} = {vector}.Sum({Partial(Invariant($"{geometry.PatchOffsets![j] + runs.FirstInput}"))}); // ") +
+                    writer.WriteLine(Invariant($"double z{j} = {LaneSums}.Sum({Partial(Invariant($"{geometry.PatchOffsets![j] + runs.FirstInput}"))}); // ") +
                         PatchComment(geometry, j, pass.IsNonOverlapping));
                     writer.WriteLine(Invariant($"Unsafe.Add(ref z0, {j}) = z{j};"));
                     writer.WriteLine(Invariant($"f += Unsafe.Add(ref a0, {j}) * Sigma(z{j});"));
@@ -112,13 +112,13 @@ namespace Convotron.Generator
                     for (int i = 0; i < b; i++)
                         writer.WriteLine(Partial(Start(i == 0 ? "j" : Invariant($"j + {i}"))) + (i == b - 1 ? ");" : ","));
                 }
-                writer.WriteLine($"{vector}.Store(zs, ref z0, (nuint)j);");
-                writer.WriteLine($"f0 = {vector}.Fma({vector}.Load(ref a0, (nuint)j), Sigma(zs), f0);");
+                writer.WriteLine($"{vector}.StoreUnsafe(zs, ref z0, (nuint)j);");
+                writer.WriteLine($"f0 = {vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref a0, (nuint)j), Sigma(zs), f0);");
             }
-            writer.WriteLine($"double f = {vector}.Sum(f0);");
+            writer.WriteLine($"double f = {LaneSums}.Sum(f0);");
             using (writer.Block("for (; j < K; j++)"))
             {
-                writer.WriteLine($"double zj = {vector}.Sum({Partial(Start("j"))});");
+                writer.WriteLine($"double zj = {LaneSums}.Sum({Partial(Start("j"))});");
                 writer.WriteLine("Unsafe.Add(ref z0, j) = zj;");
                 writer.WriteLine("f += Unsafe.Add(ref a0, j) * Sigma(zj);");
             }
@@ -126,7 +126,7 @@ namespace Convotron.Generator
         }
 
         /// <summary>The transposing add tree of the partial width: Sums4.</summary>
-        private static string TreeName(VectorWidth partial) => Invariant($"{partial.Type}.Sums{partial.Lanes}");
+        private static string TreeName(VectorWidth partial) => Invariant($"{LaneSums}.Sums{partial.Lanes}");
 
         /// <summary>The helper returning one patch's lane partials for a batched form: PatchPartial512, NonOverlappingPatchPartial256, ….</summary>
         private static string PartialName(KernelPlan.PassPlan pass, KernelPlan.BatchForm batch) =>
@@ -328,14 +328,14 @@ namespace Convotron.Generator
             foreach ((string _, Slot slot, int _) in sums)
             {
                 if (slot.Width is { } width && broadcasts.Add(width.Lanes))
-                    writer.WriteLine(Invariant($"{width.Of} {factor}{width.Lanes} = {width.Type}.Splat({factor});"));
+                    writer.WriteLine(Invariant($"{width.Of} {factor}{width.Lanes} = {width.Type}.Create({factor});"));
             }
             foreach ((string sum, Slot slot, int offset) in sums)
             {
                 writer.WriteLine(slot.Width is not { } width
                     ? Invariant($"Unsafe.Add(ref t, {offset}) = Math.FusedMultiplyAdd({sum}, {factor}, Unsafe.Add(ref t, {offset}));")
-                    : Invariant($"{width.Type}.Store({width.Type}.Fma({sum}, {factor}{width.Lanes}, ") +
-                        Invariant($"{width.Type}.Load(ref t, {offset})), ref t, {offset});"));
+                    : Invariant($"{width.Type}.StoreUnsafe({width.Type}.FusedMultiplyAdd({sum}, {factor}{width.Lanes}, ") +
+                        Invariant($"{width.Type}.LoadUnsafe(ref t, {offset})), ref t, {offset});"));
             }
         }
 

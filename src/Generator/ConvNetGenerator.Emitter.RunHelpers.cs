@@ -75,11 +75,11 @@ namespace Convotron.Generator
                     {
                         VectorWidth width = slots[m].Width!;
                         int xOffset = runs.InputOffset(run) + slots[m].Offset;
-                        string load = Invariant($"{width.Type}.Load(ref x, {(xOffset == 0 ? "start" : Invariant($"start + {xOffset}"))})");
+                        string load = Invariant($"{width.Type}.LoadUnsafe(ref x, {(xOffset == 0 ? "start" : Invariant($"start + {xOffset}"))})");
                         string weight = Invariant($"w{run * slots.Length + m}");
                         writer.WriteLine(run == 0
                             ? Invariant($"{width.Of} sum{m} = {load} * {weight};")
-                            : Invariant($"sum{m} = {width.Type}.Fma({load}, {weight}, sum{m});"));
+                            : Invariant($"sum{m} = {width.Type}.FusedMultiplyAdd({load}, {weight}, sum{m});"));
                     }
                 }
                 var terms = new List<string>();
@@ -106,7 +106,7 @@ namespace Convotron.Generator
                 foreach (Slot slot in slots)
                 {
                     if (slot.Width is { } width && broadcasts.Add(width.Lanes))
-                        writer.WriteLine(Invariant($"{width.Of} c{width.Lanes} = {width.Type}.Splat(c);"));
+                        writer.WriteLine(Invariant($"{width.Of} c{width.Lanes} = {width.Type}.Create(c);"));
                 }
                 for (int m = 0; m < slots.Length; m++)
                 {
@@ -114,7 +114,7 @@ namespace Convotron.Generator
                     string offset = slot.Offset == 0 ? "xOffset" : Invariant($"xOffset + {slot.Offset}");
                     writer.WriteLine(slot.Width is not { } width
                         ? Invariant($"acc{m} = Math.FusedMultiplyAdd(Unsafe.Add(ref x, {offset}), c, acc{m});")
-                        : Invariant($"acc{m} = {width.Type}.Fma({width.Type}.Load(ref x, {offset}), c{width.Lanes}, acc{m});"));
+                        : Invariant($"acc{m} = {width.Type}.FusedMultiplyAdd({width.Type}.LoadUnsafe(ref x, {offset}), c{width.Lanes}, acc{m});"));
                 }
             }
             writer.WriteLine();
@@ -132,8 +132,8 @@ namespace Convotron.Generator
                     int lanes = width.Lanes, vectors = length / lanes, vectorEnd = vectors * lanes;
                     // Up to four independent accumulators, so the adds do not wait on one another.
                     int accumulators = Math.Min(4, vectors);
-                    string Loads(string offset) => $"{vector}.Load(ref w, wOffset{offset}), {vector}.Load(ref x, xOffset{offset})";
-                    string Fma(string offset, string sum) => $"{sum} = {vector}.Fma({Loads(offset)}, {sum});";
+                    string Loads(string offset) => $"{vector}.LoadUnsafe(ref w, wOffset{offset}), {vector}.LoadUnsafe(ref x, xOffset{offset})";
+                    string Fma(string offset, string sum) => $"{sum} = {vector}.FusedMultiplyAdd({Loads(offset)}, {sum});";
                     if (vectors <= KernelPlan.MaxUnrolledDotVectors)
                     {
                         for (int v = 0; v < vectors; v++)
@@ -161,10 +161,10 @@ namespace Convotron.Generator
                         sums.Add(Invariant($"sum{a}"));
                     if (vectorEnd == length)
                     {
-                        writer.WriteLine($"return {vector}.Sum({string.Join(" + ", sums)});");
+                        writer.WriteLine($"return {LaneSums}.Sum({string.Join(" + ", sums)});");
                         return;
                     }
-                    writer.WriteLine($"double total = {vector}.Sum({string.Join(" + ", sums)});");
+                    writer.WriteLine($"double total = {LaneSums}.Sum({string.Join(" + ", sums)});");
                     for (int i = vectorEnd; i < length; i++)
                     {
                         writer.WriteLine(Invariant($"total = Math.FusedMultiplyAdd(Unsafe.Add(ref w, wOffset + {i}), ") +
@@ -195,9 +195,9 @@ namespace Convotron.Generator
                     string vector = width.Type;
                     int lanes = width.Lanes, vectors = length / lanes, vectorEnd = vectors * lanes;
                     string Update(string offset) =>
-                        $"{vector}.Store({vector}.Fma({vector}.Load(ref x, xOffset{offset}), scale, " +
-                        $"{vector}.Load(ref t, tOffset{offset})), ref t, tOffset{offset});";
-                    writer.WriteLine($"{width.Of} scale = {vector}.Splat(c);");
+                        $"{vector}.StoreUnsafe({vector}.FusedMultiplyAdd({vector}.LoadUnsafe(ref x, xOffset{offset}), scale, " +
+                        $"{vector}.LoadUnsafe(ref t, tOffset{offset})), ref t, tOffset{offset});";
+                    writer.WriteLine($"{width.Of} scale = {vector}.Create(c);");
                     if (vectors <= KernelPlan.MaxUnrolledAxpyVectors)
                     {
                         for (int v = 0; v < vectors; v++)
@@ -251,8 +251,8 @@ namespace Convotron.Generator
                             string input = xOffset == 0 ? "start" : Invariant($"start + {xOffset}");
                             string loads = slot.Width is not { } vector
                                 ? Invariant($"Unsafe.Add(ref w, {wOffset}), Unsafe.Add(ref x, {input})")
-                                : Invariant($"{vector.Type}.Load(ref w, {wOffset}), {vector.Type}.Load(ref x, {input})");
-                            string fma = slot.Width is { } lanes ? lanes.Type + ".Fma" : "Math.FusedMultiplyAdd";
+                                : Invariant($"{vector.Type}.LoadUnsafe(ref w, {wOffset}), {vector.Type}.LoadUnsafe(ref x, {input})");
+                            string fma = slot.Width is { } lanes ? lanes.Type + ".FusedMultiplyAdd" : "Math.FusedMultiplyAdd";
                             if (run == 0)
                             {
                                 writer.WriteLine(Invariant($"{slot.Declared} sum{m} = {loads.Replace("), ", ") * ")};"));
@@ -273,7 +273,7 @@ namespace Convotron.Generator
                                 group.Add(Invariant($"sum{m}"));
                         }
                         if (group.Count > 0)
-                            terms.Add($"{vectorWidth.Type}.Sum({string.Join(" + ", group)})");
+                            terms.Add($"{LaneSums}.Sum({string.Join(" + ", group)})");
                     }
                     for (int m = 0; m < slots.Length; m++)
                     {

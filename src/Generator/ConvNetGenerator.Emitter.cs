@@ -161,7 +161,7 @@ namespace Convotron.Generator
             Property(writer, $"{GlobalSpan} Filter", w);
             Property(writer, $"{GlobalSpan} OutputWeights", a);
             writer.WriteLine();
-            writer.WriteLine($"/// <summary>The patch kernel of this geometry as its struct type (see {Kernel}).</summary>");
+            writer.WriteLine($"/// <summary>The patch kernel of this geometry as its struct type: <see cref=\"{Kernel}\"/>.</summary>");
             writer.WriteLine($"public {EmittedNames.PatchKernel} Kernel => default;");
             writer.WriteLine($"{Kernel} global::Convotron.IConvNet.Kernel => {EmittedNames.PatchKernel}.Boxed;");
             Member(writer, $"double Predict({GlobalReadOnlySpan} x)", $"{kernels}.Predict({w}, {a}, {z}, x)", optimized: true);
@@ -197,7 +197,7 @@ namespace Convotron.Generator
             string kernels = KernelsReference(plan.Geometry.Model);
             string span = GlobalSpan, read = GlobalReadOnlySpan;
             writer.WriteLine();
-            writer.WriteLine($"/// <summary>The {Kernel} of this geometry: constant offsets, no state.</summary>");
+            writer.WriteLine($"/// <summary>The <see cref=\"{Kernel}\"/> of this geometry: constant offsets, no state.</summary>");
             using (writer.Block($"public readonly struct {EmittedNames.PatchKernel} : {Kernel}"))
             {
                 writer.WriteLine($"internal static readonly {Kernel} Boxed = default({EmittedNames.PatchKernel});");

@@ -50,7 +50,7 @@ namespace Convotron.Generator
         /// run in software on AVX2 CPUs, measured 15–20× slower. Lanes of one run are a fixed layout (see
         /// <see cref="Layout"/>); nothing in the code asks what the hardware has.
         /// </summary>
-        public static readonly IReadOnlyList<VectorWidth> VectorWidths = new[] { new VectorWidth("Vector256", "Lanes", "V4", 4) };
+        public static readonly IReadOnlyList<VectorWidth> VectorWidths = new[] { new VectorWidth("Vector256", "Vector256", "V4", 4) };
 
         private KernelPlan(GeometryPlan geometry)
         {
@@ -393,8 +393,9 @@ namespace Convotron.Generator
     }
 
     /// <summary>
-    /// A SIMD width of the generated code: the vector type's name (in scope by a using directive), the file-local class
-    /// whose static methods are its operations (the Vector128 rung, see ConvNetGenerator.EmitLanes) and its lanes of double.
+    /// A SIMD width of the generated code: the vector type's name (in scope by a using directive), the class of its
+    /// element-wise operations, the alias of its type and its lanes of double. Sums across lanes go through the
+    /// file-local Lanes class instead (the Vector128 rung, see ConvNetGenerator.EmitLanes).
     /// </summary>
     internal sealed class VectorWidth
     {
@@ -409,7 +410,7 @@ namespace Convotron.Generator
         /// <summary>"Vector256".</summary>
         public string Name { get; }
 
-        /// <summary>The class of the operations: Lanes.Load, Lanes.Fma, Lanes.Sum, ….</summary>
+        /// <summary>The class of the element-wise operations: Vector256.LoadUnsafe, Vector256.FusedMultiplyAdd, ….</summary>
         public string Type { get; }
 
         public int Lanes { get; }

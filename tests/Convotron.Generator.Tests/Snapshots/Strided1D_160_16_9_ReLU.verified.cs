@@ -50,8 +50,8 @@ namespace App
         /// <inheritdoc/>
         public global::System.Span<double> OutputWeights => _outputWeights;
 
-        /// <summary>The patch kernel of this geometry as its struct type (see
-        /// global::Convotron.IPatchKernel).</summary>
+        /// <summary>The patch kernel of this geometry as its struct type: <see
+        /// cref="global::Convotron.IPatchKernel"/>.</summary>
         public PatchKernel Kernel => default;
         global::Convotron.IPatchKernel global::Convotron.IConvNet.Kernel => PatchKernel.Boxed;
 
@@ -76,7 +76,8 @@ namespace App
             return clone;
         }
 
-        /// <summary>The global::Convotron.IPatchKernel of this geometry: constant offsets, no state.</summary>
+        /// <summary>The <see cref="global::Convotron.IPatchKernel"/> of this geometry: constant offsets, no
+        /// state.</summary>
         public readonly struct PatchKernel : global::Convotron.IPatchKernel
         {
             internal static readonly global::Convotron.IPatchKernel Boxed = default(PatchKernel);
@@ -230,7 +231,7 @@ namespace Convotron.Generated
 
         /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
         [MethodImpl(AggressiveInlining)]
-        private static V4 Sigma(V4 z) => Lanes.Max(z, z * ActivationSlope);
+        private static V4 Sigma(V4 z) => Vector256.MaxNative(z, z * ActivationSlope);
 
         /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
         [MethodImpl(AggressiveInlining)]
@@ -261,10 +262,10 @@ namespace Convotron.Generated
             ref double x0 = ref MemoryMarshal.GetReference(x);
             // 4 patches at a time: each patch's products in one V4 (PatchPartial256), the 4 partials summed across
             // lanes together (Lanes.Sums4), σ and a_j σ(z_j) in lanes.
-            V4 w0 = Lanes.Load(ref w, 0);
-            V4 w1 = Lanes.Load(ref w, 4);
-            V4 w2 = Lanes.Load(ref w, 8);
-            V4 w3 = Lanes.Load(ref w, 12);
+            V4 w0 = Vector256.LoadUnsafe(ref w, 0);
+            V4 w1 = Vector256.LoadUnsafe(ref w, 4);
+            V4 w2 = Vector256.LoadUnsafe(ref w, 8);
+            V4 w3 = Vector256.LoadUnsafe(ref w, 12);
             ref double a0 = ref MemoryMarshal.GetReference(a);
             ref double z0 = ref MemoryMarshal.GetReference(z);
             V4 f0 = default, f1 = default;
@@ -273,29 +274,29 @@ namespace Convotron.Generated
                 PatchPartial256(ref x0, 9, w0, w1, w2, w3), // x[9..24]
                 PatchPartial256(ref x0, 18, w0, w1, w2, w3), // x[18..33]
                 PatchPartial256(ref x0, 27, w0, w1, w2, w3)); // x[27..42]
-            Lanes.Store(z0_3, ref z0, 0);
-            f0 = Lanes.Fma(Lanes.Load(ref a0, 0), Sigma(z0_3), f0);
+            Vector256.StoreUnsafe(z0_3, ref z0, 0);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 0), Sigma(z0_3), f0);
             V4 z4_7 = Lanes.Sums4(
                 PatchPartial256(ref x0, 36, w0, w1, w2, w3), // x[36..51]
                 PatchPartial256(ref x0, 45, w0, w1, w2, w3), // x[45..60]
                 PatchPartial256(ref x0, 54, w0, w1, w2, w3), // x[54..69]
                 PatchPartial256(ref x0, 63, w0, w1, w2, w3)); // x[63..78]
-            Lanes.Store(z4_7, ref z0, 4);
-            f1 = Lanes.Fma(Lanes.Load(ref a0, 4), Sigma(z4_7), f1);
+            Vector256.StoreUnsafe(z4_7, ref z0, 4);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 4), Sigma(z4_7), f1);
             V4 z8_11 = Lanes.Sums4(
                 PatchPartial256(ref x0, 72, w0, w1, w2, w3), // x[72..87]
                 PatchPartial256(ref x0, 81, w0, w1, w2, w3), // x[81..96]
                 PatchPartial256(ref x0, 90, w0, w1, w2, w3), // x[90..105]
                 PatchPartial256(ref x0, 99, w0, w1, w2, w3)); // x[99..114]
-            Lanes.Store(z8_11, ref z0, 8);
-            f0 = Lanes.Fma(Lanes.Load(ref a0, 8), Sigma(z8_11), f0);
+            Vector256.StoreUnsafe(z8_11, ref z0, 8);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 8), Sigma(z8_11), f0);
             V4 z12_15 = Lanes.Sums4(
                 PatchPartial256(ref x0, 108, w0, w1, w2, w3), // x[108..123]
                 PatchPartial256(ref x0, 117, w0, w1, w2, w3), // x[117..132]
                 PatchPartial256(ref x0, 126, w0, w1, w2, w3), // x[126..141]
                 PatchPartial256(ref x0, 135, w0, w1, w2, w3)); // x[135..150]
-            Lanes.Store(z12_15, ref z0, 12);
-            f1 = Lanes.Fma(Lanes.Load(ref a0, 12), Sigma(z12_15), f1);
+            Vector256.StoreUnsafe(z12_15, ref z0, 12);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 12), Sigma(z12_15), f1);
             double f = Lanes.Sum(f0 + f1);
             double z16 = Lanes.Sum(PatchPartial256(ref x0, 144, w0, w1, w2, w3)); // x[144..159]
             Unsafe.Add(ref z0, 16) = z16;
@@ -335,11 +336,11 @@ namespace Convotron.Generated
             V4 sum1 = acc0_1 + acc1_1;
             V4 sum2 = acc0_2 + acc1_2;
             V4 sum3 = acc0_3 + acc1_3;
-            V4 scale4 = Lanes.Splat(scale);
-            Lanes.Store(Lanes.Fma(sum0, scale4, Lanes.Load(ref t, 0)), ref t, 0);
-            Lanes.Store(Lanes.Fma(sum1, scale4, Lanes.Load(ref t, 4)), ref t, 4);
-            Lanes.Store(Lanes.Fma(sum2, scale4, Lanes.Load(ref t, 8)), ref t, 8);
-            Lanes.Store(Lanes.Fma(sum3, scale4, Lanes.Load(ref t, 12)), ref t, 12);
+            V4 scale4 = Vector256.Create(scale);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(sum0, scale4, Vector256.LoadUnsafe(ref t, 0)), ref t, 0);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(sum1, scale4, Vector256.LoadUnsafe(ref t, 4)), ref t, 4);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(sum2, scale4, Vector256.LoadUnsafe(ref t, 8)), ref t, 8);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(sum3, scale4, Vector256.LoadUnsafe(ref t, 12)), ref t, 12);
         }
 
         /// <summary>z_j = w_non · P_j^non x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
@@ -410,10 +411,10 @@ namespace Convotron.Generated
         [MethodImpl(AggressiveInlining)]
         private static V4 PatchPartial256(ref double x, nuint start, V4 w0, V4 w1, V4 w2, V4 w3)
         {
-            V4 sum0 = Lanes.Load(ref x, start) * w0;
-            V4 sum1 = Lanes.Load(ref x, start + 4) * w1;
-            V4 sum2 = Lanes.Load(ref x, start + 8) * w2;
-            V4 sum3 = Lanes.Load(ref x, start + 12) * w3;
+            V4 sum0 = Vector256.LoadUnsafe(ref x, start) * w0;
+            V4 sum1 = Vector256.LoadUnsafe(ref x, start + 4) * w1;
+            V4 sum2 = Vector256.LoadUnsafe(ref x, start + 8) * w2;
+            V4 sum3 = Vector256.LoadUnsafe(ref x, start + 12) * w3;
             return sum0 + sum1 + sum2 + sum3;
         }
 
@@ -431,10 +432,10 @@ namespace Convotron.Generated
         [MethodImpl(AggressiveInlining)]
         private static double Dot16(ref double w, nuint wOffset, ref double x, nuint xOffset)
         {
-            V4 sum0 = Lanes.Load(ref w, wOffset) * Lanes.Load(ref x, xOffset);
-            V4 sum1 = Lanes.Load(ref w, wOffset + 4) * Lanes.Load(ref x, xOffset + 4);
-            V4 sum2 = Lanes.Load(ref w, wOffset + 8) * Lanes.Load(ref x, xOffset + 8);
-            V4 sum3 = Lanes.Load(ref w, wOffset + 12) * Lanes.Load(ref x, xOffset + 12);
+            V4 sum0 = Vector256.LoadUnsafe(ref w, wOffset) * Vector256.LoadUnsafe(ref x, xOffset);
+            V4 sum1 = Vector256.LoadUnsafe(ref w, wOffset + 4) * Vector256.LoadUnsafe(ref x, xOffset + 4);
+            V4 sum2 = Vector256.LoadUnsafe(ref w, wOffset + 8) * Vector256.LoadUnsafe(ref x, xOffset + 8);
+            V4 sum3 = Vector256.LoadUnsafe(ref w, wOffset + 12) * Vector256.LoadUnsafe(ref x, xOffset + 12);
             return Lanes.Sum(sum0 + sum1 + sum2 + sum3);
         }
 
@@ -451,55 +452,22 @@ namespace Convotron.Generated
         private static void Accumulate16(double c, ref double x, nuint xOffset, ref V4 acc0, ref V4 acc1, ref V4 acc2,
             ref V4 acc3)
         {
-            V4 c4 = Lanes.Splat(c);
-            acc0 = Lanes.Fma(Lanes.Load(ref x, xOffset), c4, acc0);
-            acc1 = Lanes.Fma(Lanes.Load(ref x, xOffset + 4), c4, acc1);
-            acc2 = Lanes.Fma(Lanes.Load(ref x, xOffset + 8), c4, acc2);
-            acc3 = Lanes.Fma(Lanes.Load(ref x, xOffset + 12), c4, acc3);
+            V4 c4 = Vector256.Create(c);
+            acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);
+            acc1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + 4), c4, acc1);
+            acc2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + 8), c4, acc2);
+            acc3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + 12), c4, acc3);
         }
 
     }
 
-    /// <summary>Four lanes of double: Vector256, or two Vector128 halves where only those are accelerated.</summary>
+    /// <summary>Sums across four lanes: of a Vector256, or of its two Vector128 halves where only those are
+    /// accelerated.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Convotron.Generator", "1.0.0")]
     file static class Lanes
     {
         // A JIT-time constant: the Vector128 rung (ARM64, x64 without AVX2) or Vector256 itself.
         private static bool Halves => !Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated;
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Load(ref double x, nuint i) => Halves
-            ? Vector256.Create(Vector128.LoadUnsafe(ref x, i), Vector128.LoadUnsafe(ref x, i + 2))
-            : Vector256.LoadUnsafe(ref x, i);
-
-        [MethodImpl(AggressiveInlining)]
-        public static void Store(V4 v, ref double x, nuint i)
-        {
-            if (Halves)
-            {
-                v.GetLower().StoreUnsafe(ref x, i);
-                v.GetUpper().StoreUnsafe(ref x, i + 2);
-            }
-            else
-                v.StoreUnsafe(ref x, i);
-        }
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Fma(V4 a, V4 b, V4 c) => Halves
-            ? Vector256.Create(Vector128.FusedMultiplyAdd(a.GetLower(), b.GetLower(), c.GetLower()),
-                Vector128.FusedMultiplyAdd(a.GetUpper(), b.GetUpper(), c.GetUpper()))
-            : Vector256.FusedMultiplyAdd(a, b, c);
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Max(V4 a, V4 b) => Halves
-            ? Vector256.Create(Vector128.MaxNative(a.GetLower(), b.GetLower()), Vector128.MaxNative(a.GetUpper(),
-                b.GetUpper()))
-            : Vector256.MaxNative(a, b);
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Splat(double c) => Halves
-            ? Vector256.Create(Vector128.Create(c), Vector128.Create(c))
-            : Vector256.Create(c);
 
         [MethodImpl(AggressiveInlining)]
         public static double Sum(V4 v) => Halves

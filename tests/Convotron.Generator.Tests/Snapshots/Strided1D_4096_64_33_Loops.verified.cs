@@ -50,8 +50,8 @@ namespace App
         /// <inheritdoc/>
         public global::System.Span<double> OutputWeights => _outputWeights;
 
-        /// <summary>The patch kernel of this geometry as its struct type (see
-        /// global::Convotron.IPatchKernel).</summary>
+        /// <summary>The patch kernel of this geometry as its struct type: <see
+        /// cref="global::Convotron.IPatchKernel"/>.</summary>
         public PatchKernel Kernel => default;
         global::Convotron.IPatchKernel global::Convotron.IConvNet.Kernel => PatchKernel.Boxed;
 
@@ -76,7 +76,8 @@ namespace App
             return clone;
         }
 
-        /// <summary>The global::Convotron.IPatchKernel of this geometry: constant offsets, no state.</summary>
+        /// <summary>The <see cref="global::Convotron.IPatchKernel"/> of this geometry: constant offsets, no
+        /// state.</summary>
         public readonly struct PatchKernel : global::Convotron.IPatchKernel
         {
             internal static readonly global::Convotron.IPatchKernel Boxed = default(PatchKernel);
@@ -230,7 +231,7 @@ namespace Convotron.Generated
 
         /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
         [MethodImpl(AggressiveInlining)]
-        private static V4 Sigma(V4 z) => Lanes.Max(z, z * ActivationSlope);
+        private static V4 Sigma(V4 z) => Vector256.MaxNative(z, z * ActivationSlope);
 
         /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
         [MethodImpl(AggressiveInlining)]
@@ -243,12 +244,15 @@ namespace Convotron.Generated
             V4 sum0 = default, sum1 = default;
             for (; j + 8 <= K; j += 8)
             {
-                sum0 = Lanes.Fma(Lanes.Load(ref a0, j), Sigma(Lanes.Load(ref z0, j)), sum0);
-                sum1 = Lanes.Fma(Lanes.Load(ref a0, j + 4), Sigma(Lanes.Load(ref z0, j + 4)), sum1);
+                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
+                    j)), sum0);
+                sum1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j + 4),
+                    Sigma(Vector256.LoadUnsafe(ref z0, j + 4)), sum1);
             }
             if (j + 4 <= K)
             {
-                sum0 = Lanes.Fma(Lanes.Load(ref a0, j), Sigma(Lanes.Load(ref z0, j)), sum0);
+                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
+                    j)), sum0);
                 j += 4;
             }
             f = Lanes.Sum(sum0 + sum1);
@@ -357,10 +361,14 @@ namespace Convotron.Generated
             V4 sum0 = default, sum1 = default, sum2 = default, sum3 = default;
             for (nuint i = 0; i < 64; i += 16)
             {
-                sum0 = Lanes.Fma(Lanes.Load(ref w, wOffset + i), Lanes.Load(ref x, xOffset + i), sum0);
-                sum1 = Lanes.Fma(Lanes.Load(ref w, wOffset + i + 4), Lanes.Load(ref x, xOffset + i + 4), sum1);
-                sum2 = Lanes.Fma(Lanes.Load(ref w, wOffset + i + 8), Lanes.Load(ref x, xOffset + i + 8), sum2);
-                sum3 = Lanes.Fma(Lanes.Load(ref w, wOffset + i + 12), Lanes.Load(ref x, xOffset + i + 12), sum3);
+                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, wOffset + i), Vector256.LoadUnsafe(ref x,
+                    xOffset + i), sum0);
+                sum1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, wOffset + i + 4),
+                    Vector256.LoadUnsafe(ref x, xOffset + i + 4), sum1);
+                sum2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, wOffset + i + 8),
+                    Vector256.LoadUnsafe(ref x, xOffset + i + 8), sum2);
+                sum3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, wOffset + i + 12),
+                    Vector256.LoadUnsafe(ref x, xOffset + i + 12), sum3);
             }
             return Lanes.Sum(sum0 + sum1 + sum2 + sum3);
         }
@@ -377,54 +385,21 @@ namespace Convotron.Generated
         [MethodImpl(AggressiveInlining)]
         private static void Axpy64(double c, ref double x, nuint xOffset, ref double t, nuint tOffset)
         {
-            V4 scale = Lanes.Splat(c);
+            V4 scale = Vector256.Create(c);
             for (nuint i = 0; i < 64; i += 4)
-                Lanes.Store(Lanes.Fma(Lanes.Load(ref x, xOffset + i), scale, Lanes.Load(ref t, tOffset + i)), ref t,
-                    tOffset + i);
+                Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + i), scale,
+                    Vector256.LoadUnsafe(ref t, tOffset + i)), ref t, tOffset + i);
         }
 
     }
 
-    /// <summary>Four lanes of double: Vector256, or two Vector128 halves where only those are accelerated.</summary>
+    /// <summary>Sums across four lanes: of a Vector256, or of its two Vector128 halves where only those are
+    /// accelerated.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Convotron.Generator", "1.0.0")]
     file static class Lanes
     {
         // A JIT-time constant: the Vector128 rung (ARM64, x64 without AVX2) or Vector256 itself.
         private static bool Halves => !Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated;
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Load(ref double x, nuint i) => Halves
-            ? Vector256.Create(Vector128.LoadUnsafe(ref x, i), Vector128.LoadUnsafe(ref x, i + 2))
-            : Vector256.LoadUnsafe(ref x, i);
-
-        [MethodImpl(AggressiveInlining)]
-        public static void Store(V4 v, ref double x, nuint i)
-        {
-            if (Halves)
-            {
-                v.GetLower().StoreUnsafe(ref x, i);
-                v.GetUpper().StoreUnsafe(ref x, i + 2);
-            }
-            else
-                v.StoreUnsafe(ref x, i);
-        }
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Fma(V4 a, V4 b, V4 c) => Halves
-            ? Vector256.Create(Vector128.FusedMultiplyAdd(a.GetLower(), b.GetLower(), c.GetLower()),
-                Vector128.FusedMultiplyAdd(a.GetUpper(), b.GetUpper(), c.GetUpper()))
-            : Vector256.FusedMultiplyAdd(a, b, c);
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Max(V4 a, V4 b) => Halves
-            ? Vector256.Create(Vector128.MaxNative(a.GetLower(), b.GetLower()), Vector128.MaxNative(a.GetUpper(),
-                b.GetUpper()))
-            : Vector256.MaxNative(a, b);
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Splat(double c) => Halves
-            ? Vector256.Create(Vector128.Create(c), Vector128.Create(c))
-            : Vector256.Create(c);
 
         [MethodImpl(AggressiveInlining)]
         public static double Sum(V4 v) => Halves

@@ -64,8 +64,8 @@ namespace App
         /// <inheritdoc/>
         public global::System.Span<double> OutputWeights => _outputWeights;
 
-        /// <summary>The patch kernel of this geometry as its struct type (see
-        /// global::Convotron.IPatchKernel).</summary>
+        /// <summary>The patch kernel of this geometry as its struct type: <see
+        /// cref="global::Convotron.IPatchKernel"/>.</summary>
         public PatchKernel Kernel => default;
         global::Convotron.IPatchKernel global::Convotron.IConvNet.Kernel => PatchKernel.Boxed;
 
@@ -90,7 +90,8 @@ namespace App
             return clone;
         }
 
-        /// <summary>The global::Convotron.IPatchKernel of this geometry: constant offsets, no state.</summary>
+        /// <summary>The <see cref="global::Convotron.IPatchKernel"/> of this geometry: constant offsets, no
+        /// state.</summary>
         public readonly struct PatchKernel : global::Convotron.IPatchKernel
         {
             internal static readonly global::Convotron.IPatchKernel Boxed = default(PatchKernel);
@@ -245,7 +246,7 @@ namespace Convotron.Generated
 
         /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
         [MethodImpl(AggressiveInlining)]
-        private static V4 Sigma(V4 z) => Lanes.Max(z, z * ActivationSlope);
+        private static V4 Sigma(V4 z) => Vector256.MaxNative(z, z * ActivationSlope);
 
         /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
         [MethodImpl(AggressiveInlining)]
@@ -258,12 +259,15 @@ namespace Convotron.Generated
             V4 sum0 = default, sum1 = default;
             for (; j + 8 <= K; j += 8)
             {
-                sum0 = Lanes.Fma(Lanes.Load(ref a0, j), Sigma(Lanes.Load(ref z0, j)), sum0);
-                sum1 = Lanes.Fma(Lanes.Load(ref a0, j + 4), Sigma(Lanes.Load(ref z0, j + 4)), sum1);
+                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
+                    j)), sum0);
+                sum1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j + 4),
+                    Sigma(Vector256.LoadUnsafe(ref z0, j + 4)), sum1);
             }
             if (j + 4 <= K)
             {
-                sum0 = Lanes.Fma(Lanes.Load(ref a0, j), Sigma(Lanes.Load(ref z0, j)), sum0);
+                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
+                    j)), sum0);
                 j += 4;
             }
             f = Lanes.Sum(sum0 + sum1);
@@ -281,10 +285,10 @@ namespace Convotron.Generated
             ref double x0 = ref MemoryMarshal.GetReference(x);
             // 4 patches at a time: each patch's products in one V4 (PatchPartial256), the 4 partials summed across
             // lanes together (Lanes.Sums4), σ and a_j σ(z_j) in lanes.
-            V4 w0 = Lanes.Load(ref w, 0);
-            V4 w1 = Lanes.Load(ref w, 4);
-            V4 w2 = Lanes.Load(ref w, 8);
-            V4 w3 = Lanes.Load(ref w, 12);
+            V4 w0 = Vector256.LoadUnsafe(ref w, 0);
+            V4 w1 = Vector256.LoadUnsafe(ref w, 4);
+            V4 w2 = Vector256.LoadUnsafe(ref w, 8);
+            V4 w3 = Vector256.LoadUnsafe(ref w, 12);
             ref double a0 = ref MemoryMarshal.GetReference(a);
             ref double z0 = ref MemoryMarshal.GetReference(z);
             V4 f0 = default, f1 = default;
@@ -293,141 +297,141 @@ namespace Convotron.Generated
                 PatchPartial256(ref x0, 3, w0, w1, w2, w3), // rows 0..3 × columns 3..6
                 PatchPartial256(ref x0, 6, w0, w1, w2, w3), // rows 0..3 × columns 6..9
                 PatchPartial256(ref x0, 9, w0, w1, w2, w3)); // rows 0..3 × columns 9..12
-            Lanes.Store(z0_3, ref z0, 0);
-            f0 = Lanes.Fma(Lanes.Load(ref a0, 0), Sigma(z0_3), f0);
+            Vector256.StoreUnsafe(z0_3, ref z0, 0);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 0), Sigma(z0_3), f0);
             V4 z4_7 = Lanes.Sums4(
                 PatchPartial256(ref x0, 12, w0, w1, w2, w3), // rows 0..3 × columns 12..15
                 PatchPartial256(ref x0, 15, w0, w1, w2, w3), // rows 0..3 × columns 15..18
                 PatchPartial256(ref x0, 18, w0, w1, w2, w3), // rows 0..3 × columns 18..21
                 PatchPartial256(ref x0, 21, w0, w1, w2, w3)); // rows 0..3 × columns 21..24
-            Lanes.Store(z4_7, ref z0, 4);
-            f1 = Lanes.Fma(Lanes.Load(ref a0, 4), Sigma(z4_7), f1);
+            Vector256.StoreUnsafe(z4_7, ref z0, 4);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 4), Sigma(z4_7), f1);
             V4 z8_11 = Lanes.Sums4(
                 PatchPartial256(ref x0, 24, w0, w1, w2, w3), // rows 0..3 × columns 24..27
                 PatchPartial256(ref x0, 84, w0, w1, w2, w3), // rows 3..6 × columns 0..3
                 PatchPartial256(ref x0, 87, w0, w1, w2, w3), // rows 3..6 × columns 3..6
                 PatchPartial256(ref x0, 90, w0, w1, w2, w3)); // rows 3..6 × columns 6..9
-            Lanes.Store(z8_11, ref z0, 8);
-            f0 = Lanes.Fma(Lanes.Load(ref a0, 8), Sigma(z8_11), f0);
+            Vector256.StoreUnsafe(z8_11, ref z0, 8);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 8), Sigma(z8_11), f0);
             V4 z12_15 = Lanes.Sums4(
                 PatchPartial256(ref x0, 93, w0, w1, w2, w3), // rows 3..6 × columns 9..12
                 PatchPartial256(ref x0, 96, w0, w1, w2, w3), // rows 3..6 × columns 12..15
                 PatchPartial256(ref x0, 99, w0, w1, w2, w3), // rows 3..6 × columns 15..18
                 PatchPartial256(ref x0, 102, w0, w1, w2, w3)); // rows 3..6 × columns 18..21
-            Lanes.Store(z12_15, ref z0, 12);
-            f1 = Lanes.Fma(Lanes.Load(ref a0, 12), Sigma(z12_15), f1);
+            Vector256.StoreUnsafe(z12_15, ref z0, 12);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 12), Sigma(z12_15), f1);
             V4 z16_19 = Lanes.Sums4(
                 PatchPartial256(ref x0, 105, w0, w1, w2, w3), // rows 3..6 × columns 21..24
                 PatchPartial256(ref x0, 108, w0, w1, w2, w3), // rows 3..6 × columns 24..27
                 PatchPartial256(ref x0, 168, w0, w1, w2, w3), // rows 6..9 × columns 0..3
                 PatchPartial256(ref x0, 171, w0, w1, w2, w3)); // rows 6..9 × columns 3..6
-            Lanes.Store(z16_19, ref z0, 16);
-            f0 = Lanes.Fma(Lanes.Load(ref a0, 16), Sigma(z16_19), f0);
+            Vector256.StoreUnsafe(z16_19, ref z0, 16);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 16), Sigma(z16_19), f0);
             V4 z20_23 = Lanes.Sums4(
                 PatchPartial256(ref x0, 174, w0, w1, w2, w3), // rows 6..9 × columns 6..9
                 PatchPartial256(ref x0, 177, w0, w1, w2, w3), // rows 6..9 × columns 9..12
                 PatchPartial256(ref x0, 180, w0, w1, w2, w3), // rows 6..9 × columns 12..15
                 PatchPartial256(ref x0, 183, w0, w1, w2, w3)); // rows 6..9 × columns 15..18
-            Lanes.Store(z20_23, ref z0, 20);
-            f1 = Lanes.Fma(Lanes.Load(ref a0, 20), Sigma(z20_23), f1);
+            Vector256.StoreUnsafe(z20_23, ref z0, 20);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 20), Sigma(z20_23), f1);
             V4 z24_27 = Lanes.Sums4(
                 PatchPartial256(ref x0, 186, w0, w1, w2, w3), // rows 6..9 × columns 18..21
                 PatchPartial256(ref x0, 189, w0, w1, w2, w3), // rows 6..9 × columns 21..24
                 PatchPartial256(ref x0, 192, w0, w1, w2, w3), // rows 6..9 × columns 24..27
                 PatchPartial256(ref x0, 252, w0, w1, w2, w3)); // rows 9..12 × columns 0..3
-            Lanes.Store(z24_27, ref z0, 24);
-            f0 = Lanes.Fma(Lanes.Load(ref a0, 24), Sigma(z24_27), f0);
+            Vector256.StoreUnsafe(z24_27, ref z0, 24);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 24), Sigma(z24_27), f0);
             V4 z28_31 = Lanes.Sums4(
                 PatchPartial256(ref x0, 255, w0, w1, w2, w3), // rows 9..12 × columns 3..6
                 PatchPartial256(ref x0, 258, w0, w1, w2, w3), // rows 9..12 × columns 6..9
                 PatchPartial256(ref x0, 261, w0, w1, w2, w3), // rows 9..12 × columns 9..12
                 PatchPartial256(ref x0, 264, w0, w1, w2, w3)); // rows 9..12 × columns 12..15
-            Lanes.Store(z28_31, ref z0, 28);
-            f1 = Lanes.Fma(Lanes.Load(ref a0, 28), Sigma(z28_31), f1);
+            Vector256.StoreUnsafe(z28_31, ref z0, 28);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 28), Sigma(z28_31), f1);
             V4 z32_35 = Lanes.Sums4(
                 PatchPartial256(ref x0, 267, w0, w1, w2, w3), // rows 9..12 × columns 15..18
                 PatchPartial256(ref x0, 270, w0, w1, w2, w3), // rows 9..12 × columns 18..21
                 PatchPartial256(ref x0, 273, w0, w1, w2, w3), // rows 9..12 × columns 21..24
                 PatchPartial256(ref x0, 276, w0, w1, w2, w3)); // rows 9..12 × columns 24..27
-            Lanes.Store(z32_35, ref z0, 32);
-            f0 = Lanes.Fma(Lanes.Load(ref a0, 32), Sigma(z32_35), f0);
+            Vector256.StoreUnsafe(z32_35, ref z0, 32);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 32), Sigma(z32_35), f0);
             V4 z36_39 = Lanes.Sums4(
                 PatchPartial256(ref x0, 336, w0, w1, w2, w3), // rows 12..15 × columns 0..3
                 PatchPartial256(ref x0, 339, w0, w1, w2, w3), // rows 12..15 × columns 3..6
                 PatchPartial256(ref x0, 342, w0, w1, w2, w3), // rows 12..15 × columns 6..9
                 PatchPartial256(ref x0, 345, w0, w1, w2, w3)); // rows 12..15 × columns 9..12
-            Lanes.Store(z36_39, ref z0, 36);
-            f1 = Lanes.Fma(Lanes.Load(ref a0, 36), Sigma(z36_39), f1);
+            Vector256.StoreUnsafe(z36_39, ref z0, 36);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 36), Sigma(z36_39), f1);
             V4 z40_43 = Lanes.Sums4(
                 PatchPartial256(ref x0, 348, w0, w1, w2, w3), // rows 12..15 × columns 12..15
                 PatchPartial256(ref x0, 351, w0, w1, w2, w3), // rows 12..15 × columns 15..18
                 PatchPartial256(ref x0, 354, w0, w1, w2, w3), // rows 12..15 × columns 18..21
                 PatchPartial256(ref x0, 357, w0, w1, w2, w3)); // rows 12..15 × columns 21..24
-            Lanes.Store(z40_43, ref z0, 40);
-            f0 = Lanes.Fma(Lanes.Load(ref a0, 40), Sigma(z40_43), f0);
+            Vector256.StoreUnsafe(z40_43, ref z0, 40);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 40), Sigma(z40_43), f0);
             V4 z44_47 = Lanes.Sums4(
                 PatchPartial256(ref x0, 360, w0, w1, w2, w3), // rows 12..15 × columns 24..27
                 PatchPartial256(ref x0, 420, w0, w1, w2, w3), // rows 15..18 × columns 0..3
                 PatchPartial256(ref x0, 423, w0, w1, w2, w3), // rows 15..18 × columns 3..6
                 PatchPartial256(ref x0, 426, w0, w1, w2, w3)); // rows 15..18 × columns 6..9
-            Lanes.Store(z44_47, ref z0, 44);
-            f1 = Lanes.Fma(Lanes.Load(ref a0, 44), Sigma(z44_47), f1);
+            Vector256.StoreUnsafe(z44_47, ref z0, 44);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 44), Sigma(z44_47), f1);
             V4 z48_51 = Lanes.Sums4(
                 PatchPartial256(ref x0, 429, w0, w1, w2, w3), // rows 15..18 × columns 9..12
                 PatchPartial256(ref x0, 432, w0, w1, w2, w3), // rows 15..18 × columns 12..15
                 PatchPartial256(ref x0, 435, w0, w1, w2, w3), // rows 15..18 × columns 15..18
                 PatchPartial256(ref x0, 438, w0, w1, w2, w3)); // rows 15..18 × columns 18..21
-            Lanes.Store(z48_51, ref z0, 48);
-            f0 = Lanes.Fma(Lanes.Load(ref a0, 48), Sigma(z48_51), f0);
+            Vector256.StoreUnsafe(z48_51, ref z0, 48);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 48), Sigma(z48_51), f0);
             V4 z52_55 = Lanes.Sums4(
                 PatchPartial256(ref x0, 441, w0, w1, w2, w3), // rows 15..18 × columns 21..24
                 PatchPartial256(ref x0, 444, w0, w1, w2, w3), // rows 15..18 × columns 24..27
                 PatchPartial256(ref x0, 504, w0, w1, w2, w3), // rows 18..21 × columns 0..3
                 PatchPartial256(ref x0, 507, w0, w1, w2, w3)); // rows 18..21 × columns 3..6
-            Lanes.Store(z52_55, ref z0, 52);
-            f1 = Lanes.Fma(Lanes.Load(ref a0, 52), Sigma(z52_55), f1);
+            Vector256.StoreUnsafe(z52_55, ref z0, 52);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 52), Sigma(z52_55), f1);
             V4 z56_59 = Lanes.Sums4(
                 PatchPartial256(ref x0, 510, w0, w1, w2, w3), // rows 18..21 × columns 6..9
                 PatchPartial256(ref x0, 513, w0, w1, w2, w3), // rows 18..21 × columns 9..12
                 PatchPartial256(ref x0, 516, w0, w1, w2, w3), // rows 18..21 × columns 12..15
                 PatchPartial256(ref x0, 519, w0, w1, w2, w3)); // rows 18..21 × columns 15..18
-            Lanes.Store(z56_59, ref z0, 56);
-            f0 = Lanes.Fma(Lanes.Load(ref a0, 56), Sigma(z56_59), f0);
+            Vector256.StoreUnsafe(z56_59, ref z0, 56);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 56), Sigma(z56_59), f0);
             V4 z60_63 = Lanes.Sums4(
                 PatchPartial256(ref x0, 522, w0, w1, w2, w3), // rows 18..21 × columns 18..21
                 PatchPartial256(ref x0, 525, w0, w1, w2, w3), // rows 18..21 × columns 21..24
                 PatchPartial256(ref x0, 528, w0, w1, w2, w3), // rows 18..21 × columns 24..27
                 PatchPartial256(ref x0, 588, w0, w1, w2, w3)); // rows 21..24 × columns 0..3
-            Lanes.Store(z60_63, ref z0, 60);
-            f1 = Lanes.Fma(Lanes.Load(ref a0, 60), Sigma(z60_63), f1);
+            Vector256.StoreUnsafe(z60_63, ref z0, 60);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 60), Sigma(z60_63), f1);
             V4 z64_67 = Lanes.Sums4(
                 PatchPartial256(ref x0, 591, w0, w1, w2, w3), // rows 21..24 × columns 3..6
                 PatchPartial256(ref x0, 594, w0, w1, w2, w3), // rows 21..24 × columns 6..9
                 PatchPartial256(ref x0, 597, w0, w1, w2, w3), // rows 21..24 × columns 9..12
                 PatchPartial256(ref x0, 600, w0, w1, w2, w3)); // rows 21..24 × columns 12..15
-            Lanes.Store(z64_67, ref z0, 64);
-            f0 = Lanes.Fma(Lanes.Load(ref a0, 64), Sigma(z64_67), f0);
+            Vector256.StoreUnsafe(z64_67, ref z0, 64);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 64), Sigma(z64_67), f0);
             V4 z68_71 = Lanes.Sums4(
                 PatchPartial256(ref x0, 603, w0, w1, w2, w3), // rows 21..24 × columns 15..18
                 PatchPartial256(ref x0, 606, w0, w1, w2, w3), // rows 21..24 × columns 18..21
                 PatchPartial256(ref x0, 609, w0, w1, w2, w3), // rows 21..24 × columns 21..24
                 PatchPartial256(ref x0, 612, w0, w1, w2, w3)); // rows 21..24 × columns 24..27
-            Lanes.Store(z68_71, ref z0, 68);
-            f1 = Lanes.Fma(Lanes.Load(ref a0, 68), Sigma(z68_71), f1);
+            Vector256.StoreUnsafe(z68_71, ref z0, 68);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 68), Sigma(z68_71), f1);
             V4 z72_75 = Lanes.Sums4(
                 PatchPartial256(ref x0, 672, w0, w1, w2, w3), // rows 24..27 × columns 0..3
                 PatchPartial256(ref x0, 675, w0, w1, w2, w3), // rows 24..27 × columns 3..6
                 PatchPartial256(ref x0, 678, w0, w1, w2, w3), // rows 24..27 × columns 6..9
                 PatchPartial256(ref x0, 681, w0, w1, w2, w3)); // rows 24..27 × columns 9..12
-            Lanes.Store(z72_75, ref z0, 72);
-            f0 = Lanes.Fma(Lanes.Load(ref a0, 72), Sigma(z72_75), f0);
+            Vector256.StoreUnsafe(z72_75, ref z0, 72);
+            f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 72), Sigma(z72_75), f0);
             V4 z76_79 = Lanes.Sums4(
                 PatchPartial256(ref x0, 684, w0, w1, w2, w3), // rows 24..27 × columns 12..15
                 PatchPartial256(ref x0, 687, w0, w1, w2, w3), // rows 24..27 × columns 15..18
                 PatchPartial256(ref x0, 690, w0, w1, w2, w3), // rows 24..27 × columns 18..21
                 PatchPartial256(ref x0, 693, w0, w1, w2, w3)); // rows 24..27 × columns 21..24
-            Lanes.Store(z76_79, ref z0, 76);
-            f1 = Lanes.Fma(Lanes.Load(ref a0, 76), Sigma(z76_79), f1);
+            Vector256.StoreUnsafe(z76_79, ref z0, 76);
+            f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 76), Sigma(z76_79), f1);
             double f = Lanes.Sum(f0 + f1);
             double z80 = Lanes.Sum(PatchPartial256(ref x0, 696, w0, w1, w2, w3)); // rows 24..27 × columns 24..27
             Unsafe.Add(ref z0, 80) = z80;
@@ -475,11 +479,11 @@ namespace Convotron.Generated
             V4 sum1 = acc0_r1_0 + acc1_r1_0;
             V4 sum2 = acc0_r2_0 + acc1_r2_0;
             V4 sum3 = acc0_r3_0 + acc1_r3_0;
-            V4 scale4 = Lanes.Splat(scale);
-            Lanes.Store(Lanes.Fma(sum0, scale4, Lanes.Load(ref t, 0)), ref t, 0);
-            Lanes.Store(Lanes.Fma(sum1, scale4, Lanes.Load(ref t, 4)), ref t, 4);
-            Lanes.Store(Lanes.Fma(sum2, scale4, Lanes.Load(ref t, 8)), ref t, 8);
-            Lanes.Store(Lanes.Fma(sum3, scale4, Lanes.Load(ref t, 12)), ref t, 12);
+            V4 scale4 = Vector256.Create(scale);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(sum0, scale4, Vector256.LoadUnsafe(ref t, 0)), ref t, 0);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(sum1, scale4, Vector256.LoadUnsafe(ref t, 4)), ref t, 4);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(sum2, scale4, Vector256.LoadUnsafe(ref t, 8)), ref t, 8);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(sum3, scale4, Vector256.LoadUnsafe(ref t, 12)), ref t, 12);
         }
 
         /// <summary>z_j = w_non · P_j^non x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
@@ -614,10 +618,10 @@ namespace Convotron.Generated
         [MethodImpl(AggressiveInlining)]
         private static V4 PatchPartial256(ref double x, nuint start, V4 w0, V4 w1, V4 w2, V4 w3)
         {
-            V4 sum0 = Lanes.Load(ref x, start) * w0;
-            sum0 = Lanes.Fma(Lanes.Load(ref x, start + 28), w1, sum0);
-            sum0 = Lanes.Fma(Lanes.Load(ref x, start + 56), w2, sum0);
-            sum0 = Lanes.Fma(Lanes.Load(ref x, start + 84), w3, sum0);
+            V4 sum0 = Vector256.LoadUnsafe(ref x, start) * w0;
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, start + 28), w1, sum0);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, start + 56), w2, sum0);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, start + 84), w3, sum0);
             return sum0;
         }
 
@@ -626,10 +630,13 @@ namespace Convotron.Generated
         [MethodImpl(AggressiveInlining)]
         private static double PatchDot(ref double w, ref double x, nuint start)
         {
-            V4 sum0 = Lanes.Load(ref w, 0) * Lanes.Load(ref x, start);
-            sum0 = Lanes.Fma(Lanes.Load(ref w, 4), Lanes.Load(ref x, start + 28), sum0);
-            sum0 = Lanes.Fma(Lanes.Load(ref w, 8), Lanes.Load(ref x, start + 56), sum0);
-            sum0 = Lanes.Fma(Lanes.Load(ref w, 12), Lanes.Load(ref x, start + 84), sum0);
+            V4 sum0 = Vector256.LoadUnsafe(ref w, 0) * Vector256.LoadUnsafe(ref x, start);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 4), Vector256.LoadUnsafe(ref x, start + 28),
+                sum0);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 8), Vector256.LoadUnsafe(ref x, start + 56),
+                sum0);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 12), Vector256.LoadUnsafe(ref x, start + 84),
+                sum0);
             return Lanes.Sum(sum0);
         }
 
@@ -661,52 +668,19 @@ namespace Convotron.Generated
         [MethodImpl(AggressiveInlining)]
         private static void Accumulate4(double c, ref double x, nuint xOffset, ref V4 acc0)
         {
-            V4 c4 = Lanes.Splat(c);
-            acc0 = Lanes.Fma(Lanes.Load(ref x, xOffset), c4, acc0);
+            V4 c4 = Vector256.Create(c);
+            acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);
         }
 
     }
 
-    /// <summary>Four lanes of double: Vector256, or two Vector128 halves where only those are accelerated.</summary>
+    /// <summary>Sums across four lanes: of a Vector256, or of its two Vector128 halves where only those are
+    /// accelerated.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Convotron.Generator", "1.0.0")]
     file static class Lanes
     {
         // A JIT-time constant: the Vector128 rung (ARM64, x64 without AVX2) or Vector256 itself.
         private static bool Halves => !Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated;
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Load(ref double x, nuint i) => Halves
-            ? Vector256.Create(Vector128.LoadUnsafe(ref x, i), Vector128.LoadUnsafe(ref x, i + 2))
-            : Vector256.LoadUnsafe(ref x, i);
-
-        [MethodImpl(AggressiveInlining)]
-        public static void Store(V4 v, ref double x, nuint i)
-        {
-            if (Halves)
-            {
-                v.GetLower().StoreUnsafe(ref x, i);
-                v.GetUpper().StoreUnsafe(ref x, i + 2);
-            }
-            else
-                v.StoreUnsafe(ref x, i);
-        }
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Fma(V4 a, V4 b, V4 c) => Halves
-            ? Vector256.Create(Vector128.FusedMultiplyAdd(a.GetLower(), b.GetLower(), c.GetLower()),
-                Vector128.FusedMultiplyAdd(a.GetUpper(), b.GetUpper(), c.GetUpper()))
-            : Vector256.FusedMultiplyAdd(a, b, c);
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Max(V4 a, V4 b) => Halves
-            ? Vector256.Create(Vector128.MaxNative(a.GetLower(), b.GetLower()), Vector128.MaxNative(a.GetUpper(),
-                b.GetUpper()))
-            : Vector256.MaxNative(a, b);
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Splat(double c) => Halves
-            ? Vector256.Create(Vector128.Create(c), Vector128.Create(c))
-            : Vector256.Create(c);
 
         [MethodImpl(AggressiveInlining)]
         public static double Sum(V4 v) => Halves

@@ -66,8 +66,8 @@ namespace App
         /// <inheritdoc/>
         public global::System.Span<double> OutputWeights => _outputWeights;
 
-        /// <summary>The patch kernel of this geometry as its struct type (see
-        /// global::Convotron.IPatchKernel).</summary>
+        /// <summary>The patch kernel of this geometry as its struct type: <see
+        /// cref="global::Convotron.IPatchKernel"/>.</summary>
         public PatchKernel Kernel => default;
         global::Convotron.IPatchKernel global::Convotron.IConvNet.Kernel => PatchKernel.Boxed;
 
@@ -92,7 +92,8 @@ namespace App
             return clone;
         }
 
-        /// <summary>The global::Convotron.IPatchKernel of this geometry: constant offsets, no state.</summary>
+        /// <summary>The <see cref="global::Convotron.IPatchKernel"/> of this geometry: constant offsets, no
+        /// state.</summary>
         public readonly struct PatchKernel : global::Convotron.IPatchKernel
         {
             internal static readonly global::Convotron.IPatchKernel Boxed = default(PatchKernel);
@@ -497,46 +498,13 @@ namespace Convotron.Generated
 
     }
 
-    /// <summary>Four lanes of double: Vector256, or two Vector128 halves where only those are accelerated.</summary>
+    /// <summary>Sums across four lanes: of a Vector256, or of its two Vector128 halves where only those are
+    /// accelerated.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Convotron.Generator", "1.0.0")]
     file static class Lanes
     {
         // A JIT-time constant: the Vector128 rung (ARM64, x64 without AVX2) or Vector256 itself.
         private static bool Halves => !Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated;
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Load(ref double x, nuint i) => Halves
-            ? Vector256.Create(Vector128.LoadUnsafe(ref x, i), Vector128.LoadUnsafe(ref x, i + 2))
-            : Vector256.LoadUnsafe(ref x, i);
-
-        [MethodImpl(AggressiveInlining)]
-        public static void Store(V4 v, ref double x, nuint i)
-        {
-            if (Halves)
-            {
-                v.GetLower().StoreUnsafe(ref x, i);
-                v.GetUpper().StoreUnsafe(ref x, i + 2);
-            }
-            else
-                v.StoreUnsafe(ref x, i);
-        }
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Fma(V4 a, V4 b, V4 c) => Halves
-            ? Vector256.Create(Vector128.FusedMultiplyAdd(a.GetLower(), b.GetLower(), c.GetLower()),
-                Vector128.FusedMultiplyAdd(a.GetUpper(), b.GetUpper(), c.GetUpper()))
-            : Vector256.FusedMultiplyAdd(a, b, c);
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Max(V4 a, V4 b) => Halves
-            ? Vector256.Create(Vector128.MaxNative(a.GetLower(), b.GetLower()), Vector128.MaxNative(a.GetUpper(),
-                b.GetUpper()))
-            : Vector256.MaxNative(a, b);
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Splat(double c) => Halves
-            ? Vector256.Create(Vector128.Create(c), Vector128.Create(c))
-            : Vector256.Create(c);
 
         [MethodImpl(AggressiveInlining)]
         public static double Sum(V4 v) => Halves

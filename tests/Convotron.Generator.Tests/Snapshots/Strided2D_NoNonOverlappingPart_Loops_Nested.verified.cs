@@ -66,8 +66,8 @@ namespace App
             /// <inheritdoc/>
             public global::System.Span<double> OutputWeights => _outputWeights;
 
-            /// <summary>The patch kernel of this geometry as its struct type (see
-            /// global::Convotron.IPatchKernel).</summary>
+            /// <summary>The patch kernel of this geometry as its struct type: <see
+            /// cref="global::Convotron.IPatchKernel"/>.</summary>
             public PatchKernel Kernel => default;
             global::Convotron.IPatchKernel global::Convotron.IConvNet.Kernel => PatchKernel.Boxed;
 
@@ -92,7 +92,8 @@ namespace App
                 return clone;
             }
 
-            /// <summary>The global::Convotron.IPatchKernel of this geometry: constant offsets, no state.</summary>
+            /// <summary>The <see cref="global::Convotron.IPatchKernel"/> of this geometry: constant offsets, no
+            /// state.</summary>
             public readonly struct PatchKernel : global::Convotron.IPatchKernel
             {
                 internal static readonly global::Convotron.IPatchKernel Boxed = default(PatchKernel);
@@ -232,7 +233,7 @@ namespace Convotron.Generated
 
         /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
         [MethodImpl(AggressiveInlining)]
-        private static V4 Sigma(V4 z) => Lanes.Max(z, z * ActivationSlope);
+        private static V4 Sigma(V4 z) => Vector256.MaxNative(z, z * ActivationSlope);
 
         /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
         [MethodImpl(AggressiveInlining)]
@@ -245,12 +246,15 @@ namespace Convotron.Generated
             V4 sum0 = default, sum1 = default;
             for (; j + 8 <= K; j += 8)
             {
-                sum0 = Lanes.Fma(Lanes.Load(ref a0, j), Sigma(Lanes.Load(ref z0, j)), sum0);
-                sum1 = Lanes.Fma(Lanes.Load(ref a0, j + 4), Sigma(Lanes.Load(ref z0, j + 4)), sum1);
+                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
+                    j)), sum0);
+                sum1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j + 4),
+                    Sigma(Vector256.LoadUnsafe(ref z0, j + 4)), sum1);
             }
             if (j + 4 <= K)
             {
-                sum0 = Lanes.Fma(Lanes.Load(ref a0, j), Sigma(Lanes.Load(ref z0, j)), sum0);
+                sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, j), Sigma(Vector256.LoadUnsafe(ref z0,
+                    j)), sum0);
                 j += 4;
             }
             f = Lanes.Sum(sum0 + sum1);
@@ -305,16 +309,21 @@ namespace Convotron.Generated
                 Accumulate5(c[j], ref x0, PatchStart(j) + 144, ref acc0_r3_0, ref acc0_r3_1);
                 Accumulate5(c[j], ref x0, PatchStart(j) + 192, ref acc0_r4_0, ref acc0_r4_1);
             }
-            V4 scale4 = Lanes.Splat(scale);
-            Lanes.Store(Lanes.Fma(acc0_r0_0, scale4, Lanes.Load(ref t, 0)), ref t, 0);
+            V4 scale4 = Vector256.Create(scale);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(acc0_r0_0, scale4, Vector256.LoadUnsafe(ref t, 0)), ref t,
+                0);
             Unsafe.Add(ref t, 4) = Math.FusedMultiplyAdd(acc0_r0_1, scale, Unsafe.Add(ref t, 4));
-            Lanes.Store(Lanes.Fma(acc0_r1_0, scale4, Lanes.Load(ref t, 5)), ref t, 5);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(acc0_r1_0, scale4, Vector256.LoadUnsafe(ref t, 5)), ref t,
+                5);
             Unsafe.Add(ref t, 9) = Math.FusedMultiplyAdd(acc0_r1_1, scale, Unsafe.Add(ref t, 9));
-            Lanes.Store(Lanes.Fma(acc0_r2_0, scale4, Lanes.Load(ref t, 10)), ref t, 10);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(acc0_r2_0, scale4, Vector256.LoadUnsafe(ref t, 10)), ref t,
+                10);
             Unsafe.Add(ref t, 14) = Math.FusedMultiplyAdd(acc0_r2_1, scale, Unsafe.Add(ref t, 14));
-            Lanes.Store(Lanes.Fma(acc0_r3_0, scale4, Lanes.Load(ref t, 15)), ref t, 15);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(acc0_r3_0, scale4, Vector256.LoadUnsafe(ref t, 15)), ref t,
+                15);
             Unsafe.Add(ref t, 19) = Math.FusedMultiplyAdd(acc0_r3_1, scale, Unsafe.Add(ref t, 19));
-            Lanes.Store(Lanes.Fma(acc0_r4_0, scale4, Lanes.Load(ref t, 20)), ref t, 20);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(acc0_r4_0, scale4, Vector256.LoadUnsafe(ref t, 20)), ref t,
+                20);
             Unsafe.Add(ref t, 24) = Math.FusedMultiplyAdd(acc0_r4_1, scale, Unsafe.Add(ref t, 24));
         }
 
@@ -323,15 +332,19 @@ namespace Convotron.Generated
         [MethodImpl(AggressiveInlining)]
         private static double PatchDot(ref double w, ref double x, nuint start)
         {
-            V4 sum0 = Lanes.Load(ref w, 0) * Lanes.Load(ref x, start);
+            V4 sum0 = Vector256.LoadUnsafe(ref w, 0) * Vector256.LoadUnsafe(ref x, start);
             double sum1 = Unsafe.Add(ref w, 4) * Unsafe.Add(ref x, start + 4);
-            sum0 = Lanes.Fma(Lanes.Load(ref w, 5), Lanes.Load(ref x, start + 48), sum0);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 5), Vector256.LoadUnsafe(ref x, start + 48),
+                sum0);
             sum1 = Math.FusedMultiplyAdd(Unsafe.Add(ref w, 9), Unsafe.Add(ref x, start + 52), sum1);
-            sum0 = Lanes.Fma(Lanes.Load(ref w, 10), Lanes.Load(ref x, start + 96), sum0);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 10), Vector256.LoadUnsafe(ref x, start + 96),
+                sum0);
             sum1 = Math.FusedMultiplyAdd(Unsafe.Add(ref w, 14), Unsafe.Add(ref x, start + 100), sum1);
-            sum0 = Lanes.Fma(Lanes.Load(ref w, 15), Lanes.Load(ref x, start + 144), sum0);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 15), Vector256.LoadUnsafe(ref x, start + 144),
+                sum0);
             sum1 = Math.FusedMultiplyAdd(Unsafe.Add(ref w, 19), Unsafe.Add(ref x, start + 148), sum1);
-            sum0 = Lanes.Fma(Lanes.Load(ref w, 20), Lanes.Load(ref x, start + 192), sum0);
+            sum0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w, 20), Vector256.LoadUnsafe(ref x, start + 192),
+                sum0);
             sum1 = Math.FusedMultiplyAdd(Unsafe.Add(ref w, 24), Unsafe.Add(ref x, start + 196), sum1);
             return Lanes.Sum(sum0) + sum1;
         }
@@ -344,53 +357,20 @@ namespace Convotron.Generated
         [MethodImpl(AggressiveInlining)]
         private static void Accumulate5(double c, ref double x, nuint xOffset, ref V4 acc0, ref double acc1)
         {
-            V4 c4 = Lanes.Splat(c);
-            acc0 = Lanes.Fma(Lanes.Load(ref x, xOffset), c4, acc0);
+            V4 c4 = Vector256.Create(c);
+            acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);
             acc1 = Math.FusedMultiplyAdd(Unsafe.Add(ref x, xOffset + 4), c, acc1);
         }
 
     }
 
-    /// <summary>Four lanes of double: Vector256, or two Vector128 halves where only those are accelerated.</summary>
+    /// <summary>Sums across four lanes: of a Vector256, or of its two Vector128 halves where only those are
+    /// accelerated.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Convotron.Generator", "1.0.0")]
     file static class Lanes
     {
         // A JIT-time constant: the Vector128 rung (ARM64, x64 without AVX2) or Vector256 itself.
         private static bool Halves => !Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated;
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Load(ref double x, nuint i) => Halves
-            ? Vector256.Create(Vector128.LoadUnsafe(ref x, i), Vector128.LoadUnsafe(ref x, i + 2))
-            : Vector256.LoadUnsafe(ref x, i);
-
-        [MethodImpl(AggressiveInlining)]
-        public static void Store(V4 v, ref double x, nuint i)
-        {
-            if (Halves)
-            {
-                v.GetLower().StoreUnsafe(ref x, i);
-                v.GetUpper().StoreUnsafe(ref x, i + 2);
-            }
-            else
-                v.StoreUnsafe(ref x, i);
-        }
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Fma(V4 a, V4 b, V4 c) => Halves
-            ? Vector256.Create(Vector128.FusedMultiplyAdd(a.GetLower(), b.GetLower(), c.GetLower()),
-                Vector128.FusedMultiplyAdd(a.GetUpper(), b.GetUpper(), c.GetUpper()))
-            : Vector256.FusedMultiplyAdd(a, b, c);
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Max(V4 a, V4 b) => Halves
-            ? Vector256.Create(Vector128.MaxNative(a.GetLower(), b.GetLower()), Vector128.MaxNative(a.GetUpper(),
-                b.GetUpper()))
-            : Vector256.MaxNative(a, b);
-
-        [MethodImpl(AggressiveInlining)]
-        public static V4 Splat(double c) => Halves
-            ? Vector256.Create(Vector128.Create(c), Vector128.Create(c))
-            : Vector256.Create(c);
 
         [MethodImpl(AggressiveInlining)]
         public static double Sum(V4 v) => Halves

@@ -30,12 +30,7 @@ namespace ConvotronExperiment
 
         private FilterBuffer _filter; // w, the filter
         private PatchBuffer _outputWeights; // a, the output weights
-        // Scratch, sized once so that no kernel allocates.
-        private PatchBuffer _preActivations; // z_j = w · P_j x
-        private PatchBuffer _coefficients; // per-patch coefficients
-        private FilterBuffer _direction; // u = Σ_j a_j P_j x
-        private NonOverlappingBuffer _nonOverlappingFilter; // w_non, w at the non-overlapping taps
-        private NonOverlappingBuffer _nonOverlappingDirection; // v = Σ_j a_j P_j^non x
+        private PatchBuffer _preActivations; // z_j = w · P_j x, scratch of Predict
 
         /// <summary>A model with w = 0 and a = 0.</summary>
         public Model() { }
@@ -47,10 +42,18 @@ namespace ConvotronExperiment
         public global::Convotron.Activation Activation => CompiledActivation;
 
         /// <inheritdoc/>
+        public int FilterCount => 1;
+
+        /// <inheritdoc/>
         public global::System.Span<double> Filter => _filter;
 
         /// <inheritdoc/>
         public global::System.Span<double> OutputWeights => _outputWeights;
+
+        /// <summary>The patch kernel of this geometry as its struct type: <see
+        /// cref="global::Convotron.IPatchKernel"/>.</summary>
+        public PatchKernel Kernel => default;
+        global::Convotron.IPatchKernel global::Convotron.IConvNet.Kernel => PatchKernel.Boxed;
 
         /// <inheritdoc/>
         [global::System.Runtime.CompilerServices.MethodImpl(
@@ -65,42 +68,6 @@ namespace ConvotronExperiment
             global::Convotron.Generated.ModelKernels.HiddenActivations(_filter, _outputWeights, x, hidden);
 
         /// <inheritdoc/>
-        [global::System.Runtime.CompilerServices.MethodImpl(
-            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public double ConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate) =>
-            global::Convotron.Generated.ModelKernels.ConvotronStep(_filter, _outputWeights, _preActivations, x, y,
-                learningRate);
-
-        /// <inheritdoc/>
-        [global::System.Runtime.CompilerServices.MethodImpl(
-            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public double NormalizedConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu) =>
-            global::Convotron.Generated.ModelKernels.NormalizedConvotronStep(_filter, _outputWeights, _preActivations,
-                _direction, x, y, mu);
-
-        /// <inheritdoc/>
-        public double DoubleConvotronStep(global::System.ReadOnlySpan<double> x, double y, double learningRate,
-            global::System.ReadOnlySpan<double> filterNoise, global::System.ReadOnlySpan<double> outputNoise) =>
-            global::Convotron.Generated.ModelKernels.Stage1Step(_filter, _nonOverlappingFilter,
-                _nonOverlappingDirection, _preActivations, _outputWeights, x, y, learningRate, normalized: false,
-                filterNoise, outputNoise);
-
-        /// <inheritdoc/>
-        public double NormalizedDoubleConvotronStep(global::System.ReadOnlySpan<double> x, double y, double mu,
-            global::System.ReadOnlySpan<double> filterNoise, global::System.ReadOnlySpan<double> outputNoise) =>
-            global::Convotron.Generated.ModelKernels.Stage1Step(_filter, _nonOverlappingFilter,
-                _nonOverlappingDirection, _preActivations, _outputWeights, x, y, mu, normalized: true, filterNoise,
-                outputNoise);
-
-        /// <inheritdoc/>
-        [global::System.Runtime.CompilerServices.MethodImpl(
-            global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public double Gradient(global::System.ReadOnlySpan<double> x, double y,
-            global::System.Span<double> filterGradient, global::System.Span<double> outputGradient) =>
-            global::Convotron.Generated.ModelKernels.Gradient(_filter, _outputWeights, _preActivations, _coefficients,
-                x, y, filterGradient, outputGradient);
-
-        /// <inheritdoc/>
         public global::Convotron.IConvNet Clone()
         {
             var clone = new Model();
@@ -109,14 +76,56 @@ namespace ConvotronExperiment
             return clone;
         }
 
+        /// <summary>The <see cref="global::Convotron.IPatchKernel"/> of this geometry: constant offsets, no
+        /// state.</summary>
+        public readonly struct PatchKernel : global::Convotron.IPatchKernel
+        {
+            internal static readonly global::Convotron.IPatchKernel Boxed = default(PatchKernel);
+
+            /// <inheritdoc/>
+            public global::Convotron.PatchGeometry Geometry => CompiledGeometry;
+
+            /// <inheritdoc/>
+            public global::Convotron.Activation Activation => CompiledActivation;
+
+            /// <inheritdoc/>
+            public double Forward(global::System.ReadOnlySpan<double> filters,
+                global::System.ReadOnlySpan<double> outputWeights, global::System.ReadOnlySpan<double> x,
+                global::System.Span<double> preActivations) =>
+                global::Convotron.Generated.ModelKernels.Forward(filters, outputWeights, x, preActivations);
+
+            /// <inheritdoc/>
+            public void PreActivations(global::System.ReadOnlySpan<double> filters,
+                global::System.ReadOnlySpan<double> x, global::System.Span<double> preActivations) =>
+                global::Convotron.Generated.ModelKernels.PreActivations(filters, x, preActivations);
+
+            /// <inheritdoc/>
+            public void AddPatches(global::System.ReadOnlySpan<double> x,
+                global::System.ReadOnlySpan<double> coefficients, double scale, global::System.Span<double> target) =>
+                global::Convotron.Generated.ModelKernels.AddPatches(x, coefficients, scale, target);
+
+            /// <inheritdoc/>
+            public double ForwardNonOverlapping(global::System.ReadOnlySpan<double> nonOverlappingFilter,
+                global::System.ReadOnlySpan<double> outputWeights, global::System.ReadOnlySpan<double> x,
+                global::System.Span<double> preActivations) =>
+                global::Convotron.Generated.ModelKernels.ForwardNonOverlapping(nonOverlappingFilter, outputWeights, x,
+                    preActivations);
+
+            /// <inheritdoc/>
+            public void AddNonOverlappingPatches(global::System.ReadOnlySpan<double> x,
+                global::System.ReadOnlySpan<double> coefficients, double scale, global::System.Span<double> target) =>
+                global::Convotron.Generated.ModelKernels.AddNonOverlappingPatches(x, coefficients, scale, target);
+
+            /// <inheritdoc/>
+            public TResult Accept<TResult>(global::Convotron.IKernelVisitor<TResult> visitor) =>
+                (visitor ?? throw new global::System.ArgumentNullException(nameof(visitor))).Visit(this);
+        }
+
         [global::System.Runtime.CompilerServices.InlineArray(R)]
         private struct FilterBuffer { private double _element0; }
 
         [global::System.Runtime.CompilerServices.InlineArray(K)]
         private struct PatchBuffer { private double _element0; }
-
-        [global::System.Runtime.CompilerServices.InlineArray(NonOverlappingTapCount)]
-        private struct NonOverlappingBuffer { private double _element0; }
     }
 }
 
@@ -126,6 +135,8 @@ namespace Convotron.Generated
     using System.Runtime.CompilerServices;
     using System.Runtime.InteropServices;
     using System.Runtime.Intrinsics;
+    using static System.Runtime.CompilerServices.MethodImplOptions;
+    using V4 = System.Runtime.Intrinsics.Vector256<double>;
 
     /// <summary>The kernels of ConvotronExperiment.Model, specialised to its geometry.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Convotron.Generator", "1.0.0")]
@@ -135,10 +146,8 @@ namespace Convotron.Generated
         private const int NonOverlappingTapCount = 8;
         /// <summary>The activation slope α: σ(z) = z for z ≥ 0, α·z otherwise.</summary>
         private const double ActivationSlope = 0.0;
-        /// <summary>Du &amp; Goel's c = 2 / (1 + α).</summary>
-        private const double UnbiasingFactor = 2.0 / (1.0 + ActivationSlope);
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         public static double Predict(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z,
             ReadOnlySpan<double> x)
         {
@@ -146,7 +155,7 @@ namespace Convotron.Generated
             return PatchDots(w, x, z, a);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         public static void HiddenActivations(ReadOnlySpan<double> w, ReadOnlySpan<double> a, ReadOnlySpan<double> x,
             Span<double> hidden)
         {
@@ -157,61 +166,75 @@ namespace Convotron.Generated
                 hidden[j] = Sigma(hidden[j]);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static double ConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
-            ReadOnlySpan<double> x, double y, double learningRate)
-        {
-            double residual = y - Predict(w, a, z, x);
-            // w += η (y − f(x)) Σ_j a_j P_j x
-            PatchAxpys(x, a, learningRate * residual, w);
-            return residual;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static double NormalizedConvotronStep(Span<double> w, ReadOnlySpan<double> a, Span<double> z,
-            Span<double> u, ReadOnlySpan<double> x, double y, double mu)
-        {
-            double residual = y - Predict(w, a, z, x);
-            // w += μ (y − f(x)) u / ‖u‖² with u = Σ_j a_j P_j x, unless u = 0
-            PatchAxpys(x, a, mu * residual, w, normalized: true, u);
-            return residual;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static double Gradient(ReadOnlySpan<double> w, ReadOnlySpan<double> a, Span<double> z, Span<double> c,
-            ReadOnlySpan<double> x, double y, Span<double> filterGradient, Span<double> outputGradient)
+        [MethodImpl(AggressiveInlining)]
+        public static double Forward(ReadOnlySpan<double> filters, ReadOnlySpan<double> outputWeights,
+            ReadOnlySpan<double> x, Span<double> preActivations)
         {
             Guard.Length(x.Length, D, "d");
-            Guard.Length(filterGradient.Length, R, "r");
-            Guard.Length(outputGradient.Length, K, "k");
-            double error = PatchDots(w, x, z, a) - y;
-            // ∂/∂a_j = (f − y) σ(z_j); ∂/∂w = (f − y) Σ_j a_j σ'(z_j) P_j x
-            for (int j = 0; j < K; j++)
-            {
-                outputGradient[j] = error * Sigma(z[j]);
-                c[j] = a[j] * SigmaDerivative(z[j]);
-            }
-            filterGradient.Clear();
-            PatchAxpys(x, c, error, filterGradient);
-            return -error;
+            int count = Guard.FilterCount(filters.Length, R);
+            Guard.Length(outputWeights.Length, count * K, "F·k");
+            Guard.Length(preActivations.Length, count * K, "F·k");
+            if (count == 1)
+                return PatchDots(filters, x, preActivations, outputWeights);
+            double f = 0.0;
+            for (int m = 0, o = 0; m < count; m++, o += K) // filter m: w at m·r, a and z at o = m·k
+                f += PatchDots(filters.Slice(m * R, R), x, preActivations.Slice(o, K), outputWeights.Slice(o, K));
+            return f;
+        }
+
+        [MethodImpl(AggressiveInlining)]
+        public static void PreActivations(ReadOnlySpan<double> filters, ReadOnlySpan<double> x,
+            Span<double> preActivations)
+        {
+            Guard.Length(x.Length, D, "d");
+            int count = Guard.FilterCount(filters.Length, R);
+            Guard.Length(preActivations.Length, count * K, "F·k");
+            // z itself stands in for a: the Σ_j a_j σ(z_j) returned is not needed (a few vector operations).
+            for (int m = 0; m < count; m++)
+                PatchDots(filters.Slice(m * R, R), x, preActivations.Slice(m * K, K), preActivations.Slice(m * K, K));
+        }
+
+        [MethodImpl(AggressiveInlining)]
+        public static void AddPatches(ReadOnlySpan<double> x, ReadOnlySpan<double> coefficients, double scale,
+            Span<double> target)
+        {
+            Guard.Length(x.Length, D, "d");
+            Guard.Length(coefficients.Length, K, "k");
+            Guard.Length(target.Length, R, "r");
+            PatchAxpys(x, coefficients, scale, target);
+        }
+
+        [MethodImpl(AggressiveInlining)]
+        public static double ForwardNonOverlapping(ReadOnlySpan<double> nonOverlappingFilter,
+            ReadOnlySpan<double> outputWeights, ReadOnlySpan<double> x, Span<double> preActivations)
+        {
+            Guard.Length(x.Length, D, "d");
+            Guard.Length(outputWeights.Length, K, "k");
+            Guard.Length(nonOverlappingFilter.Length, NonOverlappingTapCount, "|T_non|");
+            Guard.Length(preActivations.Length, K, "k");
+            return NonOverlappingPatchDots(nonOverlappingFilter, x, preActivations, outputWeights);
+        }
+
+        [MethodImpl(AggressiveInlining)]
+        public static void AddNonOverlappingPatches(ReadOnlySpan<double> x, ReadOnlySpan<double> coefficients,
+            double scale, Span<double> target)
+        {
+            Guard.Length(x.Length, D, "d");
+            Guard.Length(coefficients.Length, K, "k");
+            Guard.Length(target.Length, NonOverlappingTapCount, "|T_non|");
+            NonOverlappingPatchAxpys(x, coefficients, scale, target);
         }
 
         /// <summary>σ(z) = max(z, α·z): z ≥ 0 ? z : α·z bit for bit for α in [0, 1], without a branch.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         private static double Sigma(double z) => Math.Max(z, ActivationSlope * z);
 
-        /// <summary>σ'(z) = z &gt; 0 ? 1 : α, as a select rather than a branch.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static double SigmaDerivative(double z) =>
-            Vector128.ConditionalSelect(Vector128.GreaterThan(Vector128.CreateScalarUnsafe(z), Vector128<double>.Zero),
-                Vector128.CreateScalarUnsafe(1.0), Vector128.CreateScalarUnsafe(ActivationSlope)).ToScalar();
-
         /// <summary>σ in lanes: the hardware max of z and α·z (α·z where they tie or either is NaN).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<double> Sigma(Vector256<double> z) => Vector256.MaxNative(z, z * ActivationSlope);
+        [MethodImpl(AggressiveInlining)]
+        private static V4 Sigma(V4 z) => Vector256.MaxNative(z, z * ActivationSlope);
 
         /// <summary>Σ_j a_j σ(z_j) over the k patches.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(AggressiveInlining)]
         private static double ActivatedSum(ReadOnlySpan<double> a, ReadOnlySpan<double> z)
         {
             ref double a0 = ref MemoryMarshal.GetReference(a);
@@ -230,96 +253,61 @@ namespace Convotron.Generated
             return (f0 + f1) + (f2 + f3);
         }
 
-        /// <summary>Du &amp; Goel's stage 1 (Double Convotron) on w_non and a; see
-        /// IConvNet.DoubleConvotronStep.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static double Stage1Step(Span<double> w, Span<double> wNon, Span<double> v, Span<double> z,
-            Span<double> a, ReadOnlySpan<double> x, double y, double rate, bool normalized,
-            ReadOnlySpan<double> filterNoise, ReadOnlySpan<double> outputNoise)
-        {
-            Guard.Length(x.Length, D, "d");
-            Guard.Length(filterNoise.Length, NonOverlappingTapCount, "|T_non|");
-            Guard.Length(outputNoise.Length, K, "k");
-            // w_non = w at the non-overlapping taps 4..11.
-            w.Slice(4, NonOverlappingTapCount).CopyTo(wNon);
-            double fNon = NonOverlappingPatchDots(wNon, x, z, a);
-            v.Clear();
-            NonOverlappingPatchAxpys(x, a, 1.0, v);
-            double e = UnbiasingFactor * (fNon - y);
-            double wNorm2 = global::Convotron.VectorMath.Dot(wNon, wNon);
-            double aNorm2 = global::Convotron.VectorMath.Dot(a, a);
-            double eta = rate;
-            if (normalized)
-            {
-                double c2 = UnbiasingFactor * UnbiasingFactor;
-                double scale = c2 * (global::Convotron.VectorMath.Dot(v, v) + global::Convotron.VectorMath.Dot(z, z));
-                eta = scale > 0.0 ? rate / scale : 0.0;
-            }
-            double balance = 0.25 * (wNorm2 - aNorm2);
-            // w_non ← w_non − η(e v + ¼(‖w_non‖² − ‖a‖²) w_non) + ξ_w, and a likewise, from the same old values.
-            for (int n = 0; n < NonOverlappingTapCount; n++)
-                w[4 + n] = wNon[n] - eta * (e * v[n] + balance * wNon[n]) + filterNoise[n];
-            for (int j = 0; j < K; j++)
-                a[j] = a[j] - eta * (e * z[j] - balance * a[j]) + outputNoise[j];
-            return y - fNon;
-        }
-
         /// <summary>z_j = w · P_j x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(AggressiveOptimization)]
         private static double PatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x, Span<double> z,
             ReadOnlySpan<double> a)
         {
             ref double w = ref MemoryMarshal.GetReference(weights);
             ref double x0 = ref MemoryMarshal.GetReference(x);
-            // 4 patches at a time: each patch's products in one Vector256<double> (PatchPartial256), the 4 partials
-            // summed across lanes together (Sums4), σ and a_j σ(z_j) in lanes.
-            Vector256<double> w0 = Vector256.LoadUnsafe(ref w, 0);
-            Vector256<double> w1 = Vector256.LoadUnsafe(ref w, 4);
-            Vector256<double> w2 = Vector256.LoadUnsafe(ref w, 8);
-            Vector256<double> w3 = Vector256.LoadUnsafe(ref w, 12);
+            // 4 patches at a time: each patch's products in one V4 (PatchPartial256), the 4 partials summed across
+            // lanes together (Lanes.Sums4), σ and a_j σ(z_j) in lanes.
+            V4 w0 = Vector256.LoadUnsafe(ref w, 0);
+            V4 w1 = Vector256.LoadUnsafe(ref w, 4);
+            V4 w2 = Vector256.LoadUnsafe(ref w, 8);
+            V4 w3 = Vector256.LoadUnsafe(ref w, 12);
             ref double a0 = ref MemoryMarshal.GetReference(a);
             ref double z0 = ref MemoryMarshal.GetReference(z);
-            Vector256<double> f0 = default, f1 = default;
-            Vector256<double> z0_3 = Sums4(
+            V4 f0 = default, f1 = default;
+            V4 z0_3 = Lanes.Sums4(
                 PatchPartial256(ref x0, 0, w0, w1, w2, w3), // x[0..15]
                 PatchPartial256(ref x0, 12, w0, w1, w2, w3), // x[12..27]
                 PatchPartial256(ref x0, 24, w0, w1, w2, w3), // x[24..39]
                 PatchPartial256(ref x0, 36, w0, w1, w2, w3)); // x[36..51]
-            z0_3.StoreUnsafe(ref z0, 0);
+            Vector256.StoreUnsafe(z0_3, ref z0, 0);
             f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 0), Sigma(z0_3), f0);
-            Vector256<double> z4_7 = Sums4(
+            V4 z4_7 = Lanes.Sums4(
                 PatchPartial256(ref x0, 48, w0, w1, w2, w3), // x[48..63]
                 PatchPartial256(ref x0, 60, w0, w1, w2, w3), // x[60..75]
                 PatchPartial256(ref x0, 72, w0, w1, w2, w3), // x[72..87]
                 PatchPartial256(ref x0, 84, w0, w1, w2, w3)); // x[84..99]
-            z4_7.StoreUnsafe(ref z0, 4);
+            Vector256.StoreUnsafe(z4_7, ref z0, 4);
             f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 4), Sigma(z4_7), f1);
-            Vector256<double> z8_11 = Sums4(
+            V4 z8_11 = Lanes.Sums4(
                 PatchPartial256(ref x0, 96, w0, w1, w2, w3), // x[96..111]
                 PatchPartial256(ref x0, 108, w0, w1, w2, w3), // x[108..123]
                 PatchPartial256(ref x0, 120, w0, w1, w2, w3), // x[120..135]
                 PatchPartial256(ref x0, 132, w0, w1, w2, w3)); // x[132..147]
-            z8_11.StoreUnsafe(ref z0, 8);
+            Vector256.StoreUnsafe(z8_11, ref z0, 8);
             f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 8), Sigma(z8_11), f0);
-            double f = Vector256.Sum(f0 + f1);
-            double z12 = Vector256.Sum(PatchPartial256(ref x0, 144, w0, w1, w2, w3)); // x[144..159]
+            double f = Lanes.Sum(f0 + f1);
+            double z12 = Lanes.Sum(PatchPartial256(ref x0, 144, w0, w1, w2, w3)); // x[144..159]
             Unsafe.Add(ref z0, 12) = z12;
             f += Unsafe.Add(ref a0, 12) * Sigma(z12);
             return f;
         }
 
-        /// <summary>target += scale · Σ with Σ = Σ_j c_j P_j x over every patch j (target has length r); normalized:
-        /// target += scale / ‖Σ‖² · Σ unless Σ = 0 (scratch has length r).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        /// <summary>target += scale · Σ_j c_j P_j x over every patch j (target has length r).</summary>
+        [MethodImpl(AggressiveOptimization)]
         private static void PatchAxpys(ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale,
-            Span<double> target, bool normalized = false, Span<double> scratch = default)
+            Span<double> target)
         {
             ref double x0 = ref MemoryMarshal.GetReference(x);
             ref double t = ref MemoryMarshal.GetReference(target);
             // Σ_j c_j P_j x in registers (4 Vector256), then one update of the target.
             // Patch j adds into set j mod 2: 2 chains of fused multiply-adds side by side.
-            Vector256<double> acc0_0 = default, acc0_1 = default, acc0_2 = default, acc0_3 = default;
-            Vector256<double> acc1_0 = default, acc1_1 = default, acc1_2 = default, acc1_3 = default;
+            V4 acc0_0 = default, acc0_1 = default, acc0_2 = default, acc0_3 = default;
+            V4 acc1_0 = default, acc1_1 = default, acc1_2 = default, acc1_3 = default;
             Accumulate16(c[0], ref x0, 0, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
             Accumulate16(c[1], ref x0, 12, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
             Accumulate16(c[2], ref x0, 24, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
@@ -333,74 +321,61 @@ namespace Convotron.Generated
             Accumulate16(c[10], ref x0, 120, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
             Accumulate16(c[11], ref x0, 132, ref acc1_0, ref acc1_1, ref acc1_2, ref acc1_3);
             Accumulate16(c[12], ref x0, 144, ref acc0_0, ref acc0_1, ref acc0_2, ref acc0_3);
-            Vector256<double> sum0 = acc0_0 + acc1_0;
-            Vector256<double> sum1 = acc0_1 + acc1_1;
-            Vector256<double> sum2 = acc0_2 + acc1_2;
-            Vector256<double> sum3 = acc0_3 + acc1_3;
-            if (normalized)
-            {
-                double norm2 = Vector256.Sum(sum0 * sum0 + sum1 * sum1 + sum2 * sum2 + sum3 * sum3);
-                if (!(norm2 > 0.0))
-                    return; // no update when Σ = 0 (as when ‖Σ‖² is not a number)
-                double step = scale / norm2;
-                Vector256<double> step4 = Vector256.Create(step);
-                Vector256.FusedMultiplyAdd(sum0, step4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-                Vector256.FusedMultiplyAdd(sum1, step4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
-                Vector256.FusedMultiplyAdd(sum2, step4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
-                Vector256.FusedMultiplyAdd(sum3, step4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
-                return;
-            }
-            Vector256<double> scale4 = Vector256.Create(scale);
-            Vector256.FusedMultiplyAdd(sum0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-            Vector256.FusedMultiplyAdd(sum1, scale4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
-            Vector256.FusedMultiplyAdd(sum2, scale4, Vector256.LoadUnsafe(ref t, 8)).StoreUnsafe(ref t, 8);
-            Vector256.FusedMultiplyAdd(sum3, scale4, Vector256.LoadUnsafe(ref t, 12)).StoreUnsafe(ref t, 12);
+            V4 sum0 = acc0_0 + acc1_0;
+            V4 sum1 = acc0_1 + acc1_1;
+            V4 sum2 = acc0_2 + acc1_2;
+            V4 sum3 = acc0_3 + acc1_3;
+            V4 scale4 = Vector256.Create(scale);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(sum0, scale4, Vector256.LoadUnsafe(ref t, 0)), ref t, 0);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(sum1, scale4, Vector256.LoadUnsafe(ref t, 4)), ref t, 4);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(sum2, scale4, Vector256.LoadUnsafe(ref t, 8)), ref t, 8);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(sum3, scale4, Vector256.LoadUnsafe(ref t, 12)), ref t, 12);
         }
 
         /// <summary>z_j = w_non · P_j^non x for every patch j. Returns Σ_j a_j σ(z_j).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(AggressiveOptimization)]
         private static double NonOverlappingPatchDots(ReadOnlySpan<double> weights, ReadOnlySpan<double> x,
             Span<double> z, ReadOnlySpan<double> a)
         {
             ref double w = ref MemoryMarshal.GetReference(weights);
             ref double x0 = ref MemoryMarshal.GetReference(x);
-            // 4 patches at a time: each patch's products in one Vector256<double> (NonOverlappingPatchPartial256), the
-            // 4 partials summed across lanes together (Sums4), σ and a_j σ(z_j) in lanes.
-            Vector256<double> w0 = Vector256.LoadUnsafe(ref w, 0);
-            Vector256<double> w1 = Vector256.LoadUnsafe(ref w, 4);
+            // 4 patches at a time: each patch's products in one V4 (NonOverlappingPatchPartial256), the 4 partials
+            // summed across lanes together (Lanes.Sums4), σ and a_j σ(z_j) in lanes.
+            V4 w0 = Vector256.LoadUnsafe(ref w, 0);
+            V4 w1 = Vector256.LoadUnsafe(ref w, 4);
             ref double a0 = ref MemoryMarshal.GetReference(a);
             ref double z0 = ref MemoryMarshal.GetReference(z);
-            Vector256<double> f0 = default, f1 = default;
-            Vector256<double> z0_3 = Sums4(
+            V4 f0 = default, f1 = default;
+            V4 z0_3 = Lanes.Sums4(
                 NonOverlappingPatchPartial256(ref x0, 4, w0, w1), // x[4..11]
                 NonOverlappingPatchPartial256(ref x0, 16, w0, w1), // x[16..23]
                 NonOverlappingPatchPartial256(ref x0, 28, w0, w1), // x[28..35]
                 NonOverlappingPatchPartial256(ref x0, 40, w0, w1)); // x[40..47]
-            z0_3.StoreUnsafe(ref z0, 0);
+            Vector256.StoreUnsafe(z0_3, ref z0, 0);
             f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 0), Sigma(z0_3), f0);
-            Vector256<double> z4_7 = Sums4(
+            V4 z4_7 = Lanes.Sums4(
                 NonOverlappingPatchPartial256(ref x0, 52, w0, w1), // x[52..59]
                 NonOverlappingPatchPartial256(ref x0, 64, w0, w1), // x[64..71]
                 NonOverlappingPatchPartial256(ref x0, 76, w0, w1), // x[76..83]
                 NonOverlappingPatchPartial256(ref x0, 88, w0, w1)); // x[88..95]
-            z4_7.StoreUnsafe(ref z0, 4);
+            Vector256.StoreUnsafe(z4_7, ref z0, 4);
             f1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 4), Sigma(z4_7), f1);
-            Vector256<double> z8_11 = Sums4(
+            V4 z8_11 = Lanes.Sums4(
                 NonOverlappingPatchPartial256(ref x0, 100, w0, w1), // x[100..107]
                 NonOverlappingPatchPartial256(ref x0, 112, w0, w1), // x[112..119]
                 NonOverlappingPatchPartial256(ref x0, 124, w0, w1), // x[124..131]
                 NonOverlappingPatchPartial256(ref x0, 136, w0, w1)); // x[136..143]
-            z8_11.StoreUnsafe(ref z0, 8);
+            Vector256.StoreUnsafe(z8_11, ref z0, 8);
             f0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref a0, 8), Sigma(z8_11), f0);
-            double f = Vector256.Sum(f0 + f1);
-            double z12 = Vector256.Sum(NonOverlappingPatchPartial256(ref x0, 148, w0, w1)); // x[148..155]
+            double f = Lanes.Sum(f0 + f1);
+            double z12 = Lanes.Sum(NonOverlappingPatchPartial256(ref x0, 148, w0, w1)); // x[148..155]
             Unsafe.Add(ref z0, 12) = z12;
             f += Unsafe.Add(ref a0, 12) * Sigma(z12);
             return f;
         }
 
         /// <summary>target += scale · Σ_j c_j P_j^non x over every patch j (target has length |T_non|).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(AggressiveOptimization)]
         private static void NonOverlappingPatchAxpys(ReadOnlySpan<double> x, ReadOnlySpan<double> c, double scale,
             Span<double> target)
         {
@@ -408,10 +383,10 @@ namespace Convotron.Generated
             ref double t = ref MemoryMarshal.GetReference(target);
             // Σ_j c_j P_j x in registers (2 Vector256), then one update of the target.
             // Patch j adds into set j mod 4: 4 chains of fused multiply-adds side by side.
-            Vector256<double> acc0_0 = default, acc0_1 = default;
-            Vector256<double> acc1_0 = default, acc1_1 = default;
-            Vector256<double> acc2_0 = default, acc2_1 = default;
-            Vector256<double> acc3_0 = default, acc3_1 = default;
+            V4 acc0_0 = default, acc0_1 = default;
+            V4 acc1_0 = default, acc1_1 = default;
+            V4 acc2_0 = default, acc2_1 = default;
+            V4 acc3_0 = default, acc3_1 = default;
             Accumulate8(c[0], ref x0, 4, ref acc0_0, ref acc0_1);
             Accumulate8(c[1], ref x0, 16, ref acc1_0, ref acc1_1);
             Accumulate8(c[2], ref x0, 28, ref acc2_0, ref acc2_1);
@@ -425,48 +400,104 @@ namespace Convotron.Generated
             Accumulate8(c[10], ref x0, 124, ref acc2_0, ref acc2_1);
             Accumulate8(c[11], ref x0, 136, ref acc3_0, ref acc3_1);
             Accumulate8(c[12], ref x0, 148, ref acc0_0, ref acc0_1);
-            Vector256<double> sum0 = (acc0_0 + acc1_0) + (acc2_0 + acc3_0);
-            Vector256<double> sum1 = (acc0_1 + acc1_1) + (acc2_1 + acc3_1);
-            Vector256<double> scale4 = Vector256.Create(scale);
-            Vector256.FusedMultiplyAdd(sum0, scale4, Vector256.LoadUnsafe(ref t, 0)).StoreUnsafe(ref t, 0);
-            Vector256.FusedMultiplyAdd(sum1, scale4, Vector256.LoadUnsafe(ref t, 4)).StoreUnsafe(ref t, 4);
+            V4 sum0 = (acc0_0 + acc1_0) + (acc2_0 + acc3_0);
+            V4 sum1 = (acc0_1 + acc1_1) + (acc2_1 + acc3_1);
+            V4 scale4 = Vector256.Create(scale);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(sum0, scale4, Vector256.LoadUnsafe(ref t, 0)), ref t, 0);
+            Vector256.StoreUnsafe(Vector256.FusedMultiplyAdd(sum1, scale4, Vector256.LoadUnsafe(ref t, 4)), ref t, 4);
         }
 
         /// <summary>The products of w and the patch part at x[start] (1 run of 16 taps as 4 Vector256) summed into one
         /// Vector256, not across its lanes.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<double> PatchPartial256(ref double x, nuint start, Vector256<double> w0,
-            Vector256<double> w1, Vector256<double> w2, Vector256<double> w3)
+        [MethodImpl(AggressiveInlining)]
+        private static V4 PatchPartial256(ref double x, nuint start, V4 w0, V4 w1, V4 w2, V4 w3)
         {
-            Vector256<double> sum0 = Vector256.LoadUnsafe(ref x, start) * w0;
-            Vector256<double> sum1 = Vector256.LoadUnsafe(ref x, start + 4) * w1;
-            Vector256<double> sum2 = Vector256.LoadUnsafe(ref x, start + 8) * w2;
-            Vector256<double> sum3 = Vector256.LoadUnsafe(ref x, start + 12) * w3;
+            V4 sum0 = Vector256.LoadUnsafe(ref x, start) * w0;
+            V4 sum1 = Vector256.LoadUnsafe(ref x, start + 4) * w1;
+            V4 sum2 = Vector256.LoadUnsafe(ref x, start + 8) * w2;
+            V4 sum3 = Vector256.LoadUnsafe(ref x, start + 12) * w3;
             return sum0 + sum1 + sum2 + sum3;
         }
 
         /// <summary>The products of w and the patch part at x[start] (1 run of 8 taps as 2 Vector256) summed into one
         /// Vector256, not across its lanes.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<double> NonOverlappingPatchPartial256(ref double x, nuint start, Vector256<double> w0,
-            Vector256<double> w1)
+        [MethodImpl(AggressiveInlining)]
+        private static V4 NonOverlappingPatchPartial256(ref double x, nuint start, V4 w0, V4 w1)
         {
-            Vector256<double> sum0 = Vector256.LoadUnsafe(ref x, start) * w0;
-            Vector256<double> sum1 = Vector256.LoadUnsafe(ref x, start + 4) * w1;
+            V4 sum0 = Vector256.LoadUnsafe(ref x, start) * w0;
+            V4 sum1 = Vector256.LoadUnsafe(ref x, start + 4) * w1;
             return sum0 + sum1;
         }
 
-        /// <summary>Element i is the sum of v{i}'s lanes: a transposing add tree of 2 levels.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<double> Sums4(Vector256<double> v0, Vector256<double> v1, Vector256<double> v2,
-            Vector256<double> v3)
+        /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 8.</summary>
+        [MethodImpl(AggressiveInlining)]
+        private static double Dot8(ref double w, nuint wOffset, ref double x, nuint xOffset)
         {
+            V4 sum0 = Vector256.LoadUnsafe(ref w, wOffset) * Vector256.LoadUnsafe(ref x, xOffset);
+            V4 sum1 = Vector256.LoadUnsafe(ref w, wOffset + 4) * Vector256.LoadUnsafe(ref x, xOffset + 4);
+            return Lanes.Sum(sum0 + sum1);
+        }
+
+        /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 16.</summary>
+        [MethodImpl(AggressiveInlining)]
+        private static double Dot16(ref double w, nuint wOffset, ref double x, nuint xOffset)
+        {
+            V4 sum0 = Vector256.LoadUnsafe(ref w, wOffset) * Vector256.LoadUnsafe(ref x, xOffset);
+            V4 sum1 = Vector256.LoadUnsafe(ref w, wOffset + 4) * Vector256.LoadUnsafe(ref x, xOffset + 4);
+            V4 sum2 = Vector256.LoadUnsafe(ref w, wOffset + 8) * Vector256.LoadUnsafe(ref x, xOffset + 8);
+            V4 sum3 = Vector256.LoadUnsafe(ref w, wOffset + 12) * Vector256.LoadUnsafe(ref x, xOffset + 12);
+            return Lanes.Sum(sum0 + sum1 + sum2 + sum3);
+        }
+
+        /// <summary>acc += c · x[xOffset .. xOffset + 7] as 2 Vector256.</summary>
+        [MethodImpl(AggressiveInlining)]
+        private static void Accumulate8(double c, ref double x, nuint xOffset, ref V4 acc0, ref V4 acc1)
+        {
+            V4 c4 = Vector256.Create(c);
+            acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);
+            acc1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + 4), c4, acc1);
+        }
+
+        /// <summary>acc += c · x[xOffset .. xOffset + 15] as 4 Vector256.</summary>
+        [MethodImpl(AggressiveInlining)]
+        private static void Accumulate16(double c, ref double x, nuint xOffset, ref V4 acc0, ref V4 acc1, ref V4 acc2,
+            ref V4 acc3)
+        {
+            V4 c4 = Vector256.Create(c);
+            acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);
+            acc1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + 4), c4, acc1);
+            acc2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + 8), c4, acc2);
+            acc3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + 12), c4, acc3);
+        }
+
+    }
+
+    /// <summary>Sums across four lanes: of a Vector256, or of its two Vector128 halves where only those are
+    /// accelerated.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Convotron.Generator", "1.0.0")]
+    file static class Lanes
+    {
+        // A JIT-time constant: the Vector128 rung (ARM64, x64 without AVX2) or Vector256 itself.
+        private static bool Halves => !Vector256.IsHardwareAccelerated && Vector128.IsHardwareAccelerated;
+
+        [MethodImpl(AggressiveInlining)]
+        public static double Sum(V4 v) => Halves
+            ? Vector128.Sum(v.GetLower()) + Vector128.Sum(v.GetUpper())
+            : Vector256.Sum(v);
+
+        /// <summary>Element i is the sum of v{i}'s lanes, (l0 + l1) + (l2 + l3): a transposing add tree.</summary>
+        [MethodImpl(AggressiveInlining)]
+        public static V4 Sums4(V4 v0, V4 v1, V4 v2, V4 v3)
+        {
+            if (Halves) // [v0 v1] from the pairwise sums of both halves, and [v2 v3]
+                return Vector256.Create(Pairs(v0.GetLower(), v1.GetLower()) + Pairs(v0.GetUpper(), v1.GetUpper()),
+                    Pairs(v2.GetLower(), v3.GetLower()) + Pairs(v2.GetUpper(), v3.GetUpper()));
             if (global::System.Runtime.Intrinsics.X86.Avx.IsSupported)
             {
                 // [a01 b01 a23 b23] from a = v0, b = v1, and [c01 d01 c23 d23]
-                Vector256<double> p01 = global::System.Runtime.Intrinsics.X86.Avx.UnpackLow(v0, v1)
+                V4 p01 = global::System.Runtime.Intrinsics.X86.Avx.UnpackLow(v0, v1)
                     + global::System.Runtime.Intrinsics.X86.Avx.UnpackHigh(v0, v1);
-                Vector256<double> p23 = global::System.Runtime.Intrinsics.X86.Avx.UnpackLow(v2, v3)
+                V4 p23 = global::System.Runtime.Intrinsics.X86.Avx.UnpackLow(v2, v3)
                     + global::System.Runtime.Intrinsics.X86.Avx.UnpackHigh(v2, v3);
                 // [a b c d]: the low 128 bits of both plus the high 128 bits of both
                 return global::System.Runtime.Intrinsics.X86.Avx.Permute2x128(p01, p23, 0x20)
@@ -475,51 +506,13 @@ namespace Convotron.Generated
             return Vector256.Create(Vector256.Sum(v0), Vector256.Sum(v1), Vector256.Sum(v2), Vector256.Sum(v3));
         }
 
-        /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 8.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static double Dot8(ref double w, nuint wOffset, ref double x, nuint xOffset)
-        {
-            Vector256<double> sum0 = Vector256.LoadUnsafe(ref w, wOffset) * Vector256.LoadUnsafe(ref x, xOffset);
-            Vector256<double> sum1 = Vector256.LoadUnsafe(ref w, wOffset + 4) * Vector256.LoadUnsafe(ref x, xOffset
-                + 4);
-            return Vector256.Sum(sum0 + sum1);
-        }
-
-        /// <summary>Σ_i w[wOffset + i] · x[xOffset + i] for i &lt; 16.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static double Dot16(ref double w, nuint wOffset, ref double x, nuint xOffset)
-        {
-            Vector256<double> sum0 = Vector256.LoadUnsafe(ref w, wOffset) * Vector256.LoadUnsafe(ref x, xOffset);
-            Vector256<double> sum1 = Vector256.LoadUnsafe(ref w, wOffset + 4) * Vector256.LoadUnsafe(ref x, xOffset
-                + 4);
-            Vector256<double> sum2 = Vector256.LoadUnsafe(ref w, wOffset + 8) * Vector256.LoadUnsafe(ref x, xOffset
-                + 8);
-            Vector256<double> sum3 = Vector256.LoadUnsafe(ref w, wOffset + 12) * Vector256.LoadUnsafe(ref x, xOffset
-                + 12);
-            return Vector256.Sum(sum0 + sum1 + sum2 + sum3);
-        }
-
-        /// <summary>acc += c · x[xOffset .. xOffset + 7] as 2 Vector256.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Accumulate8(double c, ref double x, nuint xOffset, ref Vector256<double> acc0,
-            ref Vector256<double> acc1)
-        {
-            Vector256<double> c4 = Vector256.Create(c);
-            acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);
-            acc1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + 4), c4, acc1);
-        }
-
-        /// <summary>acc += c · x[xOffset .. xOffset + 15] as 4 Vector256.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Accumulate16(double c, ref double x, nuint xOffset, ref Vector256<double> acc0,
-            ref Vector256<double> acc1, ref Vector256<double> acc2, ref Vector256<double> acc3)
-        {
-            Vector256<double> c4 = Vector256.Create(c);
-            acc0 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset), c4, acc0);
-            acc1 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + 4), c4, acc1);
-            acc2 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + 8), c4, acc2);
-            acc3 = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref x, xOffset + 12), c4, acc3);
-        }
-
+        /// <summary>[a0 + a1, b0 + b1]: one pairwise add (faddp, haddpd) where there is one.</summary>
+        [MethodImpl(AggressiveInlining)]
+        private static Vector128<double> Pairs(Vector128<double> a, Vector128<double> b) =>
+            global::System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported
+                ? global::System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.AddPairwise(a, b)
+                : global::System.Runtime.Intrinsics.X86.Sse3.IsSupported
+                    ? global::System.Runtime.Intrinsics.X86.Sse3.HorizontalAdd(a, b)
+                    : Vector128.Create(Vector128.Sum(a), Vector128.Sum(b));
     }
 }
