@@ -133,16 +133,12 @@ public static class EndToEnd
                     InputDistribution.Gaussian.Sample(random, outputNoise);
                 }
             }));
-            contenders.Add(Part("stage-1 kernel", samples =>
-            {
-                for (long n = 0; n < samples; n++)
-                    sink += generated.DoubleConvotronStep(inputs[n & 63], labels[n & 63], 1e-12, filterNoise, outputNoise);
-            }));
-            contenders.Add(Part("stage-2 kernels", samples =>
-            {
-                for (long n = 0; n < samples; n++)
-                    sink += generated.ConvotronStep(inputs[n & 63], labels[n & 63], 1e-12) + negative.ConvotronStep(inputs[n & 63], labels[n & 63], 1e-12);
-            }));
+            // The rules as the learners run them: through the kernel's struct type (RuleLoop).
+            var stage1 = new RuleLoop(generated, BenchmarkRule.DoubleConvotron, inputs, labels);
+            var stage2Positive = new RuleLoop(generated, BenchmarkRule.Convotron, inputs, labels);
+            var stage2Negative = new RuleLoop(negative, BenchmarkRule.Convotron, inputs, labels);
+            contenders.Add(Part("stage-1 kernel", samples => sink += stage1.Run(samples)));
+            contenders.Add(Part("stage-2 kernels", samples => sink += stage2Positive.Run(samples) + stage2Negative.Run(samples)));
             contenders.Add(Part("stage-3 kernels", samples =>
             {
                 for (long n = 0; n < samples; n++)

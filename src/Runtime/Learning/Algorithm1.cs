@@ -355,8 +355,8 @@ public sealed class Algorithm1 : ILearner
         var watchPositive = new DivergenceWatch(model, stage + " (+a)");
         var watchNegative = new DivergenceWatch(negative, stage + " (-a)");
         Evaluate(0);
-        var rule = new Stage2Rule(watchPositive, watchNegative, negative, new RuleScratch(model.Geometry), options.Stage2Step);
-        long steps = StepLoop.Run(model, ref rule, source, x, options.Stage2Steps, options.EvaluationInterval, Evaluate, cancellationToken);
+        var rule = new Stage2Rule(watchPositive, watchNegative, new RuleScratch(model.Geometry), options.Stage2Step);
+        long steps = StepLoop.Run(model, ref rule, source, x, options.Stage2Steps, options.EvaluationInterval, Evaluate, cancellationToken, negative);
         result.Cancelled = steps < options.Stage2Steps;
         watchPositive.CheckParameters(steps);
         watchNegative.CheckParameters(steps);
@@ -423,7 +423,7 @@ public sealed class Algorithm1 : ILearner
         public double[]? AverageA, AverageW;
         public int[] Taps;
 
-        public bool Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, ReadOnlySpan<double> x, double y, long n)
+        public bool Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, scoped SecondModel second, ReadOnlySpan<double> x, double y, long n)
             where TKernel : struct, IPatchKernel
         {
             if (NoiseScale > 0.0)
@@ -451,15 +451,15 @@ public sealed class Algorithm1 : ILearner
         }
     }
 
-    /// <summary>Stage 2's step: Convotron with +a on the loop's model and with −a on <c>negative</c>, on the same sample.</summary>
-    private readonly struct Stage2Rule(DivergenceWatch watchPositive, DivergenceWatch watchNegative, IConvNet negative,
+    /// <summary>Stage 2's step: Convotron with +a on the loop's model and with −a on the second model, on the same sample.</summary>
+    private readonly struct Stage2Rule(DivergenceWatch watchPositive, DivergenceWatch watchNegative,
         RuleScratch scratch, StepSize step) : IStepRule
     {
-        public bool Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, ReadOnlySpan<double> x, double y, long n)
+        public bool Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, scoped SecondModel second, ReadOnlySpan<double> x, double y, long n)
             where TKernel : struct, IPatchKernel
         {
             double residualPositive = UpdateRules.Convotron(kernel, w, a, x, y, step, scratch);
-            double residualNegative = UpdateRules.Convotron(kernel, negative.Filter, negative.OutputWeights, x, y, step, scratch);
+            double residualNegative = UpdateRules.Convotron(kernel, second.Filter, second.OutputWeights, x, y, step, scratch);
             watchPositive.Check(residualPositive, n);
             watchNegative.Check(residualNegative, n);
             return true;

@@ -115,7 +115,7 @@ public sealed class ConvotronLearner : ILearner
     {
         private readonly int _patch = patch;
 
-        public bool Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, ReadOnlySpan<double> x, double y, long n)
+        public bool Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, scoped SecondModel second, ReadOnlySpan<double> x, double y, long n)
             where TKernel : struct, IPatchKernel
         {
             double residual = _patch >= 0

@@ -80,7 +80,7 @@ public sealed class SgdLearner : ILearner
     /// <summary>One SGD step from the gradient rule.</summary>
     private readonly struct Rule(DivergenceWatch watch, RuleScratch scratch, StepSize step, double[] filterGradient, double[] outputGradient) : IStepRule
     {
-        public bool Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, ReadOnlySpan<double> x, double y, long n)
+        public bool Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, scoped SecondModel second, ReadOnlySpan<double> x, double y, long n)
             where TKernel : struct, IPatchKernel
         {
             double residual = UpdateRules.Gradient(kernel, w, a, x, y, filterGradient, outputGradient, scratch);

@@ -3,15 +3,23 @@ using System.Threading;
 
 namespace Convotron;
 
+/// <summary>The parameters of a second model that learns beside the loop's (Algorithm 1's stage 2: −a beside +a); empty otherwise.</summary>
+internal readonly ref struct SecondModel(Span<double> filter, Span<double> outputWeights)
+{
+    public readonly Span<double> Filter = filter;
+    public readonly Span<double> OutputWeights = outputWeights;
+}
+
 /// <summary>One step of a streaming learner on a sample, run by <see cref="StepLoop"/> with the kernel as its struct type.</summary>
 internal interface IStepRule
 {
     /// <summary>
     /// Updates on (x, y), the <paramref name="step"/>-th sample (from 1); <paramref name="w"/> and
-    /// <paramref name="a"/> are the loop model's parameters. Checks its own residuals. Returns false
-    /// to stop the loop after this step (e.g. a check inside the step was cancelled).
+    /// <paramref name="a"/> are the loop model's parameters, <paramref name="second"/> those of the
+    /// second model given to the loop (fetched once per run, not per step). Checks its own residuals.
+    /// Returns false to stop the loop after this step (e.g. a check inside the step was cancelled).
     /// </summary>
-    bool Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, ReadOnlySpan<double> x, double y, long step)
+    bool Step<TKernel>(in TKernel kernel, Span<double> w, Span<double> a, scoped SecondModel second, ReadOnlySpan<double> x, double y, long step)
         where TKernel : struct, IPatchKernel;
 }
 
@@ -32,19 +40,19 @@ internal static class StepLoop
     /// <paramref name="evaluate"/> after every <paramref name="evaluationInterval"/>-th step except the
     /// last (0: never). Returns the steps done: <paramref name="count"/>, or fewer when
     /// <paramref name="cancellationToken"/> was cancelled (checked every <see cref="CancellationInterval"/> steps)
-    /// or the rule stopped the loop.
+    /// or the rule stopped the loop. <paramref name="second"/>, when given, is passed to every step as a <see cref="SecondModel"/>.
     /// </summary>
     public static long Run<TRule>(IConvNet model, ref TRule rule, ISampleSource source, double[] x, long count,
-        long evaluationInterval, Action<long>? evaluate, CancellationToken cancellationToken)
+        long evaluationInterval, Action<long>? evaluate, CancellationToken cancellationToken, IConvNet? second = null)
         where TRule : struct, IStepRule
     {
-        var runner = new Runner<TRule>(model, rule, source, x, count, evaluationInterval, evaluate, cancellationToken);
+        var runner = new Runner<TRule>(model, second, rule, source, x, count, evaluationInterval, evaluate, cancellationToken);
         long done = model.Kernel.Accept(runner);
         rule = runner.Rule;
         return done;
     }
 
-    private sealed class Runner<TRule>(IConvNet model, TRule rule, ISampleSource source, double[] x, long count,
+    private sealed class Runner<TRule>(IConvNet model, IConvNet? second, TRule rule, ISampleSource source, double[] x, long count,
         long evaluationInterval, Action<long>? evaluate, CancellationToken cancellationToken) : IKernelVisitor<long>
         where TRule : struct, IStepRule
     {
@@ -53,6 +61,7 @@ internal static class StepLoop
         public long Visit<TKernel>(TKernel kernel) where TKernel : struct, IPatchKernel
         {
             Span<double> w = model.Filter, a = model.OutputWeights;
+            var other = second is null ? default : new SecondModel(second.Filter, second.OutputWeights);
             ISampleSource samples = source;
             double[] input = x;
             long total = count, interval = evaluationInterval;
@@ -63,7 +72,7 @@ internal static class StepLoop
                 if ((n & (CancellationInterval - 1)) == 0 && cancellationToken.IsCancellationRequested)
                     return n - 1;
                 double y = samples.Next(input);
-                if (!step.Step(kernel, w, a, input, y, n))
+                if (!step.Step(kernel, w, a, other, input, y, n))
                     return n;
                 if (n == next)
                 {

@@ -65,7 +65,7 @@ public sealed class DynamicConvNet : IConvNet
     IPatchKernel IConvNet.Kernel => _kernel;
 
     /// <inheritdoc/>
-    public double Predict(ReadOnlySpan<double> x) => _kernel.Forward(_w, _a, x, _z);
+    public double Predict(ReadOnlySpan<double> x) => _kernel.ForwardOne(_w, _a, x, _z);
 
     /// <inheritdoc/>
     public void HiddenActivations(ReadOnlySpan<double> x, Span<double> hidden)

@@ -48,6 +48,17 @@ public readonly struct DynamicKernel : IPatchKernel
         return f;
     }
 
+    /// <summary>
+    /// <see cref="Forward"/> for one filter whose w, a and z the caller owns at their right lengths
+    /// (<see cref="DynamicConvNet.Predict"/>): only x is checked. The teacher labels every sample with this.
+    /// </summary>
+    internal double ForwardOne(double[] w, double[] a, ReadOnlySpan<double> x, double[] z)
+    {
+        Tables t = T;
+        Guard.Length(x.Length, t.Geometry.InputSize, "d");
+        return t.Forward(w, a, x, z);
+    }
+
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void PreActivations(ReadOnlySpan<double> filters, ReadOnlySpan<double> x, Span<double> preActivations)
