@@ -158,7 +158,7 @@ public sealed record Algorithm1Result : LearnerResult
 public sealed class Algorithm1 : ILearner
 {
     /// <summary>The stream ids that <see cref="Xoshiro256StarStar.ForStream"/> derives from a seed.</summary>
-    internal const ulong InitializationStream = 101, NoiseStream = 102;
+    internal const ulong InitializationStream = RandomStreams.Algorithm1Initialization, NoiseStream = RandomStreams.Algorithm1Noise;
 
     /// <summary>Algorithm 1 with <paramref name="options"/> (null for <see cref="Algorithm1Options.PaperGaussian"/>), for <see cref="ILearner"/> pipelines.</summary>
     public Algorithm1(Algorithm1Options? options = null) => Options = options ?? new Algorithm1Options();

@@ -104,7 +104,7 @@ public sealed class JointLearner : ILearner
         Learn(model, data.RequireRows(nameof(JointLearner)), Options, run);
 
     /// <summary>The stream id of the random starts (see <see cref="Xoshiro256StarStar.ForStream"/>).</summary>
-    internal const ulong StartStream = 301;
+    internal const ulong StartStream = RandomStreams.JointLearnerStarts;
 
     /// <summary>Learns <paramref name="model"/> in place from the rows of <paramref name="train"/> (which should be in random order: the search uses a prefix).</summary>
     /// <param name="model">Its w is the first start when <see cref="JointLearnerOptions.StartFromModel"/>; w and a are overwritten.</param>
