@@ -204,11 +204,11 @@ namespace Convotron.Generator
                 Property(writer, "global::Convotron.PatchGeometry Geometry", "CompiledGeometry");
                 Property(writer, "global::Convotron.Activation Activation", "CompiledActivation");
                 string forward = "Forward(filters, outputWeights, x, preActivations)";
-                Member(writer, $"double Forward({read} filters, {read} outputWeights, {read} x, {span} preActivations)", $"{kernels}.{forward}");
+                Member(writer, $"double Forward({read} filters, {read} outputWeights, {read} x, {span} preActivations)", $"{kernels}.{forward}", optimized: true);
                 Member(writer, $"void PreActivations({read} filters, {read} x, {span} preActivations)",
-                    $"{kernels}.PreActivations(filters, x, preActivations)");
+                    $"{kernels}.PreActivations(filters, x, preActivations)", optimized: true);
                 string add = $"({read} x, {read} coefficients, double scale, {span} target)";
-                Member(writer, "void AddPatches" + add, $"{kernels}.AddPatches(x, coefficients, scale, target)");
+                Member(writer, "void AddPatches" + add, $"{kernels}.AddPatches(x, coefficients, scale, target)", optimized: true);
                 string nonForward = $"double ForwardNonOverlapping({read} nonOverlappingFilter, {read} outputWeights, {read} x, " +
                     $"{span} preActivations)";
                 if (plan.NonOverlapping is null)
@@ -228,8 +228,10 @@ namespace Convotron.Generator
                 }
                 else
                 {
-                    Member(writer, nonForward, $"{kernels}.ForwardNonOverlapping(nonOverlappingFilter, outputWeights, x, preActivations)");
-                    Member(writer, "void AddNonOverlappingPatches" + add, $"{kernels}.AddNonOverlappingPatches(x, coefficients, scale, target)");
+                    Member(writer, nonForward, $"{kernels}.ForwardNonOverlapping(nonOverlappingFilter, outputWeights, x, preActivations)",
+                        optimized: true);
+                    Member(writer, "void AddNonOverlappingPatches" + add, $"{kernels}.AddNonOverlappingPatches(x, coefficients, scale, target)",
+                        optimized: true);
                 }
                 Member(writer, "TResult Accept<TResult>(global::Convotron.IKernelVisitor<TResult> visitor)",
                     "(visitor ?? throw new global::System.ArgumentNullException(nameof(visitor))).Visit(this)");
@@ -237,9 +239,11 @@ namespace Convotron.Generator
         }
 
         /// <summary>
-        /// A public member forwarding to the kernels class, which checks the arguments. The model's hot members are jitted
-        /// fully optimised at once and inline their kernel entry point, so the forwarding costs no call; the kernel struct's
-        /// are small enough for the JIT to inline wherever the struct is a generic argument.
+        /// A public member forwarding to the kernels class, which checks the arguments. The hot members (the model's and the
+        /// kernel struct's primitives) are jitted fully optimised at once and inline their kernel entry point, so the
+        /// forwarding costs no call even through the interface (tier-0 forwarders there made a loaded machine's rule
+        /// calls twice as slow until tiering caught up); the struct's are small enough for the JIT to inline wherever
+        /// the struct is a generic argument.
         /// </summary>
         private static void Member(IndentedWriter writer, string signature, string expression, bool optimized = false)
         {

@@ -66,14 +66,23 @@ internal static class StepLoop
             double[] input = x;
             long total = count, interval = evaluationInterval;
             long next = interval > 0 ? interval : long.MaxValue;
-            ref TRule step = ref Rule;
+            // The rule in a local (copied back at the end), so that the JIT can keep its fields in
+            // registers across the calls of a step rather than reload them through the heap object.
+            TRule step = Rule;
+            long done = total;
             for (long n = 1; n <= total; n++)
             {
                 if ((n & (CancellationInterval - 1)) == 0 && cancellationToken.IsCancellationRequested)
-                    return n - 1;
+                {
+                    done = n - 1;
+                    break;
+                }
                 double y = samples.Next(input);
                 if (!step.Step(kernel, w, a, other, input, y, n))
-                    return n;
+                {
+                    done = n;
+                    break;
+                }
                 if (n == next)
                 {
                     next += interval;
@@ -81,7 +90,8 @@ internal static class StepLoop
                         evaluate?.Invoke(n);
                 }
             }
-            return total;
+            Rule = step;
+            return done;
         }
     }
 }

@@ -22,6 +22,8 @@ public sealed class RuleScratch
         NonOverlappingFilter = new double[non];
         NonOverlappingDirection = new double[non];
         Taps = geometry.NonOverlappingTaps.ToArray();
+        // T_non as one range of taps when it is consecutive (every strided 1D geometry with one channel): a slice copy.
+        TapsStart = non > 0 && Taps[^1] - Taps[0] == non - 1 ? Taps[0] : -1;
     }
 
     /// <summary>z, length F·k.</summary>
@@ -41,6 +43,9 @@ public sealed class RuleScratch
 
     /// <summary>T_non.</summary>
     internal int[] Taps { get; }
+
+    /// <summary>The first tap of T_non when its taps are consecutive; −1 otherwise.</summary>
+    internal int TapsStart { get; }
 }
 
 /// <summary>
@@ -123,8 +128,16 @@ public static class UpdateRules
         Span<double> wNon = scratch.NonOverlappingFilter, v = scratch.NonOverlappingDirection, z = scratch.PreActivations.AsSpan(0, a.Length);
         Guard.Length(filterNoise.Length, taps.Length, "|T_non|");
         Guard.Length(outputNoise.Length, a.Length, "k");
-        for (int n = 0; n < taps.Length; n++)
-            wNon[n] = w[taps[n]];
+        int start = scratch.TapsStart;
+        if (start >= 0)
+        {
+            w.Slice(start, taps.Length).CopyTo(wNon);
+        }
+        else
+        {
+            for (int n = 0; n < taps.Length; n++)
+                wNon[n] = w[taps[n]];
+        }
         double fNon = kernel.ForwardNonOverlapping(wNon, a, x, z);
         v.Clear();
         kernel.AddNonOverlappingPatches(x, a, 1.0, v);
@@ -137,8 +150,17 @@ public static class UpdateRules
             eta = scale > 0.0 ? eta / scale : 0.0;
         }
         double balance = 0.25 * (VectorMath.Dot(wNon, wNon) - VectorMath.Dot(a, a));
-        for (int n = 0; n < taps.Length; n++)
-            w[taps[n]] = wNon[n] - eta * (e * v[n] + balance * wNon[n]) + filterNoise[n];
+        if (start >= 0)
+        {
+            Span<double> wTaps = w.Slice(start, taps.Length);
+            for (int n = 0; n < wTaps.Length; n++)
+                wTaps[n] = wNon[n] - eta * (e * v[n] + balance * wNon[n]) + filterNoise[n];
+        }
+        else
+        {
+            for (int n = 0; n < taps.Length; n++)
+                w[taps[n]] = wNon[n] - eta * (e * v[n] + balance * wNon[n]) + filterNoise[n];
+        }
         for (int j = 0; j < a.Length; j++)
             a[j] = a[j] - eta * (e * z[j] - balance * a[j]) + outputNoise[j];
         return y - fNon;

@@ -105,17 +105,23 @@ namespace App
                 public global::Convotron.Activation Activation => CompiledActivation;
 
                 /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(
+                    global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public double Forward(global::System.ReadOnlySpan<double> filters,
                     global::System.ReadOnlySpan<double> outputWeights, global::System.ReadOnlySpan<double> x,
                     global::System.Span<double> preActivations) =>
                     global::Convotron.Generated.EdgesKernels.Forward(filters, outputWeights, x, preActivations);
 
                 /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(
+                    global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void PreActivations(global::System.ReadOnlySpan<double> filters,
                     global::System.ReadOnlySpan<double> x, global::System.Span<double> preActivations) =>
                     global::Convotron.Generated.EdgesKernels.PreActivations(filters, x, preActivations);
 
                 /// <inheritdoc/>
+                [global::System.Runtime.CompilerServices.MethodImpl(
+                    global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
                 public void AddPatches(global::System.ReadOnlySpan<double> x,
                     global::System.ReadOnlySpan<double> coefficients, double scale,
                     global::System.Span<double> target) =>

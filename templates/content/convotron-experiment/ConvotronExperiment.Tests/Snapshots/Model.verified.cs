@@ -89,22 +89,30 @@ namespace ConvotronExperiment
             public global::Convotron.Activation Activation => CompiledActivation;
 
             /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(
+                global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public double Forward(global::System.ReadOnlySpan<double> filters,
                 global::System.ReadOnlySpan<double> outputWeights, global::System.ReadOnlySpan<double> x,
                 global::System.Span<double> preActivations) =>
                 global::Convotron.Generated.ModelKernels.Forward(filters, outputWeights, x, preActivations);
 
             /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(
+                global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void PreActivations(global::System.ReadOnlySpan<double> filters,
                 global::System.ReadOnlySpan<double> x, global::System.Span<double> preActivations) =>
                 global::Convotron.Generated.ModelKernels.PreActivations(filters, x, preActivations);
 
             /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(
+                global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void AddPatches(global::System.ReadOnlySpan<double> x,
                 global::System.ReadOnlySpan<double> coefficients, double scale, global::System.Span<double> target) =>
                 global::Convotron.Generated.ModelKernels.AddPatches(x, coefficients, scale, target);
 
             /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(
+                global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public double ForwardNonOverlapping(global::System.ReadOnlySpan<double> nonOverlappingFilter,
                 global::System.ReadOnlySpan<double> outputWeights, global::System.ReadOnlySpan<double> x,
                 global::System.Span<double> preActivations) =>
@@ -112,6 +120,8 @@ namespace ConvotronExperiment
                     preActivations);
 
             /// <inheritdoc/>
+            [global::System.Runtime.CompilerServices.MethodImpl(
+                global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
             public void AddNonOverlappingPatches(global::System.ReadOnlySpan<double> x,
                 global::System.ReadOnlySpan<double> coefficients, double scale, global::System.Span<double> target) =>
                 global::Convotron.Generated.ModelKernels.AddNonOverlappingPatches(x, coefficients, scale, target);
