@@ -21,9 +21,6 @@ public sealed record RefinementOptions
     /// </summary>
     public StepSize Step { get; init; } = StepSize.Normalized(0.5);
 
-    /// <summary>μ of <see cref="Step"/>.</summary>
-    internal double Mu => Step.Value;
-
     /// <summary>
     /// Stop once a least-squares batch's mean squared residual falls below this fraction of its
     /// mean squared label (the model fits to machine precision); 0 never stops early. Default 1e−26.
@@ -300,7 +297,7 @@ public sealed class Refinement : ILearner
             {
                 double y = source.Next(x);
                 used++;
-                watch.Check(updates.NormalizedConvotron(x, y, options.Mu), used);
+                watch.Check(updates.NormalizedConvotron(x, y, options.Step.Value), used);
             }
             if (options.Patience > 0 && used >= nextCheck)
             {
